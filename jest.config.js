@@ -1,0 +1,28 @@
+// One jest run over every workspace. TypeScript is compiled by swc (no type-check here:
+// `tsc -b` does that before the tests), and workspace imports resolve to their sources.
+/** @type {import('jest').Config} */
+module.exports = {
+  testEnvironment: 'node',
+  roots: ['<rootDir>'],
+  testMatch: ['**/test/**/*.test.ts'],
+  testPathIgnorePatterns: ['/node_modules/', '/dist/', '/client/'],
+  transform: {
+    '^.+\\.(t|j)sx?$': [
+      '@swc/jest',
+      {
+        jsc: {
+          parser: { syntax: 'typescript', decorators: true },
+          transform: { legacyDecorator: true, decoratorMetadata: true },
+          target: 'es2022',
+        },
+        module: { type: 'commonjs' },
+      },
+    ],
+  },
+  moduleNameMapper: {
+    '^@ko/platform$': '<rootDir>/packages/platform/src/index.ts',
+    '^@ko/platform/testing$': '<rootDir>/packages/platform/src/testing/index.ts',
+  },
+  testTimeout: 60_000,
+  maxWorkers: 2,
+};

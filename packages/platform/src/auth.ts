@@ -1,0 +1,131 @@
+import { mkdirSync, readFileSync, writeFileSync, existsSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { randomUUID } from 'node:crypto';
+import {
+  SignJWT,
+  createLocalJWKSet,
+  createRemoteJWKSet,
+  exportJWK,
+  generateKeyPair,
+  importJWK,
+  jwtVerify,
+  errors as joseErrors,
+  type JWK,
+  type JWTVerifyGetKey,
+  type KeyLike,
+} from 'jose';
+import { DomainError, unauthenticated } from './errors';
+
+export type Role = 'FAN' | 'ORGANIZER';
+
+/** Who is calling, as proven by a verified token. */
+export interface Viewer {
+  id: string;
+  role: Role;
+}
+
+const ALGORITHM = 'EdDSA';
+export const TOKEN_ISSUER = 'ko-ticket-master';
+export const TOKEN_AUDIENCE = 'ko-ticket-master-api';
+
+export interface SigningKey {
+  kid: string;
+  privateKey: KeyLike | Uint8Array;
+  publicJwk: JWK;
+}
+
+/**
+ * The users service's signing key: from JWT_PRIVATE_JWK when configured (production),
+ * otherwise generated once into `file` so tokens survive restarts in development.
+ */
+export async function loadSigningKey(options: { privateJwk?: string; file: string }): Promise<SigningKey> {
+  let jwk: JWK;
+  if (options.privateJwk) {
+    jwk = JSON.parse(options.privateJwk) as JWK;
+  } else if (existsSync(options.file)) {
+    jwk = JSON.parse(readFileSync(options.file, 'utf8')) as JWK;
+  } else {
+    const pair = await generateKeyPair(ALGORITHM, { crv: 'Ed25519', extractable: true });
+    jwk = { ...(await exportJWK(pair.privateKey)), kid: randomUUID(), alg: ALGORITHM };
+    mkdirSync(dirname(options.file), { recursive: true });
+    writeFileSync(options.file, JSON.stringify(jwk), { mode: 0o600 });
+  }
+  if (!jwk.kid || !jwk.d) throw new Error('The signing key must be an Ed25519 private JWK with a kid');
+  const { d: _private, ...publicJwk } = jwk;
+  return {
+    kid: jwk.kid,
+    privateKey: await importJWK(jwk, ALGORITHM),
+    publicJwk: { ...publicJwk, alg: ALGORITHM, use: 'sig' },
+  };
+}
+
+export async function issueToken(key: SigningKey, viewer: Viewer, ttlSeconds: number): Promise<string> {
+  return new SignJWT({ role: viewer.role })
+    .setProtectedHeader({ alg: ALGORITHM, kid: key.kid, typ: 'JWT' })
+    .setSubject(viewer.id)
+    .setIssuer(TOKEN_ISSUER)
+    .setAudience(TOKEN_AUDIENCE)
+    .setIssuedAt()
+    .setExpirationTime(`${ttlSeconds}s`)
+    .setJti(randomUUID())
+    .sign(key.privateKey);
+}
+
+export type TokenVerifier = (token: string) => Promise<Viewer>;
+
+/**
+ * Verifies tokens against the users service's JWKS (fetched and cached by jose), or a
+ * local key set. Only EdDSA is accepted, so `alg: none` and HMAC-confusion tokens fail.
+ */
+export function createTokenVerifier(source: { jwksUrl: string } | { jwks: { keys: JWK[] } }): TokenVerifier {
+  const keys: JWTVerifyGetKey =
+    'jwksUrl' in source
+      ? createRemoteJWKSet(new URL(source.jwksUrl), { cooldownDuration: 30_000, timeoutDuration: 5_000 })
+      : createLocalJWKSet(source.jwks);
+  return async (token) => {
+    try {
+      const { payload } = await jwtVerify(token, keys, {
+        algorithms: [ALGORITHM],
+        issuer: TOKEN_ISSUER,
+        audience: TOKEN_AUDIENCE,
+        requiredClaims: ['sub', 'exp', 'iat'],
+      });
+      const role = payload.role;
+      if (typeof payload.sub !== 'string' || (role !== 'FAN' && role !== 'ORGANIZER')) {
+        throw unauthenticated('The token is not a KO Ticket Master access token.');
+      }
+      return { id: payload.sub, role };
+    } catch (error) {
+      if (error instanceof DomainError) throw error;
+      if (error instanceof joseErrors.JWTExpired) throw unauthenticated('Your session has expired; sign in again.');
+      if (error instanceof joseErrors.JOSEError) throw unauthenticated('The token is invalid; sign in again.');
+      // The key set could not be fetched: not the caller's fault.
+      throw new DomainError('SERVICE_UNAVAILABLE', 'Sign-in keys are unavailable; try again shortly.');
+    }
+  };
+}
+
+/**
+ * The viewer behind an `Authorization: Bearer …` header: null when absent; a bad token is
+ * an error rather than silently anonymous, so a client learns its session is broken.
+ */
+export async function viewerFromAuthorization(
+  header: string | undefined,
+  verify: TokenVerifier,
+): Promise<Viewer | null> {
+  if (!header) return null;
+  const match = /^Bearer\s+(\S+)$/i.exec(header.trim());
+  if (!match) throw unauthenticated('Send the token as "Authorization: Bearer <token>".');
+  return verify(match[1]);
+}
+
+export function requireViewer(viewer: Viewer | null): Viewer {
+  if (!viewer) throw unauthenticated();
+  return viewer;
+}
+
+export function requireOrganizer(viewer: Viewer | null): Viewer {
+  const v = requireViewer(viewer);
+  if (v.role !== 'ORGANIZER') throw new DomainError('FORBIDDEN', 'Only organizers can do this.');
+  return v;
+}

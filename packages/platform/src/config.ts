@@ -1,0 +1,59 @@
+import { z } from 'zod';
+
+export class ConfigError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'ConfigError';
+  }
+}
+
+/** Variables every service reads. Services extend this with their own. */
+export const baseConfigSchema = z.object({
+  NODE_ENV: z.enum(['development', 'test', 'production']).default('development'),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  HOST: z.string().default('127.0.0.1'),
+});
+
+/**
+ * Parses the environment against a schema once, at start-up. A bad value stops the
+ * service with a message naming the variable, instead of failing later at first use.
+ */
+export function loadConfig<S extends z.ZodTypeAny>(
+  schema: S,
+  env: Record<string, string | undefined> = process.env,
+): z.infer<S> {
+  // Empty strings mean "not set", so defaults apply (docker-compose passes `VAR=`).
+  const cleaned = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''));
+  const result = schema.safeParse(cleaned);
+  if (!result.success) {
+    const problems = result.error.issues
+      .map((issue) => `${issue.path.join('.') || '(env)'}: ${issue.message}`)
+      .join('; ');
+    throw new ConfigError(`Invalid configuration: ${problems}`);
+  }
+  return result.data;
+}
+
+/** A port number from the environment (0 picks a free port, used by tests). */
+export const port = (fallback: number) => z.coerce.number().int().min(0).max(65535).default(fallback);
+
+/** A duration in milliseconds. */
+export const millis = (fallback: number) => z.coerce.number().int().min(1).default(fallback);
+
+/** Required in production, a development default otherwise. */
+export function secretWithDevDefault(devDefault: string) {
+  return z.string().min(1).default(devDefault);
+}
+
+/** Where services fetch the users service's public keys. */
+export const jwksUrl = () => z.string().url().default('http://127.0.0.1:4001/.well-known/jwks.json');
+
+/** Comma-separated `host:port` list. */
+export const kafkaBrokers = () =>
+  z
+    .string()
+    .default('127.0.0.1:9092')
+    .transform((value) => value.split(',').map((b) => b.trim()).filter(Boolean));
+
+/** The service list (supergraph.yaml) that locates other services. */
+export const serviceList = () => z.string().default('supergraph.yaml');

@@ -1,0 +1,49 @@
+import { GraphQLError } from 'graphql';
+
+/** The error codes of the public contract (DESIGN.md); clients branch on these. */
+export type ErrorCode =
+  | 'UNAUTHENTICATED'
+  | 'FORBIDDEN'
+  | 'BAD_USER_INPUT'
+  | 'NOT_FOUND'
+  | 'SOLD_OUT'
+  | 'CONFLICT'
+  | 'RATE_LIMITED'
+  | 'HOLD_EXPIRED'
+  | 'SERVICE_UNAVAILABLE'
+  | 'INTERNAL_SERVER_ERROR';
+
+/**
+ * A failure the caller can act on. Domain code throws these (no GraphQL inside);
+ * the subgraph's error formatter turns them into GraphQL errors with `extensions.code`.
+ */
+export class DomainError extends Error {
+  constructor(
+    readonly code: ErrorCode,
+    message: string,
+    readonly details: Record<string, unknown> = {},
+  ) {
+    super(message);
+    this.name = 'DomainError';
+  }
+}
+
+export const unauthenticated = (message = 'Sign in to do this.') =>
+  new DomainError('UNAUTHENTICATED', message);
+export const forbidden = (message: string) => new DomainError('FORBIDDEN', message);
+export const badInput = (message: string, details: Record<string, unknown> = {}) =>
+  new DomainError('BAD_USER_INPUT', message, details);
+export const notFound = (what: string, id: string) =>
+  new DomainError('NOT_FOUND', `${what} ${id} does not exist.`, { id });
+export const conflict = (message: string, details: Record<string, unknown> = {}) =>
+  new DomainError('CONFLICT', message, details);
+
+/** Converts a DomainError into the GraphQLError a client sees; other errors pass through. */
+export function toGraphQLError(error: unknown): GraphQLError | undefined {
+  if (error instanceof DomainError) {
+    return new GraphQLError(error.message, {
+      extensions: { code: error.code, ...error.details },
+    });
+  }
+  return undefined;
+}

@@ -1,0 +1,191 @@
+/**
+ * Invoking the lambdas (render-tickets, sales-report) with the real AWS SDK.
+ *
+ * Locally `endpoint` points at the lambda runner (lambdas/runner), which speaks Lambda's
+ * Invoke API; in AWS `endpoint` is left unset and the SDK finds the region and credentials
+ * the usual way (environment, shared config, container or instance role).
+ *
+ * Failure semantics, so callers can map them to GraphQL errors:
+ * - the function ran and threw (or timed out inside Lambda): `LambdaFunctionError`
+ *   with Lambda's `errorType` / `errorMessage`; never retried (the call itself succeeded);
+ * - the payload is over Lambda's 6 MB request limit: `LambdaPayloadTooLargeError`, before sending;
+ * - no answer within `timeoutMs`: `LambdaTimeoutError`; not retried (the function may still be running);
+ * - throttling (429), 5xx and connection failures: retried by the SDK's standard strategy
+ *   up to `maxRetries` times, then the SDK's error (e.g. `TooManyRequestsException`);
+ * - anything else from Lambda (`ResourceNotFoundException`, ...): the SDK's error, as is.
+ */
+import { InvokeCommand, LambdaClient, type LambdaClientConfig } from '@aws-sdk/client-lambda';
+import { NodeHttpHandler } from '@smithy/node-http-handler';
+
+/** Lambda's limit on a synchronous invocation's request payload, in bytes. */
+export const LAMBDA_MAX_REQUEST_BYTES = 6_291_456;
+
+export interface LambdaInvokerConfig {
+  /** The Invoke API's base URL, e.g. `http://localhost:9001`; unset means real AWS Lambda. */
+  endpoint?: string;
+  /** AWS region; with an endpoint and no region, `us-east-1` (the runner ignores it). */
+  region?: string;
+  /** Deadline for one `invoke`, retries included, in ms. Default 35 000 (the runner's 30 s plus margin). */
+  timeoutMs?: number;
+  /** Retries on throttling and transient failures. Default 2 (so 3 attempts). */
+  maxRetries?: number;
+  /** Logical name (what the code says) to deployed function name or ARN. */
+  functionNames: Record<string, string>;
+}
+
+export interface LambdaInvoker {
+  /** Invokes `logicalName` synchronously with `payload` as JSON and resolves with its JSON result. */
+  invoke<TIn, TOut>(logicalName: string, payload: TIn): Promise<TOut>;
+  /** Closes the HTTP connections. */
+  close(): void;
+}
+
+/** The function ran and failed: Lambda answered with `X-Amz-Function-Error`. */
+export class LambdaFunctionError extends Error {
+  override name = 'LambdaFunctionError';
+  constructor(
+    readonly functionName: string,
+    readonly errorType: string,
+    readonly errorMessage: string,
+    /** `Unhandled` or `Handled`, as in the `X-Amz-Function-Error` header. */
+    readonly functionError: string = 'Unhandled',
+  ) {
+    super(`Lambda ${functionName} failed with ${errorType}: ${errorMessage}`);
+  }
+}
+
+/** The payload is larger than Lambda accepts for a synchronous invocation; nothing was sent. */
+export class LambdaPayloadTooLargeError extends Error {
+  override name = 'LambdaPayloadTooLargeError';
+  constructor(
+    readonly functionName: string,
+    readonly bytes: number,
+  ) {
+    super(
+      `Payload for Lambda ${functionName} is ${bytes} bytes; a synchronous invocation takes at most ${LAMBDA_MAX_REQUEST_BYTES} bytes`,
+    );
+  }
+}
+
+/** No answer within the invoker's `timeoutMs`. */
+export class LambdaTimeoutError extends Error {
+  override name = 'LambdaTimeoutError';
+  constructor(
+    readonly functionName: string,
+    readonly timeoutMs: number,
+  ) {
+    super(`Lambda ${functionName} did not answer within ${timeoutMs} ms`);
+  }
+}
+
+const DEFAULT_TIMEOUT_MS = 35_000;
+const DEFAULT_MAX_RETRIES = 2;
+
+export function createLambdaInvoker(config: LambdaInvokerConfig): LambdaInvoker {
+  const timeoutMs = config.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+  const maxRetries = config.maxRetries ?? DEFAULT_MAX_RETRIES;
+  const clientConfig: LambdaClientConfig = {
+    // The standard strategy retries throttling, 5xx and network errors only. A function error is a
+    // 200 response, so it is never retried; our deadline is an abort, which is never retried either.
+    maxAttempts: maxRetries + 1,
+    requestHandler: new NodeHttpHandler({ connectionTimeout: Math.min(timeoutMs, 5_000) }),
+  };
+  if (config.endpoint) {
+    clientConfig.endpoint = config.endpoint;
+    clientConfig.region = config.region ?? 'us-east-1';
+    // The runner checks no signature: dummy keys keep the SDK from looking for real ones.
+    clientConfig.credentials = { accessKeyId: 'local', secretAccessKey: 'local' };
+  } else if (config.region) {
+    clientConfig.region = config.region;
+  }
+  const client = new LambdaClient(clientConfig);
+
+  return {
+    async invoke<TIn, TOut>(logicalName: string, payload: TIn): Promise<TOut> {
+      const functionName = config.functionNames[logicalName];
+      if (!functionName) {
+        throw new Error(
+          `No Lambda function configured for "${logicalName}" (known: ${Object.keys(config.functionNames).join(', ') || 'none'})`,
+        );
+      }
+      const json = JSON.stringify(payload ?? null);
+      const body = Buffer.from(json, 'utf8');
+      if (body.length > LAMBDA_MAX_REQUEST_BYTES) {
+        throw new LambdaPayloadTooLargeError(functionName, body.length);
+      }
+      const deadline = new AbortController();
+      const timer = setTimeout(() => deadline.abort(new LambdaTimeoutError(functionName, timeoutMs)), timeoutMs);
+      let response;
+      try {
+        response = await client.send(
+          new InvokeCommand({ FunctionName: functionName, InvocationType: 'RequestResponse', Payload: body }),
+          { abortSignal: deadline.signal },
+        );
+      } catch (err) {
+        if (deadline.signal.aborted) throw new LambdaTimeoutError(functionName, timeoutMs);
+        throw err;
+      } finally {
+        clearTimeout(timer);
+      }
+      const text = response.Payload ? Buffer.from(response.Payload).toString('utf8') : '';
+      if (response.FunctionError) {
+        const { errorType, errorMessage } = parseFunctionError(text);
+        throw new LambdaFunctionError(functionName, errorType, errorMessage, response.FunctionError);
+      }
+      if (text === '') return undefined as TOut;
+      try {
+        return JSON.parse(text) as TOut;
+      } catch {
+        throw new Error(`Lambda ${functionName} returned a payload that is not JSON: ${text.slice(0, 200)}`);
+      }
+    },
+    close() {
+      client.destroy();
+    },
+  };
+}
+
+/** Lambda's error document: `{ errorType, errorMessage, trace }` (Node), `stackTrace` (others), or a bare string. */
+function parseFunctionError(text: string): { errorType: string; errorMessage: string } {
+  try {
+    const doc: unknown = JSON.parse(text);
+    if (doc && typeof doc === 'object') {
+      const { errorType, errorMessage } = doc as { errorType?: unknown; errorMessage?: unknown };
+      return {
+        errorType: typeof errorType === 'string' ? errorType : 'Error',
+        errorMessage: typeof errorMessage === 'string' ? errorMessage : text,
+      };
+    }
+    if (typeof doc === 'string') return { errorType: 'Error', errorMessage: doc };
+  } catch {
+    // Not JSON: the text is the message.
+  }
+  return { errorType: 'Error', errorMessage: text };
+}
+
+/**
+ * The invoker's settings from the environment:
+ * - `LAMBDA_ENDPOINT`: the runner's URL (e.g. `http://lambda-runner:9001`); unset means real AWS Lambda;
+ * - `AWS_REGION` (or `AWS_DEFAULT_REGION`); `LAMBDA_TIMEOUT_MS`; `LAMBDA_MAX_RETRIES`;
+ * - `LAMBDA_RENDER_TICKETS_FUNCTION`, `LAMBDA_SALES_REPORT_FUNCTION`: deployed names or ARNs
+ *   (default `render-tickets`, `sales-report`, the runner's names).
+ */
+export function lambdaInvokerConfigFromEnv(env: NodeJS.ProcessEnv = process.env): LambdaInvokerConfig {
+  const num = (name: string): number | undefined => {
+    const raw = env[name];
+    if (raw === undefined || raw === '') return undefined;
+    const value = Number(raw);
+    if (!Number.isFinite(value) || value < 0) throw new Error(`${name} must be a non-negative number, got "${raw}"`);
+    return value;
+  };
+  return {
+    endpoint: env.LAMBDA_ENDPOINT || undefined,
+    region: env.AWS_REGION || env.AWS_DEFAULT_REGION || undefined,
+    timeoutMs: num('LAMBDA_TIMEOUT_MS'),
+    maxRetries: num('LAMBDA_MAX_RETRIES'),
+    functionNames: {
+      'render-tickets': env.LAMBDA_RENDER_TICKETS_FUNCTION || 'render-tickets',
+      'sales-report': env.LAMBDA_SALES_REPORT_FUNCTION || 'sales-report',
+    },
+  };
+}

@@ -1,0 +1,207 @@
+import { randomUUID } from 'node:crypto';
+import { Column, Entity, PrimaryGeneratedColumn, type DataSource, type EntityManager, type MigrationInterface, type QueryRunner } from 'typeorm';
+import type { Kafka, Producer } from 'kafkajs';
+import { createProducer, type EventEnvelope } from './kafka';
+import type { Logger } from './logger';
+
+/** A fact waiting to leave the service, written in the same transaction as the change. */
+@Entity({ name: 'outbox' })
+export class OutboxMessage {
+  @PrimaryGeneratedColumn({ type: 'bigint' })
+  seq: string;
+
+  @Column({ type: 'uuid', unique: true })
+  id: string;
+
+  @Column()
+  topic: string;
+
+  @Column({ name: 'message_key' })
+  key: string;
+
+  @Column({ type: 'jsonb' })
+  envelope: EventEnvelope;
+
+  @Column({ name: 'created_at', type: 'timestamptz', default: () => 'now()' })
+  createdAt: Date;
+
+  @Column({ name: 'published_at', type: 'timestamptz', nullable: true })
+  publishedAt: Date | null;
+}
+
+/** Facts this service already consumed: the de-duplication record for at-least-once delivery. */
+@Entity({ name: 'processed_events' })
+export class ProcessedEvent {
+  @Column({ type: 'uuid', primary: true })
+  id: string;
+
+  @Column({ name: 'processed_at', type: 'timestamptz', default: () => 'now()' })
+  processedAt: Date;
+}
+
+export const outboxEntities = [OutboxMessage, ProcessedEvent];
+
+/** The tables behind the outbox and de-duplication; every service lists this migration first. */
+export class CreateOutbox1764000000000 implements MigrationInterface {
+  name = 'CreateOutbox1764000000000';
+  async up(q: QueryRunner): Promise<void> {
+    await q.query(`CREATE TABLE outbox (
+      seq bigserial PRIMARY KEY,
+      id uuid NOT NULL UNIQUE,
+      topic text NOT NULL,
+      message_key text NOT NULL,
+      envelope jsonb NOT NULL,
+      created_at timestamptz NOT NULL DEFAULT now(),
+      published_at timestamptz)`);
+    await q.query('CREATE INDEX outbox_unpublished ON outbox (seq) WHERE published_at IS NULL');
+    await q.query(`CREATE TABLE processed_events (
+      id uuid PRIMARY KEY,
+      processed_at timestamptz NOT NULL DEFAULT now())`);
+  }
+  async down(q: QueryRunner): Promise<void> {
+    await q.query('DROP TABLE processed_events');
+    await q.query('DROP TABLE outbox');
+  }
+}
+
+/** Writes a fact to the outbox inside the caller's transaction. */
+export async function enqueue<T>(
+  manager: EntityManager,
+  fact: { topic: string; key: string; type: string; version?: number; data: T },
+): Promise<EventEnvelope<T>> {
+  const envelope: EventEnvelope<T> = {
+    id: randomUUID(),
+    type: fact.type,
+    version: fact.version ?? 1,
+    occurredAt: new Date().toISOString(),
+    data: fact.data,
+  };
+  await manager.query('INSERT INTO outbox (id, topic, message_key, envelope) VALUES ($1, $2, $3, $4)', [
+    envelope.id,
+    fact.topic,
+    fact.key,
+    JSON.stringify(envelope),
+  ]);
+  return envelope;
+}
+
+/**
+ * Records that a consumed fact was handled, in the handler's transaction. Returns false when
+ * it was handled before (a redelivery), so the handler skips it.
+ */
+export async function markProcessed(manager: EntityManager, eventId: string): Promise<boolean> {
+  const result = await manager.query('INSERT INTO processed_events (id) VALUES ($1) ON CONFLICT DO NOTHING RETURNING id', [eventId]);
+  return Array.isArray(result) && result.length > 0;
+}
+
+export interface OutboxRelayOptions {
+  dataSource: DataSource;
+  kafka: Kafka;
+  logger: Logger;
+  batchSize?: number;
+  idleIntervalMs?: number;
+}
+
+// One relay per database sends at a time, so facts with the same key keep their order.
+const RELAY_LOCK = 7_042_001;
+
+/**
+ * Moves outbox rows to Kafka, oldest first. Delivery is at-least-once: a crash between send
+ * and mark resends, and consumers de-duplicate by envelope id. While Kafka is down the rows
+ * wait and the relay backs off; nothing is lost.
+ */
+export class OutboxRelay {
+  private producer: Producer;
+  private connected = false;
+  private timer: NodeJS.Timeout | undefined;
+  private running = false;
+  private stopped = false;
+  private failures = 0;
+  private wake: (() => void) | undefined;
+  private loop: Promise<void> | undefined;
+  lastError: string | undefined;
+
+  constructor(private readonly options: OutboxRelayOptions) {
+    this.producer = createProducer(options.kafka);
+  }
+
+  start(): void {
+    this.loop = this.run();
+  }
+
+  /** Asks for a relay pass now (after a commit) instead of at the next interval. */
+  nudge(): void {
+    this.wake?.();
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    this.nudge();
+    await this.loop;
+    if (this.connected) await this.producer.disconnect().catch(() => undefined);
+  }
+
+  /** Rows still waiting; `/health` reports it and tests wait for zero. */
+  async pending(): Promise<number> {
+    const [{ count }] = (await this.options.dataSource.query('SELECT count(*)::int AS count FROM outbox WHERE published_at IS NULL')) as Array<{ count: number }>;
+    return count;
+  }
+
+  private async run(): Promise<void> {
+    const idle = this.options.idleIntervalMs ?? 250;
+    while (!this.stopped) {
+      let sent = 0;
+      try {
+        sent = await this.relayBatch();
+        this.failures = 0;
+        this.lastError = undefined;
+      } catch (error) {
+        this.failures += 1;
+        this.lastError = error instanceof Error ? error.message : String(error);
+        if (this.failures === 1 || this.failures % 20 === 0) {
+          this.options.logger.warn({ err: error, failures: this.failures }, 'outbox relay cannot reach Kafka; will retry');
+        }
+        if (this.connected) {
+          this.connected = false;
+          await this.producer.disconnect().catch(() => undefined);
+        }
+      }
+      if (sent > 0 && this.failures === 0) continue;
+      const delay = this.failures > 0 ? Math.min(5_000, 250 * 2 ** Math.min(this.failures, 5)) : idle;
+      await new Promise<void>((resolve) => {
+        this.wake = resolve;
+        this.timer = setTimeout(resolve, delay);
+      });
+      clearTimeout(this.timer);
+      this.wake = undefined;
+    }
+  }
+
+  private async relayBatch(): Promise<number> {
+    return this.options.dataSource.transaction(async (manager) => {
+      const [{ locked }] = (await manager.query('SELECT pg_try_advisory_xact_lock($1) AS locked', [RELAY_LOCK])) as Array<{ locked: boolean }>;
+      if (!locked) return 0;
+      const rows = (await manager.query(
+        'SELECT seq, topic, message_key, envelope FROM outbox WHERE published_at IS NULL ORDER BY seq LIMIT $1',
+        [this.options.batchSize ?? 200],
+      )) as Array<{ seq: string; topic: string; message_key: string; envelope: EventEnvelope }>;
+      if (rows.length === 0) return 0;
+      if (!this.connected) {
+        await this.producer.connect();
+        this.connected = true;
+      }
+      const byTopic = new Map<string, Array<{ key: string; value: string }>>();
+      for (const row of rows) {
+        const messages = byTopic.get(row.topic) ?? [];
+        messages.push({ key: row.message_key, value: JSON.stringify(row.envelope) });
+        byTopic.set(row.topic, messages);
+      }
+      await this.producer.sendBatch({
+        acks: -1,
+        topicMessages: [...byTopic].map(([topic, messages]) => ({ topic, messages })),
+      });
+      await manager.query('UPDATE outbox SET published_at = now() WHERE seq = ANY($1::bigint[])', [rows.map((r) => r.seq)]);
+      return rows.length;
+    });
+  }
+}

@@ -1,0 +1,100 @@
+import type { IncomingMessage } from 'node:http';
+import { ApolloServer, type BaseContext } from '@apollo/server';
+import { unwrapResolverError } from '@apollo/server/errors';
+import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
+import { buildSubgraphSchema } from '@apollo/subgraph';
+import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper';
+import { GraphQLError, type DocumentNode } from 'graphql';
+import { viewerFromAuthorization, type TokenVerifier, type Viewer } from './auth';
+import { DomainError, toGraphQLError } from './errors';
+import { healthRoute, type ReadinessCheck } from './health';
+import { listen, type Route, type RunningHttpService } from './http';
+import type { Logger } from './logger';
+
+/** What every resolver gets; services add their own per-request parts (loaders). */
+export interface RequestContext extends BaseContext {
+  viewer: Viewer | null;
+  logger: Logger;
+}
+
+export interface SubgraphOptions<C extends RequestContext> {
+  name: string;
+  typeDefs: DocumentNode;
+  resolvers: GraphQLResolverMap<C>;
+  port: number;
+  host: string;
+  logger: Logger;
+  verifyToken: TokenVerifier;
+  /** Adds service-specific parts to the base context, once per request. */
+  extendContext: (base: RequestContext) => C;
+  readiness: Record<string, ReadinessCheck>;
+  routes?: Record<string, Route>;
+  /** Hide internal error messages (production). */
+  maskInternalErrors?: boolean;
+}
+
+export interface RunningSubgraph extends RunningHttpService {
+  apollo: ApolloServer<RequestContext>;
+}
+
+/** Maps domain failures to contract codes; anything unexpected is logged and masked. */
+export function formatErrorFor(logger: Logger, mask: boolean) {
+  return (formatted: { message: string; extensions?: Record<string, unknown> }, error: unknown) => {
+    const original = unwrapResolverError(error);
+    const mapped = toGraphQLError(original);
+    if (mapped) return { ...formatted, message: mapped.message, extensions: { ...mapped.extensions } };
+    const code = formatted.extensions?.code;
+    if (code && code !== 'INTERNAL_SERVER_ERROR') return formatted;
+    logger.error({ err: original }, 'unexpected error in resolver');
+    return mask
+      ? { ...formatted, message: 'Something went wrong on our side; try again.', extensions: { code: 'INTERNAL_SERVER_ERROR' } }
+      : formatted;
+  };
+}
+
+/** Boots one federated subgraph over HTTP with /graphql and /health. */
+export async function startSubgraph<C extends RequestContext>(options: SubgraphOptions<C>): Promise<RunningSubgraph> {
+  const { logger } = options;
+  const schema = buildSubgraphSchema({ typeDefs: options.typeDefs, resolvers: options.resolvers as GraphQLResolverMap<unknown> });
+  const apollo = new ApolloServer<C>({
+    schema,
+    formatError: formatErrorFor(logger, options.maskInternalErrors ?? false),
+    plugins: [ApolloServerPluginLandingPageDisabled()],
+    includeStacktraceInErrorResponses: false,
+  });
+  await apollo.start();
+  const context = async (req: IncomingMessage): Promise<C> => {
+    let viewer: Viewer | null;
+    try {
+      viewer = await viewerFromAuthorization(req.headers.authorization, options.verifyToken);
+    } catch (error) {
+      const status = error instanceof DomainError && error.code === 'UNAUTHENTICATED' ? 401 : 503;
+      const code = error instanceof DomainError ? error.code : 'UNAUTHENTICATED';
+      throw new GraphQLError(error instanceof Error ? error.message : 'Invalid token', {
+        extensions: { code, http: { status } },
+      });
+    }
+    return options.extendContext({ viewer, logger });
+  };
+  const http = await listen<C>(
+    {
+      logger,
+      routes: { '/health': healthRoute(options.name, options.readiness), ...options.routes },
+      apollo: { server: apollo, context },
+    },
+    options.port,
+    options.host,
+  );
+  logger.info({ url: `${http.url}/graphql` }, `${options.name} subgraph listening`);
+  return {
+    ...http,
+    apollo: apollo as unknown as ApolloServer<RequestContext>,
+    close: async () => {
+      await http.close();
+      await apollo.stop();
+    },
+  };
+}
+
+/** A subgraph's resolver map, typed by its context. */
+export type Resolvers<C> = GraphQLResolverMap<C>;

@@ -1,0 +1,101 @@
+// `npm start`: the whole platform on this machine. PostgreSQL and Kafka are provisioned
+// (see scripts/infrastructure.ts), every service runs as its own process, and demo data is seeded.
+import { createConnection } from 'node:net';
+import { join } from 'node:path';
+import { SERVICES, startStack, type ServiceName, type Stack } from '@ko/platform/testing';
+import { ROOT, provisionInfrastructure, type Infrastructure } from './infrastructure';
+import { DEMO_FAN, DEMO_ORGANIZERS, DEMO_PASSWORD, seed } from './seed';
+
+const log = (message: string) => console.log(`[start] ${message}`);
+
+/** The services `npm start` runs, in the order the stack starts them. */
+export const PLATFORM: ServiceName[] = ['users', 'events', 'gateway'];
+
+function portInUse(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = createConnection({ port, host: '127.0.0.1' });
+    socket.once('connect', () => {
+      socket.destroy();
+      resolve(true);
+    });
+    socket.once('error', () => resolve(false));
+  });
+}
+
+function parseInstances(args: string[]): Partial<Record<ServiceName, number>> {
+  const instances: Partial<Record<ServiceName, number>> = {};
+  for (const arg of args) {
+    const match = /^--instances=(\w[\w-]*)=(\d)$/.exec(arg);
+    if (match && match[1] in SERVICES) instances[match[1] as ServiceName] = Number(match[2]);
+  }
+  return instances;
+}
+
+async function main() {
+  const instances = parseInstances(process.argv.slice(2));
+  for (const name of PLATFORM) {
+    for (let i = 0; i < (instances[name] ?? 1); i++) {
+      const port = SERVICES[name].port + i * 100;
+      if (await portInUse(port)) {
+        throw new Error(
+          `Port ${port} (${name}) is already in use: stop whatever runs there (\`lsof -i :${port}\`), or an earlier \`npm start\`.`,
+        );
+      }
+    }
+  }
+  const dataDir = join(ROOT, '.data');
+  let infra: Infrastructure | undefined;
+  let stack: Stack | undefined;
+  let stopping = false;
+  const shutdown = async () => {
+    if (stopping) return;
+    stopping = true;
+    log('stopping…');
+    await stack?.stop();
+    await infra?.stop();
+    log('stopped');
+    process.exit(0);
+  };
+  process.on('SIGINT', () => void shutdown());
+  process.on('SIGTERM', () => void shutdown());
+
+  infra = await provisionInfrastructure({ dataDir, log, kafkaPort: 9092 });
+  log('starting services…');
+  try {
+    stack = await startStack({
+      postgresUrl: infra.postgres.url,
+      kafkaBrokers: infra.kafkaBrokers,
+      services: PLATFORM,
+      databasePrefix: 'ko',
+      fixedPorts: true,
+      instances,
+      workDir: join(dataDir, 'stack'),
+      env: { KEYS_DIR: join(dataDir, 'keys') },
+      logLevel: process.env.LOG_LEVEL ?? 'info',
+      echo: process.argv.includes('--verbose'),
+    });
+    await seed(stack.gatewayUrl, log, { withTiers: PLATFORM.includes('tickets') });
+  } catch (error) {
+    await stack?.stop();
+    await infra.stop();
+    throw error;
+  }
+
+  console.log(`
+  KO Ticket Master is running.
+
+    GraphQL (one URL for everything):  ${stack.gatewayUrl}
+    Service logs:                      ${join(stack.workDir, 'logs')}
+
+  Demo logins (password for all: ${DEMO_PASSWORD})
+${DEMO_ORGANIZERS.map((o) => `    organizer  ${o.email.padEnd(28)} ${o.name}`).join('\n')}
+    fan        ${DEMO_FAN.email}
+
+  Press Ctrl-C to stop everything.
+`);
+}
+
+main().catch((error: unknown) => {
+  console.error(`[start] ${error instanceof Error ? error.message : String(error)}`);
+  process.exit(1);
+});

@@ -1,0 +1,4 @@
+import { CreateOutbox1764000000000 } from '@ko/platform';
+import { CreateEvents1764000000200 } from './1764000000200-CreateEvents';
+
+export const migrations = [CreateOutbox1764000000000, CreateEvents1764000000200];

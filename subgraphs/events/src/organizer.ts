@@ -1,0 +1,129 @@
+import type { DataSource, EntityManager } from 'typeorm';
+import {
+  DomainError,
+  Topics,
+  badInput,
+  enqueue,
+  forbidden,
+  isUuid,
+  notFound,
+  requireOrganizer,
+  type Viewer,
+} from '@ko/platform';
+import { Event, type EventStatus } from './entities/event';
+
+export interface EventDetails {
+  title: string;
+  description: string;
+  category: string;
+  venue: string;
+  city: string;
+  startsAt: Date;
+}
+
+const LIMITS: Record<keyof Omit<EventDetails, 'startsAt'>, [number, number]> = {
+  title: [3, 120],
+  description: [0, 5_000],
+  category: [2, 40],
+  venue: [2, 120],
+  city: [2, 80],
+};
+const MAX_YEARS_AHEAD = 5;
+
+/** Trims and checks the fields that are present; throws BAD_USER_INPUT naming the field. */
+export function validateDetails(input: Partial<EventDetails>, now = new Date()): Partial<EventDetails> {
+  const clean: Partial<EventDetails> = {};
+  for (const [field, [min, max]] of Object.entries(LIMITS) as Array<[keyof typeof LIMITS, [number, number]]>) {
+    const value = input[field];
+    if (value === undefined || value === null) continue;
+    const trimmed = value.trim();
+    if (trimmed.length < min || trimmed.length > max) {
+      throw badInput(`The ${field} must be ${min} to ${max} characters long.`, { field });
+    }
+    clean[field] = trimmed;
+  }
+  if (input.startsAt !== undefined && input.startsAt !== null) {
+    if (input.startsAt.getTime() <= now.getTime()) throw badInput('The start date must be in the future.', { field: 'startsAt' });
+    const latest = new Date(now);
+    latest.setFullYear(latest.getFullYear() + MAX_YEARS_AHEAD);
+    if (input.startsAt > latest) throw badInput(`The start date must be within ${MAX_YEARS_AHEAD} years.`, { field: 'startsAt' });
+    clean.startsAt = input.startsAt;
+  }
+  return clean;
+}
+
+/** What organizers do to their events. Every change and its Kafka fact commit together. */
+export class EventManagement {
+  constructor(
+    private readonly db: DataSource,
+    private readonly onCommitted: () => void = () => undefined,
+  ) {}
+
+  async create(viewer: Viewer | null, input: EventDetails): Promise<Event> {
+    const organizer = requireOrganizer(viewer);
+    const details = validateDetails(input) as EventDetails;
+    const repo = this.db.getRepository(Event);
+    return repo.save(repo.create({ ...details, organizerId: organizer.id, status: 'DRAFT' }));
+  }
+
+  async update(viewer: Viewer | null, id: string, input: Partial<EventDetails>): Promise<Event> {
+    const details = validateDetails(input);
+    return this.change(viewer, id, 'event.updated', (event) => {
+      if (event.status === 'CANCELLED') throw new DomainError('CONFLICT', 'A cancelled event cannot be changed.');
+      Object.assign(event, details);
+    });
+  }
+
+  async publish(viewer: Viewer | null, id: string): Promise<Event> {
+    return this.change(viewer, id, 'event.published', (event) => {
+      if (event.status !== 'DRAFT') throw new DomainError('CONFLICT', `Only a draft can be published; this event is ${event.status}.`);
+      if (event.startsAt.getTime() <= Date.now()) throw badInput('This event has already started; change its date first.');
+      event.status = 'ON_SALE';
+    });
+  }
+
+  async cancel(viewer: Viewer | null, id: string): Promise<Event> {
+    return this.change(viewer, id, 'event.cancelled', (event) => {
+      if (event.status === 'CANCELLED') throw new DomainError('CONFLICT', 'This event is already cancelled.');
+      event.status = 'CANCELLED';
+    });
+  }
+
+  private async change(viewer: Viewer | null, id: string, fact: string, apply: (event: Event) => void): Promise<Event> {
+    const organizer = requireOrganizer(viewer);
+    if (!isUuid(id)) throw notFound('Event', id);
+    const event = await this.db.transaction(async (manager: EntityManager) => {
+      const current = await manager.getRepository(Event).findOne({ where: { id }, lock: { mode: 'pessimistic_write' } });
+      if (!current || (current.status === 'DRAFT' && current.organizerId !== organizer.id)) throw notFound('Event', id);
+      if (current.organizerId !== organizer.id) throw forbidden('Only the organizer of this event can change it.');
+      apply(current);
+      current.updatedAt = new Date();
+      const saved = await manager.getRepository(Event).save(current);
+      await enqueue(manager, {
+        topic: Topics.eventsLifecycle,
+        key: saved.id,
+        type: fact,
+        data: lifecycleFact(saved),
+      });
+      return saved;
+    });
+    this.onCommitted();
+    return event;
+  }
+}
+
+export interface EventLifecycleFact {
+  eventId: string;
+  organizerId: string;
+  status: EventStatus;
+  title: string;
+  startsAt: string;
+}
+
+const lifecycleFact = (event: Event): EventLifecycleFact => ({
+  eventId: event.id,
+  organizerId: event.organizerId,
+  status: event.status,
+  title: event.title,
+  startsAt: event.startsAt.toISOString(),
+});

@@ -1,0 +1,77 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import DataLoader from 'dataloader';
+import { parse } from 'graphql';
+import {
+  OutboxRelay,
+  createDataSource,
+  createKafka,
+  createLogger,
+  createTokenVerifier,
+  ensureTopics,
+  openDatabase,
+  outboxEntities,
+  startSubgraph,
+  Topics,
+  type RequestContext,
+} from '@ko/platform';
+import { Catalogue } from './catalogue';
+import { loadEventsConfig, type EventsConfig } from './config';
+import { Event } from './entities/event';
+import { migrations } from './migrations';
+import { EventManagement } from './organizer';
+import { resolvers } from './resolvers';
+
+export interface EventsContext extends RequestContext {
+  catalogue: Catalogue;
+  management: EventManagement;
+  events: DataLoader<string, Event | undefined>;
+}
+
+export const typeDefs = parse(readFileSync(join(__dirname, '..', 'src', 'schema.graphql'), 'utf8'));
+
+export async function start(config: EventsConfig = loadEventsConfig()) {
+  const logger = createLogger('events', config.LOG_LEVEL);
+  const db = await openDatabase(
+    createDataSource({ url: config.DATABASE_URL, entities: [Event, ...outboxEntities], migrations }),
+    logger,
+  );
+  const kafka = createKafka({ brokers: config.KAFKA_BROKERS, clientId: 'events', logger });
+  await ensureTopics(kafka, [Topics.eventsLifecycle]).catch((error: unknown) =>
+    logger.warn({ err: error }, 'could not ensure Kafka topics yet; the relay will retry'),
+  );
+  const relay = new OutboxRelay({ dataSource: db, kafka, logger });
+  relay.start();
+
+  const catalogue = new Catalogue(db);
+  const management = new EventManagement(db, () => relay.nudge());
+  const server = await startSubgraph<EventsContext>({
+    name: 'events',
+    typeDefs,
+    resolvers,
+    port: config.PORT,
+    host: config.HOST,
+    logger,
+    maskInternalErrors: config.NODE_ENV === 'production',
+    verifyToken: createTokenVerifier({ jwksUrl: config.JWKS_URL }),
+    extendContext: (base) => ({
+      ...base,
+      catalogue,
+      management,
+      events: new DataLoader((ids: readonly string[]) => catalogue.byIds(ids)),
+    }),
+    readiness: { database: async () => void (await db.query('SELECT 1')) },
+  });
+
+  return {
+    url: `${server.url}/graphql`,
+    port: server.port,
+    db,
+    relay,
+    stop: async () => {
+      await server.close();
+      await relay.stop();
+      await db.destroy();
+    },
+  };
+}

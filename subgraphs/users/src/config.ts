@@ -1,0 +1,20 @@
+import { z } from 'zod';
+import { baseConfigSchema, loadConfig, port } from '@ko/platform';
+
+export const usersConfigSchema = baseConfigSchema
+  .extend({
+    PORT: port(4001),
+    DATABASE_URL: z.string().url(),
+    /** Where a development signing key is generated on first start. */
+    KEYS_DIR: z.string().default('.data/keys'),
+    /** The Ed25519 private JWK (JSON). Required in production. */
+    JWT_PRIVATE_JWK: z.string().optional(),
+    TOKEN_TTL_SECONDS: z.coerce.number().int().min(60).max(86_400).default(3_600),
+  })
+  .refine((c) => c.NODE_ENV !== 'production' || c.JWT_PRIVATE_JWK, {
+    message: 'JWT_PRIVATE_JWK is required in production',
+    path: ['JWT_PRIVATE_JWK'],
+  });
+
+export type UsersConfig = z.infer<typeof usersConfigSchema>;
+export const loadUsersConfig = (env?: Record<string, string | undefined>) => loadConfig(usersConfigSchema, env);

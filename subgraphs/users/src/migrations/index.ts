@@ -1,0 +1,4 @@
+import { CreateOutbox1764000000000 } from '@ko/platform';
+import { CreateUsers1764000000100 } from './1764000000100-CreateUsers';
+
+export const migrations = [CreateOutbox1764000000000, CreateUsers1764000000100];

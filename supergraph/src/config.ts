@@ -1,0 +1,12 @@
+import { z } from 'zod';
+import { baseConfigSchema, loadConfig, millis, port, serviceList } from '@ko/platform';
+
+export const gatewayConfigSchema = baseConfigSchema.extend({
+  PORT: port(4000),
+  SERVICE_LIST: serviceList(),
+  /** Every subgraph call gives up after this long, so one slow service cannot hang a query. */
+  SUBGRAPH_TIMEOUT_MS: millis(5_000),
+});
+
+export type GatewayConfig = z.infer<typeof gatewayConfigSchema>;
+export const loadGatewayConfig = (env?: Record<string, string | undefined>) => loadConfig(gatewayConfigSchema, env);
