@@ -22,6 +22,8 @@ export type Role = 'FAN' | 'ORGANIZER';
 export interface Viewer {
   id: string;
   role: Role;
+  /** Display name at sign-in, so services can show an author without a lookup. */
+  name?: string;
 }
 
 const ALGORITHM = 'EdDSA';
@@ -60,7 +62,7 @@ export async function loadSigningKey(options: { privateJwk?: string; file: strin
 }
 
 export async function issueToken(key: SigningKey, viewer: Viewer, ttlSeconds: number): Promise<string> {
-  return new SignJWT({ role: viewer.role })
+  return new SignJWT({ role: viewer.role, ...(viewer.name ? { name: viewer.name } : {}) })
     .setProtectedHeader({ alg: ALGORITHM, kid: key.kid, typ: 'JWT' })
     .setSubject(viewer.id)
     .setIssuer(TOKEN_ISSUER)
@@ -94,7 +96,7 @@ export function createTokenVerifier(source: { jwksUrl: string } | { jwks: { keys
       if (typeof payload.sub !== 'string' || (role !== 'FAN' && role !== 'ORGANIZER')) {
         throw unauthenticated('The token is not a KO Ticket Master access token.');
       }
-      return { id: payload.sub, role };
+      return { id: payload.sub, role, ...(typeof payload.name === 'string' ? { name: payload.name } : {}) };
     } catch (error) {
       if (error instanceof DomainError) throw error;
       if (error instanceof joseErrors.JWTExpired) throw unauthenticated('Your session has expired; sign in again.');

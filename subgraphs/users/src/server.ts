@@ -51,7 +51,7 @@ export async function start(config: UsersConfig = loadUsersConfig()) {
       ...base,
       accounts,
       users: new DataLoader((ids: readonly string[]) => accounts.byIds(ids)),
-      issueToken: (user) => issueToken(key, { id: user.id, role: user.role }, config.TOKEN_TTL_SECONDS),
+      issueToken: (user) => issueToken(key, { id: user.id, role: user.role, name: user.name }, config.TOKEN_TTL_SECONDS),
     }),
     readiness: { database: async () => void (await db.query('SELECT 1')) },
     routes: {
