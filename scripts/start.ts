@@ -44,25 +44,25 @@ async function main() {
     }
   }
   const dataDir = join(ROOT, '.data');
-  let infra: Infrastructure | undefined;
-  let stack: Stack | undefined;
+  // Filled in as things start, so Ctrl-C at any moment stops what is already running.
+  const running: { infra?: Infrastructure; stack?: Stack } = {};
   let stopping = false;
   const shutdown = async () => {
     if (stopping) return;
     stopping = true;
     log('stopping…');
-    await stack?.stop();
-    await infra?.stop();
+    await running.stack?.stop();
+    await running.infra?.stop();
     log('stopped');
     process.exit(0);
   };
   process.on('SIGINT', () => void shutdown());
   process.on('SIGTERM', () => void shutdown());
 
-  infra = await provisionInfrastructure({ dataDir, log, kafkaPort: 9092 });
+  const infra = (running.infra = await provisionInfrastructure({ dataDir, log, kafkaPort: 9092 }));
   log('starting services…');
   try {
-    stack = await startStack({
+    const stack = await startStack({
       postgresUrl: infra.postgres.url,
       kafkaBrokers: infra.kafkaBrokers,
       services: PLATFORM,
@@ -74,9 +74,10 @@ async function main() {
       logLevel: process.env.LOG_LEVEL ?? 'info',
       echo: process.argv.includes('--verbose'),
     });
+    running.stack = stack;
     await seed(stack.gatewayUrl, log, { withTiers: PLATFORM.includes('tickets') });
   } catch (error) {
-    await stack?.stop();
+    await running.stack?.stop();
     await infra.stop();
     throw error;
   }
@@ -84,8 +85,8 @@ async function main() {
   console.log(`
   KO Ticket Master is running.
 
-    GraphQL (one URL for everything):  ${stack.gatewayUrl}
-    Service logs:                      ${join(stack.workDir, 'logs')}
+    GraphQL (one URL for everything):  ${running.stack.gatewayUrl}
+    Service logs:                      ${join(running.stack.workDir, 'logs')}
 
   Demo logins (password for all: ${DEMO_PASSWORD})
 ${DEMO_ORGANIZERS.map((o) => `    organizer  ${o.email.padEnd(28)} ${o.name}`).join('\n')}

@@ -20,6 +20,12 @@ async function dropLeftoverTestDatabases(postgresUrl: string): Promise<void> {
 }
 
 async function main(): Promise<number> {
+  // Test code and scripts are type-checked too (the build covers only services' src).
+  const check = spawnSync(process.execPath, [join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', 'tsconfig.check.json'], {
+    cwd: ROOT,
+    stdio: 'inherit',
+  });
+  if (check.status !== 0) return check.status ?? 1;
   const dataDir = join(ROOT, '.data', 'test');
   rmSync(join(dataDir, 'kafka'), { recursive: true, force: true });
   rmSync(join(ROOT, '.data', 'test-stacks'), { recursive: true, force: true });

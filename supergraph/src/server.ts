@@ -3,6 +3,7 @@ import { ApolloServer, type BaseContext } from '@apollo/server';
 import { ApolloServerPluginLandingPageLocalDefault } from '@apollo/server/plugin/landingPage/default';
 import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import { ApolloGateway, RemoteGraphQLDataSource } from '@apollo/gateway';
+import { GraphQLError } from 'graphql';
 import { createLogger, listen, readServiceList, sendJson } from '@ko/platform';
 import { composeSupergraph } from './composition';
 import { loadGatewayConfig, type GatewayConfig } from './config';
@@ -15,6 +16,22 @@ export interface GatewayContext extends BaseContext {
 class AuthForwardingDataSource extends RemoteGraphQLDataSource<GatewayContext> {
   override willSendRequest({ request, context }: Parameters<NonNullable<RemoteGraphQLDataSource<GatewayContext>['willSendRequest']>>[0]) {
     if (context.authorization) request.http?.headers.set('authorization', context.authorization);
+  }
+
+  /**
+   * A subgraph that refuses a request (400 for bad variables, 401 for a bad token) still
+   * explains why in GraphQL errors: pass its first error on, rather than a generic wrapper
+   * that would also leak the subgraph's internal URL.
+   */
+  override async errorFromResponse(response: Parameters<RemoteGraphQLDataSource['errorFromResponse']>[0]) {
+    const body = (await response.json().catch(() => undefined)) as
+      | { errors?: Array<{ message: string; extensions?: Record<string, unknown> }> }
+      | undefined;
+    const first = body?.errors?.[0];
+    if (first) return new GraphQLError(first.message, { extensions: { code: 'INTERNAL_SERVER_ERROR', ...first.extensions } });
+    return new GraphQLError('A service behind the router failed; try again shortly.', {
+      extensions: { code: 'SERVICE_UNAVAILABLE', status: response.status },
+    });
   }
 }
 

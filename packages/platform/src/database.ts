@@ -1,13 +1,13 @@
 import 'reflect-metadata';
 import { Client } from 'pg';
-import { DataSource, type EntitySchema, type MixedList } from 'typeorm';
+import { DataSource, type DataSourceOptions } from 'typeorm';
 import type { Logger } from './logger';
 
 export interface DatabaseOptions {
   url: string;
   // TypeORM's own option types: entity classes or schemas, migration classes.
-  entities: MixedList<Function | string | EntitySchema>;
-  migrations: MixedList<Function | string>;
+  entities: DataSourceOptions['entities'];
+  migrations: DataSourceOptions['migrations'];
   poolSize?: number;
   statementTimeoutMs?: number;
 }

@@ -1,0 +1,61 @@
+import { SignJWT, generateKeyPair } from 'jose';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { DomainError } from '../src/errors';
+import { TOKEN_AUDIENCE, TOKEN_ISSUER, createTokenVerifier, issueToken, loadSigningKey, viewerFromAuthorization } from '../src/auth';
+
+async function setup() {
+  const key = await loadSigningKey({ file: join(mkdtempSync(join(tmpdir(), 'ko-keys-')), 'key.json') });
+  return { key, verify: createTokenVerifier({ jwks: { keys: [key.publicJwk] } }) };
+}
+
+const codeOf = async (promise: Promise<unknown>) => {
+  try {
+    await promise;
+    return 'no error';
+  } catch (error) {
+    return error instanceof DomainError ? error.code : String(error);
+  }
+};
+
+describe('tokens', () => {
+  it('round-trips a viewer', async () => {
+    const { key, verify } = await setup();
+    const token = await issueToken(key, { id: 'u1', role: 'ORGANIZER', name: 'Olga' }, 60);
+    await expect(verify(token)).resolves.toEqual({ id: 'u1', role: 'ORGANIZER', name: 'Olga' });
+    await expect(viewerFromAuthorization(`Bearer ${token}`, verify)).resolves.toMatchObject({ id: 'u1' });
+    await expect(viewerFromAuthorization(undefined, verify)).resolves.toBeNull();
+  });
+
+  it('keeps the generated key across restarts', async () => {
+    const file = join(mkdtempSync(join(tmpdir(), 'ko-keys-')), 'key.json');
+    const first = await loadSigningKey({ file });
+    const second = await loadSigningKey({ file });
+    expect(second.kid).toBe(first.kid);
+  });
+
+  it('refuses expired, unsigned, tampered and foreign-key tokens', async () => {
+    const { key, verify } = await setup();
+    const expired = await new SignJWT({ role: 'FAN' })
+      .setProtectedHeader({ alg: 'EdDSA', kid: key.kid })
+      .setSubject('u1').setIssuer(TOKEN_ISSUER).setAudience(TOKEN_AUDIENCE)
+      .setIssuedAt(Math.floor(Date.now() / 1000) - 7200).setExpirationTime(Math.floor(Date.now() / 1000) - 3600)
+      .sign(key.privateKey);
+    const b64 = (o: object) => Buffer.from(JSON.stringify(o)).toString('base64url');
+    const now = Math.floor(Date.now() / 1000);
+    const unsigned = `${b64({ alg: 'none', typ: 'JWT' })}.${b64({ sub: 'u1', role: 'ORGANIZER', iss: TOKEN_ISSUER, aud: TOKEN_AUDIENCE, iat: now, exp: now + 60 })}.`;
+    const good = await issueToken(key, { id: 'u1', role: 'FAN' }, 60);
+    const [h, , s] = good.split('.');
+    const tampered = `${h}.${b64({ sub: 'u1', role: 'ORGANIZER', iss: TOKEN_ISSUER, aud: TOKEN_AUDIENCE, iat: now, exp: now + 60 })}.${s}`;
+    const foreign = await generateKeyPair('EdDSA', { crv: 'Ed25519', extractable: true });
+    const wrongKey = await new SignJWT({ role: 'FAN' })
+      .setProtectedHeader({ alg: 'EdDSA', kid: key.kid })
+      .setSubject('u1').setIssuer(TOKEN_ISSUER).setAudience(TOKEN_AUDIENCE).setIssuedAt().setExpirationTime('1h')
+      .sign(foreign.privateKey);
+    for (const token of [expired, unsigned, tampered, wrongKey, 'garbage']) {
+      expect(await codeOf(verify(token))).toBe('UNAUTHENTICATED');
+    }
+    expect(await codeOf(viewerFromAuthorization('Basic abc', verify))).toBe('UNAUTHENTICATED');
+  });
+});

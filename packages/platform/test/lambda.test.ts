@@ -1,0 +1,181 @@
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import {
+  LAMBDA_MAX_REQUEST_BYTES,
+  LambdaFunctionError,
+  LambdaPayloadTooLargeError,
+  LambdaTimeoutError,
+  createLambdaInvoker,
+  lambdaInvokerConfigFromEnv,
+} from '../src/lambda';
+
+/** A fake Lambda endpoint answering each request with the next scripted reply. */
+type Reply = { status: number; headers?: Record<string, string>; body?: string } | 'hang';
+
+async function stubLambda(replies: Reply[]) {
+  const requests: Array<{ path: string; body: string }> = [];
+  const server = http.createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => {
+      requests.push({ path: req.url ?? '', body: Buffer.concat(chunks).toString() });
+      const reply = replies[Math.min(requests.length - 1, replies.length - 1)]!;
+      if (reply === 'hang') return;
+      res.writeHead(reply.status, { 'Content-Type': 'application/json', ...reply.headers });
+      res.end(reply.body ?? '');
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  return {
+    url,
+    requests,
+    close: () => {
+      server.closeAllConnections();
+      return new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
+}
+
+const throttled: Reply = {
+  status: 429,
+  headers: { 'x-amzn-ErrorType': 'TooManyRequestsException' },
+  body: JSON.stringify({ Type: 'User', message: 'Rate Exceeded.', Reason: 'ReservedFunctionConcurrentInvocationLimitExceeded' }),
+};
+const ok = (value: unknown): Reply => ({ status: 200, body: JSON.stringify(value) });
+
+async function rejection(p: Promise<unknown>): Promise<Error> {
+  try {
+    await p;
+  } catch (err) {
+    return err as Error;
+  }
+  throw new Error('expected a rejection');
+}
+
+describe('createLambdaInvoker', () => {
+  it('invokes the mapped function with the payload as JSON and parses the result', async () => {
+    const stub = await stubLambda([ok({ pages: 2 })]);
+    const lambda = createLambdaInvoker({ endpoint: stub.url, functionNames: { render: 'ko-render-tickets' } });
+    await expect(lambda.invoke('render', { orderId: 'o1' })).resolves.toEqual({ pages: 2 });
+    expect(stub.requests).toEqual([{ path: '/2015-03-31/functions/ko-render-tickets/invocations', body: '{"orderId":"o1"}' }]);
+    lambda.close();
+    await stub.close();
+  });
+
+  it('throws LambdaFunctionError for a function error, without retrying', async () => {
+    const stub = await stubLambda([
+      {
+        status: 200,
+        headers: { 'X-Amz-Function-Error': 'Unhandled' },
+        body: JSON.stringify({ errorType: 'InvalidInputError', errorMessage: 'tickets: must not be empty', trace: [] }),
+      },
+    ]);
+    const lambda = createLambdaInvoker({ endpoint: stub.url, maxRetries: 3, functionNames: { render: 'render-tickets' } });
+    const err = await rejection(lambda.invoke('render', {}));
+    expect(err).toBeInstanceOf(LambdaFunctionError);
+    expect(err).toMatchObject({
+      functionName: 'render-tickets',
+      errorType: 'InvalidInputError',
+      errorMessage: 'tickets: must not be empty',
+      message: 'Lambda render-tickets failed with InvalidInputError: tickets: must not be empty',
+    });
+    expect(stub.requests).toHaveLength(1);
+    lambda.close();
+    await stub.close();
+  });
+
+  it('retries throttling, then succeeds', async () => {
+    const stub = await stubLambda([throttled, ok('done')]);
+    const lambda = createLambdaInvoker({ endpoint: stub.url, functionNames: { f: 'f' } });
+    await expect(lambda.invoke('f', {})).resolves.toBe('done');
+    expect(stub.requests).toHaveLength(2);
+    lambda.close();
+    await stub.close();
+  });
+
+  it('gives up on a server error after maxRetries retries', async () => {
+    const stub = await stubLambda([
+      { status: 500, headers: { 'x-amzn-ErrorType': 'ServiceException' }, body: JSON.stringify({ message: 'internal' }) },
+    ]);
+    const lambda = createLambdaInvoker({ endpoint: stub.url, maxRetries: 1, functionNames: { f: 'f' } });
+    const err = await rejection(lambda.invoke('f', {}));
+    expect(err.name).toBe('ServiceException');
+    expect(stub.requests).toHaveLength(2);
+    lambda.close();
+    await stub.close();
+  });
+
+  it('does not retry a client error such as an unknown function', async () => {
+    const stub = await stubLambda([
+      {
+        status: 404,
+        headers: { 'x-amzn-ErrorType': 'ResourceNotFoundException' },
+        body: JSON.stringify({ Type: 'User', message: 'Function not found: arn:aws:lambda:us-east-1:000000000000:function:f' }),
+      },
+    ]);
+    const lambda = createLambdaInvoker({ endpoint: stub.url, functionNames: { f: 'f' } });
+    const err = await rejection(lambda.invoke('f', {}));
+    expect(err.name).toBe('ResourceNotFoundException');
+    expect(stub.requests).toHaveLength(1);
+    lambda.close();
+    await stub.close();
+  });
+
+  it('gives up after timeoutMs without retrying', async () => {
+    const stub = await stubLambda(['hang']);
+    const lambda = createLambdaInvoker({ endpoint: stub.url, timeoutMs: 300, functionNames: { f: 'slow-fn' } });
+    const err = await rejection(lambda.invoke('f', {}));
+    expect(err).toBeInstanceOf(LambdaTimeoutError);
+    expect(err.message).toBe('Lambda slow-fn did not answer within 300 ms');
+    expect(stub.requests).toHaveLength(1);
+    lambda.close();
+    await stub.close();
+  });
+
+  it('refuses a payload over the 6 MB request limit without sending it', async () => {
+    const stub = await stubLambda([ok(null)]);
+    const lambda = createLambdaInvoker({ endpoint: stub.url, functionNames: { f: 'f' } });
+    const err = await rejection(lambda.invoke('f', 'x'.repeat(LAMBDA_MAX_REQUEST_BYTES)));
+    expect(err).toBeInstanceOf(LambdaPayloadTooLargeError);
+    expect(err).toMatchObject({ functionName: 'f', bytes: LAMBDA_MAX_REQUEST_BYTES + 2 });
+    expect(stub.requests).toHaveLength(0);
+    lambda.close();
+    await stub.close();
+  });
+
+  it('refuses a logical name it has no function for', async () => {
+    const lambda = createLambdaInvoker({ endpoint: 'http://127.0.0.1:9', functionNames: { a: 'a', b: 'b' } });
+    await expect(lambda.invoke('c', {})).rejects.toThrow('No Lambda function configured for "c" (known: a, b)');
+    lambda.close();
+  });
+});
+
+describe('lambdaInvokerConfigFromEnv', () => {
+  it('points at the runner when LAMBDA_ENDPOINT is set', () => {
+    expect(
+      lambdaInvokerConfigFromEnv({ LAMBDA_ENDPOINT: 'http://lambda-runner:9001', LAMBDA_TIMEOUT_MS: '5000', LAMBDA_MAX_RETRIES: '0' }),
+    ).toEqual({
+      endpoint: 'http://lambda-runner:9001',
+      region: undefined,
+      timeoutMs: 5000,
+      maxRetries: 0,
+      functionNames: { 'render-tickets': 'render-tickets', 'sales-report': 'sales-report' },
+    });
+  });
+
+  it('leaves the endpoint unset (real AWS Lambda) otherwise, with deployed names', () => {
+    const config = lambdaInvokerConfigFromEnv({
+      AWS_REGION: 'eu-west-1',
+      LAMBDA_RENDER_TICKETS_FUNCTION: 'ko-prod-render-tickets',
+      LAMBDA_SALES_REPORT_FUNCTION: 'arn:aws:lambda:eu-west-1:123456789012:function:ko-prod-sales-report',
+    });
+    expect(config.endpoint).toBeUndefined();
+    expect(config.region).toBe('eu-west-1');
+    expect(config.functionNames['render-tickets']).toBe('ko-prod-render-tickets');
+  });
+
+  it('rejects a malformed number', () => {
+    expect(() => lambdaInvokerConfigFromEnv({ LAMBDA_TIMEOUT_MS: 'soon' })).toThrow('LAMBDA_TIMEOUT_MS must be a non-negative number, got "soon"');
+  });
+});
