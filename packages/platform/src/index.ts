@@ -2,6 +2,7 @@ export * from './auth';
 export * from './config';
 export * from './database';
 export * from './errors';
+export * from './event-directory';
 export * from './health';
 export * from './ids';
 export * from './http';
