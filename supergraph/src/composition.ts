@@ -17,12 +17,16 @@ export function composeSupergraph(list: ServiceList): string {
     try {
       sdl = readFileSync(s.schemaFile, 'utf8');
     } catch (error) {
-      throw new CompositionError([`${s.name}: cannot read ${s.schemaFile} (${(error as Error).message})`]);
+      throw new CompositionError([
+        `${s.name}: cannot read ${s.schemaFile} (${(error as Error).message})`,
+      ]);
     }
     try {
       return { name: s.name, url: s.routingUrl, typeDefs: parse(sdl) };
     } catch (error) {
-      throw new CompositionError([`${s.name}: ${s.schemaFile} is not valid GraphQL (${(error as Error).message})`]);
+      throw new CompositionError([
+        `${s.name}: ${s.schemaFile} is not valid GraphQL (${(error as Error).message})`,
+      ]);
     }
   });
   const result = composeServices(services);

@@ -1,54 +1,146 @@
+import { unwatchFile, watchFile } from 'node:fs';
 import type { IncomingMessage } from 'node:http';
-import { ApolloServer, type BaseContext } from '@apollo/server';
+import { ApolloServer, type ApolloServerPlugin } from '@apollo/server';
 import { ApolloServerPluginLandingPageLocalDefault } from '@apollo/server/plugin/landingPage/default';
 import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
-import { ApolloGateway, RemoteGraphQLDataSource } from '@apollo/gateway';
-import { GraphQLError } from 'graphql';
-import { createLogger, listen, readServiceList, sendJson } from '@ko/platform';
+import { ApolloGateway, type SupergraphSdlUpdateFunction } from '@apollo/gateway';
+import {
+  createLogger,
+  listen,
+  readServiceList,
+  sendJson,
+  type Logger,
+  type ServiceList,
+} from '@ko/platform';
 import { composeSupergraph } from './composition';
 import { loadGatewayConfig, type GatewayConfig } from './config';
+import { createMetrics, type Metrics } from './metrics';
+import { Registry } from './registry';
+import { RoutingDataSource, routingFetcher, type GatewayContext } from './routing';
 
-export interface GatewayContext extends BaseContext {
-  authorization?: string;
+function metricsPlugin(metrics: Metrics): ApolloServerPlugin<GatewayContext> {
+  return {
+    async requestDidStart() {
+      const started = process.hrtime.bigint();
+      return {
+        async willSendResponse({ operation, errors, response }) {
+          const type = operation?.operation ?? 'unknown';
+          const failed =
+            (errors?.length ?? 0) > 0 ||
+            (response.body.kind === 'single' &&
+              (response.body.singleResult.errors?.length ?? 0) > 0);
+          metrics.requests.inc({ operation_type: type, outcome: failed ? 'error' : 'ok' });
+          metrics.requestDuration.observe(
+            { operation_type: type },
+            Number(process.hrtime.bigint() - started) / 1e9,
+          );
+        },
+      };
+    },
+  };
 }
 
-/** Forwards the caller's token: each subgraph verifies it itself. */
-class AuthForwardingDataSource extends RemoteGraphQLDataSource<GatewayContext> {
-  override willSendRequest({ request, context }: Parameters<NonNullable<RemoteGraphQLDataSource<GatewayContext>['willSendRequest']>>[0]) {
-    if (context.authorization) request.http?.headers.set('authorization', context.authorization);
+/**
+ * Keeps the supergraph in step with the service list: instances join and leave rotation at
+ * once; a schema change is composed and swapped in; a change that does not compose is
+ * logged and ignored, and the router keeps serving the last good supergraph.
+ */
+class ServiceListWatcher {
+  private files: string[] = [];
+  private current: string;
+  update: SupergraphSdlUpdateFunction | undefined;
+
+  constructor(
+    private readonly path: string,
+    private readonly registry: Registry,
+    private readonly logger: Logger,
+    private readonly intervalMs: number,
+    initial: { list: ServiceList; sdl: string },
+  ) {
+    this.current = initial.sdl;
+    this.watch(initial.list);
   }
 
-  /**
-   * A subgraph that refuses a request (400 for bad variables, 401 for a bad token) still
-   * explains why in GraphQL errors: pass its first error on, rather than a generic wrapper
-   * that would also leak the subgraph's internal URL.
-   */
-  override async errorFromResponse(response: Parameters<RemoteGraphQLDataSource['errorFromResponse']>[0]) {
-    const body = (await response.json().catch(() => undefined)) as
-      | { errors?: Array<{ message: string; extensions?: Record<string, unknown> }> }
-      | undefined;
-    const first = body?.errors?.[0];
-    if (first) return new GraphQLError(first.message, { extensions: { code: 'INTERNAL_SERVER_ERROR', ...first.extensions } });
-    return new GraphQLError('A service behind the router failed; try again shortly.', {
-      extensions: { code: 'SERVICE_UNAVAILABLE', status: response.status },
-    });
+  get supergraphSdl(): string {
+    return this.current;
+  }
+
+  reload = (): void => {
+    let list: ServiceList;
+    let sdl: string;
+    try {
+      list = readServiceList(this.path);
+      sdl = composeSupergraph(list);
+    } catch (error) {
+      this.logger.error(
+        { err: error },
+        `service list change rejected, keeping the current supergraph: ${(error as Error).message}`,
+      );
+      return;
+    }
+    this.registry.load(list);
+    this.watch(list);
+    if (sdl !== this.current) {
+      this.current = sdl;
+      this.update?.(sdl);
+      this.logger.info({ subgraphs: list.subgraphs.map((s) => s.name) }, 'supergraph recomposed');
+    } else {
+      this.logger.info('service list reloaded');
+    }
+  };
+
+  private watch(list: ServiceList): void {
+    const files = [this.path, ...list.subgraphs.map((s) => s.schemaFile)];
+    for (const file of this.files) if (!files.includes(file)) unwatchFile(file, this.reload);
+    for (const file of files)
+      if (!this.files.includes(file))
+        watchFile(file, { interval: this.intervalMs, persistent: false }, this.reload);
+    this.files = files;
+  }
+
+  stop(): void {
+    for (const file of this.files) unwatchFile(file, this.reload);
   }
 }
 
 export async function start(config: GatewayConfig = loadGatewayConfig()) {
   const logger = createLogger('gateway', config.LOG_LEVEL);
   const list = readServiceList(config.SERVICE_LIST);
-  // Composition errors stop the start here, with the errors in the message.
-  const supergraphSdl = composeSupergraph(list);
+  // A service list that does not compose stops the start here, with the errors in the message.
+  const sdl = composeSupergraph(list);
   logger.info({ subgraphs: list.subgraphs.map((s) => s.name) }, 'supergraph composed');
 
+  const metrics = createMetrics();
+  const registry = new Registry(logger, {
+    intervalMs: config.HEALTH_INTERVAL_MS,
+    timeoutMs: config.HEALTH_TIMEOUT_MS,
+  });
+  registry.onChange = (service, instance) =>
+    metrics.instanceUp.set({ service, instance: instance.url }, instance.healthy ? 1 : 0);
+  registry.load(list);
+  registry.start();
+  const watcher = new ServiceListWatcher(
+    config.SERVICE_LIST,
+    registry,
+    logger,
+    config.WATCH_INTERVAL_MS,
+    { list, sdl },
+  );
+
   const gateway = new ApolloGateway({
-    supergraphSdl,
-    buildService: ({ url }) => new AuthForwardingDataSource({ url }),
+    supergraphSdl: async ({ update }) => {
+      watcher.update = update;
+      return { supergraphSdl: watcher.supergraphSdl };
+    },
+    buildService: ({ name }) =>
+      new RoutingDataSource({
+        fetcher: routingFetcher(name, registry, metrics, config.SUBGRAPH_TIMEOUT_MS),
+      }),
   });
   const apollo = new ApolloServer<GatewayContext>({
     gateway,
     plugins: [
+      metricsPlugin(metrics),
       config.NODE_ENV === 'production'
         ? ApolloServerPluginLandingPageDisabled()
         : ApolloServerPluginLandingPageLocalDefault({ embed: true }),
@@ -65,7 +157,23 @@ export async function start(config: GatewayConfig = loadGatewayConfig()) {
         context: async (req: IncomingMessage) => ({ authorization: req.headers.authorization }),
       },
       routes: {
-        '/health': (_req, res) => sendJson(res, 200, { service: 'gateway', status: 'ok', live: true, ready: true }),
+        '/health': (_req, res) => {
+          const services = registry.snapshot();
+          const degraded = Object.values(services).some(
+            (instances) => !instances.some((i) => i.healthy),
+          );
+          sendJson(res, 200, {
+            service: 'gateway',
+            status: degraded ? 'degraded' : 'ok',
+            live: true,
+            ready: true,
+            services,
+          });
+        },
+        '/metrics': async (_req, res) => {
+          res.writeHead(200, { 'content-type': metrics.registry.contentType });
+          res.end(await metrics.registry.metrics());
+        },
       },
     },
     config.PORT,
@@ -75,9 +183,12 @@ export async function start(config: GatewayConfig = loadGatewayConfig()) {
   return {
     url: `${http.url}/graphql`,
     port: http.port,
+    registry,
     stop: async () => {
+      watcher.stop();
       await http.close();
       await apollo.stop();
+      await registry.stop();
     },
   };
 }

@@ -52,7 +52,12 @@ describe('composition', () => {
 
   it('refuses to start the router on a broken service list, printing the errors', () => {
     const result = spawnSync(process.execPath, [join(root, 'supergraph/dist/main.js')], {
-      env: { ...process.env, SERVICE_LIST: serviceListWith(CONFLICTING), PORT: '0', LOG_LEVEL: 'info' },
+      env: {
+        ...process.env,
+        SERVICE_LIST: serviceListWith(CONFLICTING),
+        PORT: '0',
+        LOG_LEVEL: 'info',
+      },
       encoding: 'utf8',
       timeout: 30_000,
     });
