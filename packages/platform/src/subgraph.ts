@@ -15,6 +15,8 @@ import type { Logger } from './logger';
 export interface RequestContext extends BaseContext {
   viewer: Viewer | null;
   logger: Logger;
+  /** The caller's Authorization header, to forward when this service calls another (ServiceClient). */
+  authorization?: string;
 }
 
 export interface SubgraphOptions<C extends RequestContext> {
@@ -74,7 +76,7 @@ export async function startSubgraph<C extends RequestContext>(options: SubgraphO
         extensions: { code, http: { status } },
       });
     }
-    return options.extendContext({ viewer, logger });
+    return options.extendContext({ viewer, logger, authorization: req.headers.authorization });
   };
   const http = await listen<C>(
     {
