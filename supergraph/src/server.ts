@@ -14,9 +14,12 @@ import {
 } from '@ko/platform';
 import { composeSupergraph } from './composition';
 import { loadGatewayConfig, type GatewayConfig } from './config';
+import { queryLimits } from './limits';
 import { createMetrics, type Metrics } from './metrics';
-import { Registry } from './registry';
+import { readManifest, trustedDocumentsPlugin } from './trusted-documents';
+import { Registry, SUBSCRIPTIONS } from './registry';
 import { RoutingDataSource, routingFetcher, type GatewayContext } from './routing';
+import { proxyWebSockets } from './websocket-proxy';
 
 function metricsPlugin(metrics: Metrics): ApolloServerPlugin<GatewayContext> {
   return {
@@ -137,9 +140,16 @@ export async function start(config: GatewayConfig = loadGatewayConfig()) {
         fetcher: routingFetcher(name, registry, metrics, config.SUBGRAPH_TIMEOUT_MS),
       }),
   });
+  const limits = queryLimits(config);
+  const trusted = config.TRUSTED_DOCUMENTS ? readManifest(config.TRUSTED_DOCUMENTS) : new Map<string, string>();
+  if (config.TRUSTED_DOCUMENTS_ONLY && trusted.size === 0) throw new Error('TRUSTED_DOCUMENTS_ONLY=true needs TRUSTED_DOCUMENTS (the client build\'s manifest)');
   const apollo = new ApolloServer<GatewayContext>({
     gateway,
+    validationRules: limits.validationRules,
+    allowBatchedHttpRequests: false,
     plugins: [
+      trustedDocumentsPlugin(trusted, config.TRUSTED_DOCUMENTS_ONLY),
+      ...limits.plugins,
       metricsPlugin(metrics),
       config.NODE_ENV === 'production'
         ? ApolloServerPluginLandingPageDisabled()
@@ -152,6 +162,8 @@ export async function start(config: GatewayConfig = loadGatewayConfig()) {
   const http = await listen<GatewayContext>(
     {
       logger,
+      maxBodyBytes: config.MAX_BODY_BYTES,
+      corsOrigins: config.CORS_ORIGINS,
       apollo: {
         server: apollo,
         context: async (req: IncomingMessage) => ({ authorization: req.headers.authorization }),
@@ -179,6 +191,8 @@ export async function start(config: GatewayConfig = loadGatewayConfig()) {
     config.PORT,
     config.HOST,
   );
+  // WebSocket upgrades on /graphql (subscriptions) go to a healthy subscriptions instance.
+  const websockets = proxyWebSockets(http.server, () => registry.pick(SUBSCRIPTIONS)?.url, logger);
   logger.info({ url: `${http.url}/graphql` }, 'gateway listening');
   return {
     url: `${http.url}/graphql`,
@@ -186,6 +200,7 @@ export async function start(config: GatewayConfig = loadGatewayConfig()) {
     registry,
     stop: async () => {
       watcher.stop();
+      websockets.close();
       await http.close();
       await apollo.stop();
       await registry.stop();
