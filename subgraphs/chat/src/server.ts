@@ -1,0 +1,75 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { parse } from 'graphql';
+import {
+  EventDirectory,
+  OutboxRelay,
+  ServiceClient,
+  Topics,
+  createDataSource,
+  createKafka,
+  createLogger,
+  createTokenVerifier,
+  ensureTopics,
+  openDatabase,
+  outboxEntities,
+  startSubgraph,
+  type RequestContext,
+} from '@ko/platform';
+import { loadChatConfig, type ChatConfig } from './config';
+import { ChatMessage } from './entities/chat-message';
+import { ChatHistory } from './history';
+import { migrations } from './migrations';
+import { ChatPosting } from './posting';
+import { PostingRateLimit } from './rate-limit';
+import { resolvers } from './resolvers';
+
+export interface ChatContext extends RequestContext {
+  posting: ChatPosting;
+  history: ChatHistory;
+}
+
+export const typeDefs = parse(readFileSync(join(__dirname, '..', 'src', 'schema.graphql'), 'utf8'));
+
+export async function start(config: ChatConfig = loadChatConfig()) {
+  const logger = createLogger('chat', config.LOG_LEVEL);
+  const db = await openDatabase(
+    createDataSource({ url: config.DATABASE_URL, entities: [ChatMessage, ...outboxEntities], migrations }),
+    logger,
+  );
+  const kafka = createKafka({ brokers: config.KAFKA_BROKERS, clientId: 'chat', logger });
+  await ensureTopics(kafka, [Topics.chatMessages]).catch((error: unknown) =>
+    logger.warn({ err: error }, 'could not ensure Kafka topics yet; the relay will retry'),
+  );
+  const relay = new OutboxRelay({ dataSource: db, kafka, logger });
+  relay.start();
+
+  const events = new EventDirectory(ServiceClient.fromServiceList(config.SERVICE_LIST, 'events'), config.EVENT_CACHE_TTL_MS);
+  const rateLimit = new PostingRateLimit(db, config.CHAT_RATE_LIMIT_POINTS, config.CHAT_RATE_LIMIT_SECONDS);
+  const posting = new ChatPosting(db, events, rateLimit, () => relay.nudge());
+  const history = new ChatHistory(db);
+  const server = await startSubgraph<ChatContext>({
+    name: 'chat',
+    typeDefs,
+    resolvers,
+    port: config.PORT,
+    host: config.HOST,
+    logger,
+    maskInternalErrors: config.NODE_ENV === 'production',
+    verifyToken: createTokenVerifier({ jwksUrl: config.JWKS_URL }),
+    extendContext: (base) => ({ ...base, posting, history }),
+    readiness: { database: async () => void (await db.query('SELECT 1')) },
+  });
+
+  return {
+    url: `${server.url}/graphql`,
+    port: server.port,
+    db,
+    relay,
+    stop: async () => {
+      await server.close();
+      await relay.stop();
+      await db.destroy();
+    },
+  };
+}
