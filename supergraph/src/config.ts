@@ -11,6 +11,29 @@ export const gatewayConfigSchema = baseConfigSchema.extend({
   HEALTH_TIMEOUT_MS: millis(1_000),
   /** How often the service list and schema files are checked for changes. */
   WATCH_INTERVAL_MS: millis(1_000),
+  MAX_BODY_BYTES: z.coerce.number().int().min(1_024).default(102_400),
+  MAX_QUERY_DEPTH: z.coerce.number().int().min(1).default(12),
+  MAX_QUERY_ALIASES: z.coerce.number().int().min(0).default(30),
+  MAX_QUERY_TOKENS: z.coerce.number().int().min(10).default(3_000),
+  MAX_QUERY_DIRECTIVES: z.coerce.number().int().min(0).default(20),
+  MAX_QUERY_COST: z.coerce.number().int().min(1).default(5_000),
+  /** Browser origins allowed to call the API (comma-separated). */
+  CORS_ORIGINS: z
+    .string()
+    .default('http://localhost:5173,http://127.0.0.1:5173')
+    .transform((v) =>
+      v
+        .split(',')
+        .map((o) => o.trim())
+        .filter(Boolean),
+    ),
+  /** The web client's registered operations (written by its build). */
+  TRUSTED_DOCUMENTS: z.string().optional(),
+  /** Accept only registered operations. */
+  TRUSTED_DOCUMENTS_ONLY: z
+    .enum(['true', 'false'])
+    .default('false')
+    .transform((v) => v === 'true'),
 });
 
 export type GatewayConfig = z.infer<typeof gatewayConfigSchema>;

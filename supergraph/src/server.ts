@@ -14,7 +14,9 @@ import {
 } from '@ko/platform';
 import { composeSupergraph } from './composition';
 import { loadGatewayConfig, type GatewayConfig } from './config';
+import { queryLimits } from './limits';
 import { createMetrics, type Metrics } from './metrics';
+import { readManifest, trustedDocumentsPlugin } from './trusted-documents';
 import { Registry, SUBSCRIPTIONS } from './registry';
 import { RoutingDataSource, routingFetcher, type GatewayContext } from './routing';
 import { proxyWebSockets } from './websocket-proxy';
@@ -138,9 +140,22 @@ export async function start(config: GatewayConfig = loadGatewayConfig()) {
         fetcher: routingFetcher(name, registry, metrics, config.SUBGRAPH_TIMEOUT_MS),
       }),
   });
+  const limits = queryLimits(config);
+  const trusted = config.TRUSTED_DOCUMENTS
+    ? readManifest(config.TRUSTED_DOCUMENTS)
+    : new Map<string, string>();
+  if (config.TRUSTED_DOCUMENTS_ONLY && trusted.size === 0)
+    throw new Error(
+      "TRUSTED_DOCUMENTS_ONLY=true needs TRUSTED_DOCUMENTS (the client build's manifest)",
+    );
   const apollo = new ApolloServer<GatewayContext>({
     gateway,
+    validationRules: limits.validationRules,
+    parseOptions: { maxTokens: config.MAX_QUERY_TOKENS },
+    allowBatchedHttpRequests: false,
     plugins: [
+      trustedDocumentsPlugin(trusted, config.TRUSTED_DOCUMENTS_ONLY),
+      ...limits.plugins,
       metricsPlugin(metrics),
       config.NODE_ENV === 'production'
         ? ApolloServerPluginLandingPageDisabled()
@@ -153,6 +168,8 @@ export async function start(config: GatewayConfig = loadGatewayConfig()) {
   const http = await listen<GatewayContext>(
     {
       logger,
+      maxBodyBytes: config.MAX_BODY_BYTES,
+      corsOrigins: config.CORS_ORIGINS,
       apollo: {
         server: apollo,
         context: async (req: IncomingMessage) => ({ authorization: req.headers.authorization }),

@@ -16,7 +16,11 @@ const WEBSOCKET_PATH = '/graphql';
 
 /** Writes a plain HTTP error on a socket that asked to upgrade, and closes it. */
 function refuse(socket: Duplex, status: number, reason: string, message: string): void {
-  const body = JSON.stringify({ errors: [{ message, extensions: { code: status === 503 ? 'SERVICE_UNAVAILABLE' : 'BAD_REQUEST' } }] });
+  const body = JSON.stringify({
+    errors: [
+      { message, extensions: { code: status === 503 ? 'SERVICE_UNAVAILABLE' : 'BAD_REQUEST' } },
+    ],
+  });
   socket.end(
     `HTTP/1.1 ${status} ${reason}\r\nConnection: close\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`,
   );
@@ -25,7 +29,8 @@ function refuse(socket: Duplex, status: number, reason: string, message: string)
 /** The status line and headers of the target's answer, as raw HTTP for the client's socket. */
 function rawHead(response: IncomingMessage): string {
   const lines = [`HTTP/1.1 ${response.statusCode} ${response.statusMessage}`];
-  for (let i = 0; i < response.rawHeaders.length; i += 2) lines.push(`${response.rawHeaders[i]}: ${response.rawHeaders[i + 1]}`);
+  for (let i = 0; i < response.rawHeaders.length; i += 2)
+    lines.push(`${response.rawHeaders[i]}: ${response.rawHeaders[i + 1]}`);
   return `${lines.join('\r\n')}\r\n\r\n`;
 }
 
@@ -35,7 +40,11 @@ function rawHead(response: IncomingMessage): string {
  * are piped byte for byte. graphql-ws (its messages, pings and close codes) therefore runs end
  * to end between the client and the instance; the router neither parses nor buffers frames.
  */
-export function proxyWebSockets(server: Server, pickTarget: PickTarget, logger: Logger): WebSocketProxy {
+export function proxyWebSockets(
+  server: Server,
+  pickTarget: PickTarget,
+  logger: Logger,
+): WebSocketProxy {
   // Each client socket and the instance socket it is piped to.
   const tunnels = new Map<Duplex, Duplex>();
   const log = logger.child({ component: 'websocket-proxy' });
@@ -49,12 +58,19 @@ export function proxyWebSockets(server: Server, pickTarget: PickTarget, logger: 
     }
     const target = pickTarget();
     if (!target) {
-      refuse(client, 503, 'Service Unavailable', 'Live updates are unavailable right now; try again shortly.');
+      refuse(
+        client,
+        503,
+        'Service Unavailable',
+        'Live updates are unavailable right now; try again shortly.',
+      );
       return;
     }
     const url = new URL(target);
     const query = req.url?.includes('?') ? req.url.slice(req.url.indexOf('?')) : '';
-    const forwardedFor = [req.headers['x-forwarded-for'], req.socket.remoteAddress].filter(Boolean).join(', ');
+    const forwardedFor = [req.headers['x-forwarded-for'], req.socket.remoteAddress]
+      .filter(Boolean)
+      .join(', ');
     const upstream = request({
       host: url.hostname,
       port: url.port,
@@ -79,7 +95,8 @@ export function proxyWebSockets(server: Server, pickTarget: PickTarget, logger: 
       if (instanceHead.length > 0) client.write(instanceHead);
       if (head.length > 0) instance.write(head);
       for (const socket of [client, instance]) {
-        if ('setNoDelay' in socket && typeof socket.setNoDelay === 'function') socket.setNoDelay(true);
+        if ('setNoDelay' in socket && typeof socket.setNoDelay === 'function')
+          socket.setNoDelay(true);
         if ('setTimeout' in socket && typeof socket.setTimeout === 'function') socket.setTimeout(0);
       }
       // Either side ending or failing ends the other: no half-open tunnels.
@@ -102,10 +119,18 @@ export function proxyWebSockets(server: Server, pickTarget: PickTarget, logger: 
       response.pipe(client);
     });
 
-    upstream.on('timeout', () => upstream.destroy(new Error('no answer from the subscriptions instance within 5 s')));
+    upstream.on('timeout', () =>
+      upstream.destroy(new Error('no answer from the subscriptions instance within 5 s')),
+    );
     upstream.on('error', (error: Error) => {
       log.warn({ err: error, target }, 'cannot reach the subscriptions instance');
-      if (!tunnelled && !client.destroyed && client.writable) refuse(client, 502, 'Bad Gateway', 'Live updates are unavailable right now; try again shortly.');
+      if (!tunnelled && !client.destroyed && client.writable)
+        refuse(
+          client,
+          502,
+          'Bad Gateway',
+          'Live updates are unavailable right now; try again shortly.',
+        );
     });
     upstream.end();
   });

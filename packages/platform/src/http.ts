@@ -11,6 +11,28 @@ export interface HttpServiceOptions<C extends BaseContext> {
   routes?: Record<string, Route>;
   apollo?: { server: ApolloServer<C>; path?: string; context: (req: IncomingMessage) => Promise<C> };
   maxBodyBytes?: number;
+  /** Browser origins allowed to call (CORS); others get no CORS headers, so browsers block them. */
+  corsOrigins?: string[];
+}
+
+const CORS_ALLOW_HEADERS = 'authorization, content-type, apollo-require-preflight, x-apollo-operation-name';
+
+/** Answers a CORS preflight; returns true when the request was one. */
+function applyCors(req: IncomingMessage, res: ServerResponse, origins: string[]): boolean {
+  const origin = req.headers.origin;
+  if (origin && origins.includes(origin)) {
+    res.setHeader('access-control-allow-origin', origin);
+    res.setHeader('vary', 'Origin');
+  }
+  if (req.method !== 'OPTIONS') return false;
+  if (origin && origins.includes(origin)) {
+    res.setHeader('access-control-allow-methods', 'GET, POST, OPTIONS');
+    res.setHeader('access-control-allow-headers', CORS_ALLOW_HEADERS);
+    res.setHeader('access-control-max-age', '600');
+  }
+  res.writeHead(204);
+  res.end();
+  return true;
 }
 
 export class PayloadTooLargeError extends Error {}
@@ -93,10 +115,16 @@ export async function listen<C extends BaseContext>(
   port: number,
   host: string,
 ): Promise<RunningHttpService> {
-  const { logger, routes = {}, apollo, maxBodyBytes = 1_000_000 } = options;
+  const { logger, routes = {}, apollo, maxBodyBytes = 1_000_000, corsOrigins = [] } = options;
   const graphqlPath = apollo?.path ?? '/graphql';
   const server = createServer((req, res) => {
     const path = (req.url ?? '/').split('?')[0];
+    if (applyCors(req, res, corsOrigins)) return;
+    if (Number(req.headers['content-length'] ?? 0) > maxBodyBytes) {
+      sendJson(res, 413, { errors: [{ message: `Request body over ${maxBodyBytes} bytes`, extensions: { code: 'PAYLOAD_TOO_LARGE' } }] });
+      req.resume();
+      return;
+    }
     const route = routes[path];
     const work = route
       ? route(req, res)

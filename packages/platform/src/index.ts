@@ -7,6 +7,7 @@ export * from './health';
 export * from './ids';
 export * from './http';
 export * from './kafka';
+export * from './lambda';
 export * from './lifecycle';
 export * from './logger';
 export * from './outbox';

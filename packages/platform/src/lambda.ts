@@ -114,11 +114,18 @@ export function createLambdaInvoker(config: LambdaInvokerConfig): LambdaInvoker 
         throw new LambdaPayloadTooLargeError(functionName, body.length);
       }
       const deadline = new AbortController();
-      const timer = setTimeout(() => deadline.abort(new LambdaTimeoutError(functionName, timeoutMs)), timeoutMs);
+      const timer = setTimeout(
+        () => deadline.abort(new LambdaTimeoutError(functionName, timeoutMs)),
+        timeoutMs,
+      );
       let response;
       try {
         response = await client.send(
-          new InvokeCommand({ FunctionName: functionName, InvocationType: 'RequestResponse', Payload: body }),
+          new InvokeCommand({
+            FunctionName: functionName,
+            InvocationType: 'RequestResponse',
+            Payload: body,
+          }),
           { abortSignal: deadline.signal },
         );
       } catch (err) {
@@ -130,13 +137,20 @@ export function createLambdaInvoker(config: LambdaInvokerConfig): LambdaInvoker 
       const text = response.Payload ? Buffer.from(response.Payload).toString('utf8') : '';
       if (response.FunctionError) {
         const { errorType, errorMessage } = parseFunctionError(text);
-        throw new LambdaFunctionError(functionName, errorType, errorMessage, response.FunctionError);
+        throw new LambdaFunctionError(
+          functionName,
+          errorType,
+          errorMessage,
+          response.FunctionError,
+        );
       }
       if (text === '') return undefined as TOut;
       try {
         return JSON.parse(text) as TOut;
       } catch {
-        throw new Error(`Lambda ${functionName} returned a payload that is not JSON: ${text.slice(0, 200)}`);
+        throw new Error(
+          `Lambda ${functionName} returned a payload that is not JSON: ${text.slice(0, 200)}`,
+        );
       }
     },
     close() {
@@ -170,12 +184,15 @@ function parseFunctionError(text: string): { errorType: string; errorMessage: st
  * - `LAMBDA_RENDER_TICKETS_FUNCTION`, `LAMBDA_SALES_REPORT_FUNCTION`: deployed names or ARNs
  *   (default `render-tickets`, `sales-report`, the runner's names).
  */
-export function lambdaInvokerConfigFromEnv(env: NodeJS.ProcessEnv = process.env): LambdaInvokerConfig {
+export function lambdaInvokerConfigFromEnv(
+  env: NodeJS.ProcessEnv = process.env,
+): LambdaInvokerConfig {
   const num = (name: string): number | undefined => {
     const raw = env[name];
     if (raw === undefined || raw === '') return undefined;
     const value = Number(raw);
-    if (!Number.isFinite(value) || value < 0) throw new Error(`${name} must be a non-negative number, got "${raw}"`);
+    if (!Number.isFinite(value) || value < 0)
+      throw new Error(`${name} must be a non-negative number, got "${raw}"`);
     return value;
   };
   return {

@@ -40,7 +40,11 @@ async function stubLambda(replies: Reply[]) {
 const throttled: Reply = {
   status: 429,
   headers: { 'x-amzn-ErrorType': 'TooManyRequestsException' },
-  body: JSON.stringify({ Type: 'User', message: 'Rate Exceeded.', Reason: 'ReservedFunctionConcurrentInvocationLimitExceeded' }),
+  body: JSON.stringify({
+    Type: 'User',
+    message: 'Rate Exceeded.',
+    Reason: 'ReservedFunctionConcurrentInvocationLimitExceeded',
+  }),
 };
 const ok = (value: unknown): Reply => ({ status: 200, body: JSON.stringify(value) });
 
@@ -56,9 +60,14 @@ async function rejection(p: Promise<unknown>): Promise<Error> {
 describe('createLambdaInvoker', () => {
   it('invokes the mapped function with the payload as JSON and parses the result', async () => {
     const stub = await stubLambda([ok({ pages: 2 })]);
-    const lambda = createLambdaInvoker({ endpoint: stub.url, functionNames: { render: 'ko-render-tickets' } });
+    const lambda = createLambdaInvoker({
+      endpoint: stub.url,
+      functionNames: { render: 'ko-render-tickets' },
+    });
     await expect(lambda.invoke('render', { orderId: 'o1' })).resolves.toEqual({ pages: 2 });
-    expect(stub.requests).toEqual([{ path: '/2015-03-31/functions/ko-render-tickets/invocations', body: '{"orderId":"o1"}' }]);
+    expect(stub.requests).toEqual([
+      { path: '/2015-03-31/functions/ko-render-tickets/invocations', body: '{"orderId":"o1"}' },
+    ]);
     lambda.close();
     await stub.close();
   });
@@ -68,10 +77,18 @@ describe('createLambdaInvoker', () => {
       {
         status: 200,
         headers: { 'X-Amz-Function-Error': 'Unhandled' },
-        body: JSON.stringify({ errorType: 'InvalidInputError', errorMessage: 'tickets: must not be empty', trace: [] }),
+        body: JSON.stringify({
+          errorType: 'InvalidInputError',
+          errorMessage: 'tickets: must not be empty',
+          trace: [],
+        }),
       },
     ]);
-    const lambda = createLambdaInvoker({ endpoint: stub.url, maxRetries: 3, functionNames: { render: 'render-tickets' } });
+    const lambda = createLambdaInvoker({
+      endpoint: stub.url,
+      maxRetries: 3,
+      functionNames: { render: 'render-tickets' },
+    });
     const err = await rejection(lambda.invoke('render', {}));
     expect(err).toBeInstanceOf(LambdaFunctionError);
     expect(err).toMatchObject({
@@ -96,9 +113,17 @@ describe('createLambdaInvoker', () => {
 
   it('gives up on a server error after maxRetries retries', async () => {
     const stub = await stubLambda([
-      { status: 500, headers: { 'x-amzn-ErrorType': 'ServiceException' }, body: JSON.stringify({ message: 'internal' }) },
+      {
+        status: 500,
+        headers: { 'x-amzn-ErrorType': 'ServiceException' },
+        body: JSON.stringify({ message: 'internal' }),
+      },
     ]);
-    const lambda = createLambdaInvoker({ endpoint: stub.url, maxRetries: 1, functionNames: { f: 'f' } });
+    const lambda = createLambdaInvoker({
+      endpoint: stub.url,
+      maxRetries: 1,
+      functionNames: { f: 'f' },
+    });
     const err = await rejection(lambda.invoke('f', {}));
     expect(err.name).toBe('ServiceException');
     expect(stub.requests).toHaveLength(2);
@@ -111,7 +136,10 @@ describe('createLambdaInvoker', () => {
       {
         status: 404,
         headers: { 'x-amzn-ErrorType': 'ResourceNotFoundException' },
-        body: JSON.stringify({ Type: 'User', message: 'Function not found: arn:aws:lambda:us-east-1:000000000000:function:f' }),
+        body: JSON.stringify({
+          Type: 'User',
+          message: 'Function not found: arn:aws:lambda:us-east-1:000000000000:function:f',
+        }),
       },
     ]);
     const lambda = createLambdaInvoker({ endpoint: stub.url, functionNames: { f: 'f' } });
@@ -124,7 +152,11 @@ describe('createLambdaInvoker', () => {
 
   it('gives up after timeoutMs without retrying', async () => {
     const stub = await stubLambda(['hang']);
-    const lambda = createLambdaInvoker({ endpoint: stub.url, timeoutMs: 300, functionNames: { f: 'slow-fn' } });
+    const lambda = createLambdaInvoker({
+      endpoint: stub.url,
+      timeoutMs: 300,
+      functionNames: { f: 'slow-fn' },
+    });
     const err = await rejection(lambda.invoke('f', {}));
     expect(err).toBeInstanceOf(LambdaTimeoutError);
     expect(err.message).toBe('Lambda slow-fn did not answer within 300 ms');
@@ -145,8 +177,13 @@ describe('createLambdaInvoker', () => {
   });
 
   it('refuses a logical name it has no function for', async () => {
-    const lambda = createLambdaInvoker({ endpoint: 'http://127.0.0.1:9', functionNames: { a: 'a', b: 'b' } });
-    await expect(lambda.invoke('c', {})).rejects.toThrow('No Lambda function configured for "c" (known: a, b)');
+    const lambda = createLambdaInvoker({
+      endpoint: 'http://127.0.0.1:9',
+      functionNames: { a: 'a', b: 'b' },
+    });
+    await expect(lambda.invoke('c', {})).rejects.toThrow(
+      'No Lambda function configured for "c" (known: a, b)',
+    );
     lambda.close();
   });
 });
@@ -154,7 +191,11 @@ describe('createLambdaInvoker', () => {
 describe('lambdaInvokerConfigFromEnv', () => {
   it('points at the runner when LAMBDA_ENDPOINT is set', () => {
     expect(
-      lambdaInvokerConfigFromEnv({ LAMBDA_ENDPOINT: 'http://lambda-runner:9001', LAMBDA_TIMEOUT_MS: '5000', LAMBDA_MAX_RETRIES: '0' }),
+      lambdaInvokerConfigFromEnv({
+        LAMBDA_ENDPOINT: 'http://lambda-runner:9001',
+        LAMBDA_TIMEOUT_MS: '5000',
+        LAMBDA_MAX_RETRIES: '0',
+      }),
     ).toEqual({
       endpoint: 'http://lambda-runner:9001',
       region: undefined,
@@ -168,7 +209,8 @@ describe('lambdaInvokerConfigFromEnv', () => {
     const config = lambdaInvokerConfigFromEnv({
       AWS_REGION: 'eu-west-1',
       LAMBDA_RENDER_TICKETS_FUNCTION: 'ko-prod-render-tickets',
-      LAMBDA_SALES_REPORT_FUNCTION: 'arn:aws:lambda:eu-west-1:123456789012:function:ko-prod-sales-report',
+      LAMBDA_SALES_REPORT_FUNCTION:
+        'arn:aws:lambda:eu-west-1:123456789012:function:ko-prod-sales-report',
     });
     expect(config.endpoint).toBeUndefined();
     expect(config.region).toBe('eu-west-1');
@@ -176,6 +218,8 @@ describe('lambdaInvokerConfigFromEnv', () => {
   });
 
   it('rejects a malformed number', () => {
-    expect(() => lambdaInvokerConfigFromEnv({ LAMBDA_TIMEOUT_MS: 'soon' })).toThrow('LAMBDA_TIMEOUT_MS must be a non-negative number, got "soon"');
+    expect(() => lambdaInvokerConfigFromEnv({ LAMBDA_TIMEOUT_MS: 'soon' })).toThrow(
+      'LAMBDA_TIMEOUT_MS must be a non-negative number, got "soon"',
+    );
   });
 });
