@@ -6,6 +6,7 @@ import type { InstanceState, Registry } from './registry';
 
 export interface GatewayContext {
   authorization?: string;
+  clientAddress?: string;
 }
 
 /** Errors where the request never reached the service, so another instance may take it. */
@@ -106,6 +107,8 @@ export class RoutingDataSource extends RemoteGraphQLDataSource<GatewayContext> {
     context,
   }: Parameters<NonNullable<RemoteGraphQLDataSource<GatewayContext>['willSendRequest']>>[0]) {
     if (context.authorization) request.http?.headers.set('authorization', context.authorization);
+    // The router is the edge: it states the client's address rather than passing one on.
+    if (context.clientAddress) request.http?.headers.set('x-forwarded-for', context.clientAddress);
   }
 
   /**

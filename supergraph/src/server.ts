@@ -172,7 +172,10 @@ export async function start(config: GatewayConfig = loadGatewayConfig()) {
       corsOrigins: config.CORS_ORIGINS,
       apollo: {
         server: apollo,
-        context: async (req: IncomingMessage) => ({ authorization: req.headers.authorization }),
+        context: async (req: IncomingMessage) => ({
+          authorization: req.headers.authorization,
+          clientAddress: req.socket.remoteAddress,
+        }),
       },
       routes: {
         '/health': (_req, res) => {

@@ -40,7 +40,10 @@ export interface SigningKey {
  * The users service's signing key: from JWT_PRIVATE_JWK when configured (production),
  * otherwise generated once into `file` so tokens survive restarts in development.
  */
-export async function loadSigningKey(options: { privateJwk?: string; file: string }): Promise<SigningKey> {
+export async function loadSigningKey(options: {
+  privateJwk?: string;
+  file: string;
+}): Promise<SigningKey> {
   let jwk: JWK;
   if (options.privateJwk) {
     jwk = JSON.parse(options.privateJwk) as JWK;
@@ -52,7 +55,8 @@ export async function loadSigningKey(options: { privateJwk?: string; file: strin
     mkdirSync(dirname(options.file), { recursive: true });
     writeFileSync(options.file, JSON.stringify(jwk), { mode: 0o600 });
   }
-  if (!jwk.kid || !jwk.d) throw new Error('The signing key must be an Ed25519 private JWK with a kid');
+  if (!jwk.kid || !jwk.d)
+    throw new Error('The signing key must be an Ed25519 private JWK with a kid');
   const { d: _private, ...publicJwk } = jwk;
   return {
     kid: jwk.kid,
@@ -61,7 +65,11 @@ export async function loadSigningKey(options: { privateJwk?: string; file: strin
   };
 }
 
-export async function issueToken(key: SigningKey, viewer: Viewer, ttlSeconds: number): Promise<string> {
+export async function issueToken(
+  key: SigningKey,
+  viewer: Viewer,
+  ttlSeconds: number,
+): Promise<string> {
   return new SignJWT({ role: viewer.role, ...(viewer.name ? { name: viewer.name } : {}) })
     .setProtectedHeader({ alg: ALGORITHM, kid: key.kid, typ: 'JWT' })
     .setSubject(viewer.id)
@@ -79,10 +87,15 @@ export type TokenVerifier = (token: string) => Promise<Viewer>;
  * Verifies tokens against the users service's JWKS (fetched and cached by jose), or a
  * local key set. Only EdDSA is accepted, so `alg: none` and HMAC-confusion tokens fail.
  */
-export function createTokenVerifier(source: { jwksUrl: string } | { jwks: { keys: JWK[] } }): TokenVerifier {
+export function createTokenVerifier(
+  source: { jwksUrl: string } | { jwks: { keys: JWK[] } },
+): TokenVerifier {
   const keys: JWTVerifyGetKey =
     'jwksUrl' in source
-      ? createRemoteJWKSet(new URL(source.jwksUrl), { cooldownDuration: 30_000, timeoutDuration: 5_000 })
+      ? createRemoteJWKSet(new URL(source.jwksUrl), {
+          cooldownDuration: 30_000,
+          timeoutDuration: 5_000,
+        })
       : createLocalJWKSet(source.jwks);
   return async (token) => {
     try {
@@ -96,13 +109,22 @@ export function createTokenVerifier(source: { jwksUrl: string } | { jwks: { keys
       if (typeof payload.sub !== 'string' || (role !== 'FAN' && role !== 'ORGANIZER')) {
         throw unauthenticated('The token is not a KO Ticket Master access token.');
       }
-      return { id: payload.sub, role, ...(typeof payload.name === 'string' ? { name: payload.name } : {}) };
+      return {
+        id: payload.sub,
+        role,
+        ...(typeof payload.name === 'string' ? { name: payload.name } : {}),
+      };
     } catch (error) {
       if (error instanceof DomainError) throw error;
-      if (error instanceof joseErrors.JWTExpired) throw unauthenticated('Your session has expired; sign in again.');
-      if (error instanceof joseErrors.JOSEError) throw unauthenticated('The token is invalid; sign in again.');
+      if (error instanceof joseErrors.JWTExpired)
+        throw unauthenticated('Your session has expired; sign in again.');
+      if (error instanceof joseErrors.JOSEError)
+        throw unauthenticated('The token is invalid; sign in again.');
       // The key set could not be fetched: not the caller's fault.
-      throw new DomainError('SERVICE_UNAVAILABLE', 'Sign-in keys are unavailable; try again shortly.');
+      throw new DomainError(
+        'SERVICE_UNAVAILABLE',
+        'Sign-in keys are unavailable; try again shortly.',
+      );
     }
   };
 }

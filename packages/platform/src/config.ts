@@ -23,7 +23,9 @@ export function loadConfig<S extends z.ZodTypeAny>(
   env: Record<string, string | undefined> = process.env,
 ): z.infer<S> {
   // Empty strings mean "not set", so defaults apply (docker-compose passes `VAR=`).
-  const cleaned = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''));
+  const cleaned = Object.fromEntries(
+    Object.entries(env).filter(([, v]) => v !== undefined && v !== ''),
+  );
   const result = schema.safeParse(cleaned);
   if (!result.success) {
     const problems = result.error.issues
@@ -35,7 +37,8 @@ export function loadConfig<S extends z.ZodTypeAny>(
 }
 
 /** A port number from the environment (0 picks a free port, used by tests). */
-export const port = (fallback: number) => z.coerce.number().int().min(0).max(65535).default(fallback);
+export const port = (fallback: number) =>
+  z.coerce.number().int().min(0).max(65535).default(fallback);
 
 /** A duration in milliseconds. */
 export const millis = (fallback: number) => z.coerce.number().int().min(1).default(fallback);
@@ -46,14 +49,20 @@ export function secretWithDevDefault(devDefault: string) {
 }
 
 /** Where services fetch the users service's public keys. */
-export const jwksUrl = () => z.string().url().default('http://127.0.0.1:4001/.well-known/jwks.json');
+export const jwksUrl = () =>
+  z.string().url().default('http://127.0.0.1:4001/.well-known/jwks.json');
 
 /** Comma-separated `host:port` list. */
 export const kafkaBrokers = () =>
   z
     .string()
     .default('127.0.0.1:9092')
-    .transform((value) => value.split(',').map((b) => b.trim()).filter(Boolean));
+    .transform((value) =>
+      value
+        .split(',')
+        .map((b) => b.trim())
+        .filter(Boolean),
+    );
 
 /** The service list (supergraph.yaml) that locates other services. */
 export const serviceList = () => z.string().default('supergraph.yaml');

@@ -48,7 +48,8 @@ export async function openDatabase(dataSource: DataSource, logger?: Logger): Pro
     await lock.query('SELECT pg_advisory_unlock($1)', [MIGRATION_LOCK]);
     await lock.release();
   }
-  if (applied.length > 0) logger?.info({ migrations: applied.map((m) => m.name) }, 'migrations applied');
+  if (applied.length > 0)
+    logger?.info({ migrations: applied.map((m) => m.name) }, 'migrations applied');
   return dataSource;
 }
 

@@ -8,7 +8,8 @@ export interface EventSummary {
   organizerId: string;
 }
 
-const EVENT_QUERY = 'query EventForCheck($id: ID!) { event(id: $id) { id status organizer { id } } }';
+const EVENT_QUERY =
+  'query EventForCheck($id: ID!) { event(id: $id) { id status organizer { id } } }';
 
 /**
  * Looks events up in the events service (their current status and organizer), forwarding
@@ -33,13 +34,15 @@ export class EventDirectory {
     const hit = this.cache.get(eventId);
     if (hit && hit.expires > now) return hit.event;
     if (hit) this.cache.delete(eventId);
-    const data = await this.client.query<{ event: { id: string; status: EventSummary['status']; organizer: { id: string } } | null }>(
-      EVENT_QUERY,
-      { id: eventId },
-      authorization,
-    );
+    const data = await this.client.query<{
+      event: { id: string; status: EventSummary['status']; organizer: { id: string } } | null;
+    }>(EVENT_QUERY, { id: eventId }, authorization);
     if (!data.event) return null;
-    const event = { id: data.event.id, status: data.event.status, organizerId: data.event.organizer.id };
+    const event = {
+      id: data.event.id,
+      status: data.event.status,
+      organizerId: data.event.organizer.id,
+    };
     if (event.status === 'DRAFT') return event;
     if (this.cache.size >= this.maxEntries) {
       // Maps iterate in insertion order: drop the oldest entry.

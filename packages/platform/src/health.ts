@@ -7,7 +7,9 @@ export type ReadinessCheck = () => Promise<void>;
 const withTimeout = <T>(promise: Promise<T>, ms: number) =>
   Promise.race([
     promise,
-    new Promise<never>((_, reject) => setTimeout(() => reject(new Error(`no answer within ${ms} ms`)), ms).unref()),
+    new Promise<never>((_, reject) =>
+      setTimeout(() => reject(new Error(`no answer within ${ms} ms`)), ms).unref(),
+    ),
   ]);
 
 export async function checkReadiness(checks: Record<string, ReadinessCheck>) {
@@ -18,7 +20,10 @@ export async function checkReadiness(checks: Record<string, ReadinessCheck>) {
         await withTimeout(check(), 2_000);
         results[name] = { ok: true };
       } catch (error) {
-        results[name] = { ok: false, error: error instanceof Error ? error.message : String(error) };
+        results[name] = {
+          ok: false,
+          error: error instanceof Error ? error.message : String(error),
+        };
       }
     }),
   );
@@ -32,6 +37,12 @@ export async function checkReadiness(checks: Record<string, ReadinessCheck>) {
 export function healthRoute(service: string, checks: Record<string, ReadinessCheck>): Route {
   return async (_req, res) => {
     const { ready, checks: results } = await checkReadiness(checks);
-    sendJson(res, ready ? 200 : 503, { service, status: ready ? 'ok' : 'unavailable', live: true, ready, checks: results });
+    sendJson(res, ready ? 200 : 503, {
+      service,
+      status: ready ? 'ok' : 'unavailable',
+      live: true,
+      ready,
+      checks: results,
+    });
   };
 }

@@ -9,13 +9,18 @@ export interface HttpServiceOptions<C extends BaseContext> {
   logger: Logger;
   /** Exact-path routes besides /graphql, e.g. `/health` or `/.well-known/jwks.json`. */
   routes?: Record<string, Route>;
-  apollo?: { server: ApolloServer<C>; path?: string; context: (req: IncomingMessage) => Promise<C> };
+  apollo?: {
+    server: ApolloServer<C>;
+    path?: string;
+    context: (req: IncomingMessage) => Promise<C>;
+  };
   maxBodyBytes?: number;
   /** Browser origins allowed to call (CORS); others get no CORS headers, so browsers block them. */
   corsOrigins?: string[];
 }
 
-const CORS_ALLOW_HEADERS = 'authorization, content-type, apollo-require-preflight, x-apollo-operation-name';
+const CORS_ALLOW_HEADERS =
+  'authorization, content-type, apollo-require-preflight, x-apollo-operation-name';
 
 /** Answers a CORS preflight; returns true when the request was one. */
 function applyCors(req: IncomingMessage, res: ServerResponse, origins: string[]): boolean {
@@ -57,7 +62,10 @@ export function readBody(req: IncomingMessage, limit: number): Promise<string> {
 
 export function sendJson(res: ServerResponse, status: number, body: unknown): void {
   const text = JSON.stringify(body);
-  res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(text) });
+  res.writeHead(status, {
+    'content-type': 'application/json; charset=utf-8',
+    'content-length': Buffer.byteLength(text),
+  });
   res.end(text);
 }
 
@@ -84,12 +92,21 @@ export async function handleGraphQL<C extends BaseContext>(
     try {
       body = JSON.parse(raw);
     } catch {
-      sendJson(res, 400, { errors: [{ message: 'The request body is not valid JSON.', extensions: { code: 'BAD_REQUEST' } }] });
+      sendJson(res, 400, {
+        errors: [
+          { message: 'The request body is not valid JSON.', extensions: { code: 'BAD_REQUEST' } },
+        ],
+      });
       return;
     }
   }
   const response = await server.executeHTTPGraphQLRequest({
-    httpGraphQLRequest: { method: req.method ?? 'GET', headers: toHeaderMap(req), search: url.search, body },
+    httpGraphQLRequest: {
+      method: req.method ?? 'GET',
+      headers: toHeaderMap(req),
+      search: url.search,
+      body,
+    },
     context,
   });
   for (const [key, value] of response.headers) res.setHeader(key, value);
@@ -121,7 +138,14 @@ export async function listen<C extends BaseContext>(
     const path = (req.url ?? '/').split('?')[0];
     if (applyCors(req, res, corsOrigins)) return;
     if (Number(req.headers['content-length'] ?? 0) > maxBodyBytes) {
-      sendJson(res, 413, { errors: [{ message: `Request body over ${maxBodyBytes} bytes`, extensions: { code: 'PAYLOAD_TOO_LARGE' } }] });
+      sendJson(res, 413, {
+        errors: [
+          {
+            message: `Request body over ${maxBodyBytes} bytes`,
+            extensions: { code: 'PAYLOAD_TOO_LARGE' },
+          },
+        ],
+      });
       req.resume();
       return;
     }
@@ -133,11 +157,18 @@ export async function listen<C extends BaseContext>(
         : sendJson(res, 404, { error: `No route for ${path}` });
     Promise.resolve(work).catch((error: unknown) => {
       if (error instanceof PayloadTooLargeError) {
-        sendJson(res, 413, { errors: [{ message: error.message, extensions: { code: 'PAYLOAD_TOO_LARGE' } }] });
+        sendJson(res, 413, {
+          errors: [{ message: error.message, extensions: { code: 'PAYLOAD_TOO_LARGE' } }],
+        });
         return;
       }
       logger.error({ err: error, path }, 'request failed');
-      if (!res.headersSent) sendJson(res, 500, { errors: [{ message: 'Internal server error', extensions: { code: 'INTERNAL_SERVER_ERROR' } }] });
+      if (!res.headersSent)
+        sendJson(res, 500, {
+          errors: [
+            { message: 'Internal server error', extensions: { code: 'INTERNAL_SERVER_ERROR' } },
+          ],
+        });
       else res.end();
     });
   });

@@ -11,6 +11,7 @@ export * from './lambda';
 export * from './lifecycle';
 export * from './logger';
 export * from './outbox';
+export * from './rate-limit';
 export * from './scalars';
 export * from './service-client';
 export * from './service-list';

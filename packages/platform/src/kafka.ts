@@ -1,4 +1,12 @@
-import { Kafka, Partitioners, logLevel, type Consumer, type EachMessagePayload, type LogEntry, type Producer } from 'kafkajs';
+import {
+  Kafka,
+  Partitioners,
+  logLevel,
+  type Consumer,
+  type EachMessagePayload,
+  type LogEntry,
+  type Producer,
+} from 'kafkajs';
 import type { Logger } from './logger';
 
 /** The JSON every Kafka message carries (DESIGN.md): consumers de-duplicate by `id`. */
@@ -25,7 +33,11 @@ const levelNames: Record<number, 'error' | 'warn' | 'info' | 'debug'> = {
   [logLevel.DEBUG]: 'debug',
 };
 
-export function createKafka(options: { brokers: string[]; clientId: string; logger: Logger }): Kafka {
+export function createKafka(options: {
+  brokers: string[];
+  clientId: string;
+  logger: Logger;
+}): Kafka {
   const log = options.logger.child({ component: 'kafka' });
   return new Kafka({
     clientId: options.clientId,
@@ -61,7 +73,11 @@ export async function ensureTopics(kafka: Kafka, topics: string[], partitions = 
     const missing = topics.filter((t) => !existing.has(t));
     if (missing.length > 0) {
       await admin.createTopics({
-        topics: missing.map((topic) => ({ topic, numPartitions: partitions, replicationFactor: 1 })),
+        topics: missing.map((topic) => ({
+          topic,
+          numPartitions: partitions,
+          replicationFactor: 1,
+        })),
         waitForLeaders: true,
       });
     }
@@ -102,12 +118,18 @@ export async function startConsumer(options: ConsumerOptions): Promise<Consumer>
     retry: { retries: Number.MAX_SAFE_INTEGER, initialRetryTime: 300, maxRetryTime: 10_000 },
   });
   await consumer.connect();
-  await consumer.subscribe({ topics: options.topics, fromBeginning: options.fromBeginning ?? true });
+  await consumer.subscribe({
+    topics: options.topics,
+    fromBeginning: options.fromBeginning ?? true,
+  });
   await consumer.run({
     eachMessage: async (payload) => {
       const event = parseEnvelope(payload);
       if (!event) {
-        options.logger.warn({ topic: payload.topic, offset: payload.message.offset }, 'skipping malformed message');
+        options.logger.warn(
+          { topic: payload.topic, offset: payload.message.offset },
+          'skipping malformed message',
+        );
         return;
       }
       await options.handle(event, payload);

@@ -30,11 +30,18 @@ export function stopOnSignals(stop: () => Promise<void>, logger: Logger, graceMs
 }
 
 /** Runs a service's `main`: a start-up failure is one clear log line and exit code 1. */
-export function runMain(name: string, logger: Logger, main: () => Promise<{ stop(): Promise<void> }>): void {
+export function runMain(
+  name: string,
+  logger: Logger,
+  main: () => Promise<{ stop(): Promise<void> }>,
+): void {
   main().then(
     (service) => stopOnSignals(() => service.stop(), logger),
     (error: unknown) => {
-      logger.fatal({ err: error }, `${name} failed to start: ${error instanceof Error ? error.message : String(error)}`);
+      logger.fatal(
+        { err: error },
+        `${name} failed to start: ${error instanceof Error ? error.message : String(error)}`,
+      );
       process.exit(1);
     },
   );

@@ -3,7 +3,10 @@ import pino, { type Logger } from 'pino';
 export type { Logger };
 
 /** Structured JSON logs; secrets are redacted wherever they appear. */
-export function createLogger(service: string, level: string = process.env.LOG_LEVEL ?? 'info'): Logger {
+export function createLogger(
+  service: string,
+  level: string = process.env.LOG_LEVEL ?? 'info',
+): Logger {
   return pino({
     name: service,
     level,

@@ -1,5 +1,13 @@
 import { randomUUID } from 'node:crypto';
-import { Column, Entity, PrimaryGeneratedColumn, type DataSource, type EntityManager, type MigrationInterface, type QueryRunner } from 'typeorm';
+import {
+  Column,
+  Entity,
+  PrimaryGeneratedColumn,
+  type DataSource,
+  type EntityManager,
+  type MigrationInterface,
+  type QueryRunner,
+} from 'typeorm';
 import type { Kafka, Producer } from 'kafkajs';
 import { createProducer, type EventEnvelope } from './kafka';
 import type { Logger } from './logger';
@@ -76,12 +84,10 @@ export async function enqueue<T>(
     occurredAt: new Date().toISOString(),
     data: fact.data,
   };
-  await manager.query('INSERT INTO outbox (id, topic, message_key, envelope) VALUES ($1, $2, $3, $4)', [
-    envelope.id,
-    fact.topic,
-    fact.key,
-    JSON.stringify(envelope),
-  ]);
+  await manager.query(
+    'INSERT INTO outbox (id, topic, message_key, envelope) VALUES ($1, $2, $3, $4)',
+    [envelope.id, fact.topic, fact.key, JSON.stringify(envelope)],
+  );
   return envelope;
 }
 
@@ -90,7 +96,10 @@ export async function enqueue<T>(
  * it was handled before (a redelivery), so the handler skips it.
  */
 export async function markProcessed(manager: EntityManager, eventId: string): Promise<boolean> {
-  const result = await manager.query('INSERT INTO processed_events (id) VALUES ($1) ON CONFLICT DO NOTHING RETURNING id', [eventId]);
+  const result = await manager.query(
+    'INSERT INTO processed_events (id) VALUES ($1) ON CONFLICT DO NOTHING RETURNING id',
+    [eventId],
+  );
   return Array.isArray(result) && result.length > 0;
 }
 
@@ -143,7 +152,9 @@ export class OutboxRelay {
 
   /** Rows still waiting; `/health` reports it and tests wait for zero. */
   async pending(): Promise<number> {
-    const [{ count }] = (await this.options.dataSource.query('SELECT count(*)::int AS count FROM outbox WHERE published_at IS NULL')) as Array<{ count: number }>;
+    const [{ count }] = (await this.options.dataSource.query(
+      'SELECT count(*)::int AS count FROM outbox WHERE published_at IS NULL',
+    )) as Array<{ count: number }>;
     return count;
   }
 
@@ -159,7 +170,10 @@ export class OutboxRelay {
         this.failures += 1;
         this.lastError = error instanceof Error ? error.message : String(error);
         if (this.failures === 1 || this.failures % 20 === 0) {
-          this.options.logger.warn({ err: error, failures: this.failures }, 'outbox relay cannot reach Kafka; will retry');
+          this.options.logger.warn(
+            { err: error, failures: this.failures },
+            'outbox relay cannot reach Kafka; will retry',
+          );
         }
         if (this.connected) {
           this.connected = false;
@@ -167,7 +181,8 @@ export class OutboxRelay {
         }
       }
       if (sent > 0 && this.failures === 0) continue;
-      const delay = this.failures > 0 ? Math.min(5_000, 250 * 2 ** Math.min(this.failures, 5)) : idle;
+      const delay =
+        this.failures > 0 ? Math.min(5_000, 250 * 2 ** Math.min(this.failures, 5)) : idle;
       await new Promise<void>((resolve) => {
         this.wake = resolve;
         this.timer = setTimeout(resolve, delay);
@@ -179,7 +194,9 @@ export class OutboxRelay {
 
   private async relayBatch(): Promise<number> {
     return this.options.dataSource.transaction(async (manager) => {
-      const [{ locked }] = (await manager.query('SELECT pg_try_advisory_xact_lock($1) AS locked', [RELAY_LOCK])) as Array<{ locked: boolean }>;
+      const [{ locked }] = (await manager.query('SELECT pg_try_advisory_xact_lock($1) AS locked', [
+        RELAY_LOCK,
+      ])) as Array<{ locked: boolean }>;
       if (!locked) return 0;
       const rows = (await manager.query(
         'SELECT seq, topic, message_key, envelope FROM outbox WHERE published_at IS NULL ORDER BY seq LIMIT $1',
@@ -200,7 +217,9 @@ export class OutboxRelay {
         acks: -1,
         topicMessages: [...byTopic].map(([topic, messages]) => ({ topic, messages })),
       });
-      await manager.query('UPDATE outbox SET published_at = now() WHERE seq = ANY($1::bigint[])', [rows.map((r) => r.seq)]);
+      await manager.query('UPDATE outbox SET published_at = now() WHERE seq = ANY($1::bigint[])', [
+        rows.map((r) => r.seq),
+      ]);
       return rows.length;
     });
   }

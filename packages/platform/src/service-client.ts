@@ -22,13 +22,21 @@ export class ServiceClient {
     if (instances.length === 0) throw new Error(`No instances of ${service} are configured`);
   }
 
-  static fromServiceList(serviceListPath: string, service: string, timeoutMs?: number): ServiceClient {
+  static fromServiceList(
+    serviceListPath: string,
+    service: string,
+    timeoutMs?: number,
+  ): ServiceClient {
     const entry = readServiceList(serviceListPath).subgraphs.find((s) => s.name === service);
     if (!entry) throw new Error(`${serviceListPath} lists no subgraph named "${service}"`);
     return new ServiceClient(service, entry.instances, timeoutMs);
   }
 
-  async query<T>(query: string, variables: Record<string, unknown>, authorization?: string): Promise<T> {
+  async query<T>(
+    query: string,
+    variables: Record<string, unknown>,
+    authorization?: string,
+  ): Promise<T> {
     let lastError: unknown;
     for (let attempt = 0; attempt < this.instances.length; attempt++) {
       const url = this.instances[this.next++ % this.instances.length];
@@ -36,7 +44,10 @@ export class ServiceClient {
       try {
         response = await fetch(url, {
           method: 'POST',
-          headers: { 'content-type': 'application/json', ...(authorization ? { authorization } : {}) },
+          headers: {
+            'content-type': 'application/json',
+            ...(authorization ? { authorization } : {}),
+          },
           body: JSON.stringify({ query, variables }),
           signal: AbortSignal.timeout(this.timeoutMs),
         });
@@ -47,15 +58,27 @@ export class ServiceClient {
       const body = (await response.json().catch(() => ({}))) as GraphQLResponse<T>;
       if (body.errors?.length) {
         const [first] = body.errors;
-        throw new DomainError('SERVICE_UNAVAILABLE', `${this.service} refused the check: ${first.message}`, {
-          upstreamCode: first.extensions?.code,
-        });
+        throw new DomainError(
+          'SERVICE_UNAVAILABLE',
+          `${this.service} refused the check: ${first.message}`,
+          {
+            upstreamCode: first.extensions?.code,
+          },
+        );
       }
-      if (!body.data) throw new DomainError('SERVICE_UNAVAILABLE', `${this.service} gave no answer (HTTP ${response.status}).`);
+      if (!body.data)
+        throw new DomainError(
+          'SERVICE_UNAVAILABLE',
+          `${this.service} gave no answer (HTTP ${response.status}).`,
+        );
       return body.data;
     }
-    throw new DomainError('SERVICE_UNAVAILABLE', `The ${this.service} service is unavailable; try again shortly.`, {
-      cause: lastError instanceof Error ? lastError.message : String(lastError),
-    });
+    throw new DomainError(
+      'SERVICE_UNAVAILABLE',
+      `The ${this.service} service is unavailable; try again shortly.`,
+      {
+        cause: lastError instanceof Error ? lastError.message : String(lastError),
+      },
+    );
   }
 }

@@ -30,13 +30,19 @@ export function readServiceList(path: string): ServiceList {
     subgraphs?: Record<string, RawSubgraph>;
     subscriptions?: { instances?: string[] };
   };
-  if (!raw?.subgraphs || typeof raw.subgraphs !== 'object') throw new Error(`${path} has no "subgraphs" section`);
+  if (!raw?.subgraphs || typeof raw.subgraphs !== 'object')
+    throw new Error(`${path} has no "subgraphs" section`);
   const base = dirname(resolve(path));
   const subgraphs = Object.entries(raw.subgraphs).map(([name, entry]) => {
     if (!entry.routing_url) throw new Error(`${path}: subgraph "${name}" has no routing_url`);
     if (!entry.schema?.file) throw new Error(`${path}: subgraph "${name}" has no schema.file`);
     const instances = entry.instances?.length ? entry.instances : [entry.routing_url];
-    return { name, routingUrl: entry.routing_url, instances, schemaFile: resolve(base, entry.schema.file) };
+    return {
+      name,
+      routingUrl: entry.routing_url,
+      instances,
+      schemaFile: resolve(base, entry.schema.file),
+    };
   });
   return { subgraphs, subscriptions: raw.subscriptions?.instances ?? [] };
 }

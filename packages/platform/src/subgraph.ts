@@ -17,6 +17,15 @@ export interface RequestContext extends BaseContext {
   logger: Logger;
   /** The caller's Authorization header, to forward when this service calls another (ServiceClient). */
   authorization?: string;
+  /** The caller's network address: the router's `x-forwarded-for`, else the peer's. */
+  clientAddress: string;
+}
+
+/** Services sit behind the router on an internal network, which sets this header. */
+export function clientAddressOf(req: IncomingMessage): string {
+  const forwarded = req.headers['x-forwarded-for'];
+  const first = (Array.isArray(forwarded) ? forwarded[0] : forwarded)?.split(',')[0]?.trim();
+  return first || req.socket.remoteAddress || 'unknown';
 }
 
 export interface SubgraphOptions<C extends RequestContext> {
@@ -44,20 +53,30 @@ export function formatErrorFor(logger: Logger, mask: boolean) {
   return (formatted: { message: string; extensions?: Record<string, unknown> }, error: unknown) => {
     const original = unwrapResolverError(error);
     const mapped = toGraphQLError(original);
-    if (mapped) return { ...formatted, message: mapped.message, extensions: { ...mapped.extensions } };
+    if (mapped)
+      return { ...formatted, message: mapped.message, extensions: { ...mapped.extensions } };
     const code = formatted.extensions?.code;
     if (code && code !== 'INTERNAL_SERVER_ERROR') return formatted;
     logger.error({ err: original }, 'unexpected error in resolver');
     return mask
-      ? { ...formatted, message: 'Something went wrong on our side; try again.', extensions: { code: 'INTERNAL_SERVER_ERROR' } }
+      ? {
+          ...formatted,
+          message: 'Something went wrong on our side; try again.',
+          extensions: { code: 'INTERNAL_SERVER_ERROR' },
+        }
       : formatted;
   };
 }
 
 /** Boots one federated subgraph over HTTP with /graphql and /health. */
-export async function startSubgraph<C extends RequestContext>(options: SubgraphOptions<C>): Promise<RunningSubgraph> {
+export async function startSubgraph<C extends RequestContext>(
+  options: SubgraphOptions<C>,
+): Promise<RunningSubgraph> {
   const { logger } = options;
-  const schema = buildSubgraphSchema({ typeDefs: options.typeDefs, resolvers: options.resolvers as GraphQLResolverMap<unknown> });
+  const schema = buildSubgraphSchema({
+    typeDefs: options.typeDefs,
+    resolvers: options.resolvers as GraphQLResolverMap<unknown>,
+  });
   const apollo = new ApolloServer<C>({
     schema,
     formatError: formatErrorFor(logger, options.maskInternalErrors ?? false),
@@ -76,7 +95,12 @@ export async function startSubgraph<C extends RequestContext>(options: SubgraphO
         extensions: { code, http: { status } },
       });
     }
-    return options.extendContext({ viewer, logger, authorization: req.headers.authorization });
+    return options.extendContext({
+      viewer,
+      logger,
+      authorization: req.headers.authorization,
+      clientAddress: clientAddressOf(req),
+    });
   };
   const http = await listen<C>(
     {

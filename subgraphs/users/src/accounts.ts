@@ -26,14 +26,19 @@ export function validateRegistration(input: Registration): Registration {
     throw badInput('Enter a valid email address, like name@example.com.', { field: 'email' });
   }
   if (input.password.length < MIN_PASSWORD_LENGTH) {
-    throw badInput(`Choose a password of at least ${MIN_PASSWORD_LENGTH} characters.`, { field: 'password' });
+    throw badInput(`Choose a password of at least ${MIN_PASSWORD_LENGTH} characters.`, {
+      field: 'password',
+    });
   }
   if (input.password.length > MAX_PASSWORD_LENGTH) {
-    throw badInput(`Passwords can be at most ${MAX_PASSWORD_LENGTH} characters.`, { field: 'password' });
+    throw badInput(`Passwords can be at most ${MAX_PASSWORD_LENGTH} characters.`, {
+      field: 'password',
+    });
   }
   const name = input.name.trim();
   if (name.length === 0) throw badInput('Enter your name.', { field: 'name' });
-  if (name.length > MAX_NAME_LENGTH) throw badInput(`Names can be at most ${MAX_NAME_LENGTH} characters.`, { field: 'name' });
+  if (name.length > MAX_NAME_LENGTH)
+    throw badInput(`Names can be at most ${MAX_NAME_LENGTH} characters.`, { field: 'name' });
   return { email, password: input.password, name, role: input.role };
 }
 
@@ -52,11 +57,18 @@ export class Accounts {
     const valid = validateRegistration(input);
     const passwordHash = await argon2.hash(valid.password, HASH_OPTIONS);
     try {
-      const user = this.db.getRepository(User).create({ email: valid.email, name: valid.name, role: valid.role, passwordHash });
+      const user = this.db
+        .getRepository(User)
+        .create({ email: valid.email, name: valid.name, role: valid.role, passwordHash });
       return await this.db.getRepository(User).save(user);
     } catch (error) {
-      if (error instanceof QueryFailedError && (error.driverError as { code?: string }).code === '23505') {
-        throw conflict('An account with this email already exists; sign in instead.', { field: 'email' });
+      if (
+        error instanceof QueryFailedError &&
+        (error.driverError as { code?: string }).code === '23505'
+      ) {
+        throw conflict('An account with this email already exists; sign in instead.', {
+          field: 'email',
+        });
       }
       throw error;
     }
@@ -65,14 +77,24 @@ export class Accounts {
   /** The same answer for an unknown email and a wrong password: no account enumeration. */
   async authenticate(email: string, password: string): Promise<User> {
     const user = await this.db.getRepository(User).findOneBy({ email: normaliseEmail(email) });
-    const ok = await argon2.verify(user?.passwordHash ?? (await this.decoyHash), password.slice(0, MAX_PASSWORD_LENGTH));
-    if (!user || !ok) throw new DomainError('UNAUTHENTICATED', 'The email or password is incorrect.');
+    const ok = await argon2.verify(
+      user?.passwordHash ?? (await this.decoyHash),
+      password.slice(0, MAX_PASSWORD_LENGTH),
+    );
+    if (!user || !ok)
+      throw new DomainError('UNAUTHENTICATED', 'The email or password is incorrect.');
     return user;
   }
 
   async byIds(ids: readonly string[]): Promise<Array<User | undefined>> {
     const valid = ids.filter(isUuid);
-    const users = valid.length ? await this.db.getRepository(User).createQueryBuilder('u').where('u.id = ANY(:ids)', { ids: valid }).getMany() : [];
+    const users = valid.length
+      ? await this.db
+          .getRepository(User)
+          .createQueryBuilder('u')
+          .where('u.id = ANY(:ids)', { ids: valid })
+          .getMany()
+      : [];
     const byId = new Map(users.map((u) => [u.id, u]));
     return ids.map((id) => byId.get(id));
   }

@@ -9,7 +9,12 @@ export const usersConfigSchema = baseConfigSchema
     KEYS_DIR: z.string().default('.data/keys'),
     /** The Ed25519 private JWK (JSON). Required in production. */
     JWT_PRIVATE_JWK: z.string().optional(),
-    TOKEN_TTL_SECONDS: z.coerce.number().int().min(60).max(86_400).default(3_600),
+    TOKEN_TTL_SECONDS: z.coerce.number().int().min(1).max(86_400).default(3_600),
+    LOGIN_ATTEMPTS_PER_ACCOUNT: z.coerce.number().int().min(1).default(5),
+    LOGIN_ATTEMPTS_PER_ADDRESS: z.coerce.number().int().min(1).default(100),
+    LOGIN_WINDOW_SECONDS: z.coerce.number().int().min(1).default(900),
+    LOGIN_LOCKOUT_SECONDS: z.coerce.number().int().min(1).default(60),
+    LOGIN_MAX_LOCKOUT_SECONDS: z.coerce.number().int().min(1).default(3_600),
   })
   .refine((c) => c.NODE_ENV !== 'production' || c.JWT_PRIVATE_JWK, {
     message: 'JWT_PRIVATE_JWK is required in production',
@@ -17,4 +22,5 @@ export const usersConfigSchema = baseConfigSchema
   });
 
 export type UsersConfig = z.infer<typeof usersConfigSchema>;
-export const loadUsersConfig = (env?: Record<string, string | undefined>) => loadConfig(usersConfigSchema, env);
+export const loadUsersConfig = (env?: Record<string, string | undefined>) =>
+  loadConfig(usersConfigSchema, env);

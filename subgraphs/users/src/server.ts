@@ -19,9 +19,11 @@ import { loadUsersConfig, type UsersConfig } from './config';
 import { User } from './entities/user';
 import { migrations } from './migrations';
 import { resolvers } from './resolvers';
+import { SignInGuard } from './sign-in-guard';
 
 export interface UsersContext extends RequestContext {
   accounts: Accounts;
+  signInGuard: SignInGuard;
   users: DataLoader<string, User | undefined>;
   issueToken(user: User): Promise<string>;
 }
@@ -34,9 +36,19 @@ export async function start(config: UsersConfig = loadUsersConfig()) {
     createDataSource({ url: config.DATABASE_URL, entities: [User, ...outboxEntities], migrations }),
     logger,
   );
-  const key = await loadSigningKey({ privateJwk: config.JWT_PRIVATE_JWK, file: join(config.KEYS_DIR, 'jwt-ed25519.json') });
+  const key = await loadSigningKey({
+    privateJwk: config.JWT_PRIVATE_JWK,
+    file: join(config.KEYS_DIR, 'jwt-ed25519.json'),
+  });
   const jwks = { keys: [key.publicJwk] };
   const accounts = new Accounts(db);
+  const signInGuard = new SignInGuard(db, {
+    attemptsPerAccount: config.LOGIN_ATTEMPTS_PER_ACCOUNT,
+    attemptsPerAddress: config.LOGIN_ATTEMPTS_PER_ADDRESS,
+    windowSeconds: config.LOGIN_WINDOW_SECONDS,
+    lockoutSeconds: config.LOGIN_LOCKOUT_SECONDS,
+    maxLockoutSeconds: config.LOGIN_MAX_LOCKOUT_SECONDS,
+  });
 
   const server = await startSubgraph<UsersContext>({
     name: 'users',
@@ -50,8 +62,14 @@ export async function start(config: UsersConfig = loadUsersConfig()) {
     extendContext: (base) => ({
       ...base,
       accounts,
+      signInGuard,
       users: new DataLoader((ids: readonly string[]) => accounts.byIds(ids)),
-      issueToken: (user) => issueToken(key, { id: user.id, role: user.role, name: user.name }, config.TOKEN_TTL_SECONDS),
+      issueToken: (user) =>
+        issueToken(
+          key,
+          { id: user.id, role: user.role, name: user.name },
+          config.TOKEN_TTL_SECONDS,
+        ),
     }),
     readiness: { database: async () => void (await db.query('SELECT 1')) },
     routes: {

@@ -1,4 +1,10 @@
-import { errorCodes, graphql, startStack, testInfrastructure, type Stack } from '@ko/platform/testing';
+import {
+  errorCodes,
+  graphql,
+  startStack,
+  testInfrastructure,
+  type Stack,
+} from '@ko/platform/testing';
 
 const REGISTER = `mutation Register($input: RegisterInput!) {
   register(input: $input) { token user { id name email role } }
@@ -17,7 +23,8 @@ beforeAll(async () => {
 
 afterAll(() => stack?.stop({ dropDatabases: true }));
 
-const register = (input: Record<string, unknown>) => graphql(url, REGISTER, { input: { password: 'correct horse', name: 'Ada', ...input } });
+const register = (input: Record<string, unknown>) =>
+  graphql(url, REGISTER, { input: { password: 'correct horse', name: 'Ada', ...input } });
 
 describe('accounts through the gateway', () => {
   it('registers, signs in and answers me', async () => {
@@ -27,9 +34,17 @@ describe('accounts through the gateway', () => {
     expect(user).toMatchObject({ name: 'Ada', email: 'ada@example.com', role: 'ORGANIZER' });
 
     const me = await graphql(url, '{ me { id name email role } }', {}, token);
-    expect(me.data!.me).toEqual({ id: user.id, name: 'Ada', email: 'ada@example.com', role: 'ORGANIZER' });
+    expect(me.data!.me).toEqual({
+      id: user.id,
+      name: 'Ada',
+      email: 'ada@example.com',
+      role: 'ORGANIZER',
+    });
 
-    const login = await graphql(url, LOGIN, { email: 'ADA@example.com', password: 'correct horse' });
+    const login = await graphql(url, LOGIN, {
+      email: 'ADA@example.com',
+      password: 'correct horse',
+    });
     expect(login.data!.login.user.id).toBe(user.id);
     const again = await graphql(url, '{ me { id } }', {}, login.data!.login.token);
     expect(again.data!.me.id).toBe(user.id);
@@ -45,7 +60,12 @@ describe('accounts through the gateway', () => {
 
   it.each([
     ['malformed email', { email: 'not-an-email' }, 'BAD_USER_INPUT', 'email'],
-    ['short password', { email: 'short@example.com', password: 'seven77' }, 'BAD_USER_INPUT', 'password'],
+    [
+      'short password',
+      { email: 'short@example.com', password: 'seven77' },
+      'BAD_USER_INPUT',
+      'password',
+    ],
     ['empty name', { email: 'noname@example.com', name: '   ' }, 'BAD_USER_INPUT', 'name'],
   ])('refuses a %s with %s', async (_label, input, code, field) => {
     const result = await register(input);
@@ -62,8 +82,14 @@ describe('accounts through the gateway', () => {
 
   it('gives the same answer for a wrong password and an unknown email', async () => {
     await register({ email: 'known@example.com' });
-    const wrong = await graphql(url, LOGIN, { email: 'known@example.com', password: 'not the password' });
-    const unknown = await graphql(url, LOGIN, { email: 'nobody@example.com', password: 'not the password' });
+    const wrong = await graphql(url, LOGIN, {
+      email: 'known@example.com',
+      password: 'not the password',
+    });
+    const unknown = await graphql(url, LOGIN, {
+      email: 'nobody@example.com',
+      password: 'not the password',
+    });
     expect(errorCodes(wrong)).toEqual(['UNAUTHENTICATED']);
     expect(errorCodes(unknown)).toEqual(['UNAUTHENTICATED']);
     expect(wrong.errors![0].message).toBe(unknown.errors![0].message);
@@ -75,14 +101,33 @@ describe('accounts through the gateway', () => {
     const created = await graphql(
       url,
       'mutation($i: CreateEventInput!) { createEvent(input: $i) { id } }',
-      { i: { title: 'Email privacy night', description: '', category: 'Music', venue: 'Hall', city: 'Porto', startsAt: '2030-01-01T20:00:00Z' } },
+      {
+        i: {
+          title: 'Email privacy night',
+          description: '',
+          category: 'Music',
+          venue: 'Hall',
+          city: 'Porto',
+          startsAt: '2030-01-01T20:00:00Z',
+        },
+      },
       a.token,
     );
     const id = created.data!.createEvent.id;
     await graphql(url, 'mutation($id: ID!) { publishEvent(id: $id) { id } }', { id }, a.token);
-    const seenByB = await graphql(url, 'query($id: ID!) { event(id: $id) { organizer { id name email } } }', { id }, b.token);
+    const seenByB = await graphql(
+      url,
+      'query($id: ID!) { event(id: $id) { organizer { id name email } } }',
+      { id },
+      b.token,
+    );
     expect(seenByB.data!.event.organizer).toEqual({ id: a.user.id, name: 'Ada', email: null });
-    const seenByA = await graphql(url, 'query($id: ID!) { event(id: $id) { organizer { email } } }', { id }, a.token);
+    const seenByA = await graphql(
+      url,
+      'query($id: ID!) { event(id: $id) { organizer { email } } }',
+      { id },
+      a.token,
+    );
     expect(seenByA.data!.event.organizer.email).toBe('a-owner@example.com');
   });
 

@@ -1,7 +1,12 @@
-export interface GraphQLResult<T = Record<string, any>> { // eslint-disable-line @typescript-eslint/no-explicit-any -- tests read arbitrary response shapes
+export interface GraphQLResult<T = Record<string, any>> {
+  // eslint-disable-line @typescript-eslint/no-explicit-any -- tests read arbitrary response shapes
   status: number;
   data?: T | null;
-  errors?: Array<{ message: string; path?: Array<string | number>; extensions?: Record<string, unknown> & { code?: string } }>;
+  errors?: Array<{
+    message: string;
+    path?: Array<string | number>;
+    extensions?: Record<string, unknown> & { code?: string };
+  }>;
 }
 
 /** A GraphQL request exactly as a client would send it over HTTP. */
@@ -13,7 +18,10 @@ export async function graphql<T = Record<string, any>>( // eslint-disable-line @
 ): Promise<GraphQLResult<T>> {
   const response = await fetch(url, {
     method: 'POST',
-    headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
+    headers: {
+      'content-type': 'application/json',
+      ...(token ? { authorization: `Bearer ${token}` } : {}),
+    },
     body: JSON.stringify({ query, variables }),
   });
   const text = await response.text();
@@ -35,7 +43,9 @@ export function testInfrastructure(): { postgresUrl: string; kafkaBrokers: strin
   const postgresUrl = process.env.TEST_POSTGRES_URL;
   const kafkaBrokers = process.env.KAFKA_BROKERS;
   if (!postgresUrl || !kafkaBrokers) {
-    throw new Error('Run integration tests with `npm test`, which provisions PostgreSQL and Kafka (or set TEST_POSTGRES_URL and KAFKA_BROKERS).');
+    throw new Error(
+      'Run integration tests with `npm test`, which provisions PostgreSQL and Kafka (or set TEST_POSTGRES_URL and KAFKA_BROKERS).',
+    );
   }
   return { postgresUrl, kafkaBrokers };
 }

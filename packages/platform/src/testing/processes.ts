@@ -18,7 +18,11 @@ export function freePort(): Promise<number> {
 }
 
 /** Polls a URL until it answers 200, or fails after `timeoutMs` (returning the last answer). */
-export async function waitForHealthy(url: string, timeoutMs: number, isAlive: () => boolean = () => true): Promise<void> {
+export async function waitForHealthy(
+  url: string,
+  timeoutMs: number,
+  isAlive: () => boolean = () => true,
+): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   let last = 'no answer';
   while (Date.now() < deadline) {
@@ -57,7 +61,9 @@ export class ManagedProcess {
   constructor(readonly spec: ProcessSpec) {}
 
   get running(): boolean {
-    return this.child !== undefined && this.child.exitCode === null && this.child.signalCode === null;
+    return (
+      this.child !== undefined && this.child.exitCode === null && this.child.signalCode === null
+    );
   }
 
   get pid(): number | undefined {
@@ -86,7 +92,9 @@ export class ManagedProcess {
         await waitForHealthy(this.spec.healthUrl, healthTimeoutMs, () => this.running);
       } catch (error) {
         await this.stop();
-        throw new Error(`${this.spec.name} did not start: ${(error as Error).message}; log: ${this.spec.logFile}`);
+        throw new Error(
+          `${this.spec.name} did not start: ${(error as Error).message}; log: ${this.spec.logFile}`,
+        );
       }
     }
   }

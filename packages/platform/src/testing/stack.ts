@@ -105,7 +105,11 @@ export async function startStack(options: StackOptions): Promise<Stack> {
   }
   const document: Record<string, unknown> = { federation_version: '=2.9.0', subgraphs };
   if (wanted.has('subscriptions')) {
-    document.subscriptions = { instances: ports.get('subscriptions')!.map((_, i) => `${baseUrl('subscriptions', i).replace('http', 'ws')}/graphql`) };
+    document.subscriptions = {
+      instances: ports
+        .get('subscriptions')!
+        .map((_, i) => `${baseUrl('subscriptions', i).replace('http', 'ws')}/graphql`),
+    };
   }
   writeFileSync(serviceListPath, stringify(document));
 
@@ -133,7 +137,8 @@ export async function startStack(options: StackOptions): Promise<Stack> {
       for (const name of [...order].reverse()) {
         await Promise.all((processes.get(name) ?? []).map((p) => p.stop()));
       }
-      if (dropDatabases) await Promise.all(Object.values(databaseUrls).map((url) => dropDatabase(url!)));
+      if (dropDatabases)
+        await Promise.all(Object.values(databaseUrls).map((url) => dropDatabase(url!)));
     },
   };
 

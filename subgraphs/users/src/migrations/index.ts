@@ -1,4 +1,9 @@
 import { CreateOutbox1764000000000 } from '@ko/platform';
 import { CreateUsers1764000000100 } from './1764000000100-CreateUsers';
+import { CreateSignInLimits1764000000101 } from './1764000000101-CreateSignInLimits';
 
-export const migrations = [CreateOutbox1764000000000, CreateUsers1764000000100];
+export const migrations = [
+  CreateOutbox1764000000000,
+  CreateUsers1764000000100,
+  CreateSignInLimits1764000000101,
+];
