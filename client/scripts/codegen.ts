@@ -1,0 +1,158 @@
+// Generates the client's GraphQL types from the real contract, so a contract change breaks
+// `npm run build -w client` rather than a user's page:
+//  1. composes the supergraph from the subgraph schema files listed in ../supergraph.yaml
+//     (the same service list the router composes from) and takes its API schema;
+//  2. adds the Subscription type served by subscriptions/ over graphql-ws;
+//  3. runs graphql-codegen's client preset over src/, which validates every operation.
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { composeServices } from '@apollo/composition';
+import { Supergraph } from '@apollo/federation-internals';
+import { generate } from '@graphql-codegen/cli';
+import {
+  buildASTSchema,
+  isObjectType,
+  Kind,
+  parse,
+  printSchema,
+  type DefinitionNode,
+  type DocumentNode,
+  type GraphQLSchema,
+} from 'graphql';
+import { parse as parseYaml } from 'yaml';
+
+const CLIENT = resolve(__dirname, '..');
+const ROOT = resolve(CLIENT, '..');
+const SERVICE_LIST = process.env.CODEGEN_SERVICE_LIST ?? join(ROOT, 'supergraph.yaml');
+const SUBSCRIPTIONS_SCHEMA = join(ROOT, 'subscriptions', 'src', 'schema.graphql');
+const OUT_SCHEMA = join(CLIENT, 'schema', 'api.graphql');
+const OUT_META = join(CLIENT, 'src', 'gql', 'schema-meta.ts');
+
+/** Plain hex, as the router's manifest check computes it (supergraph/src/trusted-documents.ts). */
+const sha256 = (text: string): string => createHash('sha256').update(text).digest('hex');
+
+/** Subgraphs whose types the client's operations use. */
+const NEEDED = ['users', 'events', 'tickets', 'chat'];
+
+interface Source {
+  name: string;
+  file: string;
+  /** Not (yet) in the service list: a stand-in while that subgraph is being built. */
+  pending: boolean;
+}
+
+function schemaSources(): Source[] {
+  const raw = parseYaml(readFileSync(SERVICE_LIST, 'utf8')) as { subgraphs?: Record<string, { schema?: { file?: string } }> };
+  const base = dirname(SERVICE_LIST);
+  const listed: Source[] = Object.entries(raw.subgraphs ?? {}).map(([name, entry]) => {
+    if (!entry.schema?.file) throw new Error(`${SERVICE_LIST}: subgraph "${name}" has no schema.file`);
+    return { name, file: resolve(base, entry.schema.file), pending: false };
+  });
+  // Until a subgraph joins the service list, its own schema file stands in, loudly.
+  for (const name of NEEDED.filter((n) => !listed.some((s) => s.name === n))) {
+    const file = join(ROOT, 'subgraphs', name, 'src', 'schema.graphql');
+    if (!existsSync(file)) throw new Error(`No schema for the ${name} subgraph: it is not in ${SERVICE_LIST} and ${file} does not exist`);
+    listed.push({ name, file, pending: true });
+  }
+  return listed;
+}
+
+function apiSchema(sources: Source[]): GraphQLSchema {
+  const composed = composeServices(
+    sources.map((s) => ({ name: s.name, url: `http://${s.name}.invalid/graphql`, typeDefs: parse(readFileSync(s.file, 'utf8')) })),
+  );
+  if (composed.errors) {
+    throw new Error(`The supergraph does not compose:\n  - ${composed.errors.map((e) => e.message).join('\n  - ')}`);
+  }
+  return Supergraph.build(composed.supergraphSdl).apiSchema().toGraphQLJSSchema();
+}
+
+/** The API schema plus the Subscription type and whatever types only it defines. */
+function withSubscriptions(api: GraphQLSchema): GraphQLSchema {
+  const extra = parse(readFileSync(SUBSCRIPTIONS_SCHEMA, 'utf8'));
+  const kept: DefinitionNode[] = extra.definitions.filter((d) => {
+    if (d.kind === Kind.SCHEMA_DEFINITION || d.kind === Kind.SCHEMA_EXTENSION || d.kind === Kind.DIRECTIVE_DEFINITION) return false;
+    if (!('name' in d) || !d.name) return false;
+    // Types the graph already has (ChatMessage, DateTime…) stay as the graph defines them.
+    return d.name.value === 'Subscription' || !api.getType(d.name.value);
+  });
+  const apiDoc = parse(printSchema(api));
+  const merged: DocumentNode = { kind: Kind.DOCUMENT, definitions: [...apiDoc.definitions, ...kept] };
+  // Stated explicitly: a schema-less SDL only infers query and mutation roots by name.
+  const roots = parse('schema { query: Query mutation: Mutation subscription: Subscription }');
+  return buildASTSchema({ ...merged, definitions: [...roots.definitions, ...merged.definitions] });
+}
+
+/** Facts the UI adapts to: types without an id (not normalized) and fields that land later. */
+function schemaMeta(schema: GraphQLSchema): string {
+  const unkeyed = Object.values(schema.getTypeMap())
+    .filter((t) => isObjectType(t) && !t.name.startsWith('__') && !['Query', 'Mutation', 'Subscription'].includes(t.name))
+    .filter((t) => isObjectType(t) && !t.getFields().id)
+    .map((t) => t.name)
+    .sort();
+  const has = (type: string, field: string) => {
+    const t = schema.getType(type);
+    return isObjectType(t) && field in t.getFields();
+  };
+  const features = { orderPdf: has('Order', 'pdf'), salesReport: has('Event', 'salesReport') };
+  return `// Generated by scripts/codegen.ts from the composed schema: do not edit.
+/** Object types without an \`id\`: the normalized cache embeds them in their parent. */
+export const UNKEYED_TYPES: readonly string[] = ${JSON.stringify(unkeyed)};
+/** Parts of the contract that land later; the UI hides what the graph does not offer yet. */
+export const SCHEMA_FEATURES = ${JSON.stringify(features)} as const;
+`;
+}
+
+async function main(): Promise<void> {
+  const sources = schemaSources();
+  const schema = withSubscriptions(apiSchema(sources));
+  for (const s of sources.filter((x) => x.pending)) {
+    console.warn(`[codegen] WARNING: ${s.name} is not in the service list yet; using ${s.file.replace(ROOT + '/', '')}`);
+  }
+
+  mkdirSync(dirname(OUT_SCHEMA), { recursive: true });
+  writeFileSync(OUT_SCHEMA, `# Generated by scripts/codegen.ts: the graph as clients see it. Do not edit.\n${printSchema(schema)}`);
+  const meta = schemaMeta(schema);
+  const features = JSON.parse(/SCHEMA_FEATURES = (\{.*\})/.exec(meta)![1]) as Record<string, boolean>;
+
+  await generate(
+    {
+      schema: OUT_SCHEMA,
+      // Operations for fields that land later live in src/optional/<feature>/ and are
+      // checked against the contract once the graph has that feature.
+      documents: [
+        join(CLIENT, 'src/**/*.{ts,tsx}'),
+        `!${join(CLIENT, 'src/gql/**')}`,
+        ...Object.entries(features)
+          .filter(([, on]) => !on)
+          .map(([name]) => `!${join(CLIENT, 'src/optional', name, '**')}`),
+      ],
+      ignoreNoDocuments: false,
+      silent: true,
+      generates: {
+        [join(CLIENT, 'src/gql/')]: {
+          preset: 'client',
+          // Every operation also goes into src/gql/persisted-documents.json ({ sha256: text }),
+          // the router's trusted-documents manifest; documents carry their hash in __meta__.
+          presetConfig: { fragmentMasking: false, persistedDocuments: { mode: 'embedHashInDocument', hashAlgorithm: sha256 } },
+          config: {
+            scalars: { DateTime: 'string' },
+            strictScalars: true,
+            enumsAsTypes: true,
+            useTypeImports: true,
+            avoidOptionals: { field: true, inputValue: false, object: false, defaultValue: false },
+          },
+        },
+      },
+    },
+    true,
+  );
+  writeFileSync(OUT_META, meta);
+  console.log(`[codegen] types generated from ${sources.map((s) => s.name).join(', ')} + subscriptions`);
+}
+
+main().catch((error: unknown) => {
+  console.error(`[codegen] ${error instanceof Error ? error.message : String(error)}`);
+  process.exit(1);
+});

@@ -1,0 +1,392 @@
+import { useCallback, useEffect, useId, useLayoutEffect, useMemo, useRef, useState, type FormEvent, type KeyboardEvent } from 'react';
+import { useClient, useMutation } from 'urql';
+import { pipe, subscribe } from 'wonka';
+import { graphql } from '../gql';
+import type { ChatMessageFieldsFragment } from '../gql/graphql';
+import { describeError, errorCode, retryAfterSeconds, type ErrorLike } from '../lib/errors';
+import { formatDateTime, formatTime } from '../lib/format';
+import { useSession } from '../session/session';
+import { ErrorNotice, useSignInRedirect } from './common';
+
+const PAGE_SIZE = 30;
+const MAX_BODY = 2000;
+
+graphql(`
+  fragment ChatMessageFields on ChatMessage {
+    id
+    body
+    kind
+    createdAt
+    author {
+      id
+      name
+    }
+  }
+`);
+
+const ChatHistoryDocument = graphql(`
+  query ChatHistory($eventId: ID!, $first: Int, $before: String, $withAnnouncements: Boolean!) {
+    event(id: $eventId) {
+      id
+      announcements(first: 20) @include(if: $withAnnouncements) {
+        ...ChatMessageFields
+      }
+      messages(first: $first, before: $before) {
+        edges {
+          node {
+            ...ChatMessageFields
+          }
+        }
+        pageInfo {
+          hasNextPage
+          endCursor
+        }
+      }
+    }
+  }
+`);
+
+const MessagePostedDocument = graphql(`
+  subscription MessagePosted($eventId: ID!) {
+    messagePosted(eventId: $eventId) {
+      ...ChatMessageFields
+    }
+  }
+`);
+
+const MessageDeletedDocument = graphql(`
+  subscription MessageDeleted($eventId: ID!) {
+    messageDeleted(eventId: $eventId)
+  }
+`);
+
+const PostMessageDocument = graphql(`
+  mutation PostMessage($eventId: ID!, $body: String!) {
+    postMessage(eventId: $eventId, body: $body) {
+      ...ChatMessageFields
+    }
+  }
+`);
+
+export const PostAnnouncementDocument = graphql(`
+  mutation PostAnnouncement($eventId: ID!, $body: String!) {
+    postAnnouncement(eventId: $eventId, body: $body) {
+      ...ChatMessageFields
+    }
+  }
+`);
+
+const DeleteMessageDocument = graphql(`
+  mutation DeleteMessage($id: ID!) {
+    deleteMessage(id: $id)
+  }
+`);
+
+type Message = ChatMessageFieldsFragment;
+
+const byTime = (a: Message, b: Message) => a.createdAt.localeCompare(b.createdAt) || a.id.localeCompare(b.id);
+
+/**
+ * The event's chat, oldest at the top and live at the bottom: a page of history from
+ * `Event.messages`, then `messagePosted` / `messageDeleted` as they happen. Message bodies
+ * are rendered as React text nodes: never as HTML.
+ */
+export function ChatPanel({ eventId, organizerId, open }: { eventId: string; organizerId: string | undefined; open: boolean }) {
+  const client = useClient();
+  const { viewer } = useSession();
+  const askToSignIn = useSignInRedirect();
+  const [messages, setMessages] = useState<ReadonlyMap<string, Message>>(new Map());
+  const [deleted, setDeleted] = useState<ReadonlySet<string>>(new Set());
+  const [older, setOlder] = useState<{ cursor: string | null; hasMore: boolean }>({ cursor: null, hasMore: false });
+  const [loading, setLoading] = useState(true);
+  const [loadError, setLoadError] = useState<ErrorLike | undefined>();
+  const [reloadKey, setReloadKey] = useState(0);
+  const list = useRef<HTMLOListElement>(null);
+  const stickToBottom = useRef(true);
+  const keepOffset = useRef<number | null>(null);
+  const headingId = useId();
+
+  const add = useCallback((incoming: readonly Message[]) => {
+    if (incoming.length === 0) return;
+    setMessages((current) => {
+      const next = new Map(current);
+      for (const m of incoming) next.set(m.id, m);
+      return next;
+    });
+  }, []);
+
+  // History: the newest page (with the announcements), again whenever the client changes.
+  useEffect(() => {
+    let active = true;
+    setLoading(true);
+    setLoadError(undefined);
+    setMessages(new Map());
+    setDeleted(new Set());
+    stickToBottom.current = true;
+    void client
+      .query(ChatHistoryDocument, { eventId, first: PAGE_SIZE, withAnnouncements: true }, { requestPolicy: 'network-only' })
+      .toPromise()
+      .then((result) => {
+        if (!active) return;
+        setLoading(false);
+        const event = result.data?.event;
+        if (!event) {
+          setLoadError(result.error ?? { graphQLErrors: [{ message: 'The chat is not available.', extensions: { code: 'NOT_FOUND' } }] });
+          return;
+        }
+        add([...(event.announcements ?? []), ...event.messages.edges.map((e) => e.node)]);
+        setOlder({ cursor: event.messages.pageInfo.endCursor ?? null, hasMore: event.messages.pageInfo.hasNextPage });
+      });
+    return () => {
+      active = false;
+    };
+  }, [client, eventId, add, reloadKey]);
+
+  // Live: new messages and deletions, for everyone on the page.
+  useEffect(() => {
+    const posted = pipe(
+      client.subscription(MessagePostedDocument, { eventId }),
+      subscribe((result) => {
+        if (result.data?.messagePosted) add([result.data.messagePosted]);
+      }),
+    );
+    const removed = pipe(
+      client.subscription(MessageDeletedDocument, { eventId }),
+      subscribe((result) => {
+        const id = result.data?.messageDeleted;
+        if (id) setDeleted((current) => new Set(current).add(id));
+      }),
+    );
+    return () => {
+      posted.unsubscribe();
+      removed.unsubscribe();
+    };
+  }, [client, eventId, add]);
+
+  const [loadingOlder, setLoadingOlder] = useState(false);
+  const loadOlder = useCallback(async () => {
+    if (!older.hasMore || loadingOlder || !older.cursor) return;
+    setLoadingOlder(true);
+    const el = list.current;
+    const result = await client
+      .query(ChatHistoryDocument, { eventId, first: PAGE_SIZE, before: older.cursor, withAnnouncements: false }, { requestPolicy: 'network-only' })
+      .toPromise();
+    setLoadingOlder(false);
+    const page = result.data?.event?.messages;
+    if (!page) {
+      setLoadError(result.error);
+      return;
+    }
+    // Keep the reader's place: older messages grow the list above what they are reading.
+    if (el) keepOffset.current = el.scrollHeight - el.scrollTop;
+    add(page.edges.map((e) => e.node));
+    setOlder({ cursor: page.pageInfo.endCursor ?? null, hasMore: page.pageInfo.hasNextPage });
+  }, [client, eventId, older, loadingOlder, add]);
+
+  const visible = useMemo(() => [...messages.values()].filter((m) => !deleted.has(m.id)).sort(byTime), [messages, deleted]);
+  const announcements = useMemo(() => visible.filter((m) => m.kind === 'ANNOUNCEMENT').reverse(), [visible]);
+
+  // Follow the conversation when the reader is at the bottom; otherwise leave them be.
+  useLayoutEffect(() => {
+    const el = list.current;
+    if (!el) return;
+    if (keepOffset.current !== null) {
+      el.scrollTop = el.scrollHeight - keepOffset.current;
+      keepOffset.current = null;
+    } else if (stickToBottom.current) {
+      el.scrollTop = el.scrollHeight;
+    }
+  }, [visible]);
+
+  // Scrolling to the top loads older messages (the button does the same for keyboards).
+  const sentinel = useRef<HTMLLIElement>(null);
+  useEffect(() => {
+    const target = sentinel.current;
+    if (!target || !older.hasMore || typeof IntersectionObserver === 'undefined') return;
+    const observer = new IntersectionObserver((entries) => {
+      if (entries.some((e) => e.isIntersecting) && !stickToBottom.current) void loadOlder();
+    }, { root: list.current });
+    observer.observe(target);
+    return () => observer.disconnect();
+  }, [older.hasMore, loadOlder]);
+
+  const onScroll = () => {
+    const el = list.current;
+    if (el) stickToBottom.current = el.scrollHeight - el.scrollTop - el.clientHeight < 60;
+  };
+
+  const isOrganizer = Boolean(viewer && organizerId && viewer.id === organizerId);
+
+  return (
+    <section className="chat card" aria-labelledby={headingId}>
+      <h2 id={headingId}>Live chat</h2>
+
+      {announcements.length > 0 && (
+        <section className="announcements" aria-label="Announcements from the organizer">
+          {announcements.slice(0, 3).map((m) => (
+            <article key={m.id} className="announcement" data-testid="announcement">
+              <p className="announcement-head">
+                <span className="badge badge-organizer">Organizer announcement</span>
+                <span className="muted">
+                  {m.author.name} · <time dateTime={m.createdAt} title={formatDateTime(m.createdAt)}>{formatTime(m.createdAt)}</time>
+                </span>
+              </p>
+              <p className="message-body">{m.body}</p>
+            </article>
+          ))}
+        </section>
+      )}
+
+      {loadError && <ErrorNotice error={loadError} onRetry={() => setReloadKey((k) => k + 1)} />}
+      <ol className="messages" ref={list} onScroll={onScroll} role="log" aria-live="polite" aria-relevant="additions" aria-label="Messages" tabIndex={0}>
+        {older.hasMore && (
+          <li ref={sentinel} className="messages-older">
+            <button type="button" className="button button-ghost button-small" disabled={loadingOlder} onClick={() => void loadOlder()}>
+              {loadingOlder ? 'Loading…' : 'Load older messages'}
+            </button>
+          </li>
+        )}
+        {loading && <li className="muted messages-empty">Loading messages…</li>}
+        {!loading && !loadError && visible.length === 0 && <li className="muted messages-empty">No messages yet. Say hello!</li>}
+        {visible.map((m) => (
+          <ChatLine key={m.id} message={m} organizerId={organizerId} canDelete={Boolean(viewer && (viewer.id === m.author.id || isOrganizer))} mine={viewer?.id === m.author.id} />
+        ))}
+      </ol>
+
+      {!open ? (
+        <p className="muted chat-closed">The chat is closed for this event.</p>
+      ) : viewer ? (
+        <Composer eventId={eventId} asOrganizer={isOrganizer} onPosted={(m) => {
+          stickToBottom.current = true;
+          add([m]);
+        }} />
+      ) : (
+        <p className="chat-signin">
+          <button type="button" className="button button-small" onClick={askToSignIn}>
+            Sign in to chat
+          </button>
+        </p>
+      )}
+    </section>
+  );
+}
+
+function ChatLine({ message, organizerId, canDelete, mine }: { message: Message; organizerId: string | undefined; canDelete: boolean; mine: boolean }) {
+  const [{ fetching, error }, remove] = useMutation(DeleteMessageDocument);
+  const fromOrganizer = message.kind === 'ANNOUNCEMENT' || (organizerId !== undefined && message.author?.id === organizerId);
+  return (
+    <li className={`message${mine ? ' message-mine' : ''}${message.kind === 'ANNOUNCEMENT' ? ' message-announcement' : ''}`} data-testid="chat-message">
+      <p className="message-head">
+        <span className="message-author">{message.author.name}</span>
+        {fromOrganizer && <span className="badge badge-organizer">Organizer</span>}
+        <time className="muted" dateTime={message.createdAt} title={formatDateTime(message.createdAt)}>
+          {formatTime(message.createdAt)}
+        </time>
+        {canDelete && (
+          <button
+            type="button"
+            className="link-button message-delete"
+            disabled={fetching}
+            aria-label={mine ? 'Delete your message' : `Delete message from ${message.author.name}`}
+            onClick={() => void remove({ id: message.id })}
+          >
+            {fetching ? 'Deleting…' : 'Delete'}
+          </button>
+        )}
+      </p>
+      <p className="message-body">{message.body}</p>
+      {error && <p className="field-error">{describeError(error)}</p>}
+    </li>
+  );
+}
+
+function Composer({ eventId, asOrganizer, onPosted }: { eventId: string; asOrganizer: boolean; onPosted: (m: Message) => void }) {
+  const [body, setBody] = useState('');
+  const [announce, setAnnounce] = useState(false);
+  const [failure, setFailure] = useState<ErrorLike | undefined>();
+  const [blockedUntil, setBlockedUntil] = useState(0);
+  const [now, setNow] = useState(Date.now());
+  const [posting, postMessage] = useMutation(PostMessageDocument);
+  const [announcing, postAnnouncement] = useMutation(PostAnnouncementDocument);
+  const ids = { body: useId(), announce: useId(), status: useId() };
+  const waitSeconds = Math.ceil((blockedUntil - now) / 1000);
+  const busy = posting.fetching || announcing.fetching;
+
+  useEffect(() => {
+    if (blockedUntil <= Date.now()) return;
+    const timer = setInterval(() => {
+      setNow(Date.now());
+      if (Date.now() >= blockedUntil) {
+        clearInterval(timer);
+        setFailure(undefined);
+      }
+    }, 250);
+    return () => clearInterval(timer);
+  }, [blockedUntil]);
+
+  const send = async () => {
+    const text = body.trim();
+    if (!text || busy || waitSeconds > 0) return;
+    setFailure(undefined);
+    const result = announce && asOrganizer ? await postAnnouncement({ eventId, body: text }) : await postMessage({ eventId, body: text });
+    const posted = result.data && ('postAnnouncement' in result.data ? result.data.postAnnouncement : result.data.postMessage);
+    if (posted) {
+      setBody('');
+      onPosted(posted);
+      return;
+    }
+    setFailure(result.error);
+    if (errorCode(result.error) === 'RATE_LIMITED') {
+      setBlockedUntil(Date.now() + (retryAfterSeconds(result.error) ?? 5) * 1000);
+      setNow(Date.now());
+    }
+  };
+
+  const onSubmit = (event: FormEvent) => {
+    event.preventDefault();
+    void send();
+  };
+  const onKeyDown = (event: KeyboardEvent<HTMLTextAreaElement>) => {
+    if (event.key === 'Enter' && !event.shiftKey && !event.nativeEvent.isComposing) {
+      event.preventDefault();
+      void send();
+    }
+  };
+
+  const rateLimited = errorCode(failure) === 'RATE_LIMITED' && waitSeconds > 0;
+  return (
+    <form className="composer" onSubmit={onSubmit}>
+      <label htmlFor={ids.body} className="composer-label">
+        {announce ? 'Announcement' : 'Your message'}
+      </label>
+      <textarea
+        id={ids.body}
+        rows={2}
+        maxLength={MAX_BODY}
+        placeholder={announce ? 'Tell everyone on this event…' : 'Say something… (Enter to send, Shift+Enter for a new line)'}
+        value={body}
+        onChange={(e) => setBody(e.target.value)}
+        onKeyDown={onKeyDown}
+        aria-describedby={ids.status}
+      />
+      <div className="composer-row">
+        {asOrganizer && (
+          <label className="checkbox" htmlFor={ids.announce}>
+            <input id={ids.announce} type="checkbox" checked={announce} onChange={(e) => setAnnounce(e.target.checked)} /> Post as announcement
+          </label>
+        )}
+        <span id={ids.status} className="composer-status" aria-live="polite">
+          {rateLimited
+            ? `You're sending messages too fast, try again in ${waitSeconds} s.`
+            : body.length > MAX_BODY - 200
+              ? `${MAX_BODY - body.length} characters left`
+              : ''}
+        </span>
+        <button type="submit" className="button button-small" disabled={busy || !body.trim() || rateLimited}>
+          {busy ? 'Sending…' : announce ? 'Announce' : 'Send'}
+        </button>
+      </div>
+      {failure && !rateLimited && errorCode(failure) !== 'RATE_LIMITED' && <ErrorNotice error={failure} />}
+    </form>
+  );
+}

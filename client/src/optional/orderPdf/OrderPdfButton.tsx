@@ -1,0 +1,61 @@
+// Order.pdf lands after the rest of the contract: this file's operation is checked against the
+// schema only once the graph has the field (scripts/codegen.ts), and the button is shown only
+// then (SCHEMA_FEATURES.orderPdf).
+import { useState } from 'react';
+import { gql, useClient, type TypedDocumentNode } from 'urql';
+import { describeError, type ErrorLike } from '../../lib/errors';
+
+interface OrderPdfData {
+  me: { id: string; orders: Array<{ id: string; pdf: string | null }> | null } | null;
+}
+
+const OrderPdfDocument: TypedDocumentNode<OrderPdfData, Record<string, never>> = gql`
+  query OrderPdf {
+    me {
+      id
+      orders {
+        id
+        pdf
+      }
+    }
+  }
+`;
+
+function download(base64: string, filename: string): void {
+  const bytes = Uint8Array.from(atob(base64), (c) => c.charCodeAt(0));
+  const url = URL.createObjectURL(new Blob([bytes], { type: 'application/pdf' }));
+  const link = document.createElement('a');
+  link.href = url;
+  link.download = filename;
+  document.body.append(link);
+  link.click();
+  link.remove();
+  setTimeout(() => URL.revokeObjectURL(url), 10_000);
+}
+
+export function OrderPdfButton({ orderId }: { orderId: string }) {
+  const client = useClient();
+  const [busy, setBusy] = useState(false);
+  const [failure, setFailure] = useState<string | undefined>();
+  const onClick = async () => {
+    setBusy(true);
+    setFailure(undefined);
+    const result = await client.query(OrderPdfDocument, {}, { requestPolicy: 'network-only' }).toPromise();
+    setBusy(false);
+    const pdf = result.data?.me?.orders?.find((o) => o.id === orderId)?.pdf;
+    if (pdf) download(pdf, `tickets-${orderId.slice(0, 8)}.pdf`);
+    else setFailure(result.error ? describeError(result.error as ErrorLike) : 'The PDF is not ready yet. Try again in a moment.');
+  };
+  return (
+    <>
+      <button type="button" className="button button-ghost button-small" disabled={busy} onClick={() => void onClick()} aria-label={`Download PDF of order ${orderId.slice(0, 8).toUpperCase()}`}>
+        {busy ? 'Preparing…' : 'Download PDF'}
+      </button>
+      {failure && (
+        <span className="field-error" role="alert">
+          {failure}
+        </span>
+      )}
+    </>
+  );
+}
