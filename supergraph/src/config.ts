@@ -1,9 +1,10 @@
 import { z } from 'zod';
-import { baseConfigSchema, loadConfig, millis, port, serviceList } from '@ko/platform';
+import { baseConfigSchema, jwksUrl, loadConfig, millis, port, serviceList } from '@ko/platform';
 
 export const gatewayConfigSchema = baseConfigSchema.extend({
   PORT: port(4000),
   SERVICE_LIST: serviceList(),
+  JWKS_URL: jwksUrl(),
   /** Every subgraph call gives up after this long, so one slow service cannot hang a query. */
   SUBGRAPH_TIMEOUT_MS: millis(5_000),
   /** How often every instance's /health is polled. */

@@ -5,13 +5,17 @@ import { ApolloServerPluginLandingPageLocalDefault } from '@apollo/server/plugin
 import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import { ApolloGateway, type SupergraphSdlUpdateFunction } from '@apollo/gateway';
 import {
+  DomainError,
   createLogger,
+  createTokenVerifier,
   listen,
   readServiceList,
+  viewerFromAuthorization,
   sendJson,
   type Logger,
   type ServiceList,
 } from '@ko/platform';
+import { GraphQLError } from 'graphql';
 import { composeSupergraph } from './composition';
 import { loadGatewayConfig, type GatewayConfig } from './config';
 import { queryLimits } from './limits';
@@ -113,6 +117,7 @@ export async function start(config: GatewayConfig = loadGatewayConfig()) {
   const sdl = composeSupergraph(list);
   logger.info({ subgraphs: list.subgraphs.map((s) => s.name) }, 'supergraph composed');
 
+  const verifyToken = createTokenVerifier({ jwksUrl: config.JWKS_URL });
   const metrics = createMetrics();
   const registry = new Registry(logger, {
     intervalMs: config.HEALTH_INTERVAL_MS,
@@ -172,10 +177,22 @@ export async function start(config: GatewayConfig = loadGatewayConfig()) {
       corsOrigins: config.CORS_ORIGINS,
       apollo: {
         server: apollo,
-        context: async (req: IncomingMessage) => ({
-          authorization: req.headers.authorization,
-          clientAddress: req.socket.remoteAddress,
-        }),
+        context: async (req: IncomingMessage) => {
+          // Subgraphs verify the token themselves; checking here too turns a bad token into one
+          // clear 401 instead of an error per subgraph beside partial data.
+          await viewerFromAuthorization(req.headers.authorization, verifyToken).catch(
+            (error: unknown) => {
+              const code = error instanceof DomainError ? error.code : 'UNAUTHENTICATED';
+              throw new GraphQLError(error instanceof Error ? error.message : 'Invalid token', {
+                extensions: { code, http: { status: code === 'UNAUTHENTICATED' ? 401 : 503 } },
+              });
+            },
+          );
+          return {
+            authorization: req.headers.authorization,
+            clientAddress: req.socket.remoteAddress,
+          };
+        },
       },
       routes: {
         '/health': (_req, res) => {
