@@ -1,0 +1,39 @@
+import { z } from 'zod';
+import {
+  baseConfigSchema,
+  jwksUrl,
+  kafkaBrokers,
+  loadConfig,
+  millis,
+  port,
+  serviceList,
+} from '@ko/platform';
+
+export const ticketsConfigSchema = baseConfigSchema
+  .extend({
+    PORT: port(4003),
+    DATABASE_URL: z.string().url(),
+    JWKS_URL: jwksUrl(),
+    KAFKA_BROKERS: kafkaBrokers(),
+    /** Locates the events service, which is asked for an event's current state. */
+    SERVICE_LIST: serviceList(),
+    /** Where a development ticket-signing key is generated on first start. */
+    KEYS_DIR: z.string().default('.data/keys'),
+    /** The Ed25519 private JWK (JSON) that signs ticket codes. Required in production. */
+    TICKET_SIGNING_PRIVATE_JWK: z.string().optional(),
+    /** How long a hold keeps its places before they go back on sale. */
+    HOLD_TTL_SECONDS: z.coerce.number().int().min(1).max(3_600).default(600),
+    /** How often expired holds are swept back into the tiers. */
+    HOLD_SWEEP_INTERVAL_MS: millis(5_000),
+    /** Most tickets one fan may own or hold for one event, against bulk buying. */
+    PER_FAN_EVENT_LIMIT: z.coerce.number().int().min(1).max(1_000).default(8),
+    DATABASE_POOL_SIZE: z.coerce.number().int().min(2).max(100).default(10),
+  })
+  .refine((c) => c.NODE_ENV !== 'production' || c.TICKET_SIGNING_PRIVATE_JWK, {
+    message: 'TICKET_SIGNING_PRIVATE_JWK is required in production',
+    path: ['TICKET_SIGNING_PRIVATE_JWK'],
+  });
+
+export type TicketsConfig = z.infer<typeof ticketsConfigSchema>;
+export const loadTicketsConfig = (env?: Record<string, string | undefined>) =>
+  loadConfig(ticketsConfigSchema, env);

@@ -1,0 +1,41 @@
+import { Column, Entity, PrimaryGeneratedColumn } from 'typeorm';
+
+@Entity({ name: 'ticket_tiers' })
+export class TicketTier {
+  @PrimaryGeneratedColumn('uuid')
+  id: string;
+
+  @Column({ name: 'event_id', type: 'uuid' })
+  eventId: string;
+
+  /** The event's organizer as the events service confirmed it when the tier was added. */
+  @Column({ name: 'organizer_id', type: 'uuid' })
+  organizerId: string;
+
+  @Column({ type: 'text' })
+  name: string;
+
+  @Column({ name: 'price_cents', type: 'integer' })
+  priceCents: number;
+
+  @Column({ type: 'integer' })
+  capacity: number;
+
+  @Column({ type: 'integer' })
+  sold: number;
+
+  /** Places in active holds. */
+  @Column({ type: 'integer' })
+  held: number;
+
+  /** Set with the event's cancellation, in the same transaction: sales check it under the row lock. */
+  @Column({ name: 'event_cancelled', type: 'boolean' })
+  eventCancelled: boolean;
+
+  @Column({ name: 'created_at', type: 'timestamptz' })
+  createdAt: Date;
+
+  get available(): number {
+    return this.capacity - this.sold - this.held;
+  }
+}

@@ -1,0 +1,4 @@
+import { CreateOutbox1764000000000 } from '@ko/platform';
+import { CreateTickets1764000000300 } from './1764000000300-CreateTickets';
+
+export const migrations = [CreateOutbox1764000000000, CreateTickets1764000000300];

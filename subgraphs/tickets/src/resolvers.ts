@@ -1,0 +1,65 @@
+import { DateTime, type Resolvers } from '@ko/platform';
+import type { Hold } from './entities/hold';
+import type { Order } from './entities/order';
+import type { Ticket } from './entities/ticket';
+import type { TicketTier } from './entities/ticket-tier';
+import type { TierInput } from './inventory';
+import type { TicketsContext } from './server';
+import { Wallet } from './wallet';
+
+const eventRef = (id: string) => ({ __typename: 'Event', id });
+const userRef = (id: string) => ({ __typename: 'User', id });
+
+export const resolvers: Resolvers<TicketsContext> = {
+  DateTime,
+  Query: {
+    ticketSigningKey: (_root, _args, ctx) => JSON.stringify(ctx.signer.publicJwk),
+  },
+  Mutation: {
+    addTicketTier: (_root, { eventId, input }: { eventId: string; input: TierInput }, ctx) =>
+      ctx.inventory.addTier(ctx.viewer, eventId, input, ctx.authorization),
+    reserveTickets: (_root, { input }: { input: { tierId: string; quantity: number } }, ctx) =>
+      ctx.boxOffice.reserve(ctx.viewer, input, ctx.authorization),
+    checkout: (
+      _root,
+      { holdId, idempotencyKey }: { holdId: string; idempotencyKey: string },
+      ctx,
+    ) => ctx.boxOffice.checkout(ctx.viewer, holdId, idempotencyKey),
+    purchaseTickets: (
+      _root,
+      { input }: { input: { tierId: string; quantity: number; idempotencyKey: string } },
+      ctx,
+    ) => ctx.boxOffice.purchase(ctx.viewer, input, ctx.authorization),
+    checkInTicket: (_root, { code }: { code: string }, ctx) =>
+      ctx.door.checkIn(ctx.viewer, code, ctx.authorization),
+  },
+  Event: {
+    __resolveReference: (ref: { id: string }) => ({ id: ref.id }),
+    tiers: (event: { id: string }, _args: unknown, ctx: TicketsContext) =>
+      ctx.tiersByEvent.load(event.id),
+  },
+  User: {
+    __resolveReference: (ref: { id: string }) => ({ id: ref.id }),
+    tickets: (user: { id: string }, _args: unknown, ctx: TicketsContext) =>
+      ctx.wallet.ticketsOf(ctx.viewer, user.id),
+    orders: (user: { id: string }, _args: unknown, ctx: TicketsContext) =>
+      ctx.wallet.ordersOf(ctx.viewer, user.id),
+  },
+  TicketTier: {
+    available: (tier: TicketTier) => tier.available,
+    event: (tier: TicketTier) => eventRef(tier.eventId),
+  },
+  Hold: {
+    tier: (hold: Hold, _args: unknown, ctx: TicketsContext) => ctx.tiers.load(hold.tierId),
+    status: (hold: Hold) => Wallet.holdStatus(hold),
+  },
+  Order: {
+    tickets: (order: Order, _args: unknown, ctx: TicketsContext) =>
+      ctx.ticketsByOrder.load(order.id),
+  },
+  Ticket: {
+    tier: (ticket: Ticket, _args: unknown, ctx: TicketsContext) => ctx.tiers.load(ticket.tierId),
+    event: (ticket: Ticket) => eventRef(ticket.eventId),
+    owner: (ticket: Ticket) => userRef(ticket.ownerId),
+  },
+};

@@ -1,0 +1,169 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import DataLoader from 'dataloader';
+import { parse } from 'graphql';
+import type { Consumer } from 'kafkajs';
+import {
+  EventDirectory,
+  OutboxRelay,
+  ServiceClient,
+  Topics,
+  createDataSource,
+  createKafka,
+  createLogger,
+  createTokenVerifier,
+  ensureTopics,
+  openDatabase,
+  outboxEntities,
+  sendJson,
+  startConsumer,
+  startSubgraph,
+  type RequestContext,
+} from '@ko/platform';
+import { BoxOffice } from './box-office';
+import { loadTicketsConfig, type TicketsConfig } from './config';
+import { Door } from './door';
+import { ticketEntities } from './entities';
+import type { Ticket } from './entities/ticket';
+import type { TicketTier } from './entities/ticket-tier';
+import { eventLifecycleHandler } from './event-lifecycle';
+import { EventStates } from './event-states';
+import { HoldSweeper } from './hold-sweeper';
+import { Inventory } from './inventory';
+import { migrations } from './migrations';
+import { resolvers } from './resolvers';
+import { TicketSigner } from './ticket-codes';
+import { Wallet } from './wallet';
+
+export interface TicketsContext extends RequestContext {
+  inventory: Inventory;
+  boxOffice: BoxOffice;
+  door: Door;
+  wallet: Wallet;
+  signer: TicketSigner;
+  tiers: DataLoader<string, TicketTier | undefined>;
+  tiersByEvent: DataLoader<string, TicketTier[]>;
+  ticketsByOrder: DataLoader<string, Ticket[]>;
+}
+
+export const typeDefs = parse(readFileSync(join(__dirname, '..', 'src', 'schema.graphql'), 'utf8'));
+
+/** Consumer group of the tickets service on events.lifecycle. */
+export const LIFECYCLE_GROUP = 'tickets';
+
+export async function start(config: TicketsConfig = loadTicketsConfig()) {
+  const logger = createLogger('tickets', config.LOG_LEVEL);
+  const db = await openDatabase(
+    createDataSource({
+      url: config.DATABASE_URL,
+      entities: [...ticketEntities, ...outboxEntities],
+      migrations,
+      poolSize: config.DATABASE_POOL_SIZE,
+    }),
+    logger,
+  );
+  const signer = await TicketSigner.load({
+    privateJwk: config.TICKET_SIGNING_PRIVATE_JWK,
+    file: join(config.KEYS_DIR, 'ticket-signing-ed25519.json'),
+  });
+  const kafka = createKafka({ brokers: config.KAFKA_BROKERS, clientId: 'tickets', logger });
+  await ensureTopics(kafka, [
+    Topics.eventsLifecycle,
+    Topics.ticketsSold,
+    Topics.ordersCancelled,
+  ]).catch((error: unknown) =>
+    logger.warn({ err: error }, 'could not ensure Kafka topics yet; the relay will retry'),
+  );
+  const relay = new OutboxRelay({ dataSource: db, kafka, logger });
+  relay.start();
+
+  const eventsService = ServiceClient.fromServiceList(config.SERVICE_LIST, 'events');
+  // Writes that must match the events service's current state ask it every time; check-in,
+  // which scans many tickets of one event in a row, may reuse an answer for a few seconds.
+  const states = new EventStates(db, new EventDirectory(eventsService, 0));
+  const inventory = new Inventory(db, states);
+  const boxOffice = new BoxOffice(
+    db,
+    states,
+    signer,
+    { holdTtlSeconds: config.HOLD_TTL_SECONDS, perFanEventLimit: config.PER_FAN_EVENT_LIMIT },
+    () => relay.nudge(),
+  );
+  const door = new Door(db, signer, new EventDirectory(eventsService));
+  const wallet = new Wallet(db);
+  const sweeper = new HoldSweeper(db, logger, config.HOLD_SWEEP_INTERVAL_MS);
+  sweeper.start();
+
+  // Kafka may be down at start: keep trying in the background instead of refusing to serve.
+  let consumer: Consumer | undefined;
+  let stopping = false;
+  const handle = eventLifecycleHandler(db, states, logger, () => relay.nudge());
+  const consume = async () => {
+    for (let attempt = 0; !stopping; attempt++) {
+      try {
+        consumer = await startConsumer({
+          kafka,
+          groupId: LIFECYCLE_GROUP,
+          topics: [Topics.eventsLifecycle],
+          logger,
+          handle: (event) => handle(event),
+        });
+        if (stopping) await consumer.disconnect();
+        return;
+      } catch (error) {
+        logger.warn({ err: error, attempt }, 'cannot consume events.lifecycle yet; retrying');
+        await new Promise((resolve) =>
+          setTimeout(resolve, Math.min(30_000, 1_000 * 2 ** Math.min(attempt, 5))),
+        );
+      }
+    }
+  };
+  const consuming = consume();
+
+  const server = await startSubgraph<TicketsContext>({
+    name: 'tickets',
+    typeDefs,
+    resolvers,
+    port: config.PORT,
+    host: config.HOST,
+    logger,
+    maskInternalErrors: config.NODE_ENV === 'production',
+    verifyToken: createTokenVerifier({ jwksUrl: config.JWKS_URL }),
+    extendContext: (base) => ({
+      ...base,
+      inventory,
+      boxOffice,
+      door,
+      wallet,
+      signer,
+      tiers: new DataLoader((ids: readonly string[]) => inventory.byIds(ids)),
+      tiersByEvent: new DataLoader((ids: readonly string[]) => inventory.byEvents(ids)),
+      ticketsByOrder: new DataLoader((ids: readonly string[]) => wallet.ticketsOfOrders(ids)),
+    }),
+    readiness: { database: async () => void (await db.query('SELECT 1')) },
+    routes: {
+      // For door scanners: verify codes offline with this key (see ticket-codes.ts for the format).
+      '/.well-known/ticket-signing-key': (_req, res) => {
+        res.setHeader('cache-control', 'public, max-age=300');
+        sendJson(res, 200, signer.publicJwk);
+      },
+    },
+  });
+
+  return {
+    url: `${server.url}/graphql`,
+    port: server.port,
+    db,
+    relay,
+    sweeper,
+    stop: async () => {
+      stopping = true;
+      await server.close();
+      await sweeper.stop();
+      await Promise.race([consuming, new Promise((resolve) => setTimeout(resolve, 2_000))]);
+      await consumer?.disconnect().catch(() => undefined);
+      await relay.stop();
+      await db.destroy();
+    },
+  };
+}

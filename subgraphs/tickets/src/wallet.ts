@@ -1,0 +1,45 @@
+import type { DataSource } from 'typeorm';
+import { isUuid, type Viewer } from '@ko/platform';
+import { Hold } from './entities/hold';
+import { Order } from './entities/order';
+import { Ticket } from './entities/ticket';
+
+/** What a buyer owns: their tickets and orders, shown to them only. */
+export class Wallet {
+  constructor(private readonly db: DataSource) {}
+
+  /** Null for anyone but the owner, like `User.email`. */
+  async ticketsOf(viewer: Viewer | null, userId: string): Promise<Ticket[] | null> {
+    if (viewer?.id !== userId) return null;
+    return this.db
+      .getRepository(Ticket)
+      .find({ where: { ownerId: userId }, order: { createdAt: 'DESC', id: 'ASC' } });
+  }
+
+  async ordersOf(viewer: Viewer | null, userId: string): Promise<Order[] | null> {
+    if (viewer?.id !== userId) return null;
+    return this.db
+      .getRepository(Order)
+      .find({ where: { userId }, order: { createdAt: 'DESC', id: 'ASC' } });
+  }
+
+  /** For DataLoader: each order's tickets. */
+  async ticketsOfOrders(orderIds: readonly string[]): Promise<Ticket[][]> {
+    const valid = orderIds.filter(isUuid);
+    const found = valid.length
+      ? await this.db
+          .getRepository(Ticket)
+          .createQueryBuilder('t')
+          .where('t.order_id = ANY(:ids)', { ids: valid })
+          .orderBy('t.created_at', 'ASC')
+          .addOrderBy('t.id', 'ASC')
+          .getMany()
+      : [];
+    return orderIds.map((id) => found.filter((t) => t.orderId === id));
+  }
+
+  /** A hold's status as the buyer should read it: an unswept expired hold is EXPIRED already. */
+  static holdStatus(hold: Hold, now = new Date()): Hold['status'] {
+    return hold.status === 'ACTIVE' && hold.expiresAt <= now ? 'EXPIRED' : hold.status;
+  }
+}

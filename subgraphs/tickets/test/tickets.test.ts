@@ -1,0 +1,530 @@
+import { randomUUID } from 'node:crypto';
+import { Client as Pg } from 'pg';
+import {
+  errorCodes,
+  graphql,
+  startStack,
+  testInfrastructure,
+  type Stack,
+} from '@ko/platform/testing';
+import { verifyTicketCode, type TicketSigningJwk } from '../src/ticket-codes';
+import {
+  ADD_TIER,
+  CHECK_IN,
+  CHECKOUT,
+  Client,
+  PURCHASE,
+  RESERVE,
+  TIERS,
+  eventually,
+} from './helpers';
+
+let stack: Stack;
+let client: Client;
+let url: string;
+let db: Pg;
+let organizer: { token: string; id: string };
+let otherOrganizer: { token: string; id: string };
+
+const MY_TICKETS =
+  '{ me { id tickets { id code status tier { name } event { id title } } orders { id status totalCents tickets { id } } } }';
+
+beforeAll(async () => {
+  stack = await startStack({
+    ...testInfrastructure(),
+    services: ['users', 'events', 'tickets', 'gateway'],
+  });
+  url = stack.gatewayUrl;
+  client = new Client(url);
+  db = new Pg({ connectionString: stack.databaseUrls.tickets });
+  await db.connect();
+  [organizer, otherOrganizer] = await Promise.all([
+    client.account('ORGANIZER'),
+    client.account('ORGANIZER', 'Otto Other'),
+  ]);
+});
+
+afterAll(async () => {
+  await db?.end();
+  await stack?.stop({ dropDatabases: true });
+});
+
+describe('tiers', () => {
+  it('lets the organizer add tiers, shown on the event with what is available', async () => {
+    const event = await client.event(
+      organizer.token,
+      [
+        { name: 'VIP', priceCents: 12_000, capacity: 50 },
+        { name: 'General Admission', priceCents: 4_500, capacity: 400 },
+      ],
+      { title: 'Tiered Night' },
+    );
+    const fan = await client.account('FAN');
+    const seen = await client.ok(TIERS, { id: event.id }, fan.token);
+    expect(seen.event.tiers).toEqual([
+      { id: event.tiers[1].id, name: 'General Admission', capacity: 400, available: 400 },
+      { id: event.tiers[0].id, name: 'VIP', capacity: 50, available: 50 },
+    ]);
+    const [row] = (
+      await db.query('SELECT organizer_id FROM ticket_tiers WHERE id = $1', [event.tiers[0].id])
+    ).rows;
+    expect(row.organizer_id).toBe(organizer.id);
+  });
+
+  it('resolves the tier event through the events service', async () => {
+    const event = await client.event(organizer.token, [], { title: 'Resolve Me', publish: false });
+    const added = await graphql(
+      url,
+      ADD_TIER,
+      { eventId: event.id, input: { name: 'Floor', priceCents: 100, capacity: 5 } },
+      organizer.token,
+    );
+    expect(added.errors).toBeUndefined();
+    expect(added.data!.addTicketTier).toMatchObject({
+      name: 'Floor',
+      priceCents: 100,
+      capacity: 5,
+      available: 5,
+      event: { id: event.id, title: 'Resolve Me' },
+    });
+  });
+
+  it('refuses anyone but the event organizer', async () => {
+    const draft = await client.event(organizer.token, [], { publish: false });
+    const published = await client.event(organizer.token, []);
+    const fan = await client.account('FAN');
+    const input = { name: 'Sneaky', priceCents: 1, capacity: 10 };
+    expect(
+      errorCodes(
+        await graphql(url, ADD_TIER, { eventId: published.id, input }, otherOrganizer.token),
+      ),
+    ).toEqual(['FORBIDDEN']);
+    // Someone else's draft does not exist for them.
+    expect(
+      errorCodes(await graphql(url, ADD_TIER, { eventId: draft.id, input }, otherOrganizer.token)),
+    ).toEqual(['NOT_FOUND']);
+    expect(
+      errorCodes(await graphql(url, ADD_TIER, { eventId: published.id, input }, fan.token)),
+    ).toEqual(['FORBIDDEN']);
+    expect(errorCodes(await graphql(url, ADD_TIER, { eventId: published.id, input }))).toEqual([
+      'UNAUTHENTICATED',
+    ]);
+    expect(
+      errorCodes(await graphql(url, ADD_TIER, { eventId: randomUUID(), input }, organizer.token)),
+    ).toEqual(['NOT_FOUND']);
+    const count = await db.query('SELECT count(*)::int AS n FROM ticket_tiers WHERE name = $1', [
+      'Sneaky',
+    ]);
+    expect(count.rows[0].n).toBe(0);
+  });
+
+  it.each([
+    ['an empty name', { name: '  ', priceCents: 100, capacity: 10 }, 'name'],
+    ['a negative price', { name: 'A', priceCents: -1, capacity: 10 }, 'priceCents'],
+    ['no capacity', { name: 'A', priceCents: 100, capacity: 0 }, 'capacity'],
+  ])('refuses %s with BAD_USER_INPUT', async (_label, input, field) => {
+    const event = await client.event(organizer.token, [], { publish: false });
+    const result = await graphql(url, ADD_TIER, { eventId: event.id, input }, organizer.token);
+    expect(errorCodes(result)).toEqual(['BAD_USER_INPUT']);
+    expect(result.errors![0].extensions).toMatchObject({ field });
+  });
+
+  it('refuses a second tier with the same name as CONFLICT', async () => {
+    const event = await client.event(
+      organizer.token,
+      [{ name: 'Balcony', priceCents: 100, capacity: 10 }],
+      { publish: false },
+    );
+    const again = await graphql(
+      url,
+      ADD_TIER,
+      { eventId: event.id, input: { name: 'balcony', priceCents: 5, capacity: 1 } },
+      organizer.token,
+    );
+    expect(errorCodes(again)).toEqual(['CONFLICT']);
+  });
+});
+
+describe('buying', () => {
+  it('sells tickets that show up, signed, on the buyer profile with their tier and event', async () => {
+    const event = await client.event(
+      organizer.token,
+      [
+        { name: 'Standing', priceCents: 3_000, capacity: 100 },
+        { name: 'Seated', priceCents: 5_000, capacity: 100 },
+      ],
+      { title: 'Profile Night' },
+    );
+    const [ana, ben] = await Promise.all([
+      client.account('FAN', 'Ana'),
+      client.account('FAN', 'Ben'),
+    ]);
+    const a1 = await client.purchase(ana.token, event.tiers[0].id, 2);
+    const a2 = await client.purchase(ana.token, event.tiers[1].id, 1);
+    const b1 = await client.purchase(ben.token, event.tiers[1].id, 3);
+    for (const r of [a1, a2, b1]) expect(r.errors).toBeUndefined();
+    expect(a1.data!.purchaseTickets).toMatchObject({ status: 'CONFIRMED', totalCents: 6_000 });
+    expect(a1.data!.purchaseTickets.tickets).toHaveLength(2);
+
+    const anaView = (await client.ok(MY_TICKETS, {}, ana.token)).me;
+    expect(anaView.tickets).toHaveLength(3);
+    expect(anaView.tickets.map((t: { tier: { name: string } }) => t.tier.name).sort()).toEqual([
+      'Seated',
+      'Standing',
+      'Standing',
+    ]);
+    for (const ticket of anaView.tickets) {
+      expect(ticket).toMatchObject({
+        status: 'VALID',
+        event: { id: event.id, title: 'Profile Night' },
+      });
+    }
+    expect(anaView.orders.map((o: { totalCents: number }) => o.totalCents).sort()).toEqual([
+      5_000, 6_000,
+    ]);
+    const benView = (await client.ok(MY_TICKETS, {}, ben.token)).me;
+    expect(benView.tickets).toHaveLength(3);
+    const anaCodes = new Set(anaView.tickets.map((t: { code: string }) => t.code));
+    expect(benView.tickets.some((t: { code: string }) => anaCodes.has(t.code))).toBe(false);
+
+    // Every code verifies offline with the published key.
+    const jwk = (await (
+      await fetch(stack.urls.tickets!.replace(/\/graphql$/, '/.well-known/ticket-signing-key'))
+    ).json()) as TicketSigningJwk;
+    const viaGraph = JSON.parse((await client.ok('{ ticketSigningKey }', {})).ticketSigningKey);
+    expect(viaGraph).toEqual(jwk);
+    for (const ticket of [...anaView.tickets, ...benView.tickets]) {
+      expect(verifyTicketCode(ticket.code, jwk)).toEqual({
+        ticketId: ticket.id,
+        eventId: event.id,
+      });
+    }
+    const seen = await client.ok(TIERS, { id: event.id });
+    expect(seen.event.tiers.map((t: { available: number }) => t.available)).toEqual([98, 96]);
+  });
+
+  it('shows tickets and orders to their owner only', async () => {
+    const event = await client.event(organizer.token, [
+      { name: 'GA', priceCents: 1_000, capacity: 10 },
+    ]);
+    await client.ok(
+      PURCHASE,
+      { input: { tierId: event.tiers[0].id, quantity: 1, idempotencyKey: 'own' } },
+      organizer.token,
+    );
+    const fan = await client.account('FAN');
+    const query =
+      'query($id: ID!) { event(id: $id) { organizer { id tickets { id } orders { id } } } }';
+    const byFan = await graphql(url, query, { id: event.id }, fan.token);
+    expect(byFan.errors).toBeUndefined();
+    expect(byFan.data!.event.organizer).toEqual({ id: organizer.id, tickets: null, orders: null });
+    const byOwner = await client.ok(query, { id: event.id }, organizer.token);
+    expect(byOwner.event.organizer.tickets.length).toBeGreaterThanOrEqual(1);
+    expect(byOwner.event.organizer.orders.length).toBeGreaterThanOrEqual(1);
+  });
+
+  it('answers bad requests with the contract codes', async () => {
+    const event = await client.event(organizer.token, [
+      { name: 'Few', priceCents: 2_500, capacity: 3 },
+    ]);
+    const tierId = event.tiers[0].id;
+    const fan = await client.account('FAN');
+    expect(errorCodes(await client.purchase(fan.token, tierId, 0))).toEqual(['BAD_USER_INPUT']);
+    expect(errorCodes(await client.purchase(fan.token, tierId, 9))).toEqual(['BAD_USER_INPUT']);
+    const unknown = await client.purchase(fan.token, randomUUID(), 1);
+    expect(errorCodes(unknown)).toEqual(['BAD_USER_INPUT']);
+    expect(unknown.errors![0].extensions).toMatchObject({ field: 'tierId' });
+    expect(
+      errorCodes(
+        await graphql(url, PURCHASE, { input: { tierId, quantity: 1, idempotencyKey: 'x' } }),
+      ),
+    ).toEqual(['UNAUTHENTICATED']);
+    expect(errorCodes(await graphql(url, RESERVE, { input: { tierId, quantity: 1 } }))).toEqual([
+      'UNAUTHENTICATED',
+    ]);
+
+    expect((await client.purchase(fan.token, tierId, 2)).errors).toBeUndefined();
+    const tooMany = await client.purchase(fan.token, tierId, 2);
+    expect(errorCodes(tooMany)).toEqual(['SOLD_OUT']);
+    expect(tooMany.errors![0].extensions).toMatchObject({ available: 1, tierId });
+    expect((await client.purchase(fan.token, tierId, 1)).errors).toBeUndefined();
+    const none = await client.purchase(fan.token, tierId, 1);
+    expect(errorCodes(none)).toEqual(['SOLD_OUT']);
+    expect(none.errors![0].extensions).toMatchObject({ available: 0 });
+    const { rows } = await db.query('SELECT sold, held, capacity FROM ticket_tiers WHERE id = $1', [
+      tierId,
+    ]);
+    expect(rows[0]).toEqual({ sold: 3, held: 0, capacity: 3 });
+  });
+
+  it('sells nothing for a draft or a cancelled event', async () => {
+    const draft = await client.event(
+      organizer.token,
+      [{ name: 'Early', priceCents: 100, capacity: 10 }],
+      { publish: false },
+    );
+    const fan = await client.account('FAN');
+    const fromDraft = await client.purchase(fan.token, draft.tiers[0].id, 1);
+    expect(errorCodes(fromDraft)).toEqual(['CONFLICT']);
+    expect(
+      errorCodes(
+        await graphql(
+          url,
+          RESERVE,
+          { input: { tierId: draft.tiers[0].id, quantity: 1 } },
+          fan.token,
+        ),
+      ),
+    ).toEqual(['CONFLICT']);
+    // Not even to its organizer.
+    expect(errorCodes(await client.purchase(organizer.token, draft.tiers[0].id, 1))).toEqual([
+      'CONFLICT',
+    ]);
+
+    const event = await client.event(organizer.token, [
+      { name: 'Doomed', priceCents: 100, capacity: 10 },
+    ]);
+    await client.ok(
+      'mutation($id: ID!) { cancelEvent(id: $id) { id } }',
+      { id: event.id },
+      organizer.token,
+    );
+    // Sales follow the events.lifecycle projection: wait for the cancellation to arrive.
+    const state = await eventually(
+      async () =>
+        (await db.query('SELECT status FROM event_states WHERE event_id = $1', [event.id])).rows[0]
+          ?.status,
+      (status) => status === 'CANCELLED',
+    );
+    expect(state).toBe('CANCELLED');
+    const fromCancelled = await client.purchase(fan.token, event.tiers[0].id, 1);
+    expect(errorCodes(fromCancelled)).toEqual(['CONFLICT']);
+    const { rows } = await db.query(
+      'SELECT count(*)::int AS n FROM tickets WHERE tier_id = ANY($1)',
+      [[draft.tiers[0].id, event.tiers[0].id]],
+    );
+    expect(rows[0].n).toBe(0);
+  });
+
+  it('limits each fan per event, counting tickets and holds', async () => {
+    const event = await client.event(organizer.token, [
+      { name: 'A', priceCents: 100, capacity: 100 },
+      { name: 'B', priceCents: 100, capacity: 100 },
+    ]);
+    const fan = await client.account('FAN');
+    expect((await client.purchase(fan.token, event.tiers[0].id, 5)).errors).toBeUndefined();
+    const hold = await graphql(
+      url,
+      RESERVE,
+      { input: { tierId: event.tiers[1].id, quantity: 2 } },
+      fan.token,
+    );
+    expect(hold.errors).toBeUndefined();
+    const over = await client.purchase(fan.token, event.tiers[1].id, 2);
+    expect(errorCodes(over)).toEqual(['BAD_USER_INPUT']);
+    expect(over.errors![0].extensions).toMatchObject({ limit: 8, alreadyTaken: 7 });
+    expect((await client.purchase(fan.token, event.tiers[1].id, 1)).errors).toBeUndefined();
+    // Another event is another allowance.
+    const other = await client.event(organizer.token, [
+      { name: 'C', priceCents: 100, capacity: 100 },
+    ]);
+    expect((await client.purchase(fan.token, other.tiers[0].id, 8)).errors).toBeUndefined();
+  });
+
+  it('turns the same idempotency key sent 20 times at once into one order', async () => {
+    const event = await client.event(organizer.token, [
+      { name: 'Once', priceCents: 700, capacity: 50 },
+    ]);
+    const fan = await client.account('FAN');
+    const key = randomUUID();
+    const results = await Promise.all(
+      Array.from({ length: 20 }, () => client.purchase(fan.token, event.tiers[0].id, 2, key)),
+    );
+    for (const r of results) expect(r.errors).toBeUndefined();
+    const ids = new Set(results.map((r) => r.data!.purchaseTickets.id));
+    expect(ids.size).toBe(1);
+    const orders = await db.query('SELECT id FROM orders WHERE tier_id = $1', [event.tiers[0].id]);
+    expect(orders.rows.map((r) => r.id)).toEqual([...ids]);
+    const tickets = await db.query('SELECT count(*)::int AS n FROM tickets WHERE tier_id = $1', [
+      event.tiers[0].id,
+    ]);
+    expect(tickets.rows[0].n).toBe(2);
+    const tier = await db.query('SELECT sold, held FROM ticket_tiers WHERE id = $1', [
+      event.tiers[0].id,
+    ]);
+    expect(tier.rows[0]).toEqual({ sold: 2, held: 0 });
+
+    // The same key for a different request is a conflict, and buys nothing.
+    const different = await client.purchase(fan.token, event.tiers[0].id, 3, key);
+    expect(errorCodes(different)).toEqual(['CONFLICT']);
+    // Another user's identical key is their own.
+    const someoneElse = await client.account('FAN');
+    const theirs = await client.purchase(someoneElse.token, event.tiers[0].id, 2, key);
+    expect(theirs.errors).toBeUndefined();
+    expect(ids.has(theirs.data!.purchaseTickets.id)).toBe(false);
+  });
+
+  it('reserves, then checks out once per hold', async () => {
+    const event = await client.event(organizer.token, [
+      { name: 'Hold me', priceCents: 1_500, capacity: 10 },
+    ]);
+    const [fan, other] = await Promise.all([client.account('FAN'), client.account('FAN')]);
+    const before = Date.now();
+    const reserved = await graphql(
+      url,
+      RESERVE,
+      { input: { tierId: event.tiers[0].id, quantity: 3 } },
+      fan.token,
+    );
+    expect(reserved.errors).toBeUndefined();
+    const hold = reserved.data!.reserveTickets;
+    expect(hold).toMatchObject({ quantity: 3, status: 'ACTIVE', tier: { available: 7 } });
+    // Default expiry: ten minutes.
+    const ttl = Date.parse(hold.expiresAt) - before;
+    expect(ttl).toBeGreaterThan(9 * 60_000);
+    expect(ttl).toBeLessThanOrEqual(10 * 60_000 + 5_000);
+
+    expect(
+      errorCodes(await graphql(url, CHECKOUT, { holdId: hold.id, key: 'k1' }, other.token)),
+    ).toEqual(['NOT_FOUND']);
+    const first = await graphql(url, CHECKOUT, { holdId: hold.id, key: 'k1' }, fan.token);
+    expect(first.errors).toBeUndefined();
+    expect(first.data!.checkout).toMatchObject({ status: 'CONFIRMED', totalCents: 4_500 });
+    expect(first.data!.checkout.tickets).toHaveLength(3);
+    const replay = await graphql(url, CHECKOUT, { holdId: hold.id, key: 'k1' }, fan.token);
+    expect(replay.data!.checkout.id).toBe(first.data!.checkout.id);
+    expect(
+      errorCodes(await graphql(url, CHECKOUT, { holdId: hold.id, key: 'k2' }, fan.token)),
+    ).toEqual(['CONFLICT']);
+    const { rows } = await db.query('SELECT sold, held, capacity FROM ticket_tiers WHERE id = $1', [
+      event.tiers[0].id,
+    ]);
+    expect(rows[0]).toEqual({ sold: 3, held: 0, capacity: 10 });
+  });
+
+  it('refuses checkout of a hold past its expiry with HOLD_EXPIRED and gives its places back', async () => {
+    const event = await client.event(organizer.token, [
+      { name: 'Late', priceCents: 1_000, capacity: 4 },
+    ]);
+    const tierId = event.tiers[0].id;
+    const fan = await client.account('FAN');
+    const hold = (await client.ok(RESERVE, { input: { tierId, quantity: 2 } }, fan.token))
+      .reserveTickets;
+    // As if ten minutes had passed (the sweeper or the checkout itself may release it).
+    await db.query(`UPDATE holds SET expires_at = now() - interval '1 second' WHERE id = $1`, [
+      hold.id,
+    ]);
+    const late = await graphql(url, CHECKOUT, { holdId: hold.id, key: 'late' }, fan.token);
+    expect(errorCodes(late)).toEqual(['HOLD_EXPIRED']);
+    expect(late.errors![0].extensions).toMatchObject({ holdId: hold.id });
+    const { rows } = await db.query('SELECT sold, held FROM ticket_tiers WHERE id = $1', [tierId]);
+    expect(rows[0]).toEqual({ sold: 0, held: 0 });
+    const status = await db.query('SELECT status FROM holds WHERE id = $1', [hold.id]);
+    expect(status.rows[0].status).toBe('EXPIRED');
+  });
+});
+
+describe('check-in', () => {
+  it('admits a ticket once and refuses re-used, forged and foreign codes', async () => {
+    const event = await client.event(organizer.token, [
+      { name: 'Door', priceCents: 100, capacity: 10 },
+    ]);
+    const fan = await client.account('FAN');
+    const bought = await client.purchase(fan.token, event.tiers[0].id, 2);
+    const [ticket, second] = bought.data!.purchaseTickets.tickets as Array<{
+      id: string;
+      code: string;
+    }>;
+
+    expect(errorCodes(await graphql(url, CHECK_IN, { code: ticket.code }, fan.token))).toEqual([
+      'FORBIDDEN',
+    ]);
+    expect(
+      errorCodes(await graphql(url, CHECK_IN, { code: ticket.code }, otherOrganizer.token)),
+    ).toEqual(['FORBIDDEN']);
+
+    const admitted = await graphql(url, CHECK_IN, { code: ticket.code }, organizer.token);
+    expect(admitted.errors).toBeUndefined();
+    expect(admitted.data!.checkInTicket).toEqual({
+      id: ticket.id,
+      status: 'USED',
+      tier: { name: 'Door' },
+      owner: { id: fan.id },
+    });
+    const again = await graphql(url, CHECK_IN, { code: ticket.code }, organizer.token);
+    expect(errorCodes(again)).toEqual(['CONFLICT']);
+    expect(again.errors![0].extensions).toMatchObject({ reason: 'ALREADY_USED' });
+
+    // Forgeries: a flipped signature, and another ticket's payload under this signature.
+    const [payload, signature] = ticket.code.split('.');
+    const flipped = `${payload}.${signature[0] === 'A' ? 'B' : 'A'}${signature.slice(1)}`;
+    const swapped = `${second.code.split('.')[0]}.${signature}`;
+    for (const code of [flipped, swapped, 'not-a-code']) {
+      const forged = await graphql(url, CHECK_IN, { code }, organizer.token);
+      expect(errorCodes(forged)).toEqual(['BAD_USER_INPUT']);
+    }
+    const { rows } = await db.query(
+      'SELECT id, status FROM tickets WHERE order_id = $1 ORDER BY status',
+      [bought.data!.purchaseTickets.id],
+    );
+    expect(rows).toEqual([
+      { id: ticket.id, status: 'USED' },
+      { id: second.id, status: 'VALID' },
+    ]);
+  });
+});
+
+describe('cancellation', () => {
+  it('cancels the orders and tickets of a cancelled event and releases its holds', async () => {
+    const event = await client.event(
+      organizer.token,
+      [{ name: 'Gone', priceCents: 900, capacity: 20 }],
+      { title: 'Soon Cancelled' },
+    );
+    const fan = await client.account('FAN');
+    const bought = await client.purchase(fan.token, event.tiers[0].id, 2);
+    expect(bought.errors).toBeUndefined();
+    expect(
+      (
+        await graphql(
+          url,
+          RESERVE,
+          { input: { tierId: event.tiers[0].id, quantity: 3 } },
+          fan.token,
+        )
+      ).errors,
+    ).toBeUndefined();
+    await client.ok(
+      'mutation($id: ID!) { cancelEvent(id: $id) { id } }',
+      { id: event.id },
+      organizer.token,
+    );
+
+    const view = await eventually(
+      async () => (await client.ok(MY_TICKETS, {}, fan.token)).me,
+      (me) => me.orders.every((o: { status: string }) => o.status === 'CANCELLED'),
+    );
+    expect(view.orders).toEqual([
+      expect.objectContaining({ id: bought.data!.purchaseTickets.id, status: 'CANCELLED' }),
+    ]);
+    expect(view.tickets.map((t: { status: string }) => t.status)).toEqual([
+      'CANCELLED',
+      'CANCELLED',
+    ]);
+    const tier = await db.query('SELECT held, event_cancelled FROM ticket_tiers WHERE id = $1', [
+      event.tiers[0].id,
+    ]);
+    expect(tier.rows[0]).toEqual({ held: 0, event_cancelled: true });
+    const holds = await db.query('SELECT status FROM holds WHERE tier_id = $1', [
+      event.tiers[0].id,
+    ]);
+    expect(holds.rows).toEqual([{ status: 'RELEASED' }]);
+    const scan = await graphql(
+      url,
+      CHECK_IN,
+      { code: bought.data!.purchaseTickets.tickets[0].code },
+      organizer.token,
+    );
+    expect(errorCodes(scan)).toEqual(['CONFLICT']);
+  });
+});
