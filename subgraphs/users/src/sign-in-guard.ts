@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import type { DataSource } from 'typeorm';
 import { consumeOrThrow, createRateLimiter, rateLimited, RateLimiterRes } from '@ko/platform';
 
@@ -51,6 +52,12 @@ export class SignInGuard {
   }
 
   async attempt<T>(email: string, address: string, signIn: () => Promise<T>): Promise<T> {
+    // Keys are hashed: any length of input fits the store, and no email is kept there.
+    const account = createHash('sha256').update(email).digest('hex');
+    return this.guarded(account, address.slice(0, 100), signIn);
+  }
+
+  private async guarded<T>(email: string, address: string, signIn: () => Promise<T>): Promise<T> {
     await consumeOrThrow(
       this.perAddress,
       address,
