@@ -5,7 +5,8 @@ module.exports = {
   testEnvironment: 'node',
   roots: ['<rootDir>'],
   testMatch: ['**/test/**/*.test.ts'],
-  testPathIgnorePatterns: ['/node_modules/', '/dist/', '/client/'],
+  // client/test/*.test.ts are browser end-to-end tests (playwright-core); client/src is Vite's.
+  testPathIgnorePatterns: ['/node_modules/', '/dist/', '/client/src/'],
   transform: {
     '^.+\\.(t|j)sx?$': [
       '@swc/jest',
