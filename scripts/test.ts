@@ -5,6 +5,7 @@ import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { Client } from 'pg';
 import { ROOT, provisionInfrastructure } from './infrastructure';
+import { ensureChromium } from './provision/chromium';
 
 const log = (message: string) => console.log(`[test] ${message}`);
 
@@ -20,6 +21,8 @@ async function dropLeftoverTestDatabases(postgresUrl: string): Promise<void> {
 }
 
 async function main(): Promise<number> {
+  // The web client's end-to-end tests (client/test) drive Debian's Chromium.
+  ensureChromium(log);
   // Test code and scripts are type-checked too (the build covers only services' src).
   const check = spawnSync(process.execPath, [join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', 'tsconfig.check.json'], {
     cwd: ROOT,
