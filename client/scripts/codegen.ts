@@ -10,6 +10,7 @@ import { dirname, join, resolve } from 'node:path';
 import { composeServices } from '@apollo/composition';
 import { Supergraph } from '@apollo/federation-internals';
 import { generate } from '@graphql-codegen/cli';
+import { addTypenameSelectionDocumentTransform } from '@graphql-codegen/client-preset';
 import {
   buildASTSchema,
   isObjectType,
@@ -136,6 +137,9 @@ async function main(): Promise<void> {
           // Every operation also goes into src/gql/persisted-documents.json ({ sha256: text }),
           // the router's trusted-documents manifest; documents carry their hash in __meta__.
           presetConfig: { fragmentMasking: false, persistedDocuments: { mode: 'embedHashInDocument', hashAlgorithm: sha256 } },
+          // The router runs the registered text, so it must already ask for what the normalized
+          // cache needs to key entities (__typename) — the cache cannot add it to a hash.
+          documentTransforms: [addTypenameSelectionDocumentTransform],
           config: {
             scalars: { DateTime: 'string' },
             strictScalars: true,

@@ -69,16 +69,14 @@ export function HomePage() {
   const [searchText, setSearchText] = useState(search);
   const ids = { search: useId(), category: useId(), city: useId(), from: useId(), to: useId() };
 
-  const setParam = (key: string, value: string) =>
-    setParams(
-      (current) => {
-        const next = new URLSearchParams(current);
-        if (value) next.set(key, value);
-        else next.delete(key);
-        return next;
-      },
-      { replace: true },
-    );
+  // Reads the live URL: react-router's functional update sees the params of its own render, so
+  // the debounced search would otherwise undo a filter chosen meanwhile.
+  const setParam = (key: string, value: string) => {
+    const next = new URLSearchParams(window.location.search);
+    if (value) next.set(key, value);
+    else next.delete(key);
+    setParams(next, { replace: true });
+  };
 
   // Search as you type, without a request per keystroke.
   useEffect(() => {
