@@ -1,0 +1,21 @@
+import { z } from 'zod';
+import { baseConfigSchema, jwksUrl, kafkaBrokers, loadConfig, millis, port, serviceList } from '@ko/platform';
+
+export const subscriptionsConfigSchema = baseConfigSchema.extend({
+  PORT: port(4005),
+  JWKS_URL: jwksUrl(),
+  KAFKA_BROKERS: kafkaBrokers(),
+  /** Locates the events service, which says who organizes an event. */
+  SERVICE_LIST: serviceList(),
+  EVENT_CACHE_TTL_MS: millis(3_000),
+  /** WebSocket ping interval; a client that misses a pong for as long is disconnected. */
+  KEEP_ALIVE_MS: millis(15_000),
+  /** A client whose socket holds more unsent bytes than this is too slow and is disconnected. */
+  MAX_BUFFERED_BYTES: z.coerce.number().int().min(1_024).default(1_048_576),
+  /** Payloads waiting for one subscription before its client counts as too slow. */
+  MAX_QUEUED_PER_SUBSCRIPTION: z.coerce.number().int().min(1).default(500),
+  MAX_SUBSCRIPTIONS_PER_CONNECTION: z.coerce.number().int().min(1).default(50),
+});
+
+export type SubscriptionsConfig = z.infer<typeof subscriptionsConfigSchema>;
+export const loadSubscriptionsConfig = (env?: Record<string, string | undefined>) => loadConfig(subscriptionsConfigSchema, env);

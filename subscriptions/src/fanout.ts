@@ -1,0 +1,140 @@
+/** What a subscription needs of its client's socket: how far behind it is, and a way out. */
+export interface ClientSocket {
+  readonly bufferedAmount: number;
+  close(code: number, reason: string): void;
+  terminate(): void;
+}
+
+export type Channel = 'messagePosted' | 'messageDeleted' | 'ticketsSold';
+
+export interface FanoutLimits {
+  /** Unsent bytes on a socket beyond which its client is too slow. */
+  maxBufferedBytes: number;
+  /** Payloads waiting for one subscription beyond which its client is too slow. */
+  maxQueued: number;
+}
+
+/** Close code for a client that cannot keep up: "try again later", so clients reconnect. */
+export const TOO_SLOW_CLOSE_CODE = 1013;
+
+/**
+ * One live subscription: an async iterator fed by the fan-out. Payloads wait in a bounded
+ * queue while graphql-ws writes earlier ones to the socket.
+ */
+class LiveSubscription<T> implements AsyncIterableIterator<T> {
+  private readonly queue: T[] = [];
+  private waiting: ((result: IteratorResult<T>) => void) | undefined;
+  private done = false;
+
+  constructor(
+    readonly socket: ClientSocket,
+    private readonly onEnd: (subscription: LiveSubscription<T>) => void,
+  ) {}
+
+  get queued(): number {
+    return this.queue.length;
+  }
+
+  push(value: T): void {
+    if (this.done) return;
+    if (this.waiting) {
+      const resolve = this.waiting;
+      this.waiting = undefined;
+      resolve({ value, done: false });
+    } else {
+      this.queue.push(value);
+    }
+  }
+
+  next(): Promise<IteratorResult<T>> {
+    if (this.queue.length > 0) return Promise.resolve({ value: this.queue.shift() as T, done: false });
+    if (this.done) return Promise.resolve({ value: undefined, done: true });
+    return new Promise((resolve) => (this.waiting = resolve));
+  }
+
+  /** Called by graphql-ws when the client completes the subscription or disconnects. */
+  return(): Promise<IteratorResult<T>> {
+    this.end();
+    return Promise.resolve({ value: undefined, done: true });
+  }
+
+  end(): void {
+    if (this.done) return;
+    this.done = true;
+    this.queue.length = 0;
+    this.onEnd(this);
+    const resolve = this.waiting;
+    this.waiting = undefined;
+    resolve?.({ value: undefined, done: true });
+  }
+
+  [Symbol.asyncIterator](): this {
+    return this;
+  }
+}
+
+/**
+ * In-process fan-out: each Kafka fact goes to the subscriptions of its channel and event only.
+ * Delivery never waits on a client: a client that falls too far behind is disconnected (it
+ * may reconnect), so one slow or dead socket cannot stall or bloat delivery to the others.
+ */
+export class Fanout {
+  private readonly subscribers = new Map<string, Set<LiveSubscription<unknown>>>();
+  private slowClientsDropped = 0;
+
+  constructor(private readonly limits: FanoutLimits) {}
+
+  subscribe<T>(channel: Channel, eventId: string, socket: ClientSocket): AsyncIterableIterator<T> {
+    const key = `${channel}:${eventId}`;
+    const subscription = new LiveSubscription<T>(socket, (ended) => {
+      const set = this.subscribers.get(key);
+      set?.delete(ended as LiveSubscription<unknown>);
+      if (set?.size === 0) this.subscribers.delete(key);
+    });
+    let set = this.subscribers.get(key);
+    if (!set) this.subscribers.set(key, (set = new Set()));
+    set.add(subscription as LiveSubscription<unknown>);
+    return subscription;
+  }
+
+  /** Hands a payload to every subscription of (channel, eventId); returns how many took it. */
+  publish(channel: Channel, eventId: string, payload: unknown): number {
+    const set = this.subscribers.get(`${channel}:${eventId}`);
+    if (!set) return 0;
+    let delivered = 0;
+    for (const subscription of [...set]) {
+      if (subscription.socket.bufferedAmount > this.limits.maxBufferedBytes || subscription.queued >= this.limits.maxQueued) {
+        this.dropSlowClient(subscription);
+        continue;
+      }
+      subscription.push(payload);
+      delivered += 1;
+    }
+    return delivered;
+  }
+
+  /** Live subscriptions, for /health and tests. */
+  get size(): number {
+    let total = 0;
+    for (const set of this.subscribers.values()) total += set.size;
+    return total;
+  }
+
+  get dropped(): number {
+    return this.slowClientsDropped;
+  }
+
+  /** Ends every subscription (shutdown). */
+  endAll(): void {
+    for (const set of [...this.subscribers.values()]) for (const subscription of [...set]) subscription.end();
+  }
+
+  private dropSlowClient(subscription: LiveSubscription<unknown>): void {
+    this.slowClientsDropped += 1;
+    const { socket } = subscription;
+    subscription.end();
+    socket.close(TOO_SLOW_CLOSE_CODE, 'Too slow to keep up with live updates; reconnect to resume.');
+    // A socket that is not draining may never finish the closing handshake.
+    setTimeout(() => socket.terminate(), 5_000).unref();
+  }
+}

@@ -1,0 +1,84 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { makeExecutableSchema } from '@graphql-tools/schema';
+import type { GraphQLSchema } from 'graphql';
+import {
+  DateTime,
+  badInput,
+  forbidden,
+  isUuid,
+  notFound,
+  unauthenticated,
+  type EventDirectory,
+  type Viewer,
+} from '@ko/platform';
+import type { ClientSocket, Fanout } from './fanout';
+import type { ChatMessageFact } from './kafka-feed';
+
+/** Close code for a connection that needs a (valid) token: graphql-ws's Unauthorized. */
+export const UNAUTHORIZED_CLOSE_CODE = 4401;
+
+/** Per operation: who is connected on which socket, and the shared services. */
+export interface LiveContext {
+  viewer: Viewer | null;
+  /** The connection's `authorization` param, forwarded to the events service. */
+  authorization?: string;
+  socket: ClientSocket;
+  fanout: Fanout;
+  events: EventDirectory;
+}
+
+const typeDefs = readFileSync(join(__dirname, '..', 'src', 'schema.graphql'), 'utf8');
+
+/** Anyone may follow an event's chat, if they can see the event (drafts: their organizer only). */
+async function visibleEvent(eventId: string, ctx: LiveContext) {
+  if (!isUuid(eventId)) throw badInput('eventId must be an event id.', { field: 'eventId' });
+  const event = await ctx.events.find(eventId, ctx.authorization);
+  if (!event || (event.status === 'DRAFT' && event.organizerId !== ctx.viewer?.id)) throw notFound('Event', eventId);
+  return event;
+}
+
+const passThrough = <T>(payload: T) => payload;
+
+export function buildLiveSchema(): GraphQLSchema {
+  return makeExecutableSchema<LiveContext>({
+    typeDefs,
+    resolvers: {
+      DateTime,
+      Query: { ping: () => true },
+      Subscription: {
+        messagePosted: {
+          subscribe: async (_root: unknown, { eventId }: { eventId: string }, ctx: LiveContext) => {
+            await visibleEvent(eventId, ctx);
+            return ctx.fanout.subscribe('messagePosted', eventId, ctx.socket);
+          },
+          resolve: passThrough,
+        },
+        messageDeleted: {
+          subscribe: async (_root: unknown, { eventId }: { eventId: string }, ctx: LiveContext) => {
+            await visibleEvent(eventId, ctx);
+            return ctx.fanout.subscribe('messageDeleted', eventId, ctx.socket);
+          },
+          resolve: passThrough,
+        },
+        ticketsSold: {
+          subscribe: async (_root: unknown, { eventId }: { eventId: string }, ctx: LiveContext) => {
+            if (!ctx.viewer) {
+              // A token is needed here and none came with the connection: say so and hang up.
+              ctx.socket.close(UNAUTHORIZED_CLOSE_CODE, 'Sign in to follow ticket sales: send connectionParams.authorization.');
+              throw unauthenticated('Sign in to follow ticket sales: send connectionParams.authorization.');
+            }
+            const event = await visibleEvent(eventId, ctx);
+            if (event.organizerId !== ctx.viewer.id) throw forbidden('Only the organizer of this event can follow its ticket sales.');
+            return ctx.fanout.subscribe('ticketsSold', eventId, ctx.socket);
+          },
+          resolve: passThrough,
+        },
+      },
+      ChatMessage: {
+        author: (message: ChatMessageFact) => ({ id: message.authorId, name: message.authorName }),
+        event: (message: ChatMessageFact) => ({ id: message.eventId }),
+      },
+    },
+  });
+}

@@ -1,0 +1,141 @@
+import { WebSocketServer } from 'ws';
+import { useServer } from 'graphql-ws/use/ws';
+import { GraphQLError, type GraphQLFormattedError } from 'graphql';
+import {
+  DomainError,
+  EventDirectory,
+  ServiceClient,
+  createKafka,
+  createLogger,
+  createTokenVerifier,
+  healthRoute,
+  listen,
+  sendJson,
+  toGraphQLError,
+  viewerFromAuthorization,
+  type Logger,
+  type RunningHttpService,
+  type Viewer,
+} from '@ko/platform';
+import { loadSubscriptionsConfig, type SubscriptionsConfig } from './config';
+import { Fanout } from './fanout';
+import { KafkaFeed } from './kafka-feed';
+import { UNAUTHORIZED_CLOSE_CODE, buildLiveSchema, type LiveContext } from './live';
+
+/** A WebSocket close reason is at most 123 bytes. */
+const closeReason = (text: string) => (Buffer.byteLength(text) <= 123 ? text : `${Buffer.from(text).subarray(0, 120).toString('utf8')}...`);
+
+/** Maps domain failures to contract codes, like the subgraphs do; anything else is logged and masked. */
+function formatErrors(errors: readonly GraphQLError[], logger: Logger): GraphQLFormattedError[] {
+  return errors.map((error) => {
+    const mapped = toGraphQLError(error.originalError);
+    if (mapped) return { ...error.toJSON(), message: mapped.message, extensions: { ...mapped.extensions } };
+    if (!error.originalError || error.originalError instanceof GraphQLError) return error.toJSON();
+    logger.error({ err: error.originalError }, 'unexpected error in a subscription');
+    return { ...error.toJSON(), message: 'Something went wrong on our side; try again.', extensions: { code: 'INTERNAL_SERVER_ERROR' } };
+  });
+}
+
+interface Session {
+  viewer: Viewer | null;
+  authorization?: string;
+}
+
+export async function start(config: SubscriptionsConfig = loadSubscriptionsConfig()) {
+  const logger = createLogger('subscriptions', config.LOG_LEVEL);
+  const kafka = createKafka({ brokers: config.KAFKA_BROKERS, clientId: 'subscriptions', logger });
+  const fanout = new Fanout({ maxBufferedBytes: config.MAX_BUFFERED_BYTES, maxQueued: config.MAX_QUEUED_PER_SUBSCRIPTION });
+  const feed = new KafkaFeed(kafka, fanout, logger);
+  const events = new EventDirectory(ServiceClient.fromServiceList(config.SERVICE_LIST, 'events'), config.EVENT_CACHE_TTL_MS);
+  const verifyToken = createTokenVerifier({ jwksUrl: config.JWKS_URL });
+  const schema = buildLiveSchema();
+
+  const http: RunningHttpService = await listen(
+    {
+      logger,
+      routes: {
+        '/health': healthRoute('subscriptions', {
+          kafka: async () => {
+            if (!feed.running) throw new Error('the Kafka consumer is not running');
+          },
+        }),
+        // Live counts: operators watch them, and tests wait on them instead of sleeping.
+        '/stats': (_req, res) =>
+          sendJson(res, 200, {
+            connections: wss.clients.size,
+            subscriptions: fanout.size,
+            slowClientsDropped: fanout.dropped,
+            consumerGroup: feed.groupId,
+            consuming: feed.running,
+          }),
+      },
+    },
+    config.PORT,
+    config.HOST,
+  );
+  const wss: WebSocketServer = new WebSocketServer({ server: http.server, path: '/graphql', maxPayload: 64 * 1024 });
+  const sessions = new WeakMap<object, Session>();
+
+  const graphqlWs = useServer<Record<string, unknown>>(
+    {
+      schema,
+      onConnect: async (ctx) => {
+        const params = ctx.connectionParams ?? {};
+        const raw = params.authorization ?? params.Authorization;
+        const socket = ctx.extra.socket;
+        if (raw !== undefined && typeof raw !== 'string') {
+          socket.close(UNAUTHORIZED_CLOSE_CODE, 'connectionParams.authorization must be "Bearer <token>".');
+          return false;
+        }
+        try {
+          // No token: anonymous, which is enough to follow a chat.
+          sessions.set(ctx, { viewer: await viewerFromAuthorization(raw || undefined, verifyToken), authorization: raw || undefined });
+          return true;
+        } catch (error) {
+          const unauthorized = error instanceof DomainError && error.code === 'UNAUTHENTICATED';
+          const message = error instanceof Error ? error.message : 'The token could not be checked.';
+          // 4401 is final for clients (sign in again); 1013 asks them to retry later.
+          socket.close(unauthorized ? UNAUTHORIZED_CLOSE_CODE : 1013, closeReason(message));
+          return false;
+        }
+      },
+      onSubscribe: (ctx, _id, payload) => {
+        if (Object.keys(ctx.subscriptions).length > config.MAX_SUBSCRIPTIONS_PER_CONNECTION) {
+          return [
+            new GraphQLError(`At most ${config.MAX_SUBSCRIPTIONS_PER_CONNECTION} subscriptions per connection.`, {
+              extensions: { code: 'RATE_LIMITED' },
+            }),
+          ];
+        }
+        logger.debug({ operation: payload.operationName }, 'subscribe');
+      },
+      context: (ctx): LiveContext => {
+        const session = sessions.get(ctx) ?? { viewer: null };
+        return { ...session, socket: ctx.extra.socket, fanout, events };
+      },
+      onNext: (_ctx, _id, _payload, _args, result) =>
+        result.errors ? { ...result, errors: formatErrors(result.errors, logger) } : undefined,
+      onError: (_ctx, _id, _payload, errors) => formatErrors(errors, logger),
+    },
+    wss,
+    config.KEEP_ALIVE_MS,
+  );
+  logger.info({ url: `${http.url.replace('http', 'ws')}/graphql`, groupId: feed.groupId }, 'subscriptions listening');
+  // Joins Kafka in the background (retrying while it is down); /health is ready once it consumes.
+  const feeding = feed.start();
+
+  return {
+    url: `${http.url.replace('http', 'ws')}/graphql`,
+    port: http.port,
+    feed,
+    fanout,
+    stop: async () => {
+      // Clients are told "going away" (1001) and reconnect, through the router, to another instance.
+      fanout.endAll();
+      await graphqlWs.dispose();
+      await http.close();
+      await feed.stop();
+      await feeding;
+    },
+  };
+}

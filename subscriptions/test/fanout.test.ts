@@ -1,0 +1,87 @@
+import { Fanout, TOO_SLOW_CLOSE_CODE, type ClientSocket } from '../src/fanout';
+
+class FakeSocket implements ClientSocket {
+  bufferedAmount = 0;
+  closedWith: { code: number; reason: string } | undefined;
+  terminated = false;
+  close(code: number, reason: string) {
+    this.closedWith = { code, reason };
+  }
+  terminate() {
+    this.terminated = true;
+  }
+}
+
+const limits = { maxBufferedBytes: 1_000, maxQueued: 3 };
+
+/** Reads what is queued for a subscription without waiting for more. */
+async function drain<T>(iterator: AsyncIterableIterator<T>, count: number): Promise<T[]> {
+  const values: T[] = [];
+  for (let i = 0; i < count; i++) values.push((await iterator.next()).value as T);
+  return values;
+}
+
+describe('Fanout', () => {
+  it('delivers to the subscriptions of that channel and event only, in order', async () => {
+    const fanout = new Fanout(limits);
+    const a1 = fanout.subscribe<string>('messagePosted', 'event-a', new FakeSocket());
+    const a2 = fanout.subscribe<string>('messagePosted', 'event-a', new FakeSocket());
+    const b = fanout.subscribe<string>('messagePosted', 'event-b', new FakeSocket());
+    const salesA = fanout.subscribe<string>('ticketsSold', 'event-a', new FakeSocket());
+
+    expect(fanout.publish('messagePosted', 'event-a', 'one')).toBe(2);
+    expect(fanout.publish('messagePosted', 'event-a', 'two')).toBe(2);
+    expect(fanout.publish('messagePosted', 'event-c', 'nobody')).toBe(0);
+    expect(await drain(a1, 2)).toEqual(['one', 'two']);
+    expect(await drain(a2, 2)).toEqual(['one', 'two']);
+
+    // Nothing arrived for the others: the next value they see is the one published now.
+    fanout.publish('messagePosted', 'event-b', 'for b');
+    fanout.publish('ticketsSold', 'event-a', 'sale');
+    expect(await drain(b, 1)).toEqual(['for b']);
+    expect(await drain(salesA, 1)).toEqual(['sale']);
+  });
+
+  it('forgets a subscription when its client completes it', async () => {
+    const fanout = new Fanout(limits);
+    const leaving = fanout.subscribe<string>('messagePosted', 'event-a', new FakeSocket());
+    fanout.subscribe<string>('messagePosted', 'event-a', new FakeSocket());
+    expect(fanout.size).toBe(2);
+    const pending = leaving.next();
+    await leaving.return!();
+    expect(await pending).toEqual({ value: undefined, done: true });
+    expect(fanout.size).toBe(1);
+    expect(fanout.publish('messagePosted', 'event-a', 'after')).toBe(1);
+  });
+
+  it('disconnects a client whose socket is backed up, and keeps delivering to the others', async () => {
+    const fanout = new Fanout(limits);
+    const slowSocket = new FakeSocket();
+    const slow = fanout.subscribe<string>('messagePosted', 'event-a', slowSocket);
+    const fast = fanout.subscribe<string>('messagePosted', 'event-a', new FakeSocket());
+    slowSocket.bufferedAmount = 5_000;
+
+    expect(fanout.publish('messagePosted', 'event-a', 'one')).toBe(1);
+    expect(slowSocket.closedWith?.code).toBe(TOO_SLOW_CLOSE_CODE);
+    expect(slowSocket.closedWith?.reason).toMatch(/reconnect/);
+    expect(await slow.next()).toEqual({ value: undefined, done: true });
+    expect(await drain(fast, 1)).toEqual(['one']);
+    expect(fanout.size).toBe(1);
+    expect(fanout.dropped).toBe(1);
+  });
+
+  it('disconnects a client that does not read its queue, with the queue bounded meanwhile', async () => {
+    const fanout = new Fanout(limits);
+    const stuckSocket = new FakeSocket();
+    const stuck = fanout.subscribe<number>('messagePosted', 'event-a', stuckSocket);
+    const reader = fanout.subscribe<number>('messagePosted', 'event-a', new FakeSocket());
+    const received: number[] = [];
+    for (let i = 1; i <= 10; i++) {
+      fanout.publish('messagePosted', 'event-a', i);
+      received.push(...(await drain(reader, 1)));
+    }
+    expect(received).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
+    expect(stuckSocket.closedWith?.code).toBe(TOO_SLOW_CLOSE_CODE);
+    expect(await stuck.next()).toEqual({ value: undefined, done: true });
+  });
+});
