@@ -177,7 +177,7 @@ export function BuyPanel({ eventId, tiers, onPurchased }: { eventId: string; tie
                     +
                   </button>
                 </div>
-                <small className="hint">Up to {maxQuantity} per order.</small>
+                <small className="hint">{maxQuantity < MAX_PER_ORDER ? `Only ${maxQuantity} available.` : `Up to ${MAX_PER_ORDER} per order.`}</small>
               </div>
               <div className="buy-total">
                 <span className="muted">Total</span>

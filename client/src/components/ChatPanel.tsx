@@ -93,7 +93,7 @@ const byTime = (a: Message, b: Message) => a.createdAt.localeCompare(b.createdAt
  */
 export function ChatPanel({ eventId, organizerId, open }: { eventId: string; organizerId: string | undefined; open: boolean }) {
   const client = useClient();
-  const { viewer } = useSession();
+  const { viewer, reconnects } = useSession();
   const askToSignIn = useSignInRedirect();
   const [messages, setMessages] = useState<ReadonlyMap<string, Message>>(new Map());
   const [deleted, setDeleted] = useState<ReadonlySet<string>>(new Set());
@@ -115,7 +115,8 @@ export function ChatPanel({ eventId, organizerId, open }: { eventId: string; org
     });
   }, []);
 
-  // History: the newest page (with the announcements), again whenever the client changes.
+  // History: the newest page (with the announcements); read again when the client changes and
+  // after a dropped live connection (it has what the socket missed).
   useEffect(() => {
     let active = true;
     setLoading(true);
@@ -140,7 +141,7 @@ export function ChatPanel({ eventId, organizerId, open }: { eventId: string; org
     return () => {
       active = false;
     };
-  }, [client, eventId, add, reloadKey]);
+  }, [client, eventId, add, reloadKey, reconnects]);
 
   // Live: new messages and deletions, for everyone on the page.
   useEffect(() => {

@@ -90,6 +90,8 @@ export function describeError(error: ErrorLike | null | undefined, overrides: Pa
       return "We can't reach KO Ticket Master right now. Check your connection and try again.";
     case 'GRAPHQL_VALIDATION_FAILED':
     case 'GRAPHQL_PARSE_FAILED':
+    case 'PERSISTED_QUERY_NOT_ALLOWED':
+    case 'PERSISTED_QUERY_NOT_FOUND':
       return 'This page is out of date. Reload it to continue.';
     default:
       return 'Something went wrong on our side. Please try again.';

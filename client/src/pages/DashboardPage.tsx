@@ -96,9 +96,13 @@ type OrganizedEvent = NonNullable<DashboardQuery['me']>['organizedEvents'][numbe
 export function DashboardPage({ creating = false }: { creating?: boolean }) {
   useTitle('Dashboard');
   const { id } = useParams();
-  const { viewer } = useSession();
+  const { viewer, reconnects } = useSession();
   const askToSignIn = useSignInRedirect();
   const [{ data, error, fetching }, reexecute] = useQuery({ query: DashboardDocument, pause: !viewer, requestPolicy: 'cache-and-network' });
+  // Sales that happened while the live connection was down arrive with a fresh read.
+  useEffect(() => {
+    if (reconnects > 0 && viewer) reexecute({ requestPolicy: 'network-only' });
+  }, [reconnects, viewer, reexecute]);
 
   useEffect(() => {
     if (viewer === null) askToSignIn();

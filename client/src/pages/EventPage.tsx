@@ -52,7 +52,7 @@ const POLL_MS = 5_000;
 
 export function EventPage() {
   const { id = '' } = useParams();
-  const { viewer } = useSession();
+  const { viewer, reconnects } = useSession();
   const [{ data, error, fetching }, reexecute] = useQuery({ query: EventPageDocument, variables: { id } });
   const [, refreshAvailability] = useQuery({ query: EventAvailabilityDocument, variables: { id }, pause: true });
   const event = data?.event;
@@ -62,6 +62,9 @@ export function EventPage() {
   // The organizer sees sales live; everyone else re-reads availability every few seconds
   // while the tab is visible (ticketsSold is the organizer's subscription).
   useTicketsSold(event?.id, isOrganizer && event?.status === 'ON_SALE');
+  useEffect(() => {
+    if (reconnects > 0) refreshAvailability({ requestPolicy: 'network-only' });
+  }, [reconnects, refreshAvailability]);
   useEffect(() => {
     if (!event || isOrganizer || event.status !== 'ON_SALE') return;
     const timer = setInterval(() => {

@@ -31,7 +31,7 @@ export interface GraphQLConnection {
  * normalized cache never shows one person's data to the next, and the WebSocket carries the
  * right token in its connectionParams.
  */
-export function createGraphQLConnection(config: RuntimeConfig, token: string | null): GraphQLConnection {
+export function createGraphQLConnection(config: RuntimeConfig, token: string | null, onReconnected?: () => void): GraphQLConnection {
   const authorization = token ? `Bearer ${token}` : undefined;
   const ws: WsClient = createWsClient({
     url: config.wsUrl,
@@ -39,6 +39,8 @@ export function createGraphQLConnection(config: RuntimeConfig, token: string | n
     connectionParams: authorization ? { authorization } : {},
     retryAttempts: 20,
     shouldRetry: () => true,
+    // Whatever happened while the socket was down was not delivered: pages re-read on this.
+    on: { connected: (_socket, _payload, wasRetry) => wasRetry && onReconnected?.() },
   });
   const client = new Client({
     url: config.graphqlUrl,

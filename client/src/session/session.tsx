@@ -15,6 +15,8 @@ interface Session {
   viewer: Viewer | null | undefined;
   signIn(token: string): void;
   signOut(): void;
+  /** Counts live-connection recoveries: pages showing live data re-read when it changes. */
+  reconnects: number;
 }
 
 const SessionContext = createContext<Session | null>(null);
@@ -49,7 +51,8 @@ function writeToken(token: string | null): void {
 
 export function SessionProvider({ config, children }: { config: RuntimeConfig; children: ReactNode }) {
   const [token, setToken] = useState<string | null>(readToken);
-  const connection = useMemo(() => createGraphQLConnection(config, token), [config, token]);
+  const [reconnects, setReconnects] = useState(0);
+  const connection = useMemo(() => createGraphQLConnection(config, token, () => setReconnects((n) => n + 1)), [config, token]);
   useEffect(() => () => connection.dispose(), [connection]);
 
   const signIn = useCallback((next: string) => {
@@ -72,21 +75,21 @@ export function SessionProvider({ config, children }: { config: RuntimeConfig; c
 
   return (
     <Provider value={connection.client}>
-      <ViewerLoader token={token} signIn={signIn} signOut={signOut}>
+      <ViewerLoader token={token} signIn={signIn} signOut={signOut} reconnects={reconnects}>
         {children}
       </ViewerLoader>
     </Provider>
   );
 }
 
-function ViewerLoader({ token, signIn, signOut, children }: Omit<Session, 'viewer'> & { children: ReactNode }) {
+function ViewerLoader({ token, signIn, signOut, reconnects, children }: Omit<Session, 'viewer'> & { children: ReactNode }) {
   const [{ data, error, fetching }] = useQuery({ query: MeDocument, pause: !token });
   const viewer = !token ? null : fetching || (!data && !error) ? undefined : (data?.me ?? null);
   // A remembered token that no longer signs anyone in (expired, keys rotated) is dropped.
   useEffect(() => {
     if (token && !fetching && data && data.me === null) signOut();
   }, [token, fetching, data, signOut]);
-  const value = useMemo(() => ({ token, viewer, signIn, signOut }), [token, viewer, signIn, signOut]);
+  const value = useMemo(() => ({ token, viewer, signIn, signOut, reconnects }), [token, viewer, signIn, signOut, reconnects]);
   return <SessionContext.Provider value={value}>{children}</SessionContext.Provider>;
 }
 
