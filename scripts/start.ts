@@ -9,7 +9,7 @@ import { DEMO_FAN, DEMO_ORGANIZERS, DEMO_PASSWORD, seed } from './seed';
 const log = (message: string) => console.log(`[start] ${message}`);
 
 /** The services `npm start` runs, in the order the stack starts them. */
-export const PLATFORM: ServiceName[] = ['users', 'events', 'tickets', 'chat', 'subscriptions', 'gateway'];
+export const PLATFORM: ServiceName[] = ['users', 'events', 'tickets', 'chat', 'subscriptions', 'lambda-runner', 'gateway'];
 
 function portInUse(port: number): Promise<boolean> {
   return new Promise((resolve) => {
