@@ -1,6 +1,6 @@
 import { WebSocketServer } from 'ws';
 import { useServer } from 'graphql-ws/use/ws';
-import { GraphQLError, type GraphQLFormattedError } from 'graphql';
+import { GraphQLError, specifiedRules, validate, type GraphQLFormattedError, type ValidationRule } from 'graphql';
 import {
   DomainError,
   EventDirectory,
@@ -35,6 +35,28 @@ function formatErrors(errors: readonly GraphQLError[], logger: Logger): GraphQLF
     return { ...error.toJSON(), message: 'Something went wrong on our side; try again.', extensions: { code: 'INTERNAL_SERVER_ERROR' } };
   });
 }
+
+/**
+ * Operations here skip the router's query limits (they arrive over the WebSocket), and each
+ * selected field is resolved again for every payload: cap how many fields one operation selects.
+ */
+const MAX_SELECTED_FIELDS = 100;
+const limitSelectedFields: ValidationRule = (context) => {
+  let fields = 0;
+  return {
+    Field(node) {
+      fields += 1;
+      if (fields === MAX_SELECTED_FIELDS + 1) {
+        context.reportError(
+          new GraphQLError(`Select at most ${MAX_SELECTED_FIELDS} fields in one operation.`, {
+            nodes: node,
+            extensions: { code: 'BAD_USER_INPUT' },
+          }),
+        );
+      }
+    },
+  };
+};
 
 interface Session {
   viewer: Viewer | null;
@@ -79,6 +101,7 @@ export async function start(config: SubscriptionsConfig = loadSubscriptionsConfi
   const graphqlWs = useServer<Record<string, unknown>>(
     {
       schema,
+      validate: (schema, document) => validate(schema, document, [...specifiedRules, limitSelectedFields]),
       onConnect: async (ctx) => {
         const params = ctx.connectionParams ?? {};
         const raw = params.authorization ?? params.Authorization;

@@ -280,6 +280,14 @@ describe('auth', () => {
     expect(await live()).toBe(0);
   });
 
+  it('refuses an operation that selects too many fields (the router cannot limit WebSocket operations)', async () => {
+    const aliases = Array.from({ length: 101 }, (_, i) => `f${i}: id`).join(' ');
+    const greedy = follow(open(routerWs), `subscription($eventId: ID!) { messagePosted(eventId: $eventId) { ${aliases} } }`, { eventId: eventA }, 'messagePosted');
+    await greedy.settled();
+    expect(greedy.errors.map((e) => e.extensions?.code)).toEqual(['BAD_USER_INPUT']);
+    expect(await live()).toBe(0);
+  });
+
   it('refuses anonymous postMessage and a fan’s postAnnouncement', async () => {
     expect(errorCodes(await graphql(url, POST, { eventId: eventA, body: 'anonymous' }))).toEqual(['UNAUTHENTICATED']);
     expect(errorCodes(await graphql(url, ANNOUNCE, { eventId: eventA, body: 'fake news' }, fans[0].token))).toEqual(['FORBIDDEN']);
