@@ -1,9 +1,10 @@
 // The web client end to end: headless Chromium (Debian's, via playwright-core) against the real
 // stack behind the router, with the client served by serve.ts exactly as `npm start` serves it.
 // Screenshots of the main pages land in .data/screenshots/ for review.
+import { readFileSync } from 'node:fs';
 import QRCode from 'qrcode';
 import type { BrowserContext, Page } from 'playwright-core';
-import { call, DESKTOP, newPage, PHONE, screenshot, startE2E, type E2E } from './support/e2e';
+import { builtFeatures, call, DESKTOP, newPage, PHONE, screenshot, startE2E, type E2E } from './support/e2e';
 import { createEvent, registerAccount, type Account } from './support/fixtures';
 
 jest.setTimeout(180_000);
@@ -188,6 +189,16 @@ describe('a fan', () => {
     expect(shownQr.sort()).toEqual(expectedQr.map((q) => q.bits).sort());
     expect(await group.getByText('Valid').count()).toBe(2);
     await screenshot(page, 'profile');
+
+    // The order's PDF, once the graph has Order.pdf; until then no button at all.
+    const pdfButton = page.getByRole('button', { name: /Download PDF/ });
+    if (builtFeatures().orderPdf) {
+      const [download] = await Promise.all([page.waitForEvent('download', { timeout: 30_000 }), pdfButton.first().click()]);
+      const file = await download.path();
+      expect(readFileSync(file).subarray(0, 5).toString()).toBe('%PDF-');
+    } else {
+      expect(await pdfButton.count()).toBe(0);
+    }
 
     // Remembered across reloads; signing out forgets the token and the profile needs a sign-in.
     await page.reload();
@@ -392,6 +403,12 @@ describe('an organizer', () => {
     await page.waitForFunction(() => document.querySelector('[data-testid="tickets-sold"]')?.textContent === '2', undefined, { timeout: 20_000 });
     expect(await page.locator('[data-testid="tier-sold"]').innerText()).toBe('2 / 40');
     expect(await page.getByTestId('sales-feed').innerText()).toMatch(/2 tickets · Stalls · 38 left/);
+    if (builtFeatures().salesReport) {
+      await page.getByRole('heading', { name: 'Sales report' }).waitFor({ timeout: 30_000 });
+      await page.getByText(/2 of 40 sold/).waitFor({ timeout: 30_000 });
+    } else {
+      expect(await page.getByRole('heading', { name: 'Sales report' }).count()).toBe(0);
+    }
     await screenshot(page, 'dashboard');
 
     // An announcement from the dashboard reaches the event's chat.

@@ -350,7 +350,7 @@ function EventManager({ event }: { event: OrganizedEvent }) {
             </ul>
           </>
         )}
-        {SCHEMA_FEATURES.salesReport && <SalesReport eventId={event.id} />}
+        {SCHEMA_FEATURES.salesReport && <SalesReport eventId={event.id} soldCount={sold} />}
       </section>
 
       {event.status !== 'CANCELLED' && <AddTierForm eventId={event.id} />}

@@ -1,15 +1,17 @@
 // Order.pdf lands after the rest of the contract: this file's operation is checked against the
-// schema only once the graph has the field (scripts/codegen.ts), and the button is shown only
-// then (SCHEMA_FEATURES.orderPdf).
+// graph (and registered as a trusted document) only once the graph has the field, and the button
+// is shown only then (SCHEMA_FEATURES.orderPdf, scripts/codegen.ts).
 import { useState } from 'react';
-import { gql, useClient, type TypedDocumentNode } from 'urql';
+import { useClient, type TypedDocumentNode } from 'urql';
+import { graphql } from '../../gql';
 import { describeError, type ErrorLike } from '../../lib/errors';
 
 interface OrderPdfData {
   me: { id: string; orders: Array<{ id: string; pdf: string | null }> | null } | null;
 }
 
-const OrderPdfDocument: TypedDocumentNode<OrderPdfData, Record<string, never>> = gql`
+// Typed by hand: before the field exists, codegen does not know this operation.
+const OrderPdfDocument = graphql(`
   query OrderPdf {
     me {
       id
@@ -19,7 +21,7 @@ const OrderPdfDocument: TypedDocumentNode<OrderPdfData, Record<string, never>> =
       }
     }
   }
-`;
+`) as unknown as TypedDocumentNode<OrderPdfData, Record<string, never>>;
 
 function download(base64: string, filename: string): void {
   const bytes = Uint8Array.from(atob(base64), (c) => c.charCodeAt(0));
