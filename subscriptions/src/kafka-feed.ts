@@ -29,6 +29,16 @@ export interface SalesFact {
   soldAt: string;
 }
 
+/** Settles with `work`, or rejects after `ms`. */
+function within<T>(ms: number, work: Promise<T> | undefined): Promise<T | undefined> {
+  if (!work) return Promise.resolve(undefined);
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`no answer within ${ms} ms`)), ms);
+  });
+  return Promise.race([work, timeout]).finally(() => clearTimeout(timer));
+}
+
 /** Routes one fact to the subscriptions it concerns. Unknown types are ignored (newer producers). */
 export function route(fanout: Fanout, envelope: EventEnvelope): number {
   switch (envelope.type) {
@@ -96,10 +106,12 @@ export class KafkaFeed {
 
   async stop(): Promise<void> {
     this.stopped = true;
+    this.joined = false;
     clearTimeout(this.restartTimer);
-    await this.consumer?.disconnect().catch(() => undefined);
+    // Bounded: with the broker down, leaving the group could otherwise outlast the shutdown grace.
+    await within(5_000, this.consumer?.disconnect()).catch(() => undefined);
     // The group served this process only: remove it rather than leave it to expire.
-    await this.withAdmin((admin) => admin.deleteGroups([this.groupId])).catch((error: unknown) =>
+    await within(3_000, this.withAdmin((admin) => admin.deleteGroups([this.groupId]))).catch((error: unknown) =>
       this.logger.debug({ err: error }, 'could not delete the consumer group'),
     );
   }

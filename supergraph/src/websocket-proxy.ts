@@ -72,7 +72,7 @@ export function proxyWebSockets(
       .filter(Boolean)
       .join(', ');
     const upstream = request({
-      host: url.hostname,
+      host: url.hostname.replace(/^\[|\]$/g, ''),
       port: url.port,
       path: `${url.pathname}${query}`,
       method: 'GET',
