@@ -10,6 +10,7 @@ import {
   createTokenVerifier,
   listen,
   readServiceList,
+  rejectNulCharacters,
   viewerFromAuthorization,
   sendJson,
   type Logger,
@@ -160,6 +161,7 @@ export async function start(config: GatewayConfig = loadGatewayConfig()) {
     allowBatchedHttpRequests: false,
     plugins: [
       trustedDocumentsPlugin(trusted, config.TRUSTED_DOCUMENTS_ONLY),
+      rejectNulCharacters<GatewayContext>(),
       ...limits.plugins,
       metricsPlugin(metrics),
       config.NODE_ENV === 'production'
@@ -167,6 +169,8 @@ export async function start(config: GatewayConfig = loadGatewayConfig()) {
         : ApolloServerPluginLandingPageLocalDefault({ embed: true }),
     ],
     includeStacktraceInErrorResponses: false,
+    // Shutdown is ours (lifecycle.ts): Apollo's own handler would re-raise the signal.
+    stopOnTerminationSignals: false,
   });
   await apollo.start();
 

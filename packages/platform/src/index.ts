@@ -5,6 +5,7 @@ export * from './errors';
 export * from './event-directory';
 export * from './health';
 export * from './ids';
+export * from './input-guard';
 export * from './http';
 export * from './kafka';
 export * from './lambda';

@@ -9,7 +9,7 @@ import {
   type QueryRunner,
 } from 'typeorm';
 import type { Kafka, Producer } from 'kafkajs';
-import { createProducer, type EventEnvelope } from './kafka';
+import { createProducer, ensureTopics, type EventEnvelope } from './kafka';
 import type { Logger } from './logger';
 
 /** A fact waiting to leave the service, written in the same transaction as the change. */
@@ -109,6 +109,8 @@ export interface OutboxRelayOptions {
   logger: Logger;
   batchSize?: number;
   idleIntervalMs?: number;
+  /** Topics to create (with their partition count) before the first send; never blocks start-up. */
+  topics?: string[];
 }
 
 // One relay per database sends at a time, so facts with the same key keep their order.
@@ -192,7 +194,13 @@ export class OutboxRelay {
     }
   }
 
+  private topicsReady = false;
+
   private async relayBatch(): Promise<number> {
+    if (!this.topicsReady && this.options.topics?.length) {
+      await ensureTopics(this.options.kafka, this.options.topics);
+      this.topicsReady = true;
+    }
     return this.options.dataSource.transaction(async (manager) => {
       const [{ locked }] = (await manager.query('SELECT pg_try_advisory_xact_lock($1) AS locked', [
         RELAY_LOCK,

@@ -8,6 +8,7 @@ import { GraphQLError, type DocumentNode } from 'graphql';
 import { viewerFromAuthorization, type TokenVerifier, type Viewer } from './auth';
 import { DomainError, toGraphQLError } from './errors';
 import { healthRoute, type ReadinessCheck } from './health';
+import { rejectNulCharacters } from './input-guard';
 import { listen, type Route, type RunningHttpService } from './http';
 import type { Logger } from './logger';
 
@@ -80,8 +81,10 @@ export async function startSubgraph<C extends RequestContext>(
   const apollo = new ApolloServer<C>({
     schema,
     formatError: formatErrorFor(logger, options.maskInternalErrors ?? false),
-    plugins: [ApolloServerPluginLandingPageDisabled()],
+    plugins: [ApolloServerPluginLandingPageDisabled(), rejectNulCharacters<C>()],
     includeStacktraceInErrorResponses: false,
+    // Shutdown is ours (lifecycle.ts): Apollo's own handler would re-raise the signal.
+    stopOnTerminationSignals: false,
   });
   await apollo.start();
   const context = async (req: IncomingMessage): Promise<C> => {

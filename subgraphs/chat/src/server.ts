@@ -10,7 +10,6 @@ import {
   createKafka,
   createLogger,
   createTokenVerifier,
-  ensureTopics,
   openDatabase,
   outboxEntities,
   startSubgraph,
@@ -34,18 +33,26 @@ export const typeDefs = parse(readFileSync(join(__dirname, '..', 'src', 'schema.
 export async function start(config: ChatConfig = loadChatConfig()) {
   const logger = createLogger('chat', config.LOG_LEVEL);
   const db = await openDatabase(
-    createDataSource({ url: config.DATABASE_URL, entities: [ChatMessage, ...outboxEntities], migrations }),
+    createDataSource({
+      url: config.DATABASE_URL,
+      entities: [ChatMessage, ...outboxEntities],
+      migrations,
+    }),
     logger,
   );
   const kafka = createKafka({ brokers: config.KAFKA_BROKERS, clientId: 'chat', logger });
-  await ensureTopics(kafka, [Topics.chatMessages]).catch((error: unknown) =>
-    logger.warn({ err: error }, 'could not ensure Kafka topics yet; the relay will retry'),
-  );
-  const relay = new OutboxRelay({ dataSource: db, kafka, logger });
+  const relay = new OutboxRelay({ dataSource: db, kafka, logger, topics: [Topics.chatMessages] });
   relay.start();
 
-  const events = new EventDirectory(ServiceClient.fromServiceList(config.SERVICE_LIST, 'events'), config.EVENT_CACHE_TTL_MS);
-  const rateLimit = new PostingRateLimit(db, config.CHAT_RATE_LIMIT_POINTS, config.CHAT_RATE_LIMIT_SECONDS);
+  const events = new EventDirectory(
+    ServiceClient.fromServiceList(config.SERVICE_LIST, 'events'),
+    config.EVENT_CACHE_TTL_MS,
+  );
+  const rateLimit = new PostingRateLimit(
+    db,
+    config.CHAT_RATE_LIMIT_POINTS,
+    config.CHAT_RATE_LIMIT_SECONDS,
+  );
   const posting = new ChatPosting(db, events, rateLimit, () => relay.nudge());
   const history = new ChatHistory(db);
   const server = await startSubgraph<ChatContext>({

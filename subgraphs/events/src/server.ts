@@ -8,7 +8,6 @@ import {
   createKafka,
   createLogger,
   createTokenVerifier,
-  ensureTopics,
   openDatabase,
   outboxEntities,
   startSubgraph,
@@ -33,14 +32,20 @@ export const typeDefs = parse(readFileSync(join(__dirname, '..', 'src', 'schema.
 export async function start(config: EventsConfig = loadEventsConfig()) {
   const logger = createLogger('events', config.LOG_LEVEL);
   const db = await openDatabase(
-    createDataSource({ url: config.DATABASE_URL, entities: [Event, ...outboxEntities], migrations }),
+    createDataSource({
+      url: config.DATABASE_URL,
+      entities: [Event, ...outboxEntities],
+      migrations,
+    }),
     logger,
   );
   const kafka = createKafka({ brokers: config.KAFKA_BROKERS, clientId: 'events', logger });
-  await ensureTopics(kafka, [Topics.eventsLifecycle]).catch((error: unknown) =>
-    logger.warn({ err: error }, 'could not ensure Kafka topics yet; the relay will retry'),
-  );
-  const relay = new OutboxRelay({ dataSource: db, kafka, logger });
+  const relay = new OutboxRelay({
+    dataSource: db,
+    kafka,
+    logger,
+    topics: [Topics.eventsLifecycle],
+  });
   relay.start();
 
   const catalogue = new Catalogue(db);
