@@ -251,9 +251,11 @@ function EventManager({ event }: { event: OrganizedEvent }) {
   const [confirmCancel, setConfirmCancel] = useState(false);
   useTicketsSold(event.id, event.status === 'ON_SALE', (sale) => setSales((list) => [sale, ...list].slice(0, 20)));
 
-  const sold = event.tiers.reduce((n, t) => n + (t.capacity - t.available), 0);
-  const capacity = event.tiers.reduce((n, t) => n + t.capacity, 0);
-  const revenue = event.tiers.reduce((n, t) => n + (t.capacity - t.available) * t.priceCents, 0);
+  // Null when the tickets service cannot answer: the event still shows, without tiers.
+  const tiers = event.tiers ?? [];
+  const sold = tiers.reduce((n, t) => n + (t.capacity - t.available), 0);
+  const capacity = tiers.reduce((n, t) => n + t.capacity, 0);
+  const revenue = tiers.reduce((n, t) => n + (t.capacity - t.available) * t.priceCents, 0);
 
   return (
     <div className="manager">
@@ -271,7 +273,7 @@ function EventManager({ event }: { event: OrganizedEvent }) {
             View event page
           </Link>
           {event.status === 'DRAFT' && (
-            <button type="button" className="button button-primary button-small" disabled={publishing.fetching || event.tiers.length === 0} onClick={() => void publish({ id: event.id })}>
+            <button type="button" className="button button-primary button-small" disabled={publishing.fetching || tiers.length === 0} onClick={() => void publish({ id: event.id })}>
               {publishing.fetching ? 'Publishing…' : 'Publish'}
             </button>
           )}
@@ -292,7 +294,7 @@ function EventManager({ event }: { event: OrganizedEvent }) {
               </button>
             ))}
         </div>
-        {event.status === 'DRAFT' && event.tiers.length === 0 && <p className="hint">Add at least one ticket tier before publishing.</p>}
+        {event.status === 'DRAFT' && tiers.length === 0 && <p className="hint">Add at least one ticket tier before publishing.</p>}
         <ErrorNotice error={publishing.error ?? cancelling.error} />
       </header>
 
@@ -308,7 +310,7 @@ function EventManager({ event }: { event: OrganizedEvent }) {
             <span className="stat-label">revenue</span>
           </div>
         </div>
-        {event.tiers.length > 0 && (
+        {tiers.length > 0 && (
           <table className="table tiers-table">
             <thead>
               <tr>
@@ -322,7 +324,7 @@ function EventManager({ event }: { event: OrganizedEvent }) {
               </tr>
             </thead>
             <tbody>
-              {event.tiers.map((t) => (
+              {tiers.map((t) => (
                 <tr key={t.id} data-testid="tier-row">
                   <th scope="row">{t.name}</th>
                   <td>{formatMoney(t.priceCents)}</td>

@@ -129,7 +129,7 @@ export function EventPage() {
         ) : event.status === 'DRAFT' ? (
           <Notice kind="info">This event is a draft: publish it from your dashboard to put its tickets on sale.</Notice>
         ) : (
-          <BuyPanel eventId={event.id} tiers={event.tiers} onPurchased={() => refreshAvailability({ requestPolicy: 'network-only' })} />
+          <BuyPanel eventId={event.id} tiers={event.tiers ?? []} onPurchased={() => refreshAvailability({ requestPolicy: 'network-only' })} />
         )}
       </article>
       <aside className="event-aside" aria-label="Chat">

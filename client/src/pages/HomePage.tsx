@@ -197,9 +197,10 @@ export function HomePage() {
 }
 
 function EventCard({ event }: { event: EventCardFieldsFragment }) {
-  const prices = event.tiers.map((t) => t.priceCents);
-  const available = event.tiers.reduce((sum, t) => sum + t.available, 0);
-  const soldOut = event.tiers.length > 0 && available === 0;
+  const tiers = event.tiers ?? []; // null when the tickets service cannot answer
+  const prices = tiers.map((t) => t.priceCents);
+  const available = tiers.reduce((sum, t) => sum + t.available, 0);
+  const soldOut = tiers.length > 0 && available === 0;
   return (
     <article className="event-card card">
       <div className="event-card-top">

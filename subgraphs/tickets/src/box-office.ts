@@ -15,6 +15,7 @@ import { Hold } from './entities/hold';
 import { Order } from './entities/order';
 import { TicketTier } from './entities/ticket-tier';
 import type { EventStates } from './event-states';
+import type { PurchaseThrottle } from './purchase-throttle';
 import { hydrate, isUniqueViolation, rows } from './sql';
 import type { TicketSigner } from './ticket-codes';
 
@@ -77,6 +78,7 @@ export class BoxOffice {
     private readonly states: EventStates,
     private readonly signer: TicketSigner,
     private readonly options: BoxOfficeOptions,
+    private readonly throttle: Pick<PurchaseThrottle, 'take' | 'giveBack'>,
     private readonly onCommitted: () => void = () => undefined,
   ) {}
 
@@ -89,6 +91,7 @@ export class BoxOffice {
     const quantity = this.checkQuantity(input.quantity);
     const tier = await this.tierForSale(input.tierId);
     await this.states.assertOnSale(tier.eventId, authorization);
+    await this.throttle.take(fan.id);
     return this.db.transaction(async (manager) => {
       await this.lockFan(manager, fan.id, tier.eventId);
       await this.checkLimit(manager, fan.id, tier.eventId, quantity);
@@ -116,14 +119,16 @@ export class BoxOffice {
     if (earlier) return sameRequest(earlier, fingerprint);
     const tier = await this.tierForSale(input.tierId);
     await this.states.assertOnSale(tier.eventId, authorization);
-    return this.commitOrder(fan.id, key, fingerprint, async (manager) => {
+    await this.throttle.take(fan.id);
+    let created = false;
+    const order = await this.commitOrder(fan.id, key, fingerprint, async (manager) => {
       // Duplicates of one request serialize on this lock, so the later ones find the order here.
       await this.lockFan(manager, fan.id, tier.eventId);
       const winner = await this.orderByKey(manager, fan.id, key);
       if (winner) return sameRequest(winner, fingerprint);
       await this.checkLimit(manager, fan.id, tier.eventId, quantity);
       const totals = await this.take(manager, tier, quantity, 'sold');
-      return this.writeOrder(manager, {
+      const made = await this.writeOrder(manager, {
         fan: fan.id,
         tier: totals,
         quantity,
@@ -131,7 +136,12 @@ export class BoxOffice {
         key,
         fingerprint,
       });
+      created = true;
+      return made;
     });
+    // A concurrent duplicate that found the order made under its key bought nothing new.
+    if (!created) await this.throttle.giveBack(fan.id);
+    return order;
   }
 
   async checkout(viewer: Viewer | null, holdId: string, idempotencyKey: string): Promise<Order> {
@@ -141,6 +151,8 @@ export class BoxOffice {
     const fingerprint = fingerprintOf('checkout', holdId);
     const earlier = await this.orderByKey(this.db.manager, fan.id, key);
     if (earlier) return sameRequest(earlier, fingerprint);
+    await this.throttle.take(fan.id);
+    let created = false;
     const outcome = await this.commitOrder(fan.id, key, fingerprint, async (manager) => {
       // The hold's row lock serializes checkouts of it; holds are locked before tiers everywhere.
       const [row] = await rows<Record<string, unknown> & { expired: boolean }>(
@@ -183,7 +195,7 @@ export class BoxOffice {
           'This event was cancelled; its tickets are no longer sold.',
         );
       await manager.query(`UPDATE holds SET status = 'CHECKED_OUT' WHERE id = $1`, [hold.id]);
-      return this.writeOrder(manager, {
+      const made = await this.writeOrder(manager, {
         fan: fan.id,
         tier: hydrate(manager, TicketTier, tierRow),
         quantity: hold.quantity,
@@ -191,6 +203,8 @@ export class BoxOffice {
         key,
         fingerprint,
       });
+      created = true;
+      return made;
     });
     if ('expired' in outcome) {
       throw new DomainError(
@@ -202,6 +216,7 @@ export class BoxOffice {
         },
       );
     }
+    if (!created) await this.throttle.giveBack(fan.id);
     return outcome;
   }
 

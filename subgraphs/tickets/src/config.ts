@@ -3,10 +3,12 @@ import {
   baseConfigSchema,
   jwksUrl,
   kafkaBrokers,
+  lambdaInvokerConfigFromEnv,
   loadConfig,
   millis,
   port,
   serviceList,
+  type LambdaInvokerConfig,
 } from '@ko/platform';
 
 export const ticketsConfigSchema = baseConfigSchema
@@ -28,12 +30,35 @@ export const ticketsConfigSchema = baseConfigSchema
     /** Most tickets one fan may own or hold for one event, against bulk buying. */
     PER_FAN_EVENT_LIMIT: z.coerce.number().int().min(1).max(1_000).default(8),
     DATABASE_POOL_SIZE: z.coerce.number().int().min(2).max(100).default(10),
+    /**
+     * Reserve, checkout and purchase attempts one buyer may make per minute, counted in the
+     * database so every instance enforces the same limit (against scalpers' bots).
+     */
+    PURCHASES_PER_MINUTE: z.coerce.number().int().min(1).default(20),
+    /**
+     * Deadline for one lambda call (Order.pdf, Event.salesReport), retries included. Below the
+     * router's subgraph timeout (5 s), so the client gets our explanation rather than the router's.
+     * The other invoker settings (LAMBDA_ENDPOINT, AWS_REGION, LAMBDA_MAX_RETRIES, function names)
+     * are read by the platform's `lambdaInvokerConfigFromEnv`.
+     */
+    LAMBDA_TIMEOUT_MS: millis(4_000),
   })
   .refine((c) => c.NODE_ENV !== 'production' || c.TICKET_SIGNING_PRIVATE_JWK, {
     message: 'TICKET_SIGNING_PRIVATE_JWK is required in production',
     path: ['TICKET_SIGNING_PRIVATE_JWK'],
   });
 
-export type TicketsConfig = z.infer<typeof ticketsConfigSchema>;
-export const loadTicketsConfig = (env?: Record<string, string | undefined>) =>
-  loadConfig(ticketsConfigSchema, env);
+export type TicketsConfig = z.infer<typeof ticketsConfigSchema> & {
+  /** How to reach the lambdas: the runner's endpoint locally, real AWS Lambda without one. */
+  lambda: LambdaInvokerConfig;
+};
+
+export function loadTicketsConfig(
+  env: Record<string, string | undefined> = process.env,
+): TicketsConfig {
+  const config = loadConfig(ticketsConfigSchema, env);
+  return {
+    ...config,
+    lambda: { ...lambdaInvokerConfigFromEnv(env), timeoutMs: config.LAMBDA_TIMEOUT_MS },
+  };
+}

@@ -4,6 +4,7 @@ import type { Order } from './entities/order';
 import type { Ticket } from './entities/ticket';
 import type { TicketTier } from './entities/ticket-tier';
 import type { TierInput } from './inventory';
+import type { SalesBucket } from './sales-reports';
 import type { TicketsContext } from './server';
 import { Wallet } from './wallet';
 
@@ -14,6 +15,7 @@ export const resolvers: Resolvers<TicketsContext> = {
   DateTime,
   Query: {
     ticketSigningKey: (_root, _args, ctx) => JSON.stringify(ctx.signer.publicJwk),
+    order: (_root, { id }: { id: string }, ctx) => ctx.wallet.orderOf(ctx.viewer, id),
   },
   Mutation: {
     addTicketTier: (_root, { eventId, input }: { eventId: string; input: TierInput }, ctx) =>
@@ -37,6 +39,16 @@ export const resolvers: Resolvers<TicketsContext> = {
     __resolveReference: (ref: { id: string }) => ({ id: ref.id }),
     tiers: (event: { id: string }, _args: unknown, ctx: TicketsContext) =>
       ctx.tiersByEvent.load(event.id),
+    salesReport: (
+      event: { id: string },
+      { bucket }: { bucket: SalesBucket },
+      ctx: TicketsContext,
+    ) =>
+      ctx.salesReports.report(ctx.viewer, event.id, bucket, {
+        event: (id) => ctx.eventDetails.load(id),
+        tiers: (id) => ctx.tiersByEvent.load(id),
+        sales: (id, by) => ctx.salesByEvent.load(`${by}:${id}`),
+      }),
   },
   User: {
     __resolveReference: (ref: { id: string }) => ({ id: ref.id }),
@@ -56,6 +68,12 @@ export const resolvers: Resolvers<TicketsContext> = {
   Order: {
     tickets: (order: Order, _args: unknown, ctx: TicketsContext) =>
       ctx.ticketsByOrder.load(order.id),
+    pdf: (order: Order, _args: unknown, ctx: TicketsContext) =>
+      ctx.printer.orderPdf(ctx.viewer, order, {
+        tickets: (id) => ctx.ticketsByOrder.load(id),
+        tier: (id) => ctx.tiers.load(id),
+        event: (id) => ctx.eventDetails.load(id),
+      }),
   },
   Ticket: {
     tier: (ticket: Ticket, _args: unknown, ctx: TicketsContext) => ctx.tiers.load(ticket.tierId),

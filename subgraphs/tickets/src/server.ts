@@ -11,8 +11,8 @@ import {
   createDataSource,
   createKafka,
   createLogger,
+  createLambdaInvoker,
   createTokenVerifier,
-  ensureTopics,
   openDatabase,
   outboxEntities,
   sendJson,
@@ -26,13 +26,17 @@ import { Door } from './door';
 import { ticketEntities } from './entities';
 import type { Ticket } from './entities/ticket';
 import type { TicketTier } from './entities/ticket-tier';
+import { EventDetailsLookup, type EventDetails } from './event-details';
 import { eventLifecycleHandler } from './event-lifecycle';
 import { EventStates } from './event-states';
 import { HoldSweeper } from './hold-sweeper';
 import { Inventory } from './inventory';
 import { migrations } from './migrations';
+import { PurchaseThrottle } from './purchase-throttle';
 import { resolvers } from './resolvers';
+import { SalesReports, type SalesBucket, type SalesRow } from './sales-reports';
 import { TicketSigner } from './ticket-codes';
+import { TicketPrinter } from './ticket-printer';
 import { Wallet } from './wallet';
 
 export interface TicketsContext extends RequestContext {
@@ -41,9 +45,15 @@ export interface TicketsContext extends RequestContext {
   door: Door;
   wallet: Wallet;
   signer: TicketSigner;
+  printer: TicketPrinter;
+  salesReports: SalesReports;
   tiers: DataLoader<string, TicketTier | undefined>;
   tiersByEvent: DataLoader<string, TicketTier[]>;
   ticketsByOrder: DataLoader<string, Ticket[]>;
+  /** Events as the events service has them, one call per request (with the caller's token). */
+  eventDetails: DataLoader<string, EventDetails | null>;
+  /** Keyed `${bucket}:${eventId}`: each event's sales rows for its report. */
+  salesByEvent: DataLoader<string, SalesRow[]>;
 }
 
 export const typeDefs = parse(readFileSync(join(__dirname, '..', 'src', 'schema.graphql'), 'utf8'));
@@ -67,14 +77,12 @@ export async function start(config: TicketsConfig = loadTicketsConfig()) {
     file: join(config.KEYS_DIR, 'ticket-signing-ed25519.json'),
   });
   const kafka = createKafka({ brokers: config.KAFKA_BROKERS, clientId: 'tickets', logger });
-  await ensureTopics(kafka, [
-    Topics.eventsLifecycle,
-    Topics.ticketsSold,
-    Topics.ordersCancelled,
-  ]).catch((error: unknown) =>
-    logger.warn({ err: error }, 'could not ensure Kafka topics yet; the relay will retry'),
-  );
-  const relay = new OutboxRelay({ dataSource: db, kafka, logger });
+  const relay = new OutboxRelay({
+    dataSource: db,
+    kafka,
+    logger,
+    topics: [Topics.eventsLifecycle, Topics.ticketsSold, Topics.ordersCancelled],
+  });
   relay.start();
 
   const eventsService = ServiceClient.fromServiceList(config.SERVICE_LIST, 'events');
@@ -87,10 +95,22 @@ export async function start(config: TicketsConfig = loadTicketsConfig()) {
     states,
     signer,
     { holdTtlSeconds: config.HOLD_TTL_SECONDS, perFanEventLimit: config.PER_FAN_EVENT_LIMIT },
+    new PurchaseThrottle(db, config.PURCHASES_PER_MINUTE, logger),
     () => relay.nudge(),
   );
   const door = new Door(db, signer, new EventDirectory(eventsService));
   const wallet = new Wallet(db);
+  const eventDetails = new EventDetailsLookup(eventsService);
+  // PDFs and reports are drawn by lambdas: the runner locally (LAMBDA_ENDPOINT), AWS Lambda otherwise.
+  const lambda = createLambdaInvoker(config.lambda);
+  if (!config.lambda.endpoint && !config.lambda.region) {
+    logger.warn(
+      {},
+      'LAMBDA_ENDPOINT and AWS_REGION are unset: Order.pdf and Event.salesReport call AWS Lambda in the SDK default region, if one is configured',
+    );
+  }
+  const printer = new TicketPrinter(lambda, logger);
+  const salesReports = new SalesReports(db, lambda, logger);
   const sweeper = new HoldSweeper(db, logger, config.HOLD_SWEEP_INTERVAL_MS);
   sweeper.start();
 
@@ -136,9 +156,15 @@ export async function start(config: TicketsConfig = loadTicketsConfig()) {
       door,
       wallet,
       signer,
+      printer,
+      salesReports,
       tiers: new DataLoader((ids: readonly string[]) => inventory.byIds(ids)),
       tiersByEvent: new DataLoader((ids: readonly string[]) => inventory.byEvents(ids)),
       ticketsByOrder: new DataLoader((ids: readonly string[]) => wallet.ticketsOfOrders(ids)),
+      eventDetails: new DataLoader((ids: readonly string[]) =>
+        eventDetails.find(ids, base.authorization),
+      ),
+      salesByEvent: new DataLoader((keys: readonly string[]) => salesRowsFor(salesReports, keys)),
     }),
     readiness: { database: async () => void (await db.query('SELECT 1')) },
     routes: {
@@ -163,7 +189,23 @@ export async function start(config: TicketsConfig = loadTicketsConfig()) {
       await Promise.race([consuming, new Promise((resolve) => setTimeout(resolve, 2_000))]);
       await consumer?.disconnect().catch(() => undefined);
       await relay.stop();
+      lambda.close();
       await db.destroy();
     },
   };
+}
+
+/** Batches `${bucket}:${eventId}` keys into one query per bucket. */
+async function salesRowsFor(reports: SalesReports, keys: readonly string[]): Promise<SalesRow[][]> {
+  const split = keys.map((key) => {
+    const at = key.indexOf(':');
+    return { bucket: key.slice(0, at) as SalesBucket, eventId: key.slice(at + 1) };
+  });
+  const answers = new Map<string, SalesRow[]>();
+  for (const bucket of new Set(split.map((k) => k.bucket))) {
+    const eventIds = split.filter((k) => k.bucket === bucket).map((k) => k.eventId);
+    const rows = await reports.salesOf(eventIds, bucket);
+    eventIds.forEach((id, i) => answers.set(`${bucket}:${id}`, rows[i]!));
+  }
+  return keys.map((key) => answers.get(key) ?? []);
 }

@@ -1,5 +1,5 @@
 import type { DataSource } from 'typeorm';
-import { isUuid, type Viewer } from '@ko/platform';
+import { forbidden, isUuid, requireViewer, type Viewer } from '@ko/platform';
 import { Hold } from './entities/hold';
 import { Order } from './entities/order';
 import { Ticket } from './entities/ticket';
@@ -21,6 +21,19 @@ export class Wallet {
     return this.db
       .getRepository(Order)
       .find({ where: { userId }, order: { createdAt: 'DESC', id: 'ASC' } });
+  }
+
+  /**
+   * One order, for its buyer (say, to download its PDF without every other order's).
+   * Null when there is no such order; FORBIDDEN when it is someone else's.
+   */
+  async orderOf(viewer: Viewer | null, orderId: string): Promise<Order | null> {
+    const buyer = requireViewer(viewer);
+    if (!isUuid(orderId)) return null;
+    const order = await this.db.getRepository(Order).findOneBy({ id: orderId });
+    if (!order) return null;
+    if (order.userId !== buyer.id) throw forbidden('This order belongs to someone else.');
+    return order;
   }
 
   /** For DataLoader: each order's tickets. */

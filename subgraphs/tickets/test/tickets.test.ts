@@ -528,3 +528,71 @@ describe('cancellation', () => {
     expect(errorCodes(scan)).toEqual(['CONFLICT']);
   });
 });
+
+describe('purchase rate limit', () => {
+  const attemptsOf = async (userId: string) =>
+    (
+      await db.query<{ points: number }>('SELECT points FROM purchase_limits WHERE key = $1', [
+        `buyer:${userId}`,
+      ])
+    ).rows[0]?.points ?? 0;
+
+  it('refuses a buyer past 20 attempts a minute with RATE_LIMITED, never a retry of a finished purchase', async () => {
+    const event = await client.event(organizer.token, [
+      { name: 'Only one', priceCents: 100, capacity: 1 },
+      { name: 'Plenty', priceCents: 100, capacity: 50 },
+    ]);
+    const [onlyOne, plenty] = event.tiers.map((t) => t.id);
+    const bot = await client.account('FAN', 'Busy Bot');
+    const first = await client.purchase(bot.token, onlyOne, 1, 'limit-first');
+    expect(first.errors).toBeUndefined();
+    // Hammering a sold-out tier costs attempts too: 19 more make 20.
+    for (let i = 0; i < 19; i++) {
+      expect(errorCodes(await client.purchase(bot.token, onlyOne, 1))).toEqual(['SOLD_OUT']);
+    }
+    // Invalid requests are refused before they count.
+    expect(errorCodes(await client.purchase(bot.token, plenty, 0))).toEqual(['BAD_USER_INPUT']);
+
+    // The 21st attempt, of any kind, is refused and buys nothing.
+    const over = await client.purchase(bot.token, plenty, 1);
+    expect(errorCodes(over)).toEqual(['RATE_LIMITED']);
+    expect(over.errors![0].message).toMatch(/at most 20 purchase attempts a minute/);
+    const retryAfter = over.errors![0].extensions!.retryAfterSeconds as number;
+    expect(retryAfter).toBeGreaterThanOrEqual(1);
+    expect(retryAfter).toBeLessThanOrEqual(60);
+    const hold = await graphql(url, RESERVE, { input: { tierId: plenty, quantity: 1 } }, bot.token);
+    expect(errorCodes(hold)).toEqual(['RATE_LIMITED']);
+    const { rows } = await db.query('SELECT sold, held FROM ticket_tiers WHERE id = $1', [plenty]);
+    expect(rows[0]).toEqual({ sold: 0, held: 0 });
+    const orders = await db.query('SELECT count(*)::int AS n FROM orders WHERE user_id = $1', [
+      bot.id,
+    ]);
+    expect(orders.rows[0].n).toBe(1);
+
+    // A retry of the finished purchase is still answered, with the same order.
+    const replay = await client.purchase(bot.token, onlyOne, 1, 'limit-first');
+    expect(replay.errors).toBeUndefined();
+    expect(replay.data!.purchaseTickets.id).toBe(first.data!.purchaseTickets.id);
+
+    // The count is in the database, where every instance reads it: 20 allowed, 2 refused.
+    expect(await attemptsOf(bot.id)).toBe(22);
+    // Other buyers have their own allowance.
+    const fan = await client.account('FAN');
+    expect((await client.purchase(fan.token, plenty, 1)).errors).toBeUndefined();
+    expect(await attemptsOf(fan.id)).toBe(1);
+  });
+
+  it('counts concurrent duplicates of one purchase once', async () => {
+    const event = await client.event(organizer.token, [
+      { name: 'Dupes', priceCents: 100, capacity: 10 },
+    ]);
+    const fan = await client.account('FAN');
+    const key = randomUUID();
+    const results = await Promise.all(
+      Array.from({ length: 10 }, () => client.purchase(fan.token, event.tiers[0].id, 1, key)),
+    );
+    for (const r of results) expect(r.errors).toBeUndefined();
+    expect(new Set(results.map((r) => r.data!.purchaseTickets.id)).size).toBe(1);
+    expect(await attemptsOf(fan.id)).toBe(1);
+  });
+});

@@ -1,0 +1,468 @@
+import path from 'node:path';
+import jsQR from 'jsqr';
+import { Client as Pg } from 'pg';
+import {
+  errorCodes,
+  graphql,
+  startStack,
+  testInfrastructure,
+  type Stack,
+} from '@ko/platform/testing';
+import { inspectPdf } from '../../../lambdas/render-tickets/test/pdf-inspect';
+import { startLambdaRunner, type LambdaRunner } from '../../../lambdas/runner/src/server';
+import { CHECKOUT, Client, RESERVE, eventually } from './helpers';
+
+// Order.pdf and Event.salesReport through the gateway, rendered by the real lambda runner
+// (its own process, as `npm start` runs it), and what a client sees when a lambda fails.
+
+const ORDER_PDF = `query OrderPdf($id: ID!) { order(id: $id) { id pdf tickets { code } } }`;
+const SALES_REPORT = `query Report($id: ID!, $bucket: SalesBucket) {
+  event(id: $id) {
+    id
+    title
+    salesReport(bucket: $bucket) {
+      eventId ticketsSold revenueCents capacity sellThrough
+      perTier { tierId name sold revenueCents capacity sellThrough }
+      perBucket { start sold revenueCents }
+      curve { at cumulativeSold sellThrough }
+    }
+  }
+}`;
+
+interface Sale {
+  tierId: string;
+  quantity: number;
+  totalCents: number;
+  createdAt: string;
+}
+
+let stack: Stack;
+let client: Client;
+let url: string;
+let db: Pg;
+let organizer: { token: string; id: string };
+let fan: { token: string; id: string };
+let otherFan: { token: string; id: string };
+let event: { id: string; tiers: Array<{ id: string; name: string }> };
+let fanOrder: { id: string; createdAt: string; tickets: Array<{ code: string }> };
+const sales: Sale[] = [];
+
+beforeAll(async () => {
+  stack = await startStack({
+    ...testInfrastructure(),
+    services: ['users', 'events', 'tickets', 'lambda-runner', 'gateway'],
+    serviceEnv: { 'lambda-runner': { LAMBDA_RUNNER_MAX_THREADS: '2' } },
+  });
+  url = stack.gatewayUrl;
+  client = new Client(url);
+  db = new Pg({ connectionString: stack.databaseUrls.tickets });
+  await db.connect();
+  [organizer, fan, otherFan] = await Promise.all([
+    client.account('ORGANIZER'),
+    client.account('FAN', 'Ana Ticketholder'),
+    client.account('FAN', 'Otto Otherfan'),
+  ]);
+  event = await client.event(
+    organizer.token,
+    [
+      { name: 'Floor', priceCents: 4_500, capacity: 10 },
+      { name: 'Balcony', priceCents: 2_500, capacity: 20 },
+    ],
+    { title: 'Midnight Jazz at the Lighthouse' },
+  );
+  const [floor, balcony] = event.tiers;
+
+  // The sales the report must add up: a purchase, another buyer's purchase, a checked-out
+  // hold, and a hold left open (not a sale).
+  const bought = await client.purchase(fan.token, floor.id, 3);
+  expect(bought.errors).toBeUndefined();
+  fanOrder = bought.data!.purchaseTickets;
+  const other = await client.purchase(otherFan.token, balcony.id, 2);
+  expect(other.errors).toBeUndefined();
+  const hold = await client.ok(
+    RESERVE,
+    { input: { tierId: floor.id, quantity: 1 } },
+    otherFan.token,
+  );
+  const checkedOut = await client.ok(
+    CHECKOUT,
+    { holdId: hold.reserveTickets.id, key: 'hold-1' },
+    otherFan.token,
+  );
+  await client.ok(RESERVE, { input: { tierId: balcony.id, quantity: 4 } }, fan.token);
+  const createdAt = async (orderId: string) =>
+    (
+      await db.query<{ created_at: Date }>('SELECT created_at FROM orders WHERE id = $1', [orderId])
+    ).rows[0]!.created_at.toISOString();
+  sales.push(
+    { tierId: floor.id, quantity: 3, totalCents: 13_500, createdAt: fanOrder.createdAt },
+    {
+      tierId: balcony.id,
+      quantity: 2,
+      totalCents: 5_000,
+      createdAt: other.data!.purchaseTickets.createdAt,
+    },
+    {
+      tierId: floor.id,
+      quantity: 1,
+      totalCents: 4_500,
+      createdAt: await createdAt(checkedOut.checkout.id),
+    },
+  );
+}, 120_000);
+
+afterAll(async () => {
+  await db?.end();
+  await stack?.stop({ dropDatabases: true });
+});
+
+describe('Order.pdf', () => {
+  it("renders the buyer's tickets, one page each, with QR codes that decode to their codes", async () => {
+    const result = await graphql(url, ORDER_PDF, { id: fanOrder.id }, fan.token);
+    expect(result.errors).toBeUndefined();
+    const order = result.data!.order;
+    const codes = (order.tickets as Array<{ code: string }>).map((t) => t.code);
+    expect(codes).toHaveLength(3);
+    expect(codes).toEqual(fanOrder.tickets.map((t) => t.code));
+
+    const bytes = Buffer.from(order.pdf as string, 'base64');
+    expect(bytes.subarray(0, 5).toString()).toBe('%PDF-');
+    const pages = await inspectPdf(bytes);
+    expect(pages).toHaveLength(3);
+    const decoded = pages.map((page) => {
+      expect(page.images).toHaveLength(1);
+      const image = page.images[0]!;
+      return jsQR(image.rgba, image.width, image.height)?.data;
+    });
+    expect(decoded).toEqual(codes);
+    for (const [i, page] of pages.entries()) {
+      const text = page.text.replace(/\s+/g, ' ');
+      expect(text).toContain('Midnight Jazz at the Lighthouse');
+      expect(text).toContain('The Arena, Lisbon');
+      expect(text).toContain('Ana Ticketholder');
+      expect(text).toContain('Floor');
+      expect(text).toContain('$45.00');
+      expect(text).toContain(`Ticket ${i + 1} of 3`);
+    }
+  });
+
+  it("serves every order's PDF in the profile query the web client sends", async () => {
+    const second = await client.purchase(fan.token, event.tiers[1].id, 1);
+    expect(second.errors).toBeUndefined();
+    sales.push({
+      tierId: event.tiers[1].id,
+      quantity: 1,
+      totalCents: 2_500,
+      createdAt: second.data!.purchaseTickets.createdAt,
+    });
+    const result = await graphql(
+      url,
+      '{ me { id orders { id pdf tickets { code } } } }',
+      {},
+      fan.token,
+    );
+    expect(result.errors).toBeUndefined();
+    const orders = result.data!.me.orders as Array<{
+      id: string;
+      pdf: string;
+      tickets: Array<{ code: string }>;
+    }>;
+    expect(orders.map((o) => o.id).sort()).toEqual(
+      [fanOrder.id, second.data!.purchaseTickets.id].sort(),
+    );
+    for (const order of orders) {
+      const pages = await inspectPdf(Buffer.from(order.pdf, 'base64'));
+      expect(
+        pages.map((p) => jsQR(p.images[0]!.rgba, p.images[0]!.width, p.images[0]!.height)?.data),
+      ).toEqual(order.tickets.map((t) => t.code));
+    }
+  });
+
+  it("refuses another user's order as FORBIDDEN and an anonymous caller as UNAUTHENTICATED", async () => {
+    const foreign = await graphql(url, ORDER_PDF, { id: fanOrder.id }, otherFan.token);
+    expect(errorCodes(foreign)).toEqual(['FORBIDDEN']);
+    expect(foreign.data?.order ?? null).toBeNull();
+    expect(JSON.stringify(foreign)).not.toContain('JVBER'); // base64 of "%PDF"
+    const organizerAsks = await graphql(url, ORDER_PDF, { id: fanOrder.id }, organizer.token);
+    expect(errorCodes(organizerAsks)).toEqual(['FORBIDDEN']);
+    const anonymous = await graphql(url, ORDER_PDF, { id: fanOrder.id });
+    expect(errorCodes(anonymous)).toEqual(['UNAUTHENTICATED']);
+    // Someone else's profile shows no orders at all, so no PDF either.
+    const profile = await graphql(url, '{ me { orders { id pdf } } }', {}, otherFan.token);
+    expect(profile.errors).toBeUndefined();
+    expect(profile.data!.me.orders.map((o: { id: string }) => o.id)).not.toContain(fanOrder.id);
+  });
+});
+
+/** The report the test's own purchases should produce, worked out independently. */
+function expectedReport(bucket: 'HOUR' | 'DAY') {
+  const [floor, balcony] = event.tiers;
+  // Tiers come cheapest first.
+  const tiers = [
+    { tierId: balcony.id, name: 'Balcony', capacity: 20 },
+    { tierId: floor.id, name: 'Floor', capacity: 10 },
+  ];
+  const perTier = tiers.map((tier) => {
+    const mine = sales.filter((s) => s.tierId === tier.tierId);
+    const sold = mine.reduce((n, s) => n + s.quantity, 0);
+    return {
+      ...tier,
+      sold,
+      revenueCents: mine.reduce((n, s) => n + s.totalCents, 0),
+      sellThrough: sold / tier.capacity,
+    };
+  });
+  const step = bucket === 'HOUR' ? 3_600_000 : 86_400_000;
+  const startOf = (iso: string) => Math.floor(Date.parse(iso) / step) * step;
+  const first = Math.min(...sales.map((s) => startOf(s.createdAt)));
+  const last = Math.max(...sales.map((s) => startOf(s.createdAt)));
+  const perBucket = [];
+  const curve = [];
+  let cumulative = 0;
+  for (let start = first; start <= last; start += step) {
+    const inside = sales.filter((s) => startOf(s.createdAt) === start);
+    const sold = inside.reduce((n, s) => n + s.quantity, 0);
+    cumulative += sold;
+    perBucket.push({
+      start: new Date(start).toISOString(),
+      sold,
+      revenueCents: inside.reduce((n, s) => n + s.totalCents, 0),
+    });
+    curve.push({
+      at: new Date(start + step).toISOString(),
+      cumulativeSold: cumulative,
+      sellThrough: cumulative / 30,
+    });
+  }
+  const ticketsSold = sales.reduce((n, s) => n + s.quantity, 0);
+  return {
+    eventId: event.id,
+    ticketsSold,
+    revenueCents: sales.reduce((n, s) => n + s.totalCents, 0),
+    capacity: 30,
+    sellThrough: ticketsSold / 30,
+    perTier,
+    perBucket,
+    curve,
+  };
+}
+
+describe('Event.salesReport', () => {
+  it("matches exactly the purchases made, per tier and per day or hour, for the event's organizer", async () => {
+    // 3 + 2 + 1 + 1 tickets: two purchases by the fan, one by the other fan, one checked-out hold.
+    expect(sales.reduce((n, s) => n + s.quantity, 0)).toBe(7);
+    for (const bucket of ['DAY', 'HOUR'] as const) {
+      const result = await graphql(url, SALES_REPORT, { id: event.id, bucket }, organizer.token);
+      expect(result.errors).toBeUndefined();
+      expect(result.data!.event.salesReport).toEqual(expectedReport(bucket));
+    }
+    // DAY is the default.
+    const byDefault = await graphql(url, SALES_REPORT, { id: event.id }, organizer.token);
+    expect(byDefault.data!.event.salesReport).toEqual(expectedReport('DAY'));
+    expect(byDefault.data!.event.salesReport).toMatchObject({
+      ticketsSold: 7,
+      revenueCents: 25_500,
+    });
+    // The open hold of 4 Balcony places is not a sale.
+    const { rows } = await db.query<{ sold: number; held: number }>(
+      'SELECT sold, held FROM ticket_tiers WHERE id = $1',
+      [event.tiers[1].id],
+    );
+    expect(rows[0]).toEqual({ sold: 3, held: 4 });
+  });
+
+  it('is FORBIDDEN to fans and other organizers, and UNAUTHENTICATED anonymously', async () => {
+    const other = await client.account('ORGANIZER', 'Otto Other');
+    for (const token of [fan.token, other.token]) {
+      const result = await graphql(url, SALES_REPORT, { id: event.id }, token);
+      expect(errorCodes(result)).toEqual(['FORBIDDEN']);
+      // The rest of the event still shows.
+      expect(result.data!.event).toMatchObject({ id: event.id, salesReport: null });
+    }
+    expect(errorCodes(await graphql(url, SALES_REPORT, { id: event.id }))).toEqual([
+      'UNAUTHENTICATED',
+    ]);
+  });
+
+  it('leaves out the orders cancelled with their event', async () => {
+    const cancelled = await client.event(organizer.token, [
+      { name: 'GA', priceCents: 1_000, capacity: 5 },
+    ]);
+    expect((await client.purchase(fan.token, cancelled.tiers[0].id, 2)).errors).toBeUndefined();
+    const before = await graphql(url, SALES_REPORT, { id: cancelled.id }, organizer.token);
+    expect(before.data!.event.salesReport).toMatchObject({ ticketsSold: 2, revenueCents: 2_000 });
+
+    await client.ok(
+      'mutation($id: ID!) { cancelEvent(id: $id) { id } }',
+      { id: cancelled.id },
+      organizer.token,
+    );
+    // Tickets learns of the cancellation from events.lifecycle.
+    const after = await eventually(
+      () => graphql(url, SALES_REPORT, { id: cancelled.id }, organizer.token),
+      (r) => r.data?.event?.salesReport?.ticketsSold === 0,
+    );
+    expect(after.data!.event.salesReport).toEqual({
+      eventId: cancelled.id,
+      ticketsSold: 0,
+      revenueCents: 0,
+      capacity: 5,
+      sellThrough: 0,
+      perTier: [
+        {
+          tierId: cancelled.tiers[0].id,
+          name: 'GA',
+          sold: 0,
+          revenueCents: 0,
+          capacity: 5,
+          sellThrough: 0,
+        },
+      ],
+      perBucket: [],
+      curve: [],
+    });
+    const { rows } = await db.query('SELECT status FROM orders WHERE event_id = $1', [
+      cancelled.id,
+    ]);
+    expect(rows).toEqual([{ status: 'CANCELLED' }]);
+  });
+
+  it('answers an hourly report spanning too long with BAD_USER_INPUT naming the fix', async () => {
+    const old = await client.event(organizer.token, [
+      { name: 'GA', priceCents: 1_000, capacity: 50 },
+    ]);
+    const buys = [];
+    for (const key of ['old', 'new']) {
+      const r = await client.purchase(fan.token, old.tiers[0].id, 1, `span-${key}-${old.id}`);
+      expect(r.errors).toBeUndefined();
+      buys.push(r.data!.purchaseTickets.id as string);
+    }
+    // As if the first sale had happened two years ago: 17,520 hours, over the report's 10,000.
+    await db.query(
+      `UPDATE orders SET created_at = created_at - interval '730 days' WHERE id = $1`,
+      [buys[0]],
+    );
+    const hourly = await graphql(
+      url,
+      SALES_REPORT,
+      { id: old.id, bucket: 'HOUR' },
+      organizer.token,
+    );
+    expect(errorCodes(hourly)).toEqual(['BAD_USER_INPUT']);
+    expect(hourly.errors![0].message).toMatch(
+      /^We could not build the sales report: .*ask for bucket DAY\.$/,
+    );
+    const daily = await graphql(url, SALES_REPORT, { id: old.id, bucket: 'DAY' }, organizer.token);
+    expect(daily.errors).toBeUndefined();
+    const { rows } = await db.query<{ days: number }>(
+      `SELECT (max(created_at AT TIME ZONE 'UTC')::date - min(created_at AT TIME ZONE 'UTC')::date) AS days
+       FROM orders WHERE event_id = $1`,
+      [old.id],
+    );
+    expect(rows[0]!.days).toBeGreaterThanOrEqual(730);
+    const report = daily.data!.event.salesReport;
+    expect(report.ticketsSold).toBe(2);
+    expect(report.perBucket).toHaveLength(rows[0]!.days + 1);
+    expect(report.perBucket.filter((b: { sold: number }) => b.sold > 0)).toHaveLength(2);
+  });
+});
+
+describe('when a lambda fails', () => {
+  // A second runner, in this process, whose functions fail: the tickets service is restarted
+  // pointing at it, with its function names mapped to them.
+  let failing: LambdaRunner;
+  const runnerFixture = path.join(__dirname, '../../../lambdas/runner/test/fixtures/fail.ts');
+  const health = () => stack.urls.tickets!.replace(/\/graphql$/, '/health');
+
+  beforeAll(async () => {
+    failing = await startLambdaRunner({
+      port: 0,
+      maxThreads: 1,
+      timeoutMs: 4_000,
+      handlers: {
+        'render-tickets-broken': runnerFixture,
+        'sales-report-stuck': path.join(__dirname, 'fixtures', 'stuck.ts'),
+      },
+    });
+    const tickets = stack.instances('tickets')[0]!;
+    await tickets.stop();
+    Object.assign(tickets.spec.env, {
+      LAMBDA_ENDPOINT: failing.url,
+      LAMBDA_RENDER_TICKETS_FUNCTION: 'render-tickets-broken',
+      LAMBDA_SALES_REPORT_FUNCTION: 'sales-report-stuck',
+      LAMBDA_TIMEOUT_MS: '1500',
+    });
+    await tickets.start(60_000);
+    // The router notices the instance is back on its next health poll.
+    await eventually(
+      () => graphql(url, ORDER_PDF.replace(' pdf', ''), { id: fanOrder.id }, fan.token),
+      (r) => !r.errors && r.data?.order?.id === fanOrder.id,
+    );
+  }, 90_000);
+
+  afterAll(async () => {
+    await failing?.close();
+  });
+
+  it('turns a handler that throws into a clear error, and the tickets service stays healthy', async () => {
+    const result = await graphql(url, ORDER_PDF, { id: fanOrder.id }, fan.token);
+    expect(errorCodes(result)).toEqual(['SERVICE_UNAVAILABLE']);
+    expect(result.errors![0]).toMatchObject({
+      message: 'We could not render your tickets right now; try again in a moment.',
+      path: ['order', 'pdf'],
+      extensions: { code: 'SERVICE_UNAVAILABLE', functionError: 'KaboomError' },
+    });
+    // The order itself still shows; only its PDF is missing.
+    expect(result.data!.order).toMatchObject({ id: fanOrder.id, pdf: null });
+    expect(result.data!.order.tickets).toHaveLength(3);
+
+    expect((await fetch(health())).status).toBe(200);
+    const normal = await graphql(
+      url,
+      'query($id: ID!) { event(id: $id) { tiers { name available } } }',
+      { id: event.id },
+    );
+    expect(normal.errors).toBeUndefined();
+    expect(normal.data!.event.tiers).toEqual([
+      { name: 'Balcony', available: 20 - 3 - 4 },
+      { name: 'Floor', available: 10 - 4 },
+    ]);
+  });
+
+  it('gives up on a lambda that does not answer within LAMBDA_TIMEOUT_MS, and keeps serving', async () => {
+    const result = await graphql(url, SALES_REPORT, { id: event.id }, organizer.token);
+    expect(errorCodes(result)).toEqual(['SERVICE_UNAVAILABLE']);
+    expect(result.errors![0]).toMatchObject({
+      message: 'We could not build the sales report in time; try again in a moment.',
+      extensions: { code: 'SERVICE_UNAVAILABLE', timeoutMs: 1_500 },
+    });
+    // The invoker's deadline answered (timeoutMs), before the runner's own (4 s) or the router's (5 s).
+    expect(result.data!.event).toMatchObject({ id: event.id, salesReport: null });
+
+    expect((await fetch(health())).status).toBe(200);
+    const bought = await client.purchase(otherFan.token, event.tiers[0].id, 1);
+    expect(bought.errors).toBeUndefined();
+    expect(bought.data!.purchaseTickets.tickets).toHaveLength(1);
+  });
+
+  it('still shows an event, without its tiers, while the tickets service is down', async () => {
+    await stack.instances('tickets')[0]!.stop();
+    const result = await eventually(
+      () =>
+        graphql(url, 'query($id: ID!) { event(id: $id) { id title tiers { id } } }', {
+          id: event.id,
+        }),
+      (r) => (r.errors?.length ?? 0) > 0,
+    );
+    expect(result.data!.event).toEqual({
+      id: event.id,
+      title: 'Midnight Jazz at the Lighthouse',
+      tiers: null,
+    });
+    // The router says which service is missing (its fetch error carries no field path).
+    expect(result.errors![0].extensions).toMatchObject({
+      code: 'SERVICE_UNAVAILABLE',
+      serviceName: 'tickets',
+    });
+  });
+});
