@@ -67,7 +67,7 @@ export function SalesReport({ eventId, soldCount }: { eventId: string; soldCount
   }
   const points = report.curve;
   const maxY = Math.max(1, report.capacity, ...points.map((p) => p.cumulativeSold));
-  const x = (i: number) => PAD.left + (points.length <= 1 ? 0 : (i / (points.length - 1)) * (W - PAD.left - PAD.right));
+  const x = (i: number) => PAD.left + (points.length <= 1 ? 0.5 : i / (points.length - 1)) * (W - PAD.left - PAD.right);
   const y = (v: number) => H - PAD.bottom - (v / maxY) * (H - PAD.top - PAD.bottom);
   const path = points.map((p, i) => `${i === 0 ? 'M' : 'L'}${x(i).toFixed(1)},${y(p.cumulativeSold).toFixed(1)}`).join(' ');
 
@@ -88,7 +88,14 @@ export function SalesReport({ eventId, soldCount }: { eventId: string; soldCount
             0
           </text>
           <path d={path} fill="none" stroke="#4338ca" strokeWidth="2.5" />
-          {points.length > 0 && (
+          {/* Markers, so a single period (or a few) still shows. */}
+          {points.length <= 60 &&
+            points.map((p, i) => <circle key={p.at} cx={x(i)} cy={y(p.cumulativeSold)} r="4" fill="#4338ca" />)}
+          {points.length === 1 ? (
+            <text x={x(0)} y={H - 8} fontSize="11" fill="#5d6275" textAnchor="middle">
+              {formatDate(points[0]!.at)}
+            </text>
+          ) : (
             <>
               <text x={PAD.left} y={H - 8} fontSize="11" fill="#5d6275">
                 {formatDate(points[0]!.at)}
