@@ -79,7 +79,7 @@ const EVENTS_QUERY = '{ events(first: 5) { totalCount edges { node { id title } 
 beforeAll(async () => {
   stack = await startStack({
     ...testInfrastructure(),
-    services: ['users', 'events', 'gateway'],
+    services: ['users', 'events', 'tickets', 'gateway'],
     instances: { events: 2 },
     serviceEnv: { gateway: gatewayEnv },
   });
@@ -242,6 +242,23 @@ describe('the router under failure', () => {
       expect(withOrganizer.errors?.[0].extensions?.code).toBe('SERVICE_UNAVAILABLE');
     } finally {
       await users.start();
+    }
+  });
+
+  it('answers events without tiers, plus a clear error, when the tickets subgraph is down', async () => {
+    const [tickets] = stack.instances('tickets');
+    await tickets.stop();
+    try {
+      const eventsOnly = await graphql(url, '{ events(filter: { search: "Outage" }) { edges { node { title } } } }');
+      expect(eventsOnly.errors).toBeUndefined();
+      expect(eventsOnly.data!.events.edges[0].node.title).toBe('Outage party');
+
+      const withTiers = await graphql(url, '{ events(filter: { search: "Outage" }) { edges { node { title tiers { name available } } } } }');
+      expect(withTiers.data!.events.edges[0].node).toEqual({ title: 'Outage party', tiers: null });
+      expect(withTiers.errors?.[0].message).toMatch(/tickets service is unavailable/);
+      expect(withTiers.errors?.[0].extensions?.code).toBe('SERVICE_UNAVAILABLE');
+    } finally {
+      await tickets.start();
     }
   });
 });
