@@ -1,15 +1,28 @@
 // `npm start`: the whole platform on this machine. PostgreSQL and Kafka are provisioned
 // (see scripts/infrastructure.ts), every service runs as its own process, and demo data is seeded.
+import { spawnSync } from 'node:child_process';
 import { createConnection } from 'node:net';
 import { join } from 'node:path';
 import { SERVICES, startStack, type ServiceName, type Stack } from '@ko/platform/testing';
 import { ROOT, provisionInfrastructure, type Infrastructure } from './infrastructure';
 import { DEMO_FAN, DEMO_ORGANIZERS, DEMO_PASSWORD, seed } from './seed';
+import { startClientServer, type RunningClientServer } from '../client/serve';
+
+const CLIENT_PORT = Number(process.env.CLIENT_PORT ?? 5173);
+const CLIENT_DIST = join(ROOT, 'client', 'dist');
 
 const log = (message: string) => console.log(`[start] ${message}`);
 
 /** The services `npm start` runs, in the order the stack starts them. */
-export const PLATFORM: ServiceName[] = ['users', 'events', 'tickets', 'chat', 'subscriptions', 'lambda-runner', 'gateway'];
+export const PLATFORM: ServiceName[] = [
+  'users',
+  'events',
+  'tickets',
+  'chat',
+  'subscriptions',
+  'lambda-runner',
+  'gateway',
+];
 
 function portInUse(port: number): Promise<boolean> {
   return new Promise((resolve) => {
@@ -33,24 +46,39 @@ function parseInstances(args: string[]): Partial<Record<ServiceName, number>> {
 
 async function main() {
   const instances = parseInstances(process.argv.slice(2));
-  for (const name of PLATFORM) {
-    for (let i = 0; i < (instances[name] ?? 1); i++) {
-      const port = SERVICES[name].port + i * 100;
-      if (await portInUse(port)) {
-        throw new Error(
-          `Port ${port} (${name}) is already in use: stop whatever runs there (\`lsof -i :${port}\`), or an earlier \`npm start\`.`,
-        );
-      }
+  const ports: Array<[string, number]> = [
+    ...PLATFORM.flatMap((name) =>
+      Array.from({ length: instances[name] ?? 1 }, (_, i): [string, number] => [
+        name,
+        SERVICES[name].port + i * 100,
+      ]),
+    ),
+    ['web client', CLIENT_PORT],
+  ];
+  for (const [name, port] of ports) {
+    if (await portInUse(port)) {
+      throw new Error(
+        `Port ${port} (${name}) is already in use: stop whatever runs there (\`lsof -i :${port}\`), or an earlier \`npm start\`.`,
+      );
     }
   }
+  // The client's build also registers its operations (trusted documents) for the router.
+  log('building the web client…');
+  const build = spawnSync(
+    process.platform === 'win32' ? 'npm.cmd' : 'npm',
+    ['run', 'build', '-w', 'client'],
+    { cwd: ROOT, stdio: ['ignore', 'ignore', 'inherit'] },
+  );
+  if (build.status !== 0) throw new Error('The web client did not build (see above).');
   const dataDir = join(ROOT, '.data');
   // Filled in as things start, so Ctrl-C at any moment stops what is already running.
-  const running: { infra?: Infrastructure; stack?: Stack } = {};
+  const running: { infra?: Infrastructure; stack?: Stack; client?: RunningClientServer } = {};
   let stopping = false;
   const shutdown = async () => {
     if (stopping) return;
     stopping = true;
     log('stopping…');
+    await running.client?.close();
     await running.stack?.stop();
     await running.infra?.stop();
     log('stopped');
@@ -71,12 +99,22 @@ async function main() {
       instances,
       workDir: join(dataDir, 'stack'),
       env: { KEYS_DIR: join(dataDir, 'keys') },
+      serviceEnv: { gateway: { TRUSTED_DOCUMENTS: join(CLIENT_DIST, 'persisted-documents.json') } },
       logLevel: process.env.LOG_LEVEL ?? 'info',
       echo: process.argv.includes('--verbose'),
     });
     running.stack = stack;
-    await seed(stack.gatewayUrl, log, { withTiers: PLATFORM.includes('tickets') });
+    await seed(stack.gatewayUrl, log, {
+      withTiers: PLATFORM.includes('tickets'),
+      withChat: PLATFORM.includes('chat'),
+    });
+    running.client = await startClientServer({
+      port: CLIENT_PORT,
+      graphqlUrl: `http://localhost:${SERVICES.gateway.port}/graphql`,
+      distDir: CLIENT_DIST,
+    });
   } catch (error) {
+    await running.client?.close();
     await running.stack?.stop();
     await infra.stop();
     throw error;
@@ -85,6 +123,7 @@ async function main() {
   console.log(`
   KO Ticket Master is running.
 
+    Open the web client:               http://localhost:${CLIENT_PORT}
     GraphQL (one URL for everything):  ${running.stack.gatewayUrl}
     Service logs:                      ${join(running.stack.workDir, 'logs')}
 
