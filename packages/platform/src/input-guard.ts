@@ -1,18 +1,29 @@
 import type { ApolloServerPlugin, BaseContext } from '@apollo/server';
 import { GraphQLError, Kind, visit, type DocumentNode } from 'graphql';
 
-const hasNul = (value: unknown): boolean => {
-  if (typeof value === 'string') return value.includes('\u0000');
-  if (Array.isArray(value)) return value.some(hasNul);
-  if (value && typeof value === 'object') return Object.values(value).some(hasNul);
-  return false;
-};
+/** The dotted path of the first string holding a NUL, e.g. `input.name`, or undefined. */
+function nulPath(value: unknown, path: string): string | undefined {
+  if (typeof value === 'string') return value.includes('\u0000') ? path : undefined;
+  if (value && typeof value === 'object') {
+    for (const [key, child] of Object.entries(value)) {
+      const found = nulPath(child, path ? `${path}.${key}` : key);
+      if (found) return found;
+    }
+  }
+  return undefined;
+}
 
-function documentHasNul(document: DocumentNode): boolean {
-  let found = false;
+/** The argument whose literal value holds a NUL, or undefined. */
+function nulArgument(document: DocumentNode): string | undefined {
+  let found: string | undefined;
   visit(document, {
-    [Kind.STRING]: (node) => {
-      if (node.value.includes('\u0000')) found = true;
+    [Kind.ARGUMENT]: (node) => {
+      if (found) return;
+      visit(node.value, {
+        [Kind.STRING]: (value) => {
+          if (value.value.includes('\u0000')) found = node.name.value;
+        },
+      });
     },
   });
   return found;
@@ -27,9 +38,10 @@ export function rejectNulCharacters<C extends BaseContext>(): ApolloServerPlugin
     async requestDidStart() {
       return {
         async didResolveOperation({ request, document }) {
-          if (hasNul(request.variables) || documentHasNul(document)) {
+          const field = nulPath(request.variables ?? {}, '') ?? nulArgument(document);
+          if (field) {
             throw new GraphQLError('Text must not contain NUL (\\u0000) characters.', {
-              extensions: { code: 'BAD_USER_INPUT', http: { status: 400 } },
+              extensions: { code: 'BAD_USER_INPUT', field, http: { status: 400 } },
             });
           }
         },
