@@ -7,6 +7,11 @@ export const gatewayConfigSchema = baseConfigSchema.extend({
   JWKS_URL: jwksUrl(),
   /** Every subgraph call gives up after this long, so one slow service cannot hang a query. */
   SUBGRAPH_TIMEOUT_MS: millis(5_000),
+  /** Identical subgraph queries in flight at the same time share one fetch (see deduplication.ts). */
+  DEDUPLICATE_SUBGRAPH_QUERIES: z
+    .enum(['true', 'false'])
+    .default('true')
+    .transform((v) => v === 'true'),
   /** How often every instance's /health is polled. */
   HEALTH_INTERVAL_MS: millis(2_000),
   HEALTH_TIMEOUT_MS: millis(1_000),

@@ -38,6 +38,12 @@ export function createMetrics() {
       buckets: [0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
       registers: [registry],
     }),
+    subgraphRequestsShared: new Counter({
+      name: 'router_subgraph_requests_shared_total',
+      help: 'Subgraph queries not sent because an identical one was in flight (its answer was shared)',
+      labelNames: ['subgraph'] as const,
+      registers: [registry],
+    }),
     instanceUp: new Gauge({
       name: 'router_instance_up',
       help: '1 when the instance is in rotation, 0 when not',

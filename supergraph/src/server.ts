@@ -18,6 +18,7 @@ import {
 } from '@ko/platform';
 import { GraphQLError } from 'graphql';
 import { composeSupergraph } from './composition';
+import { deduplicateQueries } from './deduplication';
 import { loadGatewayConfig, type GatewayConfig } from './config';
 import { queryLimits } from './limits';
 import { createMetrics, type Metrics } from './metrics';
@@ -141,10 +142,14 @@ export async function start(config: GatewayConfig = loadGatewayConfig()) {
       watcher.update = update;
       return { supergraphSdl: watcher.supergraphSdl };
     },
-    buildService: ({ name }) =>
-      new RoutingDataSource({
-        fetcher: routingFetcher(name, registry, metrics, config.SUBGRAPH_TIMEOUT_MS),
-      }),
+    buildService: ({ name }) => {
+      const fetcher = routingFetcher(name, registry, metrics, config.SUBGRAPH_TIMEOUT_MS);
+      return new RoutingDataSource({
+        fetcher: config.DEDUPLICATE_SUBGRAPH_QUERIES
+          ? deduplicateQueries(fetcher, () => metrics.subgraphRequestsShared.inc({ subgraph: name }))
+          : fetcher,
+      });
+    },
   });
   const limits = queryLimits(config);
   const trusted = config.TRUSTED_DOCUMENTS

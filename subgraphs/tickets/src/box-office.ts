@@ -52,6 +52,14 @@ function checkKey(key: string): string {
   return key;
 }
 
+/** SOLD_OUT, saying how many places are left. */
+const soldOut = (tier: TicketTier, available: number) =>
+  new DomainError(
+    'SOLD_OUT',
+    available === 0 ? `${tier.name} is sold out.` : `Only ${available} ${tier.name} tickets are left.`,
+    { tierId: tier.id, available },
+  );
+
 /** The order already made under a key: returned for the same request, a CONFLICT for another. */
 function sameRequest(order: Order, fingerprint: string): Order {
   if (order.requestFingerprint !== fingerprint) {
@@ -120,6 +128,9 @@ export class BoxOffice {
     const tier = await this.tierForSale(input.tierId);
     await this.states.assertOnSale(tier.eventId, authorization);
     await this.throttle.take(fan.id);
+    // Sold out when it was read a moment ago: places only come back by a hold expiring, so say
+    // so now rather than open a transaction that would queue for the tier's row to learn it.
+    if (tier.available < quantity) throw soldOut(tier, tier.available);
     let created = false;
     const order = await this.commitOrder(fan.id, key, fingerprint, async (manager) => {
       // Duplicates of one request serialize on this lock, so the later ones find the order here.
@@ -127,15 +138,19 @@ export class BoxOffice {
       const winner = await this.orderByKey(manager, fan.id, key);
       if (winner) return sameRequest(winner, fingerprint);
       await this.checkLimit(manager, fan.id, tier.eventId, quantity);
-      const totals = await this.take(manager, tier, quantity, 'sold');
-      const made = await this.writeOrder(manager, {
+      // The order and its tickets first, the places last: every buyer of the tier queues for its
+      // row lock, which the UPDATE takes and the commit releases, so it is held for the UPDATE,
+      // the outbox fact and the commit only. A sold-out UPDATE rolls the order back.
+      const made = await this.insertOrder(manager, {
         fan: fan.id,
-        tier: totals,
+        tier,
         quantity,
         holdId: null,
         key,
         fingerprint,
       });
+      const totals = await this.take(manager, tier, quantity, 'sold');
+      await this.announceSale(manager, totals, made, quantity);
       created = true;
       return made;
     });
@@ -324,13 +339,7 @@ export class BoxOffice {
         'This event was cancelled; its tickets are no longer sold.',
         { eventStatus: 'CANCELLED' },
       );
-    throw new DomainError(
-      'SOLD_OUT',
-      now.available === 0
-        ? `${tier.name} is sold out.`
-        : `Only ${now.available} ${tier.name} tickets are left.`,
-      { tierId: tier.id, available: now.available },
-    );
+    throw soldOut(tier, now.available);
   }
 
   private async releaseExpired(manager: EntityManager, hold: Hold): Promise<void> {
@@ -342,6 +351,23 @@ export class BoxOffice {
   }
 
   private async writeOrder(
+    manager: EntityManager,
+    sale: {
+      fan: string;
+      tier: TicketTier;
+      quantity: number;
+      holdId: string | null;
+      key: string;
+      fingerprint: string;
+    },
+  ): Promise<Order> {
+    const order = await this.insertOrder(manager, sale);
+    await this.announceSale(manager, sale.tier, order, sale.quantity);
+    return order;
+  }
+
+  /** The order and its signed tickets. `sale.tier` gives the ids and the price (never changed). */
+  private async insertOrder(
     manager: EntityManager,
     sale: {
       fan: string;
@@ -382,6 +408,16 @@ export class BoxOffice {
         ids.map((id) => this.signer.sign(id, tier.eventId)),
       ],
     );
+    return order;
+  }
+
+  /** The `tickets.sold` fact, with `tier` as the sale left it. */
+  private async announceSale(
+    manager: EntityManager,
+    tier: TicketTier,
+    order: Order,
+    quantity: number,
+  ): Promise<void> {
     await enqueue<TicketsSoldFact>(manager, {
       topic: Topics.ticketsSold,
       key: tier.eventId,
@@ -392,14 +428,13 @@ export class BoxOffice {
         tierId: tier.id,
         tierName: tier.name,
         orderId: order.id,
-        quantity: sale.quantity,
+        quantity,
         sold: tier.sold,
         available: tier.available,
         capacity: tier.capacity,
         soldAt: order.createdAt.toISOString(),
       },
     });
-    return order;
   }
 
   private async orderByKey(

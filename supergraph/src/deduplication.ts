@@ -1,0 +1,52 @@
+import type { Fetcher, FetcherResponse } from '@apollo/utils.fetcher';
+
+/** Operations whose subgraph fetches must each run: they change data, or stream. */
+const NOT_SHAREABLE = /"query"\s*:\s*"\s*(mutation|subscription)\b/;
+
+interface Answer {
+  status: number;
+  statusText: string;
+  headers: Array<[string, string]>;
+  body: string;
+}
+
+/**
+ * In-flight deduplication of subgraph queries: while a fetch is on its way, an identical one
+ * (same subgraph, same caller's Authorization, same body) waits for it and gets a copy of its
+ * answer instead of sending its own. Many people opening the same page at once then cost the
+ * subgraphs one fetch, not one each. Nothing is kept once the answer is in: this is not a cache,
+ * so a query sent after a write has finished never sees data from before it (its own fetch
+ * starts after the write, or joins one that did). Mutations are never shared.
+ *
+ * The key leaves out `x-forwarded-for`: subgraphs read the client address only in mutations
+ * (sign-in throttling), and mutations are never shared.
+ */
+export function deduplicateQueries(fetcher: Fetcher, onShared: () => void = () => undefined): Fetcher {
+  const inflight = new Map<string, Promise<Answer>>();
+  return async (url, init = {}) => {
+    const body = typeof init.body === 'string' ? init.body : undefined;
+    if (body === undefined || NOT_SHAREABLE.test(body)) return fetcher(url, init);
+    const key = `${url}\n${init.headers?.authorization ?? ''}\n${body}`;
+    let answer = inflight.get(key);
+    if (answer) {
+      onShared();
+    } else {
+      answer = (async () => {
+        const response = await fetcher(url, init);
+        return {
+          status: response.status,
+          statusText: response.statusText,
+          headers: [...response.headers],
+          body: await response.text(),
+        };
+      })();
+      inflight.set(key, answer);
+      const forget = () => inflight.delete(key);
+      answer.then(forget, forget);
+    }
+    const { status, statusText, headers, body: text } = await answer;
+    // Each caller reads its own copy of the body (none for the statuses that cannot have one).
+    const bodyless = status === 204 || status === 205 || status === 304;
+    return new Response(bodyless ? null : text, { status, statusText, headers }) as unknown as FetcherResponse;
+  };
+}
