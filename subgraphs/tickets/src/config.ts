@@ -17,6 +17,11 @@ export const ticketsConfigSchema = baseConfigSchema
     DATABASE_URL: z.string().url(),
     JWKS_URL: jwksUrl(),
     KAFKA_BROKERS: kafkaBrokers(),
+    /**
+     * Consumer group on events.lifecycle: every tickets instance of one deployment shares it, so
+     * each cancellation is handled once. Deployments sharing a broker (test stacks) need their own.
+     */
+    KAFKA_CONSUMER_GROUP: z.string().min(1).default('tickets'),
     /** Locates the events service, which is asked for an event's current state. */
     SERVICE_LIST: serviceList(),
     /** Where a development ticket-signing key is generated on first start. */

@@ -58,9 +58,6 @@ export interface TicketsContext extends RequestContext {
 
 export const typeDefs = parse(readFileSync(join(__dirname, '..', 'src', 'schema.graphql'), 'utf8'));
 
-/** Consumer group of the tickets service on events.lifecycle. */
-export const LIFECYCLE_GROUP = 'tickets';
-
 export async function start(config: TicketsConfig = loadTicketsConfig()) {
   const logger = createLogger('tickets', config.LOG_LEVEL);
   const db = await openDatabase(
@@ -123,7 +120,7 @@ export async function start(config: TicketsConfig = loadTicketsConfig()) {
       try {
         consumer = await startConsumer({
           kafka,
-          groupId: LIFECYCLE_GROUP,
+          groupId: config.KAFKA_CONSUMER_GROUP,
           topics: [Topics.eventsLifecycle],
           logger,
           handle: (event) => handle(event),

@@ -163,6 +163,8 @@ export async function startStack(options: StackOptions): Promise<Stack> {
                 ...common,
                 PORT: String(port),
                 ...(service.database ? { DATABASE_URL: databaseUrls[name as SubgraphName]! } : {}),
+                // Stacks share one broker: each gets its own consumer group, named like its database.
+                ...(name === 'tickets' ? { KAFKA_CONSUMER_GROUP: `${prefix}_tickets` } : {}),
                 ...options.serviceEnv?.[name],
               },
               logFile: join(workDir, 'logs', `${name}-${i + 1}.log`),
