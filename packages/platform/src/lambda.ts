@@ -23,6 +23,11 @@ export const LAMBDA_MAX_REQUEST_BYTES = 6_291_456;
 export interface LambdaInvokerConfig {
   /** The Invoke API's base URL, e.g. `http://localhost:9001`; unset means real AWS Lambda. */
   endpoint?: string;
+  /**
+   * Per logical name, an Invoke API base URL that overrides `endpoint`: docker-compose runs each
+   * function in its own Lambda base-image container, whose emulator serves that function only.
+   */
+  endpoints?: Record<string, string>;
   /** AWS region; with an endpoint and no region, `us-east-1` (the runner ignores it). */
   region?: string;
   /** Deadline for one `invoke`, retries included, in ms. Default 35 000 (the runner's 30 s plus margin). */
@@ -84,21 +89,30 @@ const DEFAULT_MAX_RETRIES = 2;
 export function createLambdaInvoker(config: LambdaInvokerConfig): LambdaInvoker {
   const timeoutMs = config.timeoutMs ?? DEFAULT_TIMEOUT_MS;
   const maxRetries = config.maxRetries ?? DEFAULT_MAX_RETRIES;
-  const clientConfig: LambdaClientConfig = {
-    // The standard strategy retries throttling, 5xx and network errors only. A function error is a
-    // 200 response, so it is never retried; our deadline is an abort, which is never retried either.
-    maxAttempts: maxRetries + 1,
-    requestHandler: new NodeHttpHandler({ connectionTimeout: Math.min(timeoutMs, 5_000) }),
+  // One client per distinct endpoint ('' = real AWS Lambda), made on first use.
+  const clients = new Map<string, LambdaClient>();
+  const clientFor = (logicalName: string): LambdaClient => {
+    const endpoint = config.endpoints?.[logicalName] ?? config.endpoint;
+    const existing = clients.get(endpoint ?? '');
+    if (existing) return existing;
+    const clientConfig: LambdaClientConfig = {
+      // The standard strategy retries throttling, 5xx and network errors only. A function error is a
+      // 200 response, so it is never retried; our deadline is an abort, which is never retried either.
+      maxAttempts: maxRetries + 1,
+      requestHandler: new NodeHttpHandler({ connectionTimeout: Math.min(timeoutMs, 5_000) }),
+    };
+    if (endpoint) {
+      clientConfig.endpoint = endpoint;
+      clientConfig.region = config.region ?? 'us-east-1';
+      // The runner checks no signature: dummy keys keep the SDK from looking for real ones.
+      clientConfig.credentials = { accessKeyId: 'local', secretAccessKey: 'local' };
+    } else if (config.region) {
+      clientConfig.region = config.region;
+    }
+    const client = new LambdaClient(clientConfig);
+    clients.set(endpoint ?? '', client);
+    return client;
   };
-  if (config.endpoint) {
-    clientConfig.endpoint = config.endpoint;
-    clientConfig.region = config.region ?? 'us-east-1';
-    // The runner checks no signature: dummy keys keep the SDK from looking for real ones.
-    clientConfig.credentials = { accessKeyId: 'local', secretAccessKey: 'local' };
-  } else if (config.region) {
-    clientConfig.region = config.region;
-  }
-  const client = new LambdaClient(clientConfig);
 
   return {
     async invoke<TIn, TOut>(logicalName: string, payload: TIn): Promise<TOut> {
@@ -120,7 +134,7 @@ export function createLambdaInvoker(config: LambdaInvokerConfig): LambdaInvoker 
       );
       let response;
       try {
-        response = await client.send(
+        response = await clientFor(logicalName).send(
           new InvokeCommand({
             FunctionName: functionName,
             InvocationType: 'RequestResponse',
@@ -154,7 +168,8 @@ export function createLambdaInvoker(config: LambdaInvokerConfig): LambdaInvoker 
       }
     },
     close() {
-      client.destroy();
+      for (const client of clients.values()) client.destroy();
+      clients.clear();
     },
   };
 }
@@ -180,6 +195,8 @@ function parseFunctionError(text: string): { errorType: string; errorMessage: st
 /**
  * The invoker's settings from the environment:
  * - `LAMBDA_ENDPOINT`: the runner's URL (e.g. `http://lambda-runner:9001`); unset means real AWS Lambda;
+ * - `LAMBDA_RENDER_TICKETS_ENDPOINT`, `LAMBDA_SALES_REPORT_ENDPOINT`: one function's own endpoint,
+ *   overriding `LAMBDA_ENDPOINT` (docker-compose: a Lambda base-image container per function);
  * - `AWS_REGION` (or `AWS_DEFAULT_REGION`); `LAMBDA_TIMEOUT_MS`; `LAMBDA_MAX_RETRIES`;
  * - `LAMBDA_RENDER_TICKETS_FUNCTION`, `LAMBDA_SALES_REPORT_FUNCTION`: deployed names or ARNs
  *   (default `render-tickets`, `sales-report`, the runner's names).
@@ -195,8 +212,14 @@ export function lambdaInvokerConfigFromEnv(
       throw new Error(`${name} must be a non-negative number, got "${raw}"`);
     return value;
   };
+  const endpoints: Record<string, string> = {};
+  if (env.LAMBDA_RENDER_TICKETS_ENDPOINT)
+    endpoints['render-tickets'] = env.LAMBDA_RENDER_TICKETS_ENDPOINT;
+  if (env.LAMBDA_SALES_REPORT_ENDPOINT)
+    endpoints['sales-report'] = env.LAMBDA_SALES_REPORT_ENDPOINT;
   return {
     endpoint: env.LAMBDA_ENDPOINT || undefined,
+    ...(Object.keys(endpoints).length > 0 ? { endpoints } : {}),
     region: env.AWS_REGION || env.AWS_DEFAULT_REGION || undefined,
     timeoutMs: num('LAMBDA_TIMEOUT_MS'),
     maxRetries: num('LAMBDA_MAX_RETRIES'),

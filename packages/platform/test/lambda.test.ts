@@ -186,6 +186,27 @@ describe('createLambdaInvoker', () => {
     );
     lambda.close();
   });
+
+  it('sends each function to its own endpoint when one is set, the rest to the shared one', async () => {
+    const render = await stubLambda([ok({ pdf: 'r' })]);
+    const shared = await stubLambda([ok({ report: 's' })]);
+    const lambda = createLambdaInvoker({
+      endpoint: shared.url,
+      endpoints: { 'render-tickets': render.url },
+      functionNames: { 'render-tickets': 'function', 'sales-report': 'sales-report' },
+    });
+    await expect(lambda.invoke('render-tickets', {})).resolves.toEqual({ pdf: 'r' });
+    await expect(lambda.invoke('sales-report', {})).resolves.toEqual({ report: 's' });
+    expect(render.requests.map((r) => r.path)).toEqual([
+      '/2015-03-31/functions/function/invocations',
+    ]);
+    expect(shared.requests.map((r) => r.path)).toEqual([
+      '/2015-03-31/functions/sales-report/invocations',
+    ]);
+    lambda.close();
+    await render.close();
+    await shared.close();
+  });
 });
 
 describe('lambdaInvokerConfigFromEnv', () => {
@@ -215,6 +236,21 @@ describe('lambdaInvokerConfigFromEnv', () => {
     expect(config.endpoint).toBeUndefined();
     expect(config.region).toBe('eu-west-1');
     expect(config.functionNames['render-tickets']).toBe('ko-prod-render-tickets');
+  });
+
+  it('reads per-function endpoints (docker-compose: one emulator container per function)', () => {
+    const config = lambdaInvokerConfigFromEnv({
+      LAMBDA_RENDER_TICKETS_ENDPOINT: 'http://render-tickets:8080',
+      LAMBDA_SALES_REPORT_ENDPOINT: 'http://sales-report:8080',
+      LAMBDA_RENDER_TICKETS_FUNCTION: 'function',
+    });
+    expect(config.endpoint).toBeUndefined();
+    expect(config.endpoints).toEqual({
+      'render-tickets': 'http://render-tickets:8080',
+      'sales-report': 'http://sales-report:8080',
+    });
+    expect(config.functionNames['render-tickets']).toBe('function');
+    expect(lambdaInvokerConfigFromEnv({}).endpoints).toBeUndefined();
   });
 
   it('rejects a malformed number', () => {
