@@ -20,6 +20,7 @@ import {
 import { loadSubscriptionsConfig, type SubscriptionsConfig } from './config';
 import { Fanout } from './fanout';
 import { KafkaFeed } from './kafka-feed';
+import { createSharedSubscribe } from './shared-execution';
 import { UNAUTHORIZED_CLOSE_CODE, buildLiveSchema, type LiveContext } from './live';
 
 /** A WebSocket close reason is at most 123 bytes. */
@@ -101,6 +102,7 @@ export async function start(config: SubscriptionsConfig = loadSubscriptionsConfi
   const graphqlWs = useServer<Record<string, unknown>>(
     {
       schema,
+      subscribe: createSharedSubscribe(),
       validate: (schema, document) => validate(schema, document, [...specifiedRules, limitSelectedFields]),
       onConnect: async (ctx) => {
         const params = ctx.connectionParams ?? {};
