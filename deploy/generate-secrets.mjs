@@ -1,0 +1,40 @@
+#!/usr/bin/env node
+// Fresh secrets for docker-compose.yml: `node deploy/generate-secrets.mjs` writes them to .env at
+// the repository root (mode 600), where `docker compose` reads them; `--stdout` prints instead.
+// It never overwrites an .env: a new ticket-signing key would void every ticket already sold,
+// and a new token key signs everyone out.
+import { generateKeyPairSync, randomBytes, randomUUID } from 'node:crypto';
+import { writeFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+
+/** An Ed25519 private JWK with the kid and alg the platform's loadSigningKey expects. */
+const privateJwk = () =>
+  JSON.stringify({
+    ...generateKeyPairSync('ed25519').privateKey.export({ format: 'jwk' }),
+    kid: randomUUID(),
+    alg: 'EdDSA',
+  });
+
+const text = [
+  '# docker-compose secrets from deploy/generate-secrets.mjs. Keep this file private.',
+  // Hex: it goes into the services' DATABASE_URL as is, so no character may need escaping.
+  `POSTGRES_PASSWORD=${randomBytes(24).toString('hex')}`,
+  // Single quotes: compose takes the JSON literally.
+  `JWT_PRIVATE_JWK='${privateJwk()}'`,
+  `TICKET_SIGNING_PRIVATE_JWK='${privateJwk()}'`,
+  '',
+].join('\n');
+
+if (process.argv.includes('--stdout')) {
+  process.stdout.write(text);
+} else {
+  const path = fileURLToPath(new URL('../.env', import.meta.url));
+  try {
+    writeFileSync(path, text, { flag: 'wx', mode: 0o600 });
+  } catch (error) {
+    if (error?.code !== 'EEXIST') throw error;
+    console.error(`${path} exists; not replacing its keys (delete it first to start over).`);
+    process.exit(1);
+  }
+  console.log(`Wrote ${path}`);
+}
