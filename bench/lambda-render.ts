@@ -21,6 +21,7 @@ import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { createLambdaInvoker } from '../packages/platform/src/lambda';
+import { freePort } from '@ko/platform/testing';
 import {
   handler,
   type RenderTicketsInput,
@@ -128,14 +129,6 @@ async function runMode(
       maxMs: round(latencies.at(-1) ?? NaN),
     },
   };
-}
-
-async function freePort(): Promise<number> {
-  const server = http.createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const port = (server.address() as AddressInfo).port;
-  await new Promise((resolve) => server.close(resolve));
-  return port;
 }
 
 /** The runner as its own process, from source (tsx's require hook), like `npm run dev -w @ko/lambda-runner`. */

@@ -6,10 +6,10 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
-import * as net from 'node:net';
 import * as path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { Kafka, logLevel } from 'kafkajs';
+import { freePort } from '@ko/platform/testing';
 
 export interface KafkaBroker {
   /** bootstrap address, `127.0.0.1:<port>` */
@@ -311,17 +311,6 @@ function run(cmd: string, args: string[], missing: string): Promise<void> {
             `${path.basename(cmd)} ${args.slice(-4).join(' ')} failed (code ${code}):\n${lastLines(output, 30)}`,
           ),
         );
-    });
-  });
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
     });
   });
 }

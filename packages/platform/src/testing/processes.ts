@@ -3,18 +3,37 @@ import { createWriteStream, mkdirSync, type WriteStream } from 'node:fs';
 import { createServer } from 'node:net';
 import { dirname } from 'node:path';
 
-/** A free TCP port on loopback, for services started by tests. */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
+/**
+ * Ports handed out come from below the kernel's ephemeral range (32768+ on Linux), in a block of
+ * their own per jest worker: a port picked from the ephemeral range can be taken by any outgoing
+ * connection (to PostgreSQL, Kafka, ...) before the service it was meant for listens on it.
+ */
+const PORT_BLOCK = { first: 20_000, size: 1_500, blocks: 8 };
+const handedOut = new Set<number>();
+let nextPort = -1;
+
+function canListen(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
     const server = createServer();
     server.unref();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      const port = typeof address === 'object' && address ? address.port : 0;
-      server.close(() => resolve(port));
-    });
+    server.once('error', () => resolve(false));
+    server.listen(port, '127.0.0.1', () => server.close(() => resolve(true)));
   });
+}
+
+/** A free TCP port on loopback, for services started by tests, never the same one twice. */
+export async function freePort(): Promise<number> {
+  const block = Number(process.env.JEST_WORKER_ID ?? 0) % PORT_BLOCK.blocks;
+  const first = PORT_BLOCK.first + block * PORT_BLOCK.size;
+  if (nextPort < 0) nextPort = Math.floor(Math.random() * PORT_BLOCK.size);
+  for (let tries = 0; tries < PORT_BLOCK.size; tries++) {
+    const port = first + (nextPort++ % PORT_BLOCK.size);
+    if (!handedOut.has(port) && (await canListen(port))) {
+      handedOut.add(port);
+      return port;
+    }
+  }
+  throw new Error(`no free port left in ${first}..${first + PORT_BLOCK.size - 1}`);
 }
 
 /** Polls a URL until it answers 200, or fails after `timeoutMs` (returning the last answer). */
