@@ -693,23 +693,25 @@ describe('docker-compose.yml', () => {
     // The router composes from the schema files the list names, relative to where it is mounted.
     const target = serviceEnv(compose.services.router!).SERVICE_LIST!;
     const inImage = copies(finalStage('supergraph/Dockerfile'));
-    for (const s of list.subgraphs) {
-      const repoPath = relative(ROOT, s.schemaFile).split('\\').join('/');
-      const containerPath = posix.join(
-        posix.dirname(target),
-        relative(dirname(join(ROOT, listFile)), s.schemaFile)
+    const missing = list.subgraphs
+      .map((s) => {
+        const repoPath = relative(ROOT, s.schemaFile).split('\\').join('/');
+        const fromList = relative(dirname(join(ROOT, listFile)), s.schemaFile)
           .split('\\')
-          .join('/'),
-      );
-      expect(
-        inImage.some(
-          (c) =>
-            c.from === undefined &&
-            c.sources.includes(repoPath) &&
-            c.targets.includes(containerPath),
-        ),
-      ).toBe(true);
-    }
+          .join('/');
+        return { repoPath, containerPath: posix.join(posix.dirname(target), fromList) };
+      })
+      .filter(
+        ({ repoPath, containerPath }) =>
+          !inImage.some(
+            (c) =>
+              c.from === undefined &&
+              c.sources.includes(repoPath) &&
+              c.targets.includes(containerPath),
+          ),
+      )
+      .map(({ repoPath, containerPath }) => `${repoPath} is not copied to ${containerPath}`);
+    expect(missing).toEqual([]);
   });
 });
 
