@@ -1,7 +1,7 @@
-import * as argon2 from 'argon2';
 import { QueryFailedError, type DataSource } from 'typeorm';
 import { DomainError, badInput, conflict, isUuid, type Role } from '@ko/platform';
 import { User } from './entities/user';
+import { PasswordHasher } from './password-hashing';
 
 export const MIN_PASSWORD_LENGTH = 8;
 const MAX_PASSWORD_LENGTH = 256;
@@ -42,20 +42,19 @@ export function validateRegistration(input: Registration): Registration {
   return { email, password: input.password, name, role: input.role };
 }
 
-const HASH_OPTIONS = { type: argon2.argon2id, memoryCost: 19_456, timeCost: 2, parallelism: 1 };
-
 /** Accounts: registration and password sign-in. No GraphQL here. */
 export class Accounts {
   // Verified against when the email is unknown, so both paths cost the same time.
   private readonly decoyHash: Promise<string>;
+  private readonly passwords = new PasswordHasher();
 
   constructor(private readonly db: DataSource) {
-    this.decoyHash = argon2.hash('decoy-password-for-timing', HASH_OPTIONS);
+    this.decoyHash = this.passwords.hash('decoy-password-for-timing');
   }
 
   async register(input: Registration): Promise<User> {
     const valid = validateRegistration(input);
-    const passwordHash = await argon2.hash(valid.password, HASH_OPTIONS);
+    const passwordHash = await this.passwords.hash(valid.password);
     try {
       const user = this.db
         .getRepository(User)
@@ -77,7 +76,7 @@ export class Accounts {
   /** The same answer for an unknown email and a wrong password: no account enumeration. */
   async authenticate(email: string, password: string): Promise<User> {
     const user = await this.db.getRepository(User).findOneBy({ email: normaliseEmail(email) });
-    const ok = await argon2.verify(
+    const ok = await this.passwords.verify(
       user?.passwordHash ?? (await this.decoyHash),
       password.slice(0, MAX_PASSWORD_LENGTH),
     );

@@ -5,9 +5,22 @@ import { stringify } from 'yaml';
 import { dropDatabase, ensureDatabase, withDatabase } from '../database';
 import { ManagedProcess, freePort } from './processes';
 
+/**
+ * glibc keeps freed large blocks for reuse unless they were mmapped, and raises its mmap threshold
+ * as they are freed: each argon2 hash's 19 MiB then stays resident after a burst of sign-ins.
+ * A fixed threshold hands them back to the kernel (the users Dockerfile sets the same).
+ */
+const RETURN_LARGE_ALLOCATIONS = { MALLOC_MMAP_THRESHOLD_: String(1024 * 1024) };
+
 /** The platform's processes, in start order. `database` names the service's own database. */
 export const SERVICES = {
-  users: { dir: 'subgraphs/users', port: 4001, subgraph: true, database: 'users' },
+  users: {
+    dir: 'subgraphs/users',
+    port: 4001,
+    subgraph: true,
+    database: 'users',
+    env: RETURN_LARGE_ALLOCATIONS,
+  },
   events: { dir: 'subgraphs/events', port: 4002, subgraph: true, database: 'events' },
   tickets: { dir: 'subgraphs/tickets', port: 4003, subgraph: true, database: 'tickets' },
   chat: { dir: 'subgraphs/chat', port: 4004, subgraph: true, database: 'chat' },
@@ -161,6 +174,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
               cwd: root,
               env: {
                 ...common,
+                ...('env' in service ? service.env : {}),
                 PORT: String(port),
                 ...(service.database ? { DATABASE_URL: databaseUrls[name as SubgraphName]! } : {}),
                 // Stacks share one broker: each gets its own consumer group, named like its database.
