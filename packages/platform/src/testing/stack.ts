@@ -26,7 +26,15 @@ export const SERVICES = {
   chat: { dir: 'subgraphs/chat', port: 4004, subgraph: true, database: 'chat' },
   subscriptions: { dir: 'subscriptions', port: 4005, subgraph: false, database: undefined },
   'lambda-runner': { dir: 'lambdas/runner', port: 9001, subgraph: false, database: undefined },
-  gateway: { dir: 'supergraph', port: 4000, subgraph: false, database: undefined },
+  gateway: {
+    dir: 'supergraph',
+    port: 4000,
+    subgraph: false,
+    database: undefined,
+    // V8 grows the heap toward a limit sized from the machine's memory and collects lazily on the
+    // way; the router's live heap (supergraph, plan cache, requests in flight) is far below this.
+    nodeArgs: ['--max-old-space-size=128'],
+  },
 } as const;
 
 export type ServiceName = keyof typeof SERVICES;
@@ -170,7 +178,11 @@ export async function startStack(options: StackOptions): Promise<Stack> {
             const proc = new ManagedProcess({
               name: ports.get(name)!.length > 1 ? `${name}#${i + 1}` : name,
               command: process.execPath,
-              args: ['--enable-source-maps', join(root, service.dir, 'dist', 'main.js')],
+              args: [
+                '--enable-source-maps',
+                ...('nodeArgs' in service ? service.nodeArgs : []),
+                join(root, service.dir, 'dist', 'main.js'),
+              ],
               cwd: root,
               env: {
                 ...common,
