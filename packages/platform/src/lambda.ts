@@ -113,6 +113,33 @@ export function createLambdaInvoker(config: LambdaInvokerConfig): LambdaInvoker 
     clients.set(endpoint ?? '', client);
     return client;
   };
+  // A per-function endpoint is a Lambda base image's emulator, which runs one invocation at a
+  // time (an overlapping one is refused, and some emulator versions crash on it): calls to it
+  // take turns. The wait counts against the caller's deadline.
+  const tails = new Map<string, Promise<void>>();
+  const inTurn = async <T>(logicalName: string, signal: AbortSignal, run: () => Promise<T>) => {
+    const key = config.endpoints?.[logicalName];
+    if (!key) return run();
+    const previous = tails.get(key) ?? Promise.resolve();
+    let release = () => {};
+    const done = new Promise<void>((resolve) => (release = resolve));
+    // The next call waits for this one and, through `previous`, for every one before it.
+    const tail = previous.then(() => done);
+    tails.set(key, tail);
+    void tail.then(() => tails.get(key) === tail && tails.delete(key));
+    try {
+      await Promise.race([
+        previous,
+        new Promise<never>((_, reject) => {
+          if (signal.aborted) reject(signal.reason as Error);
+          signal.addEventListener('abort', () => reject(signal.reason as Error), { once: true });
+        }),
+      ]);
+      return await run();
+    } finally {
+      release();
+    }
+  };
 
   return {
     async invoke<TIn, TOut>(logicalName: string, payload: TIn): Promise<TOut> {
@@ -134,13 +161,15 @@ export function createLambdaInvoker(config: LambdaInvokerConfig): LambdaInvoker 
       );
       let response;
       try {
-        response = await clientFor(logicalName).send(
-          new InvokeCommand({
-            FunctionName: functionName,
-            InvocationType: 'RequestResponse',
-            Payload: body,
-          }),
-          { abortSignal: deadline.signal },
+        response = await inTurn(logicalName, deadline.signal, () =>
+          clientFor(logicalName).send(
+            new InvokeCommand({
+              FunctionName: functionName,
+              InvocationType: 'RequestResponse',
+              Payload: body,
+            }),
+            { abortSignal: deadline.signal },
+          ),
         );
       } catch (err) {
         if (deadline.signal.aborted) throw new LambdaTimeoutError(functionName, timeoutMs);

@@ -37,6 +37,41 @@ async function stubLambda(replies: Reply[]) {
   };
 }
 
+/** A fake Lambda endpoint that holds every request until `release()`, counting overlaps. */
+async function heldLambda() {
+  const held: http.ServerResponse[] = [];
+  let most = 0;
+  const server = http.createServer((req, res) => {
+    req.resume();
+    held.push(res);
+    most = Math.max(most, held.length);
+    // A caller that gave up (its deadline) is no longer in flight.
+    res.on('close', () => held.includes(res) && held.splice(held.indexOf(res), 1));
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return {
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    held,
+    most: () => most,
+    release() {
+      for (const res of held.splice(0)) res.writeHead(200).end('{"ok":true}');
+    },
+    close: () => {
+      server.closeAllConnections();
+      return new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
+}
+
+/** Resolves once `check` holds (polling, for at most 5 s), so tests wait on events, not time. */
+async function until(check: () => boolean): Promise<void> {
+  const deadline = Date.now() + 5_000;
+  while (!check()) {
+    if (Date.now() > deadline) throw new Error('the expected state never came');
+    await new Promise((resolve) => setTimeout(resolve, 5));
+  }
+}
+
 const throttled: Reply = {
   status: 429,
   headers: { 'x-amzn-ErrorType': 'TooManyRequestsException' },
@@ -206,6 +241,63 @@ describe('createLambdaInvoker', () => {
     lambda.close();
     await render.close();
     await shared.close();
+  });
+
+  it('sends calls to a per-function endpoint one at a time, since an emulator container runs one', async () => {
+    const emulator = await heldLambda();
+    const lambda = createLambdaInvoker({
+      endpoints: { render: emulator.url },
+      functionNames: { render: 'function' },
+      timeoutMs: 10_000,
+    });
+    const calls = [1, 2, 3].map(() => lambda.invoke('render', {}));
+    for (let answered = 0; answered < 3; answered++) {
+      await until(() => emulator.held.length === 1);
+      emulator.release();
+    }
+    await expect(Promise.all(calls)).resolves.toEqual([{ ok: true }, { ok: true }, { ok: true }]);
+    expect(emulator.most()).toBe(1);
+    lambda.close();
+    await emulator.close();
+  });
+
+  it('counts the wait for a turn against the deadline, and frees the turn after a timeout', async () => {
+    const emulator = await heldLambda();
+    const lambda = createLambdaInvoker({
+      endpoints: { render: emulator.url },
+      functionNames: { render: 'function' },
+      timeoutMs: 300,
+      maxRetries: 0,
+    });
+    // The first call hangs: the two queued behind it time out by their own deadline (about
+    // 300 ms each), not after three deadlines one after another.
+    const started = Date.now();
+    const calls = [1, 2, 3].map(() => lambda.invoke('render', {}));
+    const results = await Promise.allSettled(calls);
+    expect(
+      results.map((r) => r.status === 'rejected' && r.reason instanceof LambdaTimeoutError),
+    ).toEqual([true, true, true]);
+    expect(Date.now() - started).toBeLessThan(800);
+    expect(emulator.most()).toBe(1);
+    await until(() => emulator.held.length === 0);
+    const next = lambda.invoke('render', {});
+    await until(() => emulator.held.length === 1);
+    emulator.release();
+    await expect(next).resolves.toEqual({ ok: true });
+    lambda.close();
+    await emulator.close();
+  });
+
+  it('does not serialize calls to the shared endpoint (the runner runs them in parallel)', async () => {
+    const runner = await heldLambda();
+    const lambda = createLambdaInvoker({ endpoint: runner.url, functionNames: { render: 'r' } });
+    const calls = [1, 2, 3].map(() => lambda.invoke('render', {}));
+    await until(() => runner.held.length === 3);
+    runner.release();
+    await Promise.all(calls);
+    expect(runner.most()).toBe(3);
+    lambda.close();
+    await runner.close();
   });
 });
 
