@@ -178,14 +178,14 @@ export function createLambdaInvoker(config: LambdaInvokerConfig): LambdaInvoker 
         clearTimeout(timer);
       }
       const text = response.Payload ? Buffer.from(response.Payload).toString('utf8') : '';
-      if (response.FunctionError) {
+      // The emulator answers a function error with 200 and Lambda's error document but without
+      // the X-Amz-Function-Error header (aws-lambda-runtime-interface-emulator issue 20).
+      const functionError =
+        response.FunctionError ??
+        (config.endpoints?.[logicalName] && isErrorDocument(text) ? 'Unhandled' : undefined);
+      if (functionError) {
         const { errorType, errorMessage } = parseFunctionError(text);
-        throw new LambdaFunctionError(
-          functionName,
-          errorType,
-          errorMessage,
-          response.FunctionError,
-        );
+        throw new LambdaFunctionError(functionName, errorType, errorMessage, functionError);
       }
       if (text === '') return undefined as TOut;
       try {
@@ -201,6 +201,22 @@ export function createLambdaInvoker(config: LambdaInvokerConfig): LambdaInvoker 
       clients.clear();
     },
   };
+}
+
+/** Exactly Lambda's error document for a Node handler: `{ errorType, errorMessage, trace? }`. */
+function isErrorDocument(text: string): boolean {
+  try {
+    const doc: unknown = JSON.parse(text);
+    if (!doc || typeof doc !== 'object' || Array.isArray(doc)) return false;
+    const { errorType, errorMessage, ...rest } = doc as Record<string, unknown>;
+    return (
+      typeof errorType === 'string' &&
+      typeof errorMessage === 'string' &&
+      Object.keys(rest).every((key) => key === 'trace' || key === 'stackTrace')
+    );
+  } catch {
+    return false;
+  }
 }
 
 /** Lambda's error document: `{ errorType, errorMessage, trace }` (Node), `stackTrace` (others), or a bare string. */

@@ -261,6 +261,27 @@ describe('createLambdaInvoker', () => {
     await emulator.close();
   });
 
+  it("reads an emulator's 200 error document (no X-Amz-Function-Error) as a function error", async () => {
+    const failure = { errorType: 'InvalidInputError', errorMessage: 'bad bucket', trace: ['x'] };
+    const emulator = await stubLambda([ok(failure), ok(failure)]);
+    const viaEmulator = createLambdaInvoker({
+      endpoints: { report: emulator.url },
+      functionNames: { report: 'function' },
+    });
+    const err = await rejection(viaEmulator.invoke('report', {}));
+    expect(err).toBeInstanceOf(LambdaFunctionError);
+    expect(err).toMatchObject({ errorType: 'InvalidInputError', errorMessage: 'bad bucket' });
+    // Real Lambda and the runner set the header, so a result of that shape elsewhere is a result.
+    const viaRunner = createLambdaInvoker({
+      endpoint: emulator.url,
+      functionNames: { report: 'r' },
+    });
+    await expect(viaRunner.invoke('report', {})).resolves.toEqual(failure);
+    viaEmulator.close();
+    viaRunner.close();
+    await emulator.close();
+  });
+
   it('counts the wait for a turn against the deadline, and frees the turn after a timeout', async () => {
     const emulator = await heldLambda();
     const lambda = createLambdaInvoker({
