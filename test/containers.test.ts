@@ -208,6 +208,8 @@ function lineage(stages: Stage[], stage: Stage): Stage[] {
 }
 
 interface CopyStep {
+  /** The instruction's index in its stage. */
+  at: number;
   from?: string;
   sources: string[];
   /** Where each source lands, absolute in the image. */
@@ -224,6 +226,7 @@ function copies(stage: Stage): CopyStep[] {
     const intoDir = dest.endsWith('/') || sources.length > 1;
     return [
       {
+        at: n,
         from: copyFrom(i),
         sources,
         targets: sources.map((s) => (intoDir ? posix.join(base, posix.basename(s)) : base)),
@@ -233,10 +236,10 @@ function copies(stage: Stage): CopyStep[] {
 }
 
 /** Runs of `npm ci`: the workspaces it installs and its flags. */
-function npmCis(stage: Stage): Array<{ workspaces: string[]; tokens: string[] }> {
-  return stage.instructions
-    .filter((i) => i.getKeyword() === 'RUN')
-    .flatMap((i) => {
+function npmCis(stage: Stage): Array<{ at: number; workspaces: string[]; tokens: string[] }> {
+  return stage.instructions.flatMap((i, at) => {
+    if (i.getKeyword() !== 'RUN') return [];
+    {
       const tokens = args(i);
       const start = tokens.findIndex((t, k) => t === 'npm' && tokens[k + 1] === 'ci');
       if (start < 0) return [];
@@ -249,23 +252,23 @@ function npmCis(stage: Stage): Array<{ workspaces: string[]; tokens: string[] }>
             ? [t.slice('--workspace='.length)]
             : [],
       );
-      return [{ workspaces, tokens: own }];
-    });
+      return [{ at, workspaces, tokens: own }];
+    }
+  });
 }
 
 /** `tsc -b <dir>` targets in a stage's RUN steps. */
-function tscBuilds(stage: Stage): string[] {
-  return stage.instructions
-    .filter((i) => i.getKeyword() === 'RUN')
-    .flatMap((i) => {
-      const tokens = args(i);
-      return tokens.flatMap((t, k) =>
-        t === 'tsc' && tokens[k + 1] === '-b' ? [tokens[k + 2] ?? ''] : [],
-      );
-    });
+function tscBuilds(stage: Stage): Array<{ at: number; dir: string }> {
+  return stage.instructions.flatMap((i, at) => {
+    if (i.getKeyword() !== 'RUN') return [];
+    const tokens = args(i);
+    return tokens.flatMap((t, k) =>
+      t === 'tsc' && tokens[k + 1] === '-b' ? [{ at, dir: tokens[k + 2] ?? '' }] : [],
+    );
+  });
 }
 
-/** Workspace name to folder, from the root package.json's workspaces. */
+/** Workspace name to folder, as the lock file records them. */
 function workspaceDirs(): Map<string, string> {
   const map = new Map<string, string>();
   const lock = JSON.parse(read('package-lock.json')) as {
@@ -319,7 +322,7 @@ function checkDockerfile(path: string, text: string, context: Context): string[]
 
   for (const [n, stage] of stages.entries()) {
     const earlier = stages.slice(0, n).map((s) => s.name);
-    const chainCopies = lineage(stages, stage).flatMap(copies);
+    const [, ...parents] = lineage(stages, stage);
     for (const step of copies(stage)) {
       if (step.from !== undefined) {
         if (!earlier.includes(step.from))
@@ -335,12 +338,15 @@ function checkDockerfile(path: string, text: string, context: Context): string[]
           problems.push(`${path}: COPY ${source} is excluded by .dockerignore`);
       }
     }
-    const copiedSources = chainCopies.filter((c) => c.from === undefined).flatMap((c) => c.sources);
-    const copied = (p: string) =>
-      copiedSources.some((s) => {
-        const clean = posix.normalize(s).replace(/\/$/, '');
-        return clean === p || p.startsWith(`${clean}/`);
-      });
+    /** Whether the context's `p` is in the image by this stage's instruction `at`. */
+    const copied = (p: string, at: number) =>
+      [...parents.flatMap(copies), ...copies(stage).filter((c) => c.at < at)]
+        .filter((c) => c.from === undefined)
+        .flatMap((c) => c.sources)
+        .some((s) => {
+          const clean = posix.normalize(s).replace(/\/$/, '');
+          return clean === p || p.startsWith(`${clean}/`);
+        });
     for (const ci of npmCis(stage)) {
       if (!ci.tokens.includes('--ignore-scripts'))
         problems.push(
@@ -353,7 +359,7 @@ function checkDockerfile(path: string, text: string, context: Context): string[]
           problems.push(`${path}: npm ci -w ${name}: no such workspace`);
           continue;
         }
-        if (!copied(`${dir}/package.json`))
+        if (!copied(`${dir}/package.json`, ci.at))
           problems.push(`${path}: npm ci -w ${name} before ${dir}/package.json is copied`);
         const pkg = JSON.parse(read(`${dir}/package.json`)) as {
           dependencies?: Record<string, string>;
@@ -367,7 +373,7 @@ function checkDockerfile(path: string, text: string, context: Context): string[]
           problems.push(`${path}: npm ci -w ${name} leaves out the workspace it needs, ${dep}`);
       }
     }
-    for (const dir of tscBuilds(stage)) {
+    for (const { at, dir } of tscBuilds(stage)) {
       if (!rootProjects.includes(dir))
         problems.push(
           `${path}: tsc -b ${dir}: not in the root tsconfig.json, so npm test never builds it`,
@@ -378,11 +384,13 @@ function checkDockerfile(path: string, text: string, context: Context): string[]
           `${project}/tsconfig.json`,
           `${project}/src`,
         ])
-          if (!copied(needed)) problems.push(`${path}: tsc -b ${dir} needs ${needed} copied first`);
+          if (!copied(needed, at))
+            problems.push(`${path}: tsc -b ${dir} needs ${needed} copied first`);
         const name = (JSON.parse(read(`${project}/package.json`)) as { name: string }).name;
-        const installed = lineage(stages, stage).flatMap((s) =>
-          npmCis(s).flatMap((ci) => ci.workspaces),
-        );
+        const installed = [
+          ...parents.flatMap((s) => npmCis(s)),
+          ...npmCis(stage).filter((ci) => ci.at < at),
+        ].flatMap((ci) => ci.workspaces);
         if (!installed.includes(name))
           problems.push(
             `${path}: tsc -b ${dir} needs ${name}'s dependencies installed (npm ci -w ${name})`,
@@ -996,5 +1004,18 @@ describe('the checks catch', () => {
         context,
       ),
     ).toContainEqual(expect.stringContaining('without --ignore-scripts'));
+    // Copied only after the step that needs it.
+    const late = text
+      .replace('COPY subgraphs/tickets/package.json subgraphs/tickets/\n', '')
+      .replace(
+        'RUN npx tsc -b subgraphs/tickets',
+        'RUN npx tsc -b subgraphs/tickets\nCOPY subgraphs/tickets/package.json subgraphs/tickets/',
+      );
+    expect(checkDockerfile('d', late, context)).toEqual(
+      expect.arrayContaining([
+        'd: npm ci -w @ko/tickets before subgraphs/tickets/package.json is copied',
+        'd: tsc -b subgraphs/tickets needs subgraphs/tickets/package.json copied first',
+      ]),
+    );
   });
 });
