@@ -12,6 +12,14 @@ import { ManagedProcess, freePort } from './processes';
  */
 const RETURN_LARGE_ALLOCATIONS = { MALLOC_MMAP_THRESHOLD_: String(1024 * 1024) };
 
+/**
+ * V8 sizes its heap limit from the machine's memory and collects lazily on the way there: under a
+ * rush the router and tickets grew past 200 MB with a live heap far below that. The subscriptions
+ * service is left out: under overload its frames wait in the heap, and it sheds slow clients by
+ * its own limits rather than by running out.
+ */
+const HEAP_LIMIT = '--max-old-space-size=128';
+
 /** The platform's processes, in start order. `database` names the service's own database. */
 export const SERVICES = {
   users: {
@@ -22,7 +30,13 @@ export const SERVICES = {
     env: RETURN_LARGE_ALLOCATIONS,
   },
   events: { dir: 'subgraphs/events', port: 4002, subgraph: true, database: 'events' },
-  tickets: { dir: 'subgraphs/tickets', port: 4003, subgraph: true, database: 'tickets' },
+  tickets: {
+    dir: 'subgraphs/tickets',
+    port: 4003,
+    subgraph: true,
+    database: 'tickets',
+    nodeArgs: [HEAP_LIMIT],
+  },
   chat: { dir: 'subgraphs/chat', port: 4004, subgraph: true, database: 'chat' },
   subscriptions: { dir: 'subscriptions', port: 4005, subgraph: false, database: undefined },
   'lambda-runner': { dir: 'lambdas/runner', port: 9001, subgraph: false, database: undefined },
@@ -31,9 +45,7 @@ export const SERVICES = {
     port: 4000,
     subgraph: false,
     database: undefined,
-    // V8 grows the heap toward a limit sized from the machine's memory and collects lazily on the
-    // way; the router's live heap (supergraph, plan cache, requests in flight) is far below this.
-    nodeArgs: ['--max-old-space-size=128'],
+    nodeArgs: [HEAP_LIMIT],
   },
 } as const;
 
