@@ -17,6 +17,7 @@ import { Copy, DockerfileParser, type Instruction } from 'dockerfile-ast';
 import { parse as parseYaml } from 'yaml';
 import { loadSigningKey } from '../packages/platform/src/auth';
 import { readServiceList } from '../packages/platform/src/service-list';
+import { SERVICES as STACK } from '../packages/platform/src/testing/stack';
 
 const ROOT = resolve(__dirname, '..');
 const read = (path: string) => readFileSync(join(ROOT, path), 'utf8');
@@ -754,6 +755,13 @@ describe('Dockerfiles', () => {
             c.targets.includes(posix.join('/repo', dir, 'src', 'schema.graphql')),
           ),
         ).toBe(true);
+      // Node flags and environment the start and test harness gives this service, the image too.
+      const entry = Object.values(STACK).find((s) => s.dir === dir);
+      const nodeArgs: readonly string[] = entry && 'nodeArgs' in entry ? entry.nodeArgs : [];
+      const env: Record<string, string> = entry && 'env' in entry ? entry.env : {};
+      for (const flag of nodeArgs) expect(cmd && args(cmd).join(' ')).toContain(`"${flag}"`);
+      for (const [name, value] of Object.entries(env))
+        expect([name, imageEnv(dockerfile)[name]]).toEqual([name, value]);
     },
   );
 
