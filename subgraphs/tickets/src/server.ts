@@ -100,7 +100,10 @@ export async function start(config: TicketsConfig = loadTicketsConfig()) {
   const eventDetails = new EventDetailsLookup(eventsService);
   // PDFs and reports are drawn by lambdas: the runner locally (LAMBDA_ENDPOINT), AWS Lambda otherwise.
   const lambda = createLambdaInvoker(config.lambda);
-  if (!config.lambda.endpoint && !config.lambda.region) {
+  const everyFunctionLocal = Object.keys(config.lambda.functionNames).every(
+    (name) => config.lambda.endpoints?.[name],
+  );
+  if (!config.lambda.endpoint && !everyFunctionLocal && !config.lambda.region) {
     logger.warn(
       {},
       'LAMBDA_ENDPOINT and AWS_REGION are unset: Order.pdf and Event.salesReport call AWS Lambda in the SDK default region, if one is configured',

@@ -13,9 +13,9 @@ import { ManagedProcess, freePort } from './processes';
 const RETURN_LARGE_ALLOCATIONS = { MALLOC_MMAP_THRESHOLD_: String(1024 * 1024) };
 
 /**
- * V8 sizes its heap limit from the machine's memory and collects lazily on the way there: under a
- * rush the router and tickets grew past 200 MB with a live heap far below that. The subscriptions
- * service is left out: under overload its frames wait in the heap, and it sheds slow clients by
+ * V8 sizes its heap limit from the machine's memory and collects lazily on the way there: under the
+ * benchmarks' load the router, tickets and events grew past 200 MB with a live heap far below
+ * that. Every subgraph and the router get this limit. The subscriptions service is left out: under overload its frames wait in the heap, and it sheds slow clients by
  * its own limits rather than by running out.
  */
 const HEAP_LIMIT = '--max-old-space-size=128';
@@ -28,8 +28,15 @@ export const SERVICES = {
     subgraph: true,
     database: 'users',
     env: RETURN_LARGE_ALLOCATIONS,
+    nodeArgs: [HEAP_LIMIT],
   },
-  events: { dir: 'subgraphs/events', port: 4002, subgraph: true, database: 'events' },
+  events: {
+    dir: 'subgraphs/events',
+    port: 4002,
+    subgraph: true,
+    database: 'events',
+    nodeArgs: [HEAP_LIMIT],
+  },
   tickets: {
     dir: 'subgraphs/tickets',
     port: 4003,
@@ -37,7 +44,13 @@ export const SERVICES = {
     database: 'tickets',
     nodeArgs: [HEAP_LIMIT],
   },
-  chat: { dir: 'subgraphs/chat', port: 4004, subgraph: true, database: 'chat' },
+  chat: {
+    dir: 'subgraphs/chat',
+    port: 4004,
+    subgraph: true,
+    database: 'chat',
+    nodeArgs: [HEAP_LIMIT],
+  },
   subscriptions: { dir: 'subscriptions', port: 4005, subgraph: false, database: undefined },
   'lambda-runner': { dir: 'lambdas/runner', port: 9001, subgraph: false, database: undefined },
   gateway: {
