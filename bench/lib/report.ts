@@ -171,7 +171,7 @@ export function renderMarkdown(results: BenchResults, chartFile: string, finding
   );
   out.push('');
   out.push(
-    'The machine is shared with other engineers\' builds and tests, so absolute numbers move from run to run; ' +
+    'Everything (services, PostgreSQL, Kafka and the load generator) shares these cores, and other work on the machine moves absolute numbers from run to run; ' +
       'each comparison is made within one run, and the browse targets take turns in rotating rounds so that a burst of other work lands on all of them.',
   );
   out.push('');
