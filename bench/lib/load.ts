@@ -60,7 +60,10 @@ export class GraphQLHttp {
           res.on('end', () => {
             const text = Buffer.concat(chunks).toString('utf8');
             try {
-              resolve({ status: res.statusCode ?? 0, body: JSON.parse(text) as GraphQLAnswer['body'] });
+              resolve({
+                status: res.statusCode ?? 0,
+                body: JSON.parse(text) as GraphQLAnswer['body'],
+              });
             } catch {
               resolve({ status: res.statusCode ?? 0, failure: `not JSON: ${text.slice(0, 120)}` });
             }
@@ -132,7 +135,9 @@ export async function closedLoop(options: ClosedLoopOptions): Promise<LoadResult
         outcome = 'bad_data';
       outcomes[outcome] = (outcomes[outcome] ?? 0) + 1;
       if (outcome !== 'ok' && errorExamples.length < 5)
-        errorExamples.push(answer.failure ?? JSON.stringify(answer.body?.errors ?? answer.body).slice(0, 300));
+        errorExamples.push(
+          answer.failure ?? JSON.stringify(answer.body?.errors ?? answer.body).slice(0, 300),
+        );
     }
   };
   await Promise.all(Array.from({ length: options.concurrency }, worker));
@@ -149,21 +154,4 @@ export async function closedLoop(options: ClosedLoopOptions): Promise<LoadResult
   };
 }
 
-/** Runs `work` over `items` with at most `limit` at a time; results in input order. */
-export async function inParallel<T, R>(
-  items: readonly T[],
-  limit: number,
-  work: (item: T, index: number) => Promise<R>,
-): Promise<R[]> {
-  const results: R[] = new Array(items.length);
-  let next = 0;
-  await Promise.all(
-    Array.from({ length: Math.min(limit, items.length) }, async () => {
-      while (next < items.length) {
-        const index = next++;
-        results[index] = await work(items[index], index);
-      }
-    }),
-  );
-  return results;
-}
+export { inParallel } from '@ko/platform/testing';

@@ -39,6 +39,16 @@ export interface TicketsSoldFact {
 
 export const MAX_IDEMPOTENCY_KEY = 200;
 
+/** One sale to write: who buys how many of which tier, from which hold, under which key. */
+interface Sale {
+  fan: string;
+  tier: TicketTier;
+  quantity: number;
+  holdId: string | null;
+  key: string;
+  fingerprint: string;
+}
+
 /** What a request asked, hashed: stored with its order so a reused key can be told apart. */
 const fingerprintOf = (...parts: Array<string | number>) =>
   createHash('sha256').update(JSON.stringify(parts)).digest('base64url');
@@ -56,7 +66,9 @@ function checkKey(key: string): string {
 const soldOut = (tier: TicketTier, available: number) =>
   new DomainError(
     'SOLD_OUT',
-    available === 0 ? `${tier.name} is sold out.` : `Only ${available} ${tier.name} tickets are left.`,
+    available === 0
+      ? `${tier.name} is sold out.`
+      : `Only ${available} ${tier.name} tickets are left.`,
     { tierId: tier.id, available },
   );
 
@@ -350,34 +362,14 @@ export class BoxOffice {
     ]);
   }
 
-  private async writeOrder(
-    manager: EntityManager,
-    sale: {
-      fan: string;
-      tier: TicketTier;
-      quantity: number;
-      holdId: string | null;
-      key: string;
-      fingerprint: string;
-    },
-  ): Promise<Order> {
+  private async writeOrder(manager: EntityManager, sale: Sale): Promise<Order> {
     const order = await this.insertOrder(manager, sale);
     await this.announceSale(manager, sale.tier, order, sale.quantity);
     return order;
   }
 
   /** The order and its signed tickets. `sale.tier` gives the ids and the price (never changed). */
-  private async insertOrder(
-    manager: EntityManager,
-    sale: {
-      fan: string;
-      tier: TicketTier;
-      quantity: number;
-      holdId: string | null;
-      key: string;
-      fingerprint: string;
-    },
-  ): Promise<Order> {
+  private async insertOrder(manager: EntityManager, sale: Sale): Promise<Order> {
     const { tier } = sale;
     const [row] = await rows(
       manager,

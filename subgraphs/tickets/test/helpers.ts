@@ -97,25 +97,6 @@ export class Client {
   }
 }
 
-/** Runs `work` over `items` with at most `limit` at a time. */
-export async function inBatches<T, R>(
-  items: T[],
-  limit: number,
-  work: (item: T, index: number) => Promise<R>,
-): Promise<R[]> {
-  const results: R[] = new Array(items.length);
-  let next = 0;
-  await Promise.all(
-    Array.from({ length: Math.min(limit, items.length) }, async () => {
-      while (next < items.length) {
-        const index = next++;
-        results[index] = await work(items[index], index);
-      }
-    }),
-  );
-  return results;
-}
-
 /** Polls `probe` until it returns a value for which `done` holds, for at most `timeoutMs`. */
 export async function eventually<T>(
   probe: () => Promise<T>,

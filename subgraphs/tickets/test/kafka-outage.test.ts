@@ -5,10 +5,10 @@ import { randomUUID } from 'node:crypto';
 import { Kafka, logLevel, type Consumer } from 'kafkajs';
 import { Client as Pg } from 'pg';
 import { Topics, type EventEnvelope } from '@ko/platform';
-import { startStack, testInfrastructure, type Stack } from '@ko/platform/testing';
+import { inParallel, startStack, testInfrastructure, type Stack } from '@ko/platform/testing';
 import { startKafka, type KafkaBroker } from '../../../scripts/provision/kafka';
 import type { TicketsSoldFact } from '../src/box-office';
-import { Client, eventually, inBatches } from './helpers';
+import { Client, eventually } from './helpers';
 
 // A private broker this test stops and starts: purchases must not notice, and every
 // tickets.sold fact must reach Kafka once it is back, none lost, none duplicated for consumers.
@@ -56,7 +56,7 @@ it('keeps selling while Kafka is down and delivers every tickets.sold fact once 
     { name: 'Pit', priceCents: 5_000, capacity: 50 },
     { name: 'Seats', priceCents: 3_000, capacity: 50 },
   ]);
-  const fans = await inBatches(
+  const fans = await inParallel(
     Array.from({ length: BUYERS }, (_, i) => i),
     6,
     () => client.account('FAN'),

@@ -1,6 +1,12 @@
 import { Client as Pg } from 'pg';
-import { errorCodes, startStack, testInfrastructure, type Stack } from '@ko/platform/testing';
-import { Client, inBatches } from './helpers';
+import {
+  errorCodes,
+  inParallel,
+  startStack,
+  testInfrastructure,
+  type Stack,
+} from '@ko/platform/testing';
+import { Client } from './helpers';
 
 // An on-sale rush through the gateway: 500 fans at once for 100 places.
 const FANS = 500;
@@ -36,7 +42,7 @@ it(`sells exactly ${CAPACITY} tickets to ${FANS} concurrent buyers and tells the
   ]);
   const tierId = event.tiers[0].id;
   // Accounts first (password hashing is slow on purpose), a few at a time.
-  const fans = await inBatches(
+  const fans = await inParallel(
     Array.from({ length: FANS }, (_, i) => i),
     20,
     () => client.account('FAN'),

@@ -1,5 +1,5 @@
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- tests read arbitrary response shapes
 export interface GraphQLResult<T = Record<string, any>> {
-  // eslint-disable-line @typescript-eslint/no-explicit-any -- tests read arbitrary response shapes
   status: number;
   data?: T | null;
   errors?: Array<{
@@ -48,4 +48,23 @@ export function testInfrastructure(): { postgresUrl: string; kafkaBrokers: strin
     );
   }
   return { postgresUrl, kafkaBrokers };
+}
+
+/** Runs `work` over `items` with at most `limit` at a time; results in input order. */
+export async function inParallel<T, R>(
+  items: readonly T[],
+  limit: number,
+  work: (item: T, index: number) => Promise<R>,
+): Promise<R[]> {
+  const results: R[] = new Array(items.length);
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: Math.min(limit, items.length) }, async () => {
+      while (next < items.length) {
+        const index = next++;
+        results[index] = await work(items[index], index);
+      }
+    }),
+  );
+  return results;
 }
