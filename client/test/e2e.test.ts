@@ -435,6 +435,11 @@ describe('an organizer', () => {
     if (builtFeatures().salesReport) {
       await page.getByRole('heading', { name: 'Sales report' }).waitFor({ timeout: 30_000 });
       await page.getByText(/2 of 40 sold/).waitFor({ timeout: 30_000 });
+      // The day's point is labelled with the (UTC) day of the sale, not the midnight that closes it.
+      const saleDay = await page.evaluate(() =>
+        new Date().toLocaleDateString(undefined, { weekday: 'short', day: 'numeric', month: 'short', year: 'numeric', timeZone: 'UTC' }),
+      );
+      expect(await page.locator('.report-chart text').allTextContents()).toContain(saleDay);
     } else {
       expect(await page.getByRole('heading', { name: 'Sales report' }).count()).toBe(0);
     }

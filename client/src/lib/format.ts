@@ -12,6 +12,10 @@ export const formatDateTime = (iso: string): string =>
 export const formatDate = (iso: string): string =>
   new Date(iso).toLocaleDateString(LOCALE, { weekday: 'short', day: 'numeric', month: 'short', year: 'numeric' });
 
+/** A UTC calendar day (the sales report's days are UTC days), in the visitor's words. */
+export const formatUtcDay = (iso: string): string =>
+  new Date(iso).toLocaleDateString(LOCALE, { weekday: 'short', day: 'numeric', month: 'short', year: 'numeric', timeZone: 'UTC' });
+
 export const formatTime = (iso: string): string => new Date(iso).toLocaleTimeString(LOCALE, { hour: '2-digit', minute: '2-digit' });
 
 export function formatCountdown(ms: number): string {

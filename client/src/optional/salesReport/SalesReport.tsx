@@ -5,7 +5,7 @@ import { useEffect, useRef } from 'react';
 import { useQuery, type TypedDocumentNode } from 'urql';
 import { graphql } from '../../gql';
 import { ErrorNotice, Loading } from '../../components/common';
-import { formatDate, formatMoney } from '../../lib/format';
+import { formatMoney, formatUtcDay } from '../../lib/format';
 
 interface SalesReportData {
   event: {
@@ -52,6 +52,9 @@ const H = 220;
 const PAD = { left: 44, right: 12, top: 12, bottom: 28 };
 
 /** `soldCount` is the live total: the report is asked for again when it moves. */
+/** A curve point stands at the end of its period (the midnight after the day): label it with that day. */
+const periodLabel = (at: string) => formatUtcDay(new Date(Date.parse(at) - 1).toISOString());
+
 export function SalesReport({ eventId, soldCount }: { eventId: string; soldCount: number }) {
   const [{ data, error, fetching }, reexecute] = useQuery({ query: SalesReportDocument, variables: { id: eventId }, requestPolicy: 'network-only' });
   const seen = useRef(soldCount);
@@ -93,15 +96,15 @@ export function SalesReport({ eventId, soldCount }: { eventId: string; soldCount
             points.map((p, i) => <circle key={p.at} cx={x(i)} cy={y(p.cumulativeSold)} r="4" fill="#4338ca" />)}
           {points.length === 1 ? (
             <text x={x(0)} y={H - 8} fontSize="11" fill="#5d6275" textAnchor="middle">
-              {formatDate(points[0]!.at)}
+              {periodLabel(points[0]!.at)}
             </text>
           ) : (
             <>
               <text x={PAD.left} y={H - 8} fontSize="11" fill="#5d6275">
-                {formatDate(points[0]!.at)}
+                {periodLabel(points[0]!.at)}
               </text>
               <text x={W - PAD.right} y={H - 8} fontSize="11" fill="#5d6275" textAnchor="end">
-                {formatDate(points[points.length - 1]!.at)}
+                {periodLabel(points[points.length - 1]!.at)}
               </text>
             </>
           )}
