@@ -4,6 +4,7 @@ import {
   DomainError,
   Topics,
   badInput,
+  changeAndEnqueue,
   conflict,
   enqueue,
   isUuid,
@@ -61,6 +62,11 @@ function checkKey(key: string): string {
   }
   return key;
 }
+
+/** Takes places from a tier ($1) if enough ($2) are left and its event is not cancelled. */
+const takeStatement = (as: 'sold' | 'held') =>
+  `UPDATE ticket_tiers SET ${as} = ${as} + $2
+   WHERE id = $1 AND NOT event_cancelled AND capacity - sold - held >= $2 RETURNING *`;
 
 /** SOLD_OUT, saying how many places are left. */
 const soldOut = (tier: TicketTier, available: number) =>
@@ -161,8 +167,7 @@ export class BoxOffice {
         key,
         fingerprint,
       });
-      const totals = await this.take(manager, tier, quantity, 'sold');
-      await this.announceSale(manager, totals, made, quantity);
+      await this.sell(manager, tier, quantity, made);
       created = true;
       return made;
     });
@@ -333,13 +338,49 @@ export class BoxOffice {
     quantity: number,
     as: 'sold' | 'held',
   ): Promise<TicketTier> {
-    const [row] = await rows(
-      manager,
-      `UPDATE ticket_tiers SET ${as} = ${as} + $2
-       WHERE id = $1 AND NOT event_cancelled AND capacity - sold - held >= $2 RETURNING *`,
-      [tier.id, quantity],
-    );
+    const [row] = await rows(manager, takeStatement(as), [tier.id, quantity]);
     if (row) return hydrate(manager, TicketTier, row);
+    return this.refuse(manager, tier);
+  }
+
+  /**
+   * A purchase's places, taken with its `tickets.sold` fact in one statement: the tier's row lock,
+   * for which every buyer of the tier queues, is held for that statement and the commit only.
+   */
+  private async sell(
+    manager: EntityManager,
+    tier: TicketTier,
+    quantity: number,
+    order: Order,
+  ): Promise<void> {
+    const [row] = await changeAndEnqueue<Record<string, unknown>, TicketsSoldFact>(
+      manager,
+      { sql: takeStatement('sold'), params: [tier.id, quantity] },
+      {
+        topic: Topics.ticketsSold,
+        key: tier.eventId,
+        type: 'tickets.sold',
+        version: 1,
+        data: {
+          eventId: tier.eventId,
+          tierId: tier.id,
+          tierName: tier.name,
+          orderId: order.id,
+          quantity,
+          soldAt: order.createdAt.toISOString(),
+        },
+      },
+      {
+        sold: 'changed.sold',
+        available: 'changed.capacity - changed.sold - changed.held',
+        capacity: 'changed.capacity',
+      },
+    );
+    if (!row) await this.refuse(manager, tier);
+  }
+
+  /** Why a tier could not give the places asked for: its event was cancelled, or too few are left. */
+  private async refuse(manager: EntityManager, tier: TicketTier): Promise<never> {
     const [now] = await rows<{ available: number; event_cancelled: boolean }>(
       manager,
       'SELECT capacity - sold - held AS available, event_cancelled FROM ticket_tiers WHERE id = $1',
