@@ -8,7 +8,7 @@
  * on this shared machine lands on all of them rather than on one.
  */
 import { GraphQLHttp, closedLoop, type LoadResult } from '../lib/load';
-import { Samples, round, type Distribution } from '../lib/stats';
+import { Samples, round } from '../lib/stats';
 
 export const BROWSE_QUERY = `query BrowsePage($first: Int!) {
   events(first: $first) {
@@ -53,17 +53,10 @@ export interface BrowseOptions {
   log: (message: string) => void;
 }
 
-export interface BrowseTargetResult {
+export interface BrowseTargetResult extends Omit<LoadResult, 'samples'> {
   name: string;
   url: string;
-  requests: number;
-  ok: number;
-  outcomes: Record<string, number>;
-  seconds: number;
-  throughput: number;
-  latency: Distribution;
   curve: Array<[number, number]>;
-  errorExamples: string[];
 }
 
 interface Edge {

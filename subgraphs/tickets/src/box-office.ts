@@ -63,6 +63,22 @@ function checkKey(key: string): string {
   return key;
 }
 
+/** The `tickets.sold` fact of an order, all but the tier's totals after the sale. */
+const soldFact = (tier: TicketTier, order: Order, quantity: number) => ({
+  topic: Topics.ticketsSold,
+  key: tier.eventId,
+  type: 'tickets.sold',
+  version: 1,
+  data: {
+    eventId: tier.eventId,
+    tierId: tier.id,
+    tierName: tier.name,
+    orderId: order.id,
+    quantity,
+    soldAt: order.createdAt.toISOString(),
+  },
+});
+
 /** Takes places from a tier ($1) if enough ($2) are left and its event is not cancelled. */
 const takeStatement = (as: 'sold' | 'held') =>
   `UPDATE ticket_tiers SET ${as} = ${as} + $2
@@ -356,20 +372,7 @@ export class BoxOffice {
     const [row] = await changeAndEnqueue<Record<string, unknown>, TicketsSoldFact>(
       manager,
       { sql: takeStatement('sold'), params: [tier.id, quantity] },
-      {
-        topic: Topics.ticketsSold,
-        key: tier.eventId,
-        type: 'tickets.sold',
-        version: 1,
-        data: {
-          eventId: tier.eventId,
-          tierId: tier.id,
-          tierName: tier.name,
-          orderId: order.id,
-          quantity,
-          soldAt: order.createdAt.toISOString(),
-        },
-      },
+      soldFact(tier, order, quantity),
       {
         sold: 'changed.sold',
         available: 'changed.capacity - changed.sold - changed.held',
@@ -451,22 +454,10 @@ export class BoxOffice {
     order: Order,
     quantity: number,
   ): Promise<void> {
+    const fact = soldFact(tier, order, quantity);
     await enqueue<TicketsSoldFact>(manager, {
-      topic: Topics.ticketsSold,
-      key: tier.eventId,
-      type: 'tickets.sold',
-      version: 1,
-      data: {
-        eventId: tier.eventId,
-        tierId: tier.id,
-        tierName: tier.name,
-        orderId: order.id,
-        quantity,
-        sold: tier.sold,
-        available: tier.available,
-        capacity: tier.capacity,
-        soldAt: order.createdAt.toISOString(),
-      },
+      ...fact,
+      data: { ...fact.data, sold: tier.sold, available: tier.available, capacity: tier.capacity },
     });
   }
 
