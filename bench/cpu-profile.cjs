@@ -21,7 +21,10 @@ if (dir) {
       if (error || !result) return;
       fs.mkdirSync(dir, { recursive: true });
       const name = process.env.KO_CPU_PROFILE_NAME || 'node';
-      fs.writeFileSync(path.join(dir, `${name}-${process.pid}.cpuprofile`), JSON.stringify(result.profile));
+      fs.writeFileSync(
+        path.join(dir, `${name}-${process.pid}.cpuprofile`),
+        JSON.stringify(result.profile),
+      );
     });
   });
 }

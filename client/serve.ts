@@ -77,7 +77,9 @@ interface CachedFile {
   type: string;
 }
 
-export async function startClientServer(options: ClientServerOptions): Promise<RunningClientServer> {
+export async function startClientServer(
+  options: ClientServerOptions,
+): Promise<RunningClientServer> {
   const distDir = resolve(options.distDir);
   const index = resolve(distDir, 'index.html');
   if (!(await stat(index).catch(() => undefined))) {
@@ -101,7 +103,13 @@ export async function startClientServer(options: ClientServerOptions): Promise<R
     return file;
   }
 
-  function send(req: IncomingMessage, res: ServerResponse, status: number, file: CachedFile, cacheControl: string): void {
+  function send(
+    req: IncomingMessage,
+    res: ServerResponse,
+    status: number,
+    file: CachedFile,
+    cacheControl: string,
+  ): void {
     const gzip = file.gzip && /\bgzip\b/.test(String(req.headers['accept-encoding'] ?? ''));
     const body = gzip ? file.gzip! : file.body;
     res.writeHead(status, {
@@ -115,13 +123,24 @@ export async function startClientServer(options: ClientServerOptions): Promise<R
     res.end(req.method === 'HEAD' ? undefined : body);
   }
 
-  function sendText(res: ServerResponse, status: number, text: string, extra: Record<string, string> = {}): void {
-    res.writeHead(status, { ...headers, 'content-type': 'text/plain; charset=utf-8', 'cache-control': 'no-store', ...extra });
+  function sendText(
+    res: ServerResponse,
+    status: number,
+    text: string,
+    extra: Record<string, string> = {},
+  ): void {
+    res.writeHead(status, {
+      ...headers,
+      'content-type': 'text/plain; charset=utf-8',
+      'cache-control': 'no-store',
+      ...extra,
+    });
     res.end(text);
   }
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    if (req.method !== 'GET' && req.method !== 'HEAD') return sendText(res, 405, 'Method not allowed', { allow: 'GET, HEAD' });
+    if (req.method !== 'GET' && req.method !== 'HEAD')
+      return sendText(res, 405, 'Method not allowed', { allow: 'GET, HEAD' });
     let pathname: string;
     try {
       pathname = decodeURIComponent(new URL(req.url ?? '/', 'http://client.invalid').pathname);
@@ -133,12 +152,19 @@ export async function startClientServer(options: ClientServerOptions): Promise<R
     }
     if (pathname === '/health') return sendText(res, 200, 'ok');
     const path = resolve(distDir, `.${pathname}`);
-    if (pathname.includes('\0') || (path !== distDir && !path.startsWith(distDir + sep))) return sendText(res, 404, 'Not found');
+    if (pathname.includes('\0') || (path !== distDir && !path.startsWith(distDir + sep)))
+      return sendText(res, 404, 'Not found');
     const file = path === distDir ? undefined : await load(path);
     if (file) {
       // Vite fingerprints everything under /assets: those never change under their name.
       const immutable = pathname.startsWith('/assets/');
-      return send(req, res, 200, file, immutable ? 'public, max-age=31536000, immutable' : 'no-cache');
+      return send(
+        req,
+        res,
+        200,
+        file,
+        immutable ? 'public, max-age=31536000, immutable' : 'no-cache',
+      );
     }
     // Client-side routes (/events/…, /profile) get the app; a missing asset is a real 404.
     if (extname(pathname) === '' || pathname.endsWith('/')) {

@@ -15,7 +15,10 @@ function trustedDocumentsManifest(): Plugin {
       this.emitFile({
         type: 'asset',
         fileName: 'persisted-documents.json',
-        source: readFileSync(new URL('./src/gql/persisted-documents.json', import.meta.url), 'utf8'),
+        source: readFileSync(
+          new URL('./src/gql/persisted-documents.json', import.meta.url),
+          'utf8',
+        ),
       });
     },
   };

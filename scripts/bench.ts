@@ -15,13 +15,30 @@ import os from 'node:os';
 import { join, relative } from 'node:path';
 import { Client } from 'pg';
 import { readServiceList } from '@ko/platform';
-import { ManagedProcess, freePort, startStack, type ServiceName, type Stack } from '@ko/platform/testing';
+import {
+  ManagedProcess,
+  freePort,
+  startStack,
+  type ServiceName,
+  type Stack,
+} from '@ko/platform/testing';
 import { composeSupergraph } from '../supergraph/src/composition';
 import { ROOT, provisionInfrastructure, type Infrastructure } from './infrastructure';
 import { describeMachine } from '../bench/lib/machine';
 import { MemoryWatch, type PeakMemory } from '../bench/lib/memory';
-import { judge, renderMarkdown, renderSvg, type BenchResults, type NotMeasured } from '../bench/lib/report';
-import { BROWSE_EVENTS_PART, BROWSE_QUERY, runBrowse, type BrowseTarget } from '../bench/scenarios/browse';
+import {
+  judge,
+  renderMarkdown,
+  renderSvg,
+  type BenchResults,
+  type NotMeasured,
+} from '../bench/lib/report';
+import {
+  BROWSE_EVENTS_PART,
+  BROWSE_QUERY,
+  runBrowse,
+  type BrowseTarget,
+} from '../bench/scenarios/browse';
 import { runChat, runKafkaRoundTrip } from '../bench/scenarios/chat-fanout';
 import { runPgbench, runRush } from '../bench/scenarios/rush';
 import { createCatalogue } from '../bench/scenarios/setup';
@@ -52,8 +69,15 @@ const settings = {
   chatDrainMs: 15_000,
   chatPosters: 100,
 };
-const only = new Set((process.env.BENCH_ONLY ?? 'browse,rush,chat').split(',').map((s) => s.trim()));
-const profile = new Set((process.env.BENCH_PROFILE ?? '').split(',').map((s) => s.trim()).filter(Boolean));
+const only = new Set(
+  (process.env.BENCH_ONLY ?? 'browse,rush,chat').split(',').map((s) => s.trim()),
+);
+const profile = new Set(
+  (process.env.BENCH_PROFILE ?? '')
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean),
+);
 const maxMinutes = num('BENCH_MAX_MINUTES', 25);
 
 const SERVICES: ServiceName[] = ['users', 'events', 'tickets', 'chat', 'subscriptions', 'gateway'];
@@ -84,9 +108,14 @@ async function dropLeftoverBenchDatabases(postgresUrl: string): Promise<void> {
   }
 }
 
-const failure = (error: unknown): NotMeasured => ({ notMeasured: error instanceof Error ? error.message : String(error) });
+const failure = (error: unknown): NotMeasured => ({
+  notMeasured: error instanceof Error ? error.message : String(error),
+});
 
-async function startHiveGateway(stack: Stack, workDir: string): Promise<{ process: ManagedProcess; url: string }> {
+async function startHiveGateway(
+  stack: Stack,
+  workDir: string,
+): Promise<{ process: ManagedProcess; url: string }> {
   // The same supergraph our router composes, from the same service list and schema files.
   const sdlFile = join(workDir, 'supergraph.graphql');
   writeFileSync(sdlFile, composeSupergraph(readServiceList(stack.serviceListPath)));
@@ -117,7 +146,9 @@ async function main(): Promise<number> {
   const running: { infra?: Infrastructure; stack?: Stack; hive?: ManagedProcess } = {};
   const cleanUp = async () => {
     await running.hive?.stop();
-    await running.stack?.stop({ dropDatabases: true }).catch((error: unknown) => log(`stopping the stack: ${String(error)}`));
+    await running.stack
+      ?.stop({ dropDatabases: true })
+      .catch((error: unknown) => log(`stopping the stack: ${String(error)}`));
     await running.infra?.stop();
   };
   // The whole run is bounded: past the limit, stop everything and fail.
@@ -137,12 +168,20 @@ async function main(): Promise<number> {
   process.on('SIGTERM', onSignal);
 
   try {
-    const infra = (running.infra = await provisionInfrastructure({ dataDir, log, embeddedPostgresPort: 5435 }));
+    const infra = (running.infra = await provisionInfrastructure({
+      dataDir,
+      log,
+      embeddedPostgresPort: 5435,
+    }));
     await dropLeftoverBenchDatabases(infra.postgres.url);
     const machine = await describeMachine(ROOT, infra.postgres.url, infra.kafka !== undefined);
-    log(`${machine.nproc} cores, ${machine.memoryGiB} GiB, Node ${machine.node}, ${machine.postgres}, ${machine.kafka}`);
+    log(
+      `${machine.nproc} cores, ${machine.memoryGiB} GiB, Node ${machine.node}, ${machine.postgres}, ${machine.kafka}`,
+    );
 
-    const services = SERVICES.filter((s) => s !== 'subscriptions' || existsSync(join(ROOT, 'subscriptions', 'dist', 'main.js')));
+    const services = SERVICES.filter(
+      (s) => s !== 'subscriptions' || existsSync(join(ROOT, 'subscriptions', 'dist', 'main.js')),
+    );
     const serviceEnv: Partial<Record<ServiceName, Record<string, string>>> = {};
     for (const name of services)
       if (profile.has(name)) serviceEnv[name] = profilerEnv(name, workDir);
@@ -174,7 +213,9 @@ async function main(): Promise<number> {
 
     const memory = new MemoryWatch([
       ...services.map((name) => ({ name, pid: () => stack.instances(name)[0]?.pid })),
-      ...('process' in hive ? [{ name: 'hive-gateway', pid: () => (hive as { process: ManagedProcess }).process.pid }] : []),
+      ...('process' in hive
+        ? [{ name: 'hive-gateway', pid: () => (hive as { process: ManagedProcess }).process.pid }]
+        : []),
     ]);
     const peaks: Record<string, Record<string, PeakMemory>> = {};
 
@@ -200,12 +241,16 @@ async function main(): Promise<number> {
     };
 
     if (only.has('browse')) {
-      log(`browse: ${settings.browseConcurrency} in flight, ${settings.browseRounds} rounds × ${settings.browseRoundMs / 1000} s per target`);
+      log(
+        `browse: ${settings.browseConcurrency} in flight, ${settings.browseRounds} rounds × ${settings.browseRoundMs / 1000} s per target`,
+      );
       memory.begin();
       try {
         const targets: BrowseTarget[] = [
           { name: 'router', url: stack.gatewayUrl, query: BROWSE_QUERY },
-          ...('url' in hive ? [{ name: 'hive-gateway' as const, url: hive.url, query: BROWSE_QUERY }] : []),
+          ...('url' in hive
+            ? [{ name: 'hive-gateway' as const, url: hive.url, query: BROWSE_QUERY }]
+            : []),
           { name: 'events-direct', url: stack.urls.events!, query: BROWSE_EVENTS_PART },
         ];
         const measured = await runBrowse({
@@ -232,7 +277,9 @@ async function main(): Promise<number> {
     }
 
     if (only.has('rush')) {
-      log(`rush: ${settings.fans} fans, a tier of ${settings.rushCapacity}, ${settings.rushConcurrency} in flight`);
+      log(
+        `rush: ${settings.fans} fans, a tier of ${settings.rushCapacity}, ${settings.rushConcurrency} in flight`,
+      );
       memory.begin();
       try {
         const stackRush = await runRush({
@@ -257,7 +304,11 @@ async function main(): Promise<number> {
           workDir: dataDir,
           log,
         });
-        log(pgbench.available ? `  pgbench: ${pgbench.tps} tps with ${pgbench.clients} clients, p99 ${pgbench.latency?.p99Ms} ms` : `  pgbench: ${pgbench.reason}`);
+        log(
+          pgbench.available
+            ? `  pgbench: ${pgbench.tps} tps with ${pgbench.clients} clients, p99 ${pgbench.latency?.p99Ms} ms`
+            : `  pgbench: ${pgbench.reason}`,
+        );
         results.rush = { stack: stackRush, pgbench };
       } catch (error) {
         peaks.rush ??= memory.end();
@@ -267,9 +318,13 @@ async function main(): Promise<number> {
     }
 
     if (only.has('chat')) {
-      log(`chat: ${settings.subscribers} subscribers, ${settings.chatRatePerSecond} messages/s for ${settings.chatMs / 1000} s`);
+      log(
+        `chat: ${settings.subscribers} subscribers, ${settings.chatRatePerSecond} messages/s for ${settings.chatMs / 1000} s`,
+      );
       if (!services.includes('subscriptions')) {
-        results.chat = { notMeasured: 'the subscriptions service is not built (subscriptions/dist/main.js)' };
+        results.chat = {
+          notMeasured: 'the subscriptions service is not built (subscriptions/dist/main.js)',
+        };
       } else {
         memory.begin();
         try {
@@ -286,7 +341,9 @@ async function main(): Promise<number> {
             log,
           });
           peaks.chat = memory.end();
-          log(`  stack: p50 ${stackChat.latency.p50Ms} ms, p99 ${stackChat.latency.p99Ms} ms, lost ${stackChat.lost} of ${stackChat.expectedDeliveries}`);
+          log(
+            `  stack: p50 ${stackChat.latency.p50Ms} ms, p99 ${stackChat.latency.p99Ms} ms, lost ${stackChat.lost} of ${stackChat.expectedDeliveries}`,
+          );
           let kafka: Awaited<ReturnType<typeof runKafkaRoundTrip>> | NotMeasured;
           try {
             kafka = await runKafkaRoundTrip({
@@ -296,7 +353,9 @@ async function main(): Promise<number> {
               drainMs: settings.chatDrainMs,
               log,
             });
-            log(`  kafka: p50 ${kafka.latency.p50Ms} ms, p99 ${kafka.latency.p99Ms} ms, lost ${kafka.lost}`);
+            log(
+              `  kafka: p50 ${kafka.latency.p50Ms} ms, p99 ${kafka.latency.p99Ms} ms, lost ${kafka.lost}`,
+            );
           } catch (error) {
             kafka = failure(error);
           }
@@ -311,7 +370,11 @@ async function main(): Promise<number> {
 
     machine.loadAverageAtEnd = os.loadavg().map((n) => Math.round(n * 100) / 100);
     const finishedAt = new Date();
-    const complete = { ...results, finishedAt: finishedAt.toISOString(), totalSeconds: Math.round((finishedAt.getTime() - startedAt.getTime()) / 1000) };
+    const complete = {
+      ...results,
+      finishedAt: finishedAt.toISOString(),
+      totalSeconds: Math.round((finishedAt.getTime() - startedAt.getTime()) / 1000),
+    };
     const report: BenchResults = { ...complete, targets: judge(complete) };
 
     const date = startedAt.toISOString().slice(0, 10);
@@ -323,13 +386,20 @@ async function main(): Promise<number> {
     writeFileSync(svgFile, renderSvg(report));
     const findingsFile = join(ROOT, 'bench', 'FINDINGS.md');
     const findings = existsSync(findingsFile) ? readFileSync(findingsFile, 'utf8') : '';
-    writeFileSync(join(ROOT, 'bench', 'RESULTS.md'), renderMarkdown(report, `${date}.svg`, findings));
+    writeFileSync(
+      join(ROOT, 'bench', 'RESULTS.md'),
+      renderMarkdown(report, `${date}.svg`, findings),
+    );
 
     console.log('');
     for (const t of report.targets)
-      console.log(`  ${t.met === null ? 'n/a    ' : t.met ? 'MET    ' : 'NOT MET'}  ${t.scenario.padEnd(7)} ${t.target}: ${t.measured}${t.ratio === null ? '' : ` (ratio ${t.ratio})`}`);
+      console.log(
+        `  ${t.met === null ? 'n/a    ' : t.met ? 'MET    ' : 'NOT MET'}  ${t.scenario.padEnd(7)} ${t.target}: ${t.measured}${t.ratio === null ? '' : ` (ratio ${t.ratio})`}`,
+      );
     console.log('');
-    log(`wrote ${relative(ROOT, jsonFile)}, ${relative(ROOT, svgFile)} and bench/RESULTS.md in ${report.totalSeconds} s`);
+    log(
+      `wrote ${relative(ROOT, jsonFile)}, ${relative(ROOT, svgFile)} and bench/RESULTS.md in ${report.totalSeconds} s`,
+    );
     return 0;
   } finally {
     clearTimeout(watchdog);
@@ -340,7 +410,9 @@ async function main(): Promise<number> {
 main().then(
   (code) => process.exit(code),
   (error: unknown) => {
-    console.error(`[bench] ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
+    console.error(
+      `[bench] ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`,
+    );
     process.exit(1);
   },
 );

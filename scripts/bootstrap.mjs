@@ -11,7 +11,9 @@ const npm = process.platform === 'win32' ? 'npm.cmd' : 'npm';
 
 const [major, minor] = process.versions.node.split('.').map(Number);
 if (major < 20 || (major === 20 && minor < 19)) {
-  console.error(`KO Ticket Master needs Node.js 20.19 or newer (this is ${process.versions.node}): install a current Node.js LTS.`);
+  console.error(
+    `KO Ticket Master needs Node.js 20.19 or newer (this is ${process.versions.node}): install a current Node.js LTS.`,
+  );
   process.exit(1);
 }
 
@@ -26,7 +28,10 @@ function run(cmd, cmdArgs, what) {
 // Install when node_modules is missing or older than the lock file.
 const installed = join(root, 'node_modules', '.package-lock.json');
 const lock = join(root, 'package-lock.json');
-if (!existsSync(installed) || (existsSync(lock) && statSync(lock).mtimeMs > statSync(installed).mtimeMs)) {
+if (
+  !existsSync(installed) ||
+  (existsSync(lock) && statSync(lock).mtimeMs > statSync(installed).mtimeMs)
+) {
   console.log('Installing dependencies (npm ci)…');
   run(npm, ['ci', '--no-audit', '--no-fund'], 'Installing dependencies');
 }
@@ -39,5 +44,9 @@ if (!existsSync(script)) {
   console.error(`Unknown command "${command}": use start, test or bench.`);
   process.exit(2);
 }
-const result = spawnSync(process.execPath, ['--import', 'tsx', script, ...args], { cwd: root, stdio: 'inherit', env: process.env });
+const result = spawnSync(process.execPath, ['--import', 'tsx', script, ...args], {
+  cwd: root,
+  stdio: 'inherit',
+  env: process.env,
+});
 process.exit(result.status ?? 1);

@@ -33,7 +33,11 @@ export async function provisionInfrastructure(options: {
   if (!kafkaBrokers) {
     options.log('Kafka: starting a single-node broker (KRaft)…');
     try {
-      kafka = await startKafka({ dataDir: join(options.dataDir, 'kafka'), port: options.kafkaPort, log: options.log });
+      kafka = await startKafka({
+        dataDir: join(options.dataDir, 'kafka'),
+        port: options.kafkaPort,
+        log: options.log,
+      });
     } catch (error) {
       await postgres.stop();
       throw error;

@@ -187,6 +187,8 @@ export async function seed(
     }
   }
   await demoAccount(url, DEMO_FAN, 'FAN');
-  log(created > 0 ? `demo data: ${created} events created or completed` : 'demo data already present');
+  log(
+    created > 0 ? `demo data: ${created} events created or completed` : 'demo data already present',
+  );
   return created;
 }

@@ -28,7 +28,11 @@ function nproc(): number {
 
 function packageVersion(root: string, name: string): string {
   try {
-    return (JSON.parse(readFileSync(join(root, 'node_modules', name, 'package.json'), 'utf8')) as { version: string }).version;
+    return (
+      JSON.parse(readFileSync(join(root, 'node_modules', name, 'package.json'), 'utf8')) as {
+        version: string;
+      }
+    ).version;
   } catch {
     return 'not installed';
   }
@@ -44,7 +48,11 @@ function kafkaVersion(root: string, startedHere: boolean): string {
   return version ? `Apache Kafka ${version} (KRaft, single node)` : 'unknown';
 }
 
-export async function describeMachine(root: string, postgresUrl: string, kafkaStartedHere: boolean): Promise<Machine> {
+export async function describeMachine(
+  root: string,
+  postgresUrl: string,
+  kafkaStartedHere: boolean,
+): Promise<Machine> {
   const db = new Client({ connectionString: postgresUrl });
   await db.connect();
   let postgres: string;
@@ -63,10 +71,15 @@ export async function describeMachine(root: string, postgresUrl: string, kafkaSt
     postgres,
     kafka: kafkaVersion(root, kafkaStartedHere),
     packages: Object.fromEntries(
-      ['@apollo/gateway', '@apollo/server', '@graphql-hive/gateway', 'graphql-ws', 'kafkajs', 'typeorm', 'pg'].map((name) => [
-        name,
-        packageVersion(root, name),
-      ]),
+      [
+        '@apollo/gateway',
+        '@apollo/server',
+        '@graphql-hive/gateway',
+        'graphql-ws',
+        'kafkajs',
+        'typeorm',
+        'pg',
+      ].map((name) => [name, packageVersion(root, name)]),
     ),
     loadAverageAtStart: os.loadavg().map((n) => Math.round(n * 100) / 100),
   };

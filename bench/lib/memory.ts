@@ -41,7 +41,10 @@ const mb = (kb: number) => round((kb * 1024) / 1e6, 1);
 
 export class MemoryWatch {
   private timer: NodeJS.Timeout | undefined;
-  private peaks = new Map<string, { peakKb: number; lastKb: number; samples: number; hwmReset: boolean }>();
+  private peaks = new Map<
+    string,
+    { peakKb: number; lastKb: number; samples: number; hwmReset: boolean }
+  >();
 
   constructor(
     private readonly processes: WatchedProcess[],

@@ -97,12 +97,16 @@ export async function runBrowse(options: BrowseOptions): Promise<BrowseTargetRes
     for (const target of options.targets) {
       const warm = await run(target, options.warmUpMs);
       if (warm.ok === 0)
-        throw new Error(`browse: ${target.name} answered no full page during warm-up: ${warm.errorExamples.join(' | ')}`);
+        throw new Error(
+          `browse: ${target.name} answered no full page during warm-up: ${warm.errorExamples.join(' | ')}`,
+        );
       options.log(`  warm-up ${target.name}: ${warm.throughput} req/s`);
     }
     const rounds = new Map<string, LoadResult[]>(options.targets.map((t) => [t.name, []]));
     for (let r = 0; r < options.rounds; r++) {
-      const order = options.targets.map((_, i) => options.targets[(i + r) % options.targets.length]);
+      const order = options.targets.map(
+        (_, i) => options.targets[(i + r) % options.targets.length],
+      );
       for (const target of order) {
         const result = await run(target, options.roundMs);
         rounds.get(target.name)!.push(result);

@@ -19,7 +19,8 @@ import type { Account } from './setup';
 const MESSAGE_POSTED = `subscription Chat($eventId: ID!) {
   messagePosted(eventId: $eventId) { id body kind createdAt author { id name } }
 }`;
-const POST = 'mutation Post($eventId: ID!, $body: String!) { postMessage(eventId: $eventId, body: $body) { id createdAt } }';
+const POST =
+  'mutation Post($eventId: ID!, $body: String!) { postMessage(eventId: $eventId, body: $body) { id createdAt } }';
 
 export interface ChatOptions {
   gatewayUrl: string;
@@ -95,7 +96,8 @@ export async function runChat(options: ChatOptions): Promise<ChatResult> {
             retryAttempts: 0,
             // The bench's own sockets: pings every 15 s are answered by the client library.
             on: { connected: () => resolve() },
-            onNonLazyError: (error) => reject(new Error(`subscriber ${i} could not connect: ${String(error)}`)),
+            onNonLazyError: (error) =>
+              reject(new Error(`subscriber ${i} could not connect: ${String(error)}`)),
           }),
         };
         subscribers.push(subscriber);
@@ -122,7 +124,8 @@ export async function runChat(options: ChatOptions): Promise<ChatResult> {
             },
             error: (error) => {
               subscriber.ended = true;
-              if (errorExamples.length < 5) errorExamples.push(`subscription error: ${JSON.stringify(error).slice(0, 200)}`);
+              if (errorExamples.length < 5)
+                errorExamples.push(`subscription error: ${JSON.stringify(error).slice(0, 200)}`);
             },
             complete: () => {
               subscriber.ended = true;
@@ -131,21 +134,37 @@ export async function runChat(options: ChatOptions): Promise<ChatResult> {
         );
       }),
   );
-  await until(async () => (await liveSubscriptions(options.statsUrl)) >= options.subscribers, 60_000, 'every subscription live');
+  await until(
+    async () => (await liveSubscriptions(options.statsUrl)) >= options.subscribers,
+    60_000,
+    'every subscription live',
+  );
   const connectSeconds = round((nowMs() - t0) / 1000, 1);
-  options.log(`  ${options.subscribers} subscribers connected and subscribed in ${connectSeconds} s`);
+  options.log(
+    `  ${options.subscribers} subscribers connected and subscribed in ${connectSeconds} s`,
+  );
 
   const posting = new GraphQLHttp(options.gatewayUrl, 64, 30_000);
   try {
     // Warm-up (not measured): a few posts every subscriber must receive.
     for (let i = 0; i < warmUpMessages; i++) {
       const answer = await posting.post(
-        JSON.stringify({ query: POST, variables: { eventId: options.eventId, body: `${warmPrefix}${i}` } }),
+        JSON.stringify({
+          query: POST,
+          variables: { eventId: options.eventId, body: `${warmPrefix}${i}` },
+        }),
         options.posters[i % options.posters.length].token,
       );
-      if (outcomeOf(answer) !== 'ok') throw new Error(`chat warm-up post failed: ${JSON.stringify(answer.body ?? answer.failure)}`);
+      if (outcomeOf(answer) !== 'ok')
+        throw new Error(
+          `chat warm-up post failed: ${JSON.stringify(answer.body ?? answer.failure)}`,
+        );
     }
-    await until(async () => warmReceived >= warmUpMessages * options.subscribers, 30_000, 'warm-up messages delivered to every subscriber');
+    await until(
+      async () => warmReceived >= warmUpMessages * options.subscribers,
+      30_000,
+      'warm-up messages delivered to every subscriber',
+    );
 
     // The measured phase: posts on a fixed schedule, several posters in turn so that none
     // exceeds the chat's per-user rate limit.
@@ -163,14 +182,22 @@ export async function runChat(options: ChatOptions): Promise<ChatResult> {
       sentAt[i] = nowMs();
       inflight.push(
         posting
-          .post(JSON.stringify({ query: POST, variables: { eventId: options.eventId, body: bodyOf(run, i) } }), poster.token)
+          .post(
+            JSON.stringify({
+              query: POST,
+              variables: { eventId: options.eventId, body: bodyOf(run, i) },
+            }),
+            poster.token,
+          )
           .then((answer) => {
             postLatency.push(nowMs() - sentAt[i]);
             const outcome = outcomeOf(answer);
             postOutcomes[outcome] = (postOutcomes[outcome] ?? 0) + 1;
             okPosts[i] = outcome === 'ok';
             if (outcome !== 'ok' && errorExamples.length < 5)
-              errorExamples.push(answer.failure ?? JSON.stringify(answer.body?.errors).slice(0, 300));
+              errorExamples.push(
+                answer.failure ?? JSON.stringify(answer.body?.errors).slice(0, 300),
+              );
           }),
       );
     }
@@ -179,10 +206,15 @@ export async function runChat(options: ChatOptions): Promise<ChatResult> {
     const posted = okPosts.filter(Boolean).length;
     const expectedDeliveries = posted * options.subscribers;
     const delivered = () => subscribers.reduce((sum, s) => sum + s.count, 0);
-    await until(async () => delivered() >= expectedDeliveries, options.drainMs, 'every delivery').catch(() => undefined);
+    await until(
+      async () => delivered() >= expectedDeliveries,
+      options.drainMs,
+      'every delivery',
+    ).catch(() => undefined);
     const seconds = (lastSent - started) / 1000;
     let lost = 0;
-    for (const s of subscribers) for (let i = 0; i < planned; i++) if (okPosts[i] && !s.received[i]) lost++;
+    for (const s of subscribers)
+      for (let i = 0; i < planned; i++) if (okPosts[i] && !s.received[i]) lost++;
     return {
       subscribers: options.subscribers,
       connectSeconds,
@@ -216,7 +248,11 @@ async function liveSubscriptions(statsUrl: string): Promise<number> {
   }
 }
 
-async function until(condition: () => Promise<boolean>, timeoutMs: number, what: string): Promise<void> {
+async function until(
+  condition: () => Promise<boolean>,
+  timeoutMs: number,
+  what: string,
+): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
     if (await condition()) return;
@@ -245,7 +281,11 @@ export async function runKafkaRoundTrip(options: {
 }): Promise<KafkaRoundTripResult> {
   const run = randomBytes(3).toString('hex');
   const topic = `bench.roundtrip.${run}`;
-  const kafka = new Kafka({ clientId: `bench-${run}`, brokers: options.brokers, logLevel: logLevel.ERROR });
+  const kafka = new Kafka({
+    clientId: `bench-${run}`,
+    brokers: options.brokers,
+    logLevel: logLevel.ERROR,
+  });
   const admin = kafka.admin();
   const producer = kafka.producer();
   const consumer = kafka.consumer({ groupId: `bench-${run}` });
@@ -256,15 +296,24 @@ export async function runKafkaRoundTrip(options: {
   let warm = 0;
   try {
     await admin.connect();
-    await admin.createTopics({ topics: [{ topic, numPartitions: 1, replicationFactor: 1 }], waitForLeaders: true });
+    await admin.createTopics({
+      topics: [{ topic, numPartitions: 1, replicationFactor: 1 }],
+      waitForLeaders: true,
+    });
     await producer.connect();
     await consumer.connect();
     await consumer.subscribe({ topic, fromBeginning: true });
-    const joined = new Promise<void>((resolve) => consumer.on(consumer.events.GROUP_JOIN, () => resolve()));
+    const joined = new Promise<void>((resolve) =>
+      consumer.on(consumer.events.GROUP_JOIN, () => resolve()),
+    );
     await consumer.run({
       eachMessage: async ({ message }) => {
         const now = nowMs();
-        const value = JSON.parse(message.value?.toString() ?? '{}') as { i: number; sentAt: number; warm?: boolean };
+        const value = JSON.parse(message.value?.toString() ?? '{}') as {
+          i: number;
+          sentAt: number;
+          warm?: boolean;
+        };
         if (value.warm) {
           warm++;
           return;
@@ -277,7 +326,11 @@ export async function runKafkaRoundTrip(options: {
       },
     });
     await joined;
-    for (let i = 0; i < 10; i++) await producer.send({ topic, messages: [{ value: JSON.stringify({ i, sentAt: nowMs(), warm: true }) }] });
+    for (let i = 0; i < 10; i++)
+      await producer.send({
+        topic,
+        messages: [{ value: JSON.stringify({ i, sentAt: nowMs(), warm: true }) }],
+      });
     await until(async () => warm >= 10, 30_000, 'Kafka warm-up messages');
 
     const intervalMs = 1000 / options.ratePerSecond;
@@ -286,11 +339,18 @@ export async function runKafkaRoundTrip(options: {
     for (let i = 0; i < planned; i++) {
       const wait = started + i * intervalMs - nowMs();
       if (wait > 1) await new Promise((resolve) => setTimeout(resolve, wait));
-      sends.push(producer.send({ topic, messages: [{ key: String(i), value: JSON.stringify({ i, sentAt: nowMs() }) }] }));
+      sends.push(
+        producer.send({
+          topic,
+          messages: [{ key: String(i), value: JSON.stringify({ i, sentAt: nowMs() }) }],
+        }),
+      );
     }
     const seconds = (nowMs() - started) / 1000;
     await Promise.all(sends);
-    await until(async () => consumed >= planned, options.drainMs, 'every Kafka message').catch(() => undefined);
+    await until(async () => consumed >= planned, options.drainMs, 'every Kafka message').catch(
+      () => undefined,
+    );
     return {
       ratePerSecond: options.ratePerSecond,
       seconds: round(seconds),

@@ -82,7 +82,10 @@ export interface PgbenchResult {
 }
 
 const purchaseBody = (tierId: string, key: string) =>
-  JSON.stringify({ query: PURCHASE, variables: { input: { tierId, quantity: 1, idempotencyKey: key } } });
+  JSON.stringify({
+    query: PURCHASE,
+    variables: { input: { tierId, quantity: 1, idempotencyKey: key } },
+  });
 
 export async function runRush(options: RushOptions): Promise<RushResult> {
   const run = randomBytes(3).toString('hex');
@@ -94,7 +97,9 @@ export async function runRush(options: RushOptions): Promise<RushResult> {
     );
     const warmOk = warm.filter((a) => outcomeOf(a) === 'ok').length;
     if (warmOk < warm.length)
-      throw new Error(`rush warm-up: ${warm.length - warmOk} of ${warm.length} purchases failed: ${JSON.stringify(warm.find((a) => outcomeOf(a) !== 'ok'))}`);
+      throw new Error(
+        `rush warm-up: ${warm.length - warmOk} of ${warm.length} purchases failed: ${JSON.stringify(warm.find((a) => outcomeOf(a) !== 'ok'))}`,
+      );
     options.log(`  warm-up: ${warmOk} purchases on another event`);
 
     const all = new Samples();
@@ -105,7 +110,10 @@ export async function runRush(options: RushOptions): Promise<RushResult> {
     let lastSale = started;
     await inParallel(options.fans, options.concurrency, async (fan, i) => {
       const t0 = nowMs();
-      const answer = await client.post(purchaseBody(options.tier.tierId, `rush-${run}-${i}`), fan.token);
+      const answer = await client.post(
+        purchaseBody(options.tier.tierId, `rush-${run}-${i}`),
+        fan.token,
+      );
       const t1 = nowMs();
       const outcome = outcomeOf(answer);
       all.push(t1 - t0);
@@ -136,9 +144,14 @@ export async function runRush(options: RushOptions): Promise<RushResult> {
       salesLatency: sales.summary(),
       curve: all.curve(),
       database,
-      oversold: Math.max(0, database.tickets - database.capacity, database.sold + database.held - database.capacity),
+      oversold: Math.max(
+        0,
+        database.tickets - database.capacity,
+        database.sold + database.held - database.capacity,
+      ),
       // Places still unsold although fans were turned away.
-      undersold: turnedAway > 0 ? Math.max(0, database.capacity - database.sold - database.held) : 0,
+      undersold:
+        turnedAway > 0 ? Math.max(0, database.capacity - database.sold - database.held) : 0,
       soldButAnsweredError: Math.max(0, database.tickets - sold),
       errorExamples,
     };
@@ -151,7 +164,9 @@ async function countTier(databaseUrl: string, tierId: string): Promise<RushResul
   const db = new Client({ connectionString: databaseUrl });
   await db.connect();
   try {
-    const tier = (await db.query('SELECT capacity, sold, held FROM ticket_tiers WHERE id = $1', [tierId])).rows[0] as {
+    const tier = (
+      await db.query('SELECT capacity, sold, held FROM ticket_tiers WHERE id = $1', [tierId])
+    ).rows[0] as {
       capacity: number;
       sold: number;
       held: number;
@@ -162,8 +177,12 @@ async function countTier(databaseUrl: string, tierId: string): Promise<RushResul
         [tierId],
       )
     ).rows[0] as { n: number; owners: number };
-    const orders = (await db.query(`SELECT count(*)::int AS n FROM orders WHERE tier_id = $1 AND status = 'CONFIRMED'`, [tierId]))
-      .rows[0] as { n: number };
+    const orders = (
+      await db.query(
+        `SELECT count(*)::int AS n FROM orders WHERE tier_id = $1 AND status = 'CONFIRMED'`,
+        [tierId],
+      )
+    ).rows[0] as { n: number };
     return { ...tier, tickets: tickets.n, distinctOwners: tickets.owners, orders: orders.n };
   } finally {
     await db.end();
@@ -171,9 +190,13 @@ async function countTier(databaseUrl: string, tierId: string): Promise<RushResul
 }
 
 function findPgbench(): string | undefined {
-  const which = spawnSync('sh', ['-c', 'command -v pgbench || echo "$(pg_config --bindir 2>/dev/null)/pgbench"'], {
-    encoding: 'utf8',
-  });
+  const which = spawnSync(
+    'sh',
+    ['-c', 'command -v pgbench || echo "$(pg_config --bindir 2>/dev/null)/pgbench"'],
+    {
+      encoding: 'utf8',
+    },
+  );
   const path = which.stdout.trim().split('\n')[0];
   if (!path) return undefined;
   return spawnSync(path, ['--version'], { encoding: 'utf8' }).status === 0 ? path : undefined;
@@ -203,7 +226,9 @@ export async function runPgbench(options: {
     await db.query('DROP SCHEMA IF EXISTS bench_pgbench CASCADE');
     await db.query('CREATE SCHEMA bench_pgbench');
     await db.query(`CREATE TABLE ${copyTable} (LIKE public.ticket_tiers INCLUDING ALL)`);
-    await db.query(`INSERT INTO ${copyTable} SELECT * FROM public.ticket_tiers WHERE id = $1`, [options.tierId]);
+    await db.query(`INSERT INTO ${copyTable} SELECT * FROM public.ticket_tiers WHERE id = $1`, [
+      options.tierId,
+    ]);
     await db.query(`UPDATE ${copyTable} SET sold = 0, held = 0, capacity = 1000000`);
     // PostgreSQL's connection limit is shared with everyone on this server: take what is free.
     const { rows } = await db.query<{ free: number }>(
@@ -215,7 +240,9 @@ export async function runPgbench(options: {
     await db.end();
   }
   if (clients < options.concurrency)
-    options.log(`  pgbench: ${clients} clients, not ${options.concurrency}: PostgreSQL's max_connections leaves no more free`);
+    options.log(
+      `  pgbench: ${clients} clients, not ${options.concurrency}: PostgreSQL's max_connections leaves no more free`,
+    );
 
   const dir = join(options.workDir, 'pgbench');
   rmSync(dir, { recursive: true, force: true });
@@ -242,14 +269,25 @@ export async function runPgbench(options: {
   ];
   const result = spawnSync(pgbench, args, {
     encoding: 'utf8',
-    env: { ...process.env, ...(url.password ? { PGPASSWORD: decodeURIComponent(url.password) } : {}) },
+    env: {
+      ...process.env,
+      ...(url.password ? { PGPASSWORD: decodeURIComponent(url.password) } : {}),
+    },
     timeout: (options.seconds + 60) * 1000,
   });
   const command = `pgbench ${args.map((a) => (a.includes(' ') ? `'${a}'` : a)).join(' ')}`;
   if (result.status !== 0)
-    return { available: false, reason: `pgbench failed: ${(result.stderr || result.stdout || String(result.error)).trim().slice(-400)}`, command };
-  const tps = Number(/tps = ([\d.]+) \(without initial connection time\)/.exec(result.stdout)?.[1] ?? NaN);
-  const transactions = Number(/number of transactions actually processed: (\d+)/.exec(result.stdout)?.[1] ?? NaN);
+    return {
+      available: false,
+      reason: `pgbench failed: ${(result.stderr || result.stdout || String(result.error)).trim().slice(-400)}`,
+      command,
+    };
+  const tps = Number(
+    /tps = ([\d.]+) \(without initial connection time\)/.exec(result.stdout)?.[1] ?? NaN,
+  );
+  const transactions = Number(
+    /number of transactions actually processed: (\d+)/.exec(result.stdout)?.[1] ?? NaN,
+  );
   // Per-transaction log lines: client_id transaction_no time_us script_no epoch epoch_us.
   const latency = new Samples();
   for (const file of readdirSync(dir).filter((f) => f.startsWith('tx.'))) {
@@ -262,7 +300,8 @@ export async function runPgbench(options: {
   await check.connect();
   let soldOnCopy: number | undefined;
   try {
-    soldOnCopy = ((await check.query(`SELECT sold FROM ${copyTable}`)).rows[0] as { sold: number }).sold;
+    soldOnCopy = ((await check.query(`SELECT sold FROM ${copyTable}`)).rows[0] as { sold: number })
+      .sold;
     await check.query('DROP SCHEMA bench_pgbench CASCADE');
   } finally {
     await check.end();

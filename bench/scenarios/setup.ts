@@ -43,10 +43,13 @@ async function ok(
   query: string,
   variables: Record<string, unknown>,
   token?: string,
-): Promise<Record<string, any>> { // eslint-disable-line @typescript-eslint/no-explicit-any -- untyped API responses
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- untyped API responses
+): Promise<Record<string, any>> {
   const answer = await client.post(JSON.stringify({ query, variables }), token);
   if (answer.failure || answer.body?.errors?.length || !answer.body?.data)
-    throw new Error(`bench setup: ${answer.failure ?? JSON.stringify(answer.body?.errors)} (${query.slice(0, 60)})`);
+    throw new Error(
+      `bench setup: ${answer.failure ?? JSON.stringify(answer.body?.errors)} (${query.slice(0, 60)})`,
+    );
   return answer.body.data;
 }
 
@@ -98,7 +101,12 @@ async function publishedEvent(
     );
     tierIds.push(added.addTicketTier.id as string);
   }
-  await ok(client, 'mutation Publish($id: ID!) { publishEvent(id: $id) { id } }', { id }, organizer.token);
+  await ok(
+    client,
+    'mutation Publish($id: ID!) { publishEvent(id: $id) { id } }',
+    { id },
+    organizer.token,
+  );
   return { id, tierIds };
 }
 
@@ -111,7 +119,9 @@ export async function createCatalogue(options: SetupOptions): Promise<Catalogue>
   const timings: Record<string, number> = {};
   try {
     let t0 = nowMs();
-    const organizers = await inParallel([0, 1, 2, 3], 4, (n) => register(client, run, 'ORGANIZER', n));
+    const organizers = await inParallel([0, 1, 2, 3], 4, (n) =>
+      register(client, run, 'ORGANIZER', n),
+    );
     let done = 0;
     const fans = await inParallel(
       Array.from({ length: options.fans }, (_, i) => i),
@@ -164,7 +174,13 @@ export async function createCatalogue(options: SetupOptions): Promise<Catalogue>
     const rushEvent = await publishedEvent(
       client,
       organizers[0],
-      { title: 'Bench On-Sale Rush', category: 'Music', city: 'Lisbon', venue: 'Arena', inDays: 200 },
+      {
+        title: 'Bench On-Sale Rush',
+        category: 'Music',
+        city: 'Lisbon',
+        venue: 'Arena',
+        inDays: 200,
+      },
       [{ name: 'General Admission', priceCents: 5_000, capacity: options.rushCapacity }],
     );
     const warmUpEvent = await publishedEvent(
@@ -176,11 +192,19 @@ export async function createCatalogue(options: SetupOptions): Promise<Catalogue>
     const chatEvent = await publishedEvent(
       client,
       organizers[2],
-      { title: 'Bench Live Chat', category: 'Sports', city: 'Dublin', venue: 'Stadium', inDays: 202 },
+      {
+        title: 'Bench Live Chat',
+        category: 'Sports',
+        city: 'Dublin',
+        venue: 'Stadium',
+        inDays: 202,
+      },
       [{ name: 'Terrace', priceCents: 2_000, capacity: 100 }],
     );
     timings.createEvents = round((nowMs() - t0) / 1000, 1);
-    options.log(`created ${browseEventIds.length + 3} published events in ${timings.createEvents} s`);
+    options.log(
+      `created ${browseEventIds.length + 3} published events in ${timings.createEvents} s`,
+    );
     return {
       organizers,
       fans,

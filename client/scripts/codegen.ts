@@ -44,23 +44,33 @@ interface Source {
 }
 
 function schemaSources(): Source[] {
-  const raw = parseYaml(readFileSync(SERVICE_LIST, 'utf8')) as { subgraphs?: Record<string, { schema?: { file?: string } }> };
+  const raw = parseYaml(readFileSync(SERVICE_LIST, 'utf8')) as {
+    subgraphs?: Record<string, { schema?: { file?: string } }>;
+  };
   const base = dirname(SERVICE_LIST);
   const listed: Source[] = Object.entries(raw.subgraphs ?? {}).map(([name, entry]) => {
-    if (!entry.schema?.file) throw new Error(`${SERVICE_LIST}: subgraph "${name}" has no schema.file`);
+    if (!entry.schema?.file)
+      throw new Error(`${SERVICE_LIST}: subgraph "${name}" has no schema.file`);
     return { name, file: resolve(base, entry.schema.file) };
   });
   const missing = NEEDED.filter((n) => !listed.some((s) => s.name === n));
-  if (missing.length) throw new Error(`${SERVICE_LIST} lacks subgraphs the client uses: ${missing.join(', ')}`);
+  if (missing.length)
+    throw new Error(`${SERVICE_LIST} lacks subgraphs the client uses: ${missing.join(', ')}`);
   return listed;
 }
 
 function apiSchema(sources: Source[]): GraphQLSchema {
   const composed = composeServices(
-    sources.map((s) => ({ name: s.name, url: `http://${s.name}.invalid/graphql`, typeDefs: parse(readFileSync(s.file, 'utf8')) })),
+    sources.map((s) => ({
+      name: s.name,
+      url: `http://${s.name}.invalid/graphql`,
+      typeDefs: parse(readFileSync(s.file, 'utf8')),
+    })),
   );
   if (composed.errors) {
-    throw new Error(`The supergraph does not compose:\n  - ${composed.errors.map((e) => e.message).join('\n  - ')}`);
+    throw new Error(
+      `The supergraph does not compose:\n  - ${composed.errors.map((e) => e.message).join('\n  - ')}`,
+    );
   }
   return Supergraph.build(composed.supergraphSdl).apiSchema().toGraphQLJSSchema();
 }
@@ -69,22 +79,38 @@ function apiSchema(sources: Source[]): GraphQLSchema {
 function withSubscriptions(api: GraphQLSchema): GraphQLSchema {
   const extra = parse(readFileSync(SUBSCRIPTIONS_SCHEMA, 'utf8'));
   const kept: DefinitionNode[] = extra.definitions.filter((d) => {
-    if (d.kind === Kind.SCHEMA_DEFINITION || d.kind === Kind.SCHEMA_EXTENSION || d.kind === Kind.DIRECTIVE_DEFINITION) return false;
+    if (
+      d.kind === Kind.SCHEMA_DEFINITION ||
+      d.kind === Kind.SCHEMA_EXTENSION ||
+      d.kind === Kind.DIRECTIVE_DEFINITION
+    )
+      return false;
     if (!('name' in d) || !d.name) return false;
     // Types the graph already has (ChatMessage, DateTime…) stay as the graph defines them.
     return d.name.value === 'Subscription' || !api.getType(d.name.value);
   });
   const apiDoc = parse(printSchema(api));
-  const merged: DocumentNode = { kind: Kind.DOCUMENT, definitions: [...apiDoc.definitions, ...kept] };
+  const merged: DocumentNode = {
+    kind: Kind.DOCUMENT,
+    definitions: [...apiDoc.definitions, ...kept],
+  };
   // Stated explicitly: a schema-less SDL only infers query and mutation roots by name.
   const roots = parse('schema { query: Query mutation: Mutation subscription: Subscription }');
   return buildASTSchema({ ...merged, definitions: [...roots.definitions, ...merged.definitions] });
 }
 
 /** Facts the UI adapts to: types without an id (not normalized) and fields that land later. */
-function schemaFacts(schema: GraphQLSchema): { unkeyed: string[]; features: Record<string, boolean> } {
+function schemaFacts(schema: GraphQLSchema): {
+  unkeyed: string[];
+  features: Record<string, boolean>;
+} {
   const unkeyed = Object.values(schema.getTypeMap())
-    .filter((t) => isObjectType(t) && !t.name.startsWith('__') && !['Query', 'Mutation', 'Subscription'].includes(t.name))
+    .filter(
+      (t) =>
+        isObjectType(t) &&
+        !t.name.startsWith('__') &&
+        !['Query', 'Mutation', 'Subscription'].includes(t.name),
+    )
     .filter((t) => isObjectType(t) && !t.getFields().id)
     .map((t) => t.name)
     .sort();
@@ -92,7 +118,10 @@ function schemaFacts(schema: GraphQLSchema): { unkeyed: string[]; features: Reco
     const t = schema.getType(type);
     return isObjectType(t) && field in t.getFields();
   };
-  return { unkeyed, features: { orderPdf: has('Order', 'pdf'), salesReport: has('Event', 'salesReport') } };
+  return {
+    unkeyed,
+    features: { orderPdf: has('Order', 'pdf'), salesReport: has('Event', 'salesReport') },
+  };
 }
 
 function schemaMeta(unkeyed: string[], features: Record<string, boolean>): string {
@@ -109,17 +138,25 @@ export const SCHEMA_FEATURES = ${JSON.stringify(features)} as const;
  * and the feature's operations are valid against the graph. Until then its UI stays hidden: the
  * build of a service that adds the field is not broken by a client that guessed its shape.
  */
-function adoptFeatures(schema: GraphQLSchema, present: Record<string, boolean>): Record<string, boolean> {
+function adoptFeatures(
+  schema: GraphQLSchema,
+  present: Record<string, boolean>,
+): Record<string, boolean> {
   const adopted: Record<string, boolean> = {};
   for (const [name, has] of Object.entries(present)) {
     adopted[name] = has;
     if (!has) continue;
     const dir = join(CLIENT, 'src', 'optional', name);
     for (const file of readdirSync(dir).filter((f) => /\.tsx?$/.test(f))) {
-      for (const source of gqlPluckFromCodeStringSync(file, readFileSync(join(dir, file), 'utf8'))) {
+      for (const source of gqlPluckFromCodeStringSync(
+        file,
+        readFileSync(join(dir, file), 'utf8'),
+      )) {
         const errors = validate(schema, parse(source.body));
         if (errors.length) {
-          console.warn(`[codegen] WARNING: ${name} stays hidden: src/optional/${name}/${file} does not match the graph yet (${errors.map((e) => e.message).join('; ')})`);
+          console.warn(
+            `[codegen] WARNING: ${name} stays hidden: src/optional/${name}/${file} does not match the graph yet (${errors.map((e) => e.message).join('; ')})`,
+          );
           adopted[name] = false;
         }
       }
@@ -133,7 +170,10 @@ async function main(): Promise<void> {
   const schema = withSubscriptions(apiSchema(sources));
 
   mkdirSync(dirname(OUT_SCHEMA), { recursive: true });
-  writeFileSync(OUT_SCHEMA, `# Generated by scripts/codegen.ts: the graph as clients see it. Do not edit.\n${printSchema(schema)}`);
+  writeFileSync(
+    OUT_SCHEMA,
+    `# Generated by scripts/codegen.ts: the graph as clients see it. Do not edit.\n${printSchema(schema)}`,
+  );
   const { unkeyed, features: present } = schemaFacts(schema);
   const features = adoptFeatures(schema, present);
 
@@ -156,7 +196,10 @@ async function main(): Promise<void> {
           preset: 'client',
           // Every operation also goes into src/gql/persisted-documents.json ({ sha256: text }),
           // the router's trusted-documents manifest; documents carry their hash in __meta__.
-          presetConfig: { fragmentMasking: false, persistedDocuments: { mode: 'embedHashInDocument', hashAlgorithm: sha256 } },
+          presetConfig: {
+            fragmentMasking: false,
+            persistedDocuments: { mode: 'embedHashInDocument', hashAlgorithm: sha256 },
+          },
           // The router runs the registered text, so it must already ask for what the normalized
           // cache needs to key entities (__typename) — the cache cannot add it to a hash.
           documentTransforms: [addTypenameSelectionDocumentTransform],
@@ -173,7 +216,9 @@ async function main(): Promise<void> {
     true,
   );
   writeFileSync(OUT_META, schemaMeta(unkeyed, features));
-  console.log(`[codegen] types generated from ${sources.map((s) => s.name).join(', ')} + subscriptions`);
+  console.log(
+    `[codegen] types generated from ${sources.map((s) => s.name).join(', ')} + subscriptions`,
+  );
 }
 
 main().catch((error: unknown) => {

@@ -4,7 +4,16 @@
 import { readFileSync } from 'node:fs';
 import QRCode from 'qrcode';
 import type { BrowserContext, Page } from 'playwright-core';
-import { builtFeatures, call, DESKTOP, newPage, PHONE, screenshot, startE2E, type E2E } from './support/e2e';
+import {
+  builtFeatures,
+  call,
+  DESKTOP,
+  newPage,
+  PHONE,
+  screenshot,
+  startE2E,
+  type E2E,
+} from './support/e2e';
 import { createEvent, registerAccount, type Account } from './support/fixtures';
 
 jest.setTimeout(180_000);
@@ -15,7 +24,11 @@ const contexts: BrowserContext[] = [];
 
 beforeAll(async () => {
   e2e = await startE2E();
-  organizer = await registerAccount(e2e.stack, { email: 'aurora@organizers.test', name: 'Aurora Live', role: 'ORGANIZER' });
+  organizer = await registerAccount(e2e.stack, {
+    email: 'aurora@organizers.test',
+    name: 'Aurora Live',
+    role: 'ORGANIZER',
+  });
 }, 300_000);
 
 afterEach(async () => {
@@ -38,8 +51,22 @@ async function open(device: typeof DESKTOP | typeof PHONE = DESKTOP, as?: Accoun
 }
 
 /** What the tickets service says a user owns (straight from the subgraph, not the page). */
-async function ticketsOf(account: Account): Promise<Array<{ id: string; code: string; status: string; tier: { name: string }; event: { id: string } }>> {
-  const data = await call<{ _entities: Array<{ tickets: Array<{ id: string; code: string; status: string; tier: { name: string }; event: { id: string } }> }> }>(
+async function ticketsOf(
+  account: Account,
+): Promise<
+  Array<{ id: string; code: string; status: string; tier: { name: string }; event: { id: string } }>
+> {
+  const data = await call<{
+    _entities: Array<{
+      tickets: Array<{
+        id: string;
+        code: string;
+        status: string;
+        tier: { name: string };
+        event: { id: string };
+      }>;
+    }>;
+  }>(
     e2e.stack.urls.tickets!,
     'query($r: [_Any!]!) { _entities(representations: $r) { ... on User { tickets { id code status tier { name } event { id } } } } }',
     { r: [{ __typename: 'User', id: account.id }] },
@@ -49,7 +76,9 @@ async function ticketsOf(account: Account): Promise<Array<{ id: string; code: st
 }
 
 async function tierAvailability(eventId: string): Promise<Record<string, number>> {
-  const data = await call<{ _entities: Array<{ tiers: Array<{ name: string; available: number }> }> }>(
+  const data = await call<{
+    _entities: Array<{ tiers: Array<{ name: string; available: number }> }>;
+  }>(
     e2e.stack.urls.tickets!,
     'query($r: [_Any!]!) { _entities(representations: $r) { ... on Event { tiers { name available } } } }',
     { r: [{ __typename: 'Event', id: eventId }] },
@@ -61,7 +90,8 @@ async function tierAvailability(eventId: string): Promise<Record<string, number>
 function qrBits(code: string): { size: number; bits: string } {
   const { modules } = QRCode.create(code, { errorCorrectionLevel: 'M' });
   let bits = '';
-  for (let row = 0; row < modules.size; row++) for (let col = 0; col < modules.size; col++) bits += modules.get(row, col) ? '1' : '0';
+  for (let row = 0; row < modules.size; row++)
+    for (let col = 0; col < modules.size; col++) bits += modules.get(row, col) ? '1' : '0';
   return { size: modules.size, bits };
 }
 
@@ -93,7 +123,9 @@ const cardTitles = (page: Page) => page.locator('.event-card-title').allInnerTex
 async function waitForCards(page: Page, expected: string[]): Promise<void> {
   await page.waitForFunction(
     (titles) => {
-      const shown = [...document.querySelectorAll('.event-card-title')].map((e) => (e as HTMLElement).innerText.trim());
+      const shown = [...document.querySelectorAll('.event-card-title')].map((e) =>
+        (e as HTMLElement).innerText.trim(),
+      );
       return shown.length === titles.length && titles.every((t) => shown.includes(t));
     },
     expected,
@@ -115,8 +147,18 @@ describe('a fan', () => {
         { name: 'VIP', priceCents: 12000, capacity: 1 },
       ],
     });
-    await createEvent(e2e.stack, organizer, { title: 'River Jazz', category: 'Music', city: 'Lisbon', tiers: [{ name: 'Standing', priceCents: 2500, capacity: 50 }] });
-    await createEvent(e2e.stack, organizer, { title: 'Derby Day', category: 'Sports', city: 'Porto', tiers: [{ name: 'Stand', priceCents: 3000, capacity: 50 }] });
+    await createEvent(e2e.stack, organizer, {
+      title: 'River Jazz',
+      category: 'Music',
+      city: 'Lisbon',
+      tiers: [{ name: 'Standing', priceCents: 2500, capacity: 50 }],
+    });
+    await createEvent(e2e.stack, organizer, {
+      title: 'Derby Day',
+      category: 'Sports',
+      city: 'Porto',
+      tiers: [{ name: 'Stand', priceCents: 3000, capacity: 50 }],
+    });
     await createEvent(e2e.stack, organizer, { title: 'Unpublished Rehearsal', publish: false });
   });
 
@@ -157,8 +199,19 @@ describe('a fan', () => {
     await page.locator('.account-name', { hasText: 'Fiona Fan' }).waitFor();
     const token = await page.evaluate(() => localStorage.getItem('ko.token'));
     expect(token).toBeTruthy();
-    const me = await call<{ me: { id: string } }>(e2e.stack.urls.users!, '{ me { id } }', {}, token!);
-    const fan: Account = { id: me.me.id, token: token!, email: 'fiona@fans.test', name: 'Fiona Fan', password: 'correct horse battery' };
+    const me = await call<{ me: { id: string } }>(
+      e2e.stack.urls.users!,
+      '{ me { id } }',
+      {},
+      token!,
+    );
+    const fan: Account = {
+      id: me.me.id,
+      token: token!,
+      email: 'fiona@fans.test',
+      name: 'Fiona Fan',
+      password: 'correct horse battery',
+    };
 
     // Two General Admission tickets: reserve, see the hold's countdown, pay.
     await page.getByRole('radio', { name: /General Admission/ }).check();
@@ -174,18 +227,33 @@ describe('a fan', () => {
 
     const owned = await ticketsOf(fan);
     expect(owned).toHaveLength(2);
-    expect(owned.every((t) => t.status === 'VALID' && t.tier.name === 'General Admission' && t.event.id === orchestra.id)).toBe(true);
+    expect(
+      owned.every(
+        (t) =>
+          t.status === 'VALID' &&
+          t.tier.name === 'General Admission' &&
+          t.event.id === orchestra.id,
+      ),
+    ).toBe(true);
     expect((await tierAvailability(orchestra.id))['General Admission']).toBe(98);
 
     // The profile: both tickets under the event, each with the QR code of its own signed code.
     await page.getByRole('link', { name: 'See my tickets' }).click();
     await page.waitForURL('**/profile');
-    await page.waitForFunction(() => document.querySelectorAll('[data-testid="ticket-qr"]').length === 2, undefined, { timeout: 15_000 });
-    const group = page.locator('.ticket-group', { has: page.getByRole('heading', { name: 'Midnight Orchestra' }) });
+    await page.waitForFunction(
+      () => document.querySelectorAll('[data-testid="ticket-qr"]').length === 2,
+      undefined,
+      { timeout: 15_000 },
+    );
+    const group = page.locator('.ticket-group', {
+      has: page.getByRole('heading', { name: 'Midnight Orchestra' }),
+    });
     expect(await group.locator('[data-testid="ticket"]').count()).toBe(2);
     // Read each QR image back, module by module, and compare with the QR of each signed code.
     const expectedQr = owned.map((t) => qrBits(t.code));
-    const shownQr = await page.locator('[data-testid="ticket-qr"]').evaluateAll(readQrImages, expectedQr[0]!.size);
+    const shownQr = await page
+      .locator('[data-testid="ticket-qr"]')
+      .evaluateAll(readQrImages, expectedQr[0]!.size);
     expect(shownQr.sort()).toEqual(expectedQr.map((q) => q.bits).sort());
     expect(await group.getByText('Valid').count()).toBe(2);
     await screenshot(page, 'profile');
@@ -193,7 +261,10 @@ describe('a fan', () => {
     // The order's PDF, once the graph has Order.pdf; until then no button at all.
     const pdfButton = page.getByRole('button', { name: /Download PDF/ });
     if (builtFeatures().orderPdf) {
-      const [download] = await Promise.all([page.waitForEvent('download', { timeout: 30_000 }), pdfButton.first().click()]);
+      const [download] = await Promise.all([
+        page.waitForEvent('download', { timeout: 30_000 }),
+        pdfButton.first().click(),
+      ]);
       const file = await download.path();
       expect(readFileSync(file).subarray(0, 5).toString()).toBe('%PDF-');
     } else {
@@ -213,11 +284,23 @@ describe('a fan', () => {
   });
 
   it('is told in plain words when the last ticket went to someone else', async () => {
-    const fan = await registerAccount(e2e.stack, { email: 'slow@fans.test', name: 'Slow Sam', role: 'FAN' });
-    const rival = await registerAccount(e2e.stack, { email: 'quick@fans.test', name: 'Quick Quinn', role: 'FAN' });
+    const fan = await registerAccount(e2e.stack, {
+      email: 'slow@fans.test',
+      name: 'Slow Sam',
+      role: 'FAN',
+    });
+    const rival = await registerAccount(e2e.stack, {
+      email: 'quick@fans.test',
+      name: 'Quick Quinn',
+      role: 'FAN',
+    });
     const { page } = await open(DESKTOP, fan);
     // Freeze what the page believes is available, so the rival's purchase lands unseen.
-    await page.route('**/graphql', (route) => (route.request().postData()?.includes('"operationName":"EventAvailability"') ? route.abort() : route.fallback()));
+    await page.route('**/graphql', (route) =>
+      route.request().postData()?.includes('"operationName":"EventAvailability"')
+        ? route.abort()
+        : route.fallback(),
+    );
     await page.goto(`/events/${orchestra.id}`);
     await page.getByRole('radio', { name: /VIP/ }).check();
     await page.getByText('Only 1 left').waitFor();
@@ -252,7 +335,11 @@ describe('a fan', () => {
     await page.getByText('13 events match your filters').waitFor();
     expect(await page.locator('.event-card').count()).toBe(12);
     await page.getByRole('button', { name: 'Load more events' }).click();
-    await page.waitForFunction(() => document.querySelectorAll('.event-card').length === 13, undefined, { timeout: 15_000 });
+    await page.waitForFunction(
+      () => document.querySelectorAll('.event-card').length === 13,
+      undefined,
+      { timeout: 15_000 },
+    );
     expect(await page.getByRole('button', { name: 'Load more events' }).count()).toBe(0);
     const titles = await cardTitles(page);
     expect(titles).toEqual([...titles].sort()); // soonest first, as the seed's dates go
@@ -271,12 +358,16 @@ describe('a fan', () => {
     await page.goto('/');
     await page.getByRole('link', { name: 'Midnight Orchestra' }).waitFor();
     // Nothing wider than the screen: no sideways scrolling.
-    expect(await page.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth)).toBe(true);
+    expect(
+      await page.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth),
+    ).toBe(true);
     await screenshot(page, 'home-phone');
     await page.goto(`/events/${orchestra.id}`);
     await page.getByRole('heading', { name: 'Midnight Orchestra', level: 1 }).waitFor();
     await page.getByRole('heading', { name: 'Live chat' }).waitFor();
-    expect(await page.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth)).toBe(true);
+    expect(
+      await page.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth),
+    ).toBe(true);
     await screenshot(page, 'event-phone');
     expect(problems).toEqual([]);
   });
@@ -287,13 +378,34 @@ describe('the live chat', () => {
   let fan: Account;
 
   beforeAll(async () => {
-    night = await createEvent(e2e.stack, organizer, { title: 'Chat Night', category: 'Comedy', city: 'Braga', tiers: [{ name: 'Seat', priceCents: 2000, capacity: 100 }] });
-    fan = await registerAccount(e2e.stack, { email: 'chatty@fans.test', name: 'Chatty Cat', role: 'FAN' });
+    night = await createEvent(e2e.stack, organizer, {
+      title: 'Chat Night',
+      category: 'Comedy',
+      city: 'Braga',
+      tiers: [{ name: 'Seat', priceCents: 2000, capacity: 100 }],
+    });
+    fan = await registerAccount(e2e.stack, {
+      email: 'chatty@fans.test',
+      name: 'Chatty Cat',
+      role: 'FAN',
+    });
     // 35 messages of history from four people (each under the rate limit).
     const historians: Account[] = [];
-    for (let n = 0; n < 4; n++) historians.push(await registerAccount(e2e.stack, { email: `history${n}@fans.test`, name: `Early Bird ${n}`, role: 'FAN' }));
+    for (let n = 0; n < 4; n++)
+      historians.push(
+        await registerAccount(e2e.stack, {
+          email: `history${n}@fans.test`,
+          name: `Early Bird ${n}`,
+          role: 'FAN',
+        }),
+      );
     for (let i = 0; i < 35; i++) {
-      await call(e2e.stack.urls.chat!, 'mutation($e: ID!, $b: String!) { postMessage(eventId: $e, body: $b) { id } }', { e: night.id, b: `history message ${i + 1}` }, historians[i % 4]!.token);
+      await call(
+        e2e.stack.urls.chat!,
+        'mutation($e: ID!, $b: String!) { postMessage(eventId: $e, body: $b) { id } }',
+        { e: night.id, b: `history message ${i + 1}` },
+        historians[i % 4]!.token,
+      );
     }
   });
 
@@ -310,29 +422,47 @@ describe('the live chat', () => {
     }
     const messages = (page: Page) => page.locator('[data-testid="chat-message"]');
     // Newest page first; older ones on request.
-    await fanSide.page.waitForFunction(() => document.querySelectorAll('[data-testid="chat-message"]').length === 30, undefined, { timeout: 15_000 });
+    await fanSide.page.waitForFunction(
+      () => document.querySelectorAll('[data-testid="chat-message"]').length === 30,
+      undefined,
+      { timeout: 15_000 },
+    );
     expect(await messages(fanSide.page).first().innerText()).toContain('history message 6');
     await fanSide.page.getByRole('button', { name: 'Load older messages' }).click();
-    await fanSide.page.waitForFunction(() => document.querySelectorAll('[data-testid="chat-message"]').length === 35, undefined, { timeout: 15_000 });
+    await fanSide.page.waitForFunction(
+      () => document.querySelectorAll('[data-testid="chat-message"]').length === 35,
+      undefined,
+      { timeout: 15_000 },
+    );
     expect(await messages(fanSide.page).first().innerText()).toContain('history message 1');
-    await orgSide.page.waitForFunction(() => document.querySelectorAll('[data-testid="chat-message"]').length === 30, undefined, { timeout: 15_000 });
+    await orgSide.page.waitForFunction(
+      () => document.querySelectorAll('[data-testid="chat-message"]').length === 30,
+      undefined,
+      { timeout: 15_000 },
+    );
 
     // Fan → organizer, live.
     const composer = (page: Page) => page.getByRole('textbox', { name: 'Your message' });
     await composer(fanSide.page).fill('Hello from Chatty!');
     await composer(fanSide.page).press('Enter');
-    await orgSide.page.locator('[data-testid="chat-message"]', { hasText: 'Hello from Chatty!' }).waitFor({ timeout: 15_000 });
+    await orgSide.page
+      .locator('[data-testid="chat-message"]', { hasText: 'Hello from Chatty!' })
+      .waitFor({ timeout: 15_000 });
 
     // Organizer → fan: a message, then an announcement pinned at the top and marked as theirs.
     await composer(orgSide.page).fill('Welcome, everyone');
     await orgSide.page.getByRole('button', { name: 'Send' }).click();
-    const orgLine = fanSide.page.locator('[data-testid="chat-message"]', { hasText: 'Welcome, everyone' });
+    const orgLine = fanSide.page.locator('[data-testid="chat-message"]', {
+      hasText: 'Welcome, everyone',
+    });
     await orgLine.waitFor({ timeout: 15_000 });
     expect(await orgLine.innerText()).toContain('Organizer');
     await orgSide.page.getByLabel('Post as announcement').check();
     await orgSide.page.getByRole('textbox', { name: 'Announcement' }).fill('Doors open at 19:00');
     await orgSide.page.getByRole('button', { name: 'Announce' }).click();
-    const pinned = fanSide.page.locator('[data-testid="announcement"]', { hasText: 'Doors open at 19:00' });
+    const pinned = fanSide.page.locator('[data-testid="announcement"]', {
+      hasText: 'Doors open at 19:00',
+    });
     await pinned.waitFor({ timeout: 15_000 });
     expect(await pinned.innerText()).toContain('Organizer announcement');
     expect(await pinned.innerText()).toContain('Aurora Live');
@@ -342,22 +472,32 @@ describe('the live chat', () => {
     await composer(fanSide.page).fill(payload);
     await composer(fanSide.page).press('Enter');
     for (const { page } of [fanSide, orgSide]) {
-      const line = page.locator('[data-testid="chat-message"]', { hasText: "<script>window.__pwned = 'script'</script>" });
+      const line = page.locator('[data-testid="chat-message"]', {
+        hasText: "<script>window.__pwned = 'script'</script>",
+      });
       await line.waitFor({ timeout: 15_000 });
       expect(await line.locator('.message-body').innerText()).toBe(payload);
       expect(await page.locator('.messages img, .messages script').count()).toBe(0);
-      expect(await page.evaluate(() => (window as unknown as { __pwned?: string }).__pwned)).toBeUndefined();
+      expect(
+        await page.evaluate(() => (window as unknown as { __pwned?: string }).__pwned),
+      ).toBeUndefined();
     }
     expect(dialogs).toEqual([]);
     await screenshot(fanSide.page, 'chat-fan');
     await screenshot(orgSide.page, 'chat-organizer');
 
     // The fan deletes their own message: it disappears on both pages.
-    const own = fanSide.page.locator('[data-testid="chat-message"]', { hasText: 'Hello from Chatty!' });
+    const own = fanSide.page.locator('[data-testid="chat-message"]', {
+      hasText: 'Hello from Chatty!',
+    });
     await own.getByRole('button', { name: 'Delete your message' }).click();
     await own.waitFor({ state: 'detached', timeout: 15_000 });
-    await orgSide.page.locator('[data-testid="chat-message"]', { hasText: 'Hello from Chatty!' }).waitFor({ state: 'detached', timeout: 15_000 });
-    const stored = await call<{ _entities: Array<{ messages: { edges: Array<{ node: { body: string } }> } }> }>(
+    await orgSide.page
+      .locator('[data-testid="chat-message"]', { hasText: 'Hello from Chatty!' })
+      .waitFor({ state: 'detached', timeout: 15_000 });
+    const stored = await call<{
+      _entities: Array<{ messages: { edges: Array<{ node: { body: string } }> } }>;
+    }>(
       e2e.stack.urls.chat!,
       'query($r: [_Any!]!) { _entities(representations: $r) { ... on Event { messages(first: 10) { edges { node { body } } } } } }',
       { r: [{ __typename: 'Event', id: night.id }] },
@@ -371,7 +511,11 @@ describe('the live chat', () => {
   });
 
   it('says plainly when a fan is posting too fast', async () => {
-    const quick = await registerAccount(e2e.stack, { email: 'spammy@fans.test', name: 'Spammy Sue', role: 'FAN' });
+    const quick = await registerAccount(e2e.stack, {
+      email: 'spammy@fans.test',
+      name: 'Spammy Sue',
+      role: 'FAN',
+    });
     const { page } = await open(DESKTOP, quick);
     await page.goto(`/events/${night.id}`);
     const composer = page.getByRole('textbox', { name: 'Your message' });
@@ -415,13 +559,21 @@ describe('an organizer', () => {
     await page.locator('[data-testid="tier-row"]', { hasText: 'Stalls' }).waitFor();
     await page.getByRole('button', { name: 'Publish' }).click();
     await page.locator('.manager .badge', { hasText: 'On sale' }).waitFor();
-    const published = await call<{ event: { status: string } }>(e2e.stack.urls.events!, 'query($id: ID!) { event(id: $id) { status } }', { id: eventId });
+    const published = await call<{ event: { status: string } }>(
+      e2e.stack.urls.events!,
+      'query($id: ID!) { event(id: $id) { status } }',
+      { id: eventId },
+    );
     expect(published.event.status).toBe('ON_SALE');
     expect(await tierAvailability(eventId)).toEqual({ Stalls: 40 });
     expect(await page.getByTestId('tickets-sold').innerText()).toBe('0');
 
     // A fan buys two tickets in the browser; the dashboard shows it without a reload.
-    const fan = await registerAccount(e2e.stack, { email: 'buyer@fans.test', name: 'Bea Buyer', role: 'FAN' });
+    const fan = await registerAccount(e2e.stack, {
+      email: 'buyer@fans.test',
+      name: 'Bea Buyer',
+      role: 'FAN',
+    });
     const fanSide = await open(DESKTOP, fan);
     await fanSide.page.goto(`/events/${eventId}`);
     await fanSide.page.getByRole('button', { name: 'One ticket more' }).click();
@@ -429,15 +581,27 @@ describe('an organizer', () => {
     await fanSide.page.getByRole('button', { name: /^Pay €110\.00$/ }).click();
     await fanSide.page.getByRole('heading', { name: "You're going!" }).waitFor();
 
-    await page.waitForFunction(() => document.querySelector('[data-testid="tickets-sold"]')?.textContent === '2', undefined, { timeout: 20_000 });
+    await page.waitForFunction(
+      () => document.querySelector('[data-testid="tickets-sold"]')?.textContent === '2',
+      undefined,
+      { timeout: 20_000 },
+    );
     expect(await page.locator('[data-testid="tier-sold"]').innerText()).toBe('2 / 40');
-    expect(await page.getByTestId('sales-feed').innerText()).toMatch(/2 tickets · Stalls · 38 left/);
+    expect(await page.getByTestId('sales-feed').innerText()).toMatch(
+      /2 tickets · Stalls · 38 left/,
+    );
     if (builtFeatures().salesReport) {
       await page.getByRole('heading', { name: 'Sales report' }).waitFor({ timeout: 30_000 });
       await page.getByText(/2 of 40 sold/).waitFor({ timeout: 30_000 });
       // The day's point is labelled with the (UTC) day of the sale, not the midnight that closes it.
       const saleDay = await page.evaluate(() =>
-        new Date().toLocaleDateString(undefined, { weekday: 'short', day: 'numeric', month: 'short', year: 'numeric', timeZone: 'UTC' }),
+        new Date().toLocaleDateString(undefined, {
+          weekday: 'short',
+          day: 'numeric',
+          month: 'short',
+          year: 'numeric',
+          timeZone: 'UTC',
+        }),
       );
       expect(await page.locator('.report-chart text').allTextContents()).toContain(saleDay);
     } else {
@@ -449,12 +613,19 @@ describe('an organizer', () => {
     await page.getByRole('textbox', { name: 'Announcement' }).fill('Bar opens at 18:30');
     await page.getByRole('button', { name: 'Post announcement' }).click();
     await page.getByText('Announcement posted.').waitFor();
-    await fanSide.page.locator('[data-testid="announcement"]', { hasText: 'Bar opens at 18:30' }).waitFor({ timeout: 15_000 });
+    await fanSide.page
+      .locator('[data-testid="announcement"]', { hasText: 'Bar opens at 18:30' })
+      .waitFor({ timeout: 15_000 });
 
     await page.getByRole('button', { name: 'Cancel event' }).click();
     await page.getByRole('button', { name: 'Yes, cancel event' }).click();
     await page.locator('.manager .badge', { hasText: 'Cancelled' }).waitFor();
-    const cancelled = await call<{ event: { status: string } }>(e2e.stack.urls.events!, 'query($id: ID!) { event(id: $id) { status } }', { id: eventId }, organizer.token);
+    const cancelled = await call<{ event: { status: string } }>(
+      e2e.stack.urls.events!,
+      'query($id: ID!) { event(id: $id) { status } }',
+      { id: eventId },
+      organizer.token,
+    );
     expect(cancelled.event.status).toBe('CANCELLED');
     expect(problems).toEqual([]);
   });

@@ -12,21 +12,43 @@ const SECRET = join(dist, '..', `outside-${process.pid}.txt`);
 beforeAll(async () => {
   mkdirSync(join(dist, 'assets'));
   writeFileSync(join(dist, 'index.html'), '<!doctype html><title>KO</title><div id="root"></div>');
-  writeFileSync(join(dist, 'assets', 'index-abc123.js'), `console.log(${JSON.stringify('x'.repeat(5000))});`);
+  writeFileSync(
+    join(dist, 'assets', 'index-abc123.js'),
+    `console.log(${JSON.stringify('x'.repeat(5000))});`,
+  );
   writeFileSync(SECRET, 'not for the web');
-  server = await startClientServer({ port: 0, graphqlUrl: 'http://router.test:4000/graphql', distDir: dist });
+  server = await startClientServer({
+    port: 0,
+    graphqlUrl: 'http://router.test:4000/graphql',
+    distDir: dist,
+  });
 });
 
 afterAll(() => server?.close());
 
 /** A raw request: fetch would normalize `..` and decode gzip for us. */
 function get(path: string, options: { method?: string; headers?: Record<string, string> } = {}) {
-  return new Promise<{ status: number; headers: Record<string, string | string[] | undefined>; body: Buffer }>((resolve, reject) => {
-    const req = request({ host: '127.0.0.1', port: server.port, path, method: options.method ?? 'GET', headers: options.headers }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (c: Buffer) => chunks.push(c));
-      res.on('end', () => resolve({ status: res.statusCode!, headers: res.headers, body: Buffer.concat(chunks) }));
-    });
+  return new Promise<{
+    status: number;
+    headers: Record<string, string | string[] | undefined>;
+    body: Buffer;
+  }>((resolve, reject) => {
+    const req = request(
+      {
+        host: '127.0.0.1',
+        port: server.port,
+        path,
+        method: options.method ?? 'GET',
+        headers: options.headers,
+      },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () =>
+          resolve({ status: res.statusCode!, headers: res.headers, body: Buffer.concat(chunks) }),
+        );
+      },
+    );
     req.on('error', reject);
     req.end();
   });
@@ -51,7 +73,9 @@ describe('the client server', () => {
   it('tells the page where the router is', async () => {
     const res = await get('/config.json');
     expect(res.status).toBe(200);
-    expect(JSON.parse(res.body.toString())).toEqual({ graphqlUrl: 'http://router.test:4000/graphql' });
+    expect(JSON.parse(res.body.toString())).toEqual({
+      graphqlUrl: 'http://router.test:4000/graphql',
+    });
     expect(res.headers['cache-control']).toBe('no-store');
   });
 
@@ -63,7 +87,9 @@ describe('the client server', () => {
   });
 
   it('serves fingerprinted assets as immutable, compressed when asked', async () => {
-    const res = await get('/assets/index-abc123.js', { headers: { 'accept-encoding': 'gzip, br' } });
+    const res = await get('/assets/index-abc123.js', {
+      headers: { 'accept-encoding': 'gzip, br' },
+    });
     expect(res.status).toBe(200);
     expect(res.headers['content-type']).toBe('text/javascript; charset=utf-8');
     expect(res.headers['cache-control']).toBe('public, max-age=31536000, immutable');
@@ -71,7 +97,11 @@ describe('the client server', () => {
     expect(gunzipSync(res.body).toString()).toContain('xxxxx');
   });
 
-  it.each([`/..%2f${'outside-' + process.pid}.txt`, `/%2e%2e/outside-${process.pid}.txt`, '/assets/..%2f..%2fetc%2fpasswd'])('never serves files outside dist (%s)', async (path) => {
+  it.each([
+    `/..%2f${'outside-' + process.pid}.txt`,
+    `/%2e%2e/outside-${process.pid}.txt`,
+    '/assets/..%2f..%2fetc%2fpasswd',
+  ])('never serves files outside dist (%s)', async (path) => {
     const res = await get(path);
     expect(res.body.toString()).not.toContain('not for the web');
     expect(res.status).toBe(404);

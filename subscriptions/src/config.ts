@@ -1,5 +1,13 @@
 import { z } from 'zod';
-import { baseConfigSchema, jwksUrl, kafkaBrokers, loadConfig, millis, port, serviceList } from '@ko/platform';
+import {
+  baseConfigSchema,
+  jwksUrl,
+  kafkaBrokers,
+  loadConfig,
+  millis,
+  port,
+  serviceList,
+} from '@ko/platform';
 
 export const subscriptionsConfigSchema = baseConfigSchema.extend({
   PORT: port(4005),
@@ -18,4 +26,5 @@ export const subscriptionsConfigSchema = baseConfigSchema.extend({
 });
 
 export type SubscriptionsConfig = z.infer<typeof subscriptionsConfigSchema>;
-export const loadSubscriptionsConfig = (env?: Record<string, string | undefined>) => loadConfig(subscriptionsConfigSchema, env);
+export const loadSubscriptionsConfig = (env?: Record<string, string | undefined>) =>
+  loadConfig(subscriptionsConfigSchema, env);

@@ -47,7 +47,8 @@ class LiveSubscription<T> implements AsyncIterableIterator<T> {
   }
 
   next(): Promise<IteratorResult<T>> {
-    if (this.queue.length > 0) return Promise.resolve({ value: this.queue.shift() as T, done: false });
+    if (this.queue.length > 0)
+      return Promise.resolve({ value: this.queue.shift() as T, done: false });
     if (this.done) return Promise.resolve({ value: undefined, done: true });
     return new Promise((resolve) => (this.waiting = resolve));
   }
@@ -103,7 +104,10 @@ export class Fanout {
     if (!set) return 0;
     let delivered = 0;
     for (const subscription of [...set]) {
-      if (subscription.socket.bufferedAmount > this.limits.maxBufferedBytes || subscription.queued >= this.limits.maxQueued) {
+      if (
+        subscription.socket.bufferedAmount > this.limits.maxBufferedBytes ||
+        subscription.queued >= this.limits.maxQueued
+      ) {
         this.dropSlowClient(subscription);
         continue;
       }
@@ -126,14 +130,18 @@ export class Fanout {
 
   /** Ends every subscription (shutdown). */
   endAll(): void {
-    for (const set of [...this.subscribers.values()]) for (const subscription of [...set]) subscription.end();
+    for (const set of [...this.subscribers.values()])
+      for (const subscription of [...set]) subscription.end();
   }
 
   private dropSlowClient(subscription: LiveSubscription<unknown>): void {
     this.slowClientsDropped += 1;
     const { socket } = subscription;
     subscription.end();
-    socket.close(TOO_SLOW_CLOSE_CODE, 'Too slow to keep up with live updates; reconnect to resume.');
+    socket.close(
+      TOO_SLOW_CLOSE_CODE,
+      'Too slow to keep up with live updates; reconnect to resume.',
+    );
     // A socket that is not draining may never finish the closing handshake.
     setTimeout(() => socket.terminate(), 5_000).unref();
   }

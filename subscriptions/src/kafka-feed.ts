@@ -97,7 +97,8 @@ export class KafkaFeed {
         await this.run();
         return;
       } catch (error) {
-        if (attempt === 1 || attempt % 10 === 0) this.logger.warn({ err: error, attempt }, 'cannot join the Kafka feed yet; will retry');
+        if (attempt === 1 || attempt % 10 === 0)
+          this.logger.warn({ err: error, attempt }, 'cannot join the Kafka feed yet; will retry');
         await this.consumer?.disconnect().catch(() => undefined);
         await new Promise((resolve) => setTimeout(resolve, Math.min(5_000, 500 * attempt)));
       }
@@ -111,7 +112,10 @@ export class KafkaFeed {
     // Bounded: with the broker down, leaving the group could otherwise outlast the shutdown grace.
     await within(5_000, this.consumer?.disconnect()).catch(() => undefined);
     // The group served this process only: remove it rather than leave it to expire.
-    await within(3_000, this.withAdmin((admin) => admin.deleteGroups([this.groupId]))).catch((error: unknown) =>
+    await within(
+      3_000,
+      this.withAdmin((admin) => admin.deleteGroups([this.groupId])),
+    ).catch((error: unknown) =>
       this.logger.debug({ err: error }, 'could not delete the consumer group'),
     );
   }
@@ -156,7 +160,10 @@ export class KafkaFeed {
       eachMessage: async (payload) => {
         const envelope = parseEnvelope(payload);
         if (!envelope) {
-          this.logger.warn({ topic: payload.topic, offset: payload.message.offset }, 'skipping malformed message');
+          this.logger.warn(
+            { topic: payload.topic, offset: payload.message.offset },
+            'skipping malformed message',
+          );
           return;
         }
         if (!this.recent.firstSighting(envelope.id)) return;

@@ -34,7 +34,8 @@ const typeDefs = readFileSync(join(__dirname, '..', 'src', 'schema.graphql'), 'u
 async function visibleEvent(eventId: string, ctx: LiveContext) {
   if (!isUuid(eventId)) throw badInput('eventId must be an event id.', { field: 'eventId' });
   const event = await ctx.events.find(eventId, ctx.authorization);
-  if (!event || (event.status === 'DRAFT' && event.organizerId !== ctx.viewer?.id)) throw notFound('Event', eventId);
+  if (!event || (event.status === 'DRAFT' && event.organizerId !== ctx.viewer?.id))
+    throw notFound('Event', eventId);
   return event;
 }
 
@@ -65,11 +66,17 @@ export function buildLiveSchema(): GraphQLSchema {
           subscribe: async (_root: unknown, { eventId }: { eventId: string }, ctx: LiveContext) => {
             if (!ctx.viewer) {
               // A token is needed here and none came with the connection: say so and hang up.
-              ctx.socket.close(UNAUTHORIZED_CLOSE_CODE, 'Sign in to follow ticket sales: send connectionParams.authorization.');
-              throw unauthenticated('Sign in to follow ticket sales: send connectionParams.authorization.');
+              ctx.socket.close(
+                UNAUTHORIZED_CLOSE_CODE,
+                'Sign in to follow ticket sales: send connectionParams.authorization.',
+              );
+              throw unauthenticated(
+                'Sign in to follow ticket sales: send connectionParams.authorization.',
+              );
             }
             const event = await visibleEvent(eventId, ctx);
-            if (event.organizerId !== ctx.viewer.id) throw forbidden('Only the organizer of this event can follow its ticket sales.');
+            if (event.organizerId !== ctx.viewer.id)
+              throw forbidden('Only the organizer of this event can follow its ticket sales.');
             return ctx.fanout.subscribe('ticketsSold', eventId, ctx.socket);
           },
           resolve: passThrough,

@@ -1,6 +1,12 @@
 import { WebSocketServer } from 'ws';
 import { useServer } from 'graphql-ws/use/ws';
-import { GraphQLError, specifiedRules, validate, type GraphQLFormattedError, type ValidationRule } from 'graphql';
+import {
+  GraphQLError,
+  specifiedRules,
+  validate,
+  type GraphQLFormattedError,
+  type ValidationRule,
+} from 'graphql';
 import {
   DomainError,
   EventDirectory,
@@ -24,16 +30,24 @@ import { createSharedSubscribe } from './shared-execution';
 import { UNAUTHORIZED_CLOSE_CODE, buildLiveSchema, type LiveContext } from './live';
 
 /** A WebSocket close reason is at most 123 bytes. */
-const closeReason = (text: string) => (Buffer.byteLength(text) <= 123 ? text : `${Buffer.from(text).subarray(0, 120).toString('utf8')}...`);
+const closeReason = (text: string) =>
+  Buffer.byteLength(text) <= 123
+    ? text
+    : `${Buffer.from(text).subarray(0, 120).toString('utf8')}...`;
 
 /** Maps domain failures to contract codes, like the subgraphs do; anything else is logged and masked. */
 function formatErrors(errors: readonly GraphQLError[], logger: Logger): GraphQLFormattedError[] {
   return errors.map((error) => {
     const mapped = toGraphQLError(error.originalError);
-    if (mapped) return { ...error.toJSON(), message: mapped.message, extensions: { ...mapped.extensions } };
+    if (mapped)
+      return { ...error.toJSON(), message: mapped.message, extensions: { ...mapped.extensions } };
     if (!error.originalError || error.originalError instanceof GraphQLError) return error.toJSON();
     logger.error({ err: error.originalError }, 'unexpected error in a subscription');
-    return { ...error.toJSON(), message: 'Something went wrong on our side; try again.', extensions: { code: 'INTERNAL_SERVER_ERROR' } };
+    return {
+      ...error.toJSON(),
+      message: 'Something went wrong on our side; try again.',
+      extensions: { code: 'INTERNAL_SERVER_ERROR' },
+    };
   });
 }
 
@@ -67,9 +81,15 @@ interface Session {
 export async function start(config: SubscriptionsConfig = loadSubscriptionsConfig()) {
   const logger = createLogger('subscriptions', config.LOG_LEVEL);
   const kafka = createKafka({ brokers: config.KAFKA_BROKERS, clientId: 'subscriptions', logger });
-  const fanout = new Fanout({ maxBufferedBytes: config.MAX_BUFFERED_BYTES, maxQueued: config.MAX_QUEUED_PER_SUBSCRIPTION });
+  const fanout = new Fanout({
+    maxBufferedBytes: config.MAX_BUFFERED_BYTES,
+    maxQueued: config.MAX_QUEUED_PER_SUBSCRIPTION,
+  });
   const feed = new KafkaFeed(kafka, fanout, logger);
-  const events = new EventDirectory(ServiceClient.fromServiceList(config.SERVICE_LIST, 'events'), config.EVENT_CACHE_TTL_MS);
+  const events = new EventDirectory(
+    ServiceClient.fromServiceList(config.SERVICE_LIST, 'events'),
+    config.EVENT_CACHE_TTL_MS,
+  );
   const verifyToken = createTokenVerifier({ jwksUrl: config.JWKS_URL });
   const schema = buildLiveSchema();
 
@@ -96,29 +116,41 @@ export async function start(config: SubscriptionsConfig = loadSubscriptionsConfi
     config.PORT,
     config.HOST,
   );
-  const wss: WebSocketServer = new WebSocketServer({ server: http.server, path: '/graphql', maxPayload: 64 * 1024 });
+  const wss: WebSocketServer = new WebSocketServer({
+    server: http.server,
+    path: '/graphql',
+    maxPayload: 64 * 1024,
+  });
   const sessions = new WeakMap<object, Session>();
 
   const graphqlWs = useServer<Record<string, unknown>>(
     {
       schema,
       subscribe: createSharedSubscribe(),
-      validate: (schema, document) => validate(schema, document, [...specifiedRules, limitSelectedFields]),
+      validate: (schema, document) =>
+        validate(schema, document, [...specifiedRules, limitSelectedFields]),
       onConnect: async (ctx) => {
         const params = ctx.connectionParams ?? {};
         const raw = params.authorization ?? params.Authorization;
         const socket = ctx.extra.socket;
         if (raw !== undefined && typeof raw !== 'string') {
-          socket.close(UNAUTHORIZED_CLOSE_CODE, 'connectionParams.authorization must be "Bearer <token>".');
+          socket.close(
+            UNAUTHORIZED_CLOSE_CODE,
+            'connectionParams.authorization must be "Bearer <token>".',
+          );
           return false;
         }
         try {
           // No token: anonymous, which is enough to follow a chat.
-          sessions.set(ctx, { viewer: await viewerFromAuthorization(raw || undefined, verifyToken), authorization: raw || undefined });
+          sessions.set(ctx, {
+            viewer: await viewerFromAuthorization(raw || undefined, verifyToken),
+            authorization: raw || undefined,
+          });
           return true;
         } catch (error) {
           const unauthorized = error instanceof DomainError && error.code === 'UNAUTHENTICATED';
-          const message = error instanceof Error ? error.message : 'The token could not be checked.';
+          const message =
+            error instanceof Error ? error.message : 'The token could not be checked.';
           // 4401 is final for clients (sign in again); 1013 asks them to retry later.
           socket.close(unauthorized ? UNAUTHORIZED_CLOSE_CODE : 1013, closeReason(message));
           return false;
@@ -127,9 +159,12 @@ export async function start(config: SubscriptionsConfig = loadSubscriptionsConfi
       onSubscribe: (ctx, _id, payload) => {
         if (Object.keys(ctx.subscriptions).length > config.MAX_SUBSCRIPTIONS_PER_CONNECTION) {
           return [
-            new GraphQLError(`At most ${config.MAX_SUBSCRIPTIONS_PER_CONNECTION} subscriptions per connection.`, {
-              extensions: { code: 'RATE_LIMITED' },
-            }),
+            new GraphQLError(
+              `At most ${config.MAX_SUBSCRIPTIONS_PER_CONNECTION} subscriptions per connection.`,
+              {
+                extensions: { code: 'RATE_LIMITED' },
+              },
+            ),
           ];
         }
         logger.debug({ operation: payload.operationName }, 'subscribe');
@@ -145,7 +180,10 @@ export async function start(config: SubscriptionsConfig = loadSubscriptionsConfi
     wss,
     config.KEEP_ALIVE_MS,
   );
-  logger.info({ url: `${http.url.replace('http', 'ws')}/graphql`, groupId: feed.groupId }, 'subscriptions listening');
+  logger.info(
+    { url: `${http.url.replace('http', 'ws')}/graphql`, groupId: feed.groupId },
+    'subscriptions listening',
+  );
   // Joins Kafka in the background (retrying while it is down); /health is ready once it consumes.
   const feeding = feed.start();
 

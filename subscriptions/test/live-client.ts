@@ -57,7 +57,12 @@ export interface Follower<T> {
 }
 
 /** Subscribes and records everything that comes back on `field`. */
-export function follow<T>(live: LiveClient, query: string, variables: Record<string, unknown>, field: string): Follower<T> {
+export function follow<T>(
+  live: LiveClient,
+  query: string,
+  variables: Record<string, unknown>,
+  field: string,
+): Follower<T> {
   const items: T[] = [];
   const errors: GraphQLErrorShape[] = [];
   const listeners = new Set<() => void>();
@@ -66,11 +71,26 @@ export function follow<T>(live: LiveClient, query: string, variables: Record<str
     items,
     errors,
     done: false,
-    waitFor: (count, timeoutMs = 20_000) => until(() => items.length >= count, timeoutMs, () => `${items.length} of ${count} items: ${JSON.stringify(items)}; errors ${JSON.stringify(errors)}`).then(() => items),
-    settled: (timeoutMs = 20_000) => until(() => follower.done, timeoutMs, () => `not settled; items ${JSON.stringify(items)}`),
+    waitFor: (count, timeoutMs = 20_000) =>
+      until(
+        () => items.length >= count,
+        timeoutMs,
+        () =>
+          `${items.length} of ${count} items: ${JSON.stringify(items)}; errors ${JSON.stringify(errors)}`,
+      ).then(() => items),
+    settled: (timeoutMs = 20_000) =>
+      until(
+        () => follower.done,
+        timeoutMs,
+        () => `not settled; items ${JSON.stringify(items)}`,
+      ),
     unsubscribe: () => undefined,
   };
-  function until(condition: () => boolean, timeoutMs: number, describe: () => string): Promise<void> {
+  function until(
+    condition: () => boolean,
+    timeoutMs: number,
+    describe: () => string,
+  ): Promise<void> {
     if (condition()) return Promise.resolve();
     return new Promise((resolve, reject) => {
       const timer = setTimeout(() => {
@@ -110,7 +130,11 @@ export function follow<T>(live: LiveClient, query: string, variables: Record<str
 }
 
 /** Polls a condition (e.g. an instance's /stats) until it holds, or fails after `timeoutMs`. */
-export async function eventually<T>(probe: () => Promise<T>, accept: (value: T) => boolean, timeoutMs = 20_000): Promise<T> {
+export async function eventually<T>(
+  probe: () => Promise<T>,
+  accept: (value: T) => boolean,
+  timeoutMs = 20_000,
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   let last: T | undefined;
   while (Date.now() < deadline) {

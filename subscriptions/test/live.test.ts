@@ -2,7 +2,13 @@ import { randomUUID } from 'node:crypto';
 import { Kafka, logLevel } from 'kafkajs';
 import WebSocket from 'ws';
 import { readServiceList } from '@ko/platform';
-import { errorCodes, graphql, startStack, testInfrastructure, type Stack } from '@ko/platform/testing';
+import {
+  errorCodes,
+  graphql,
+  startStack,
+  testInfrastructure,
+  type Stack,
+} from '@ko/platform/testing';
 import { connect, follow, stats, subscriptionsActive, type LiveClient } from './live-client';
 
 const MESSAGE_POSTED = `subscription Chat($eventId: ID!) {
@@ -12,10 +18,14 @@ const MESSAGE_DELETED = 'subscription Deleted($eventId: ID!) { messageDeleted(ev
 const TICKETS_SOLD = `subscription Sales($eventId: ID!) {
   ticketsSold(eventId: $eventId) { eventId tierId tierName orderId quantity sold available capacity soldAt }
 }`;
-const POST = 'mutation Post($eventId: ID!, $body: String!) { postMessage(eventId: $eventId, body: $body) { id } }';
-const ANNOUNCE = 'mutation Announce($eventId: ID!, $body: String!) { postAnnouncement(eventId: $eventId, body: $body) { id } }';
-const ADD_TIER = 'mutation AddTier($eventId: ID!, $input: TicketTierInput!) { addTicketTier(eventId: $eventId, input: $input) { id } }';
-const PURCHASE = 'mutation Purchase($input: PurchaseInput!) { purchaseTickets(input: $input) { id createdAt } }';
+const POST =
+  'mutation Post($eventId: ID!, $body: String!) { postMessage(eventId: $eventId, body: $body) { id } }';
+const ANNOUNCE =
+  'mutation Announce($eventId: ID!, $body: String!) { postAnnouncement(eventId: $eventId, body: $body) { id } }';
+const ADD_TIER =
+  'mutation AddTier($eventId: ID!, $input: TicketTierInput!) { addTicketTier(eventId: $eventId, input: $input) { id } }';
+const PURCHASE =
+  'mutation Purchase($input: PurchaseInput!) { purchaseTickets(input: $input) { id createdAt } }';
 
 interface Account {
   token: string;
@@ -46,9 +56,13 @@ const clients: LiveClient[] = [];
 const inDays = (days: number) => new Date(Date.now() + days * 86_400_000).toISOString();
 
 async function account(email: string, role: 'FAN' | 'ORGANIZER', name: string): Promise<Account> {
-  const result = await graphql(url, 'mutation($i: RegisterInput!) { register(input: $i) { token user { id } } }', {
-    i: { email, password: 'password-123', name, role },
-  });
+  const result = await graphql(
+    url,
+    'mutation($i: RegisterInput!) { register(input: $i) { token user { id } } }',
+    {
+      i: { email, password: 'password-123', name, role },
+    },
+  );
   expect(result.errors).toBeUndefined();
   return { token: result.data!.register.token, id: result.data!.register.user.id, name };
 }
@@ -57,7 +71,16 @@ async function publishedEvent(token: string, title: string): Promise<string> {
   const created = await graphql(
     url,
     'mutation($i: CreateEventInput!) { createEvent(input: $i) { id } }',
-    { i: { title, description: 'Live', category: 'Music', venue: 'Hall', city: 'Porto', startsAt: inDays(10) } },
+    {
+      i: {
+        title,
+        description: 'Live',
+        category: 'Music',
+        venue: 'Hall',
+        city: 'Porto',
+        startsAt: inDays(10),
+      },
+    },
     token,
   );
   const id = created.data!.createEvent.id as string;
@@ -99,7 +122,10 @@ beforeAll(async () => {
     account('live-fan2@example.com', 'FAN', 'Felix Fan'),
     account('live-fan3@example.com', 'FAN', 'Frida Fan'),
   ]);
-  [eventA, eventB] = await Promise.all([publishedEvent(organizer.token, 'Event A'), publishedEvent(organizer.token, 'Event B')]);
+  [eventA, eventB] = await Promise.all([
+    publishedEvent(organizer.token, 'Event A'),
+    publishedEvent(organizer.token, 'Event B'),
+  ]);
 });
 
 afterEach(async () => {
@@ -113,15 +139,27 @@ afterAll(() => stack?.stop({ dropDatabases: true }));
 describe('through the router', () => {
   it("delivers an event's messages and announcements to its subscribers only, in order, exactly once", async () => {
     const [fan1, fan2, fan3] = fans;
-    const onA = [fan1, fan2, organizer].map((who) => follow<Message>(open(routerWs, who), MESSAGE_POSTED, { eventId: eventA }, 'messagePosted'));
-    const onB = follow<Message>(open(routerWs, fan3), MESSAGE_POSTED, { eventId: eventB }, 'messagePosted');
+    const onA = [fan1, fan2, organizer].map((who) =>
+      follow<Message>(open(routerWs, who), MESSAGE_POSTED, { eventId: eventA }, 'messagePosted'),
+    );
+    const onB = follow<Message>(
+      open(routerWs, fan3),
+      MESSAGE_POSTED,
+      { eventId: eventB },
+      'messagePosted',
+    );
     const perInstance = await subscriptionsActive(instances, 4);
     // The router spread the connections over both instances, and each delivers to its own clients.
     expect(perInstance.map((s) => s.subscriptions).sort()).toEqual([2, 2]);
 
     const sent: Array<{ id: string; body: string; kind: string; author: Account }> = [];
     const send = async (by: Account, body: string, kind: 'MESSAGE' | 'ANNOUNCEMENT' = 'MESSAGE') =>
-      sent.push({ id: await post(by, eventA, body, kind === 'MESSAGE' ? POST : ANNOUNCE), body, kind, author: by });
+      sent.push({
+        id: await post(by, eventA, body, kind === 'MESSAGE' ? POST : ANNOUNCE),
+        body,
+        kind,
+        author: by,
+      });
     await send(fan1, 'Hi all!');
     await send(fan2, 'Hello from row 12');
     const onBFirst = await post(fan3, eventB, 'Only for event B');
@@ -151,10 +189,20 @@ describe('through the router', () => {
   });
 
   it('tells subscribers when a message is deleted', async () => {
-    const deleted = follow<string>(open(routerWs, fans[0]), MESSAGE_DELETED, { eventId: eventA }, 'messageDeleted');
+    const deleted = follow<string>(
+      open(routerWs, fans[0]),
+      MESSAGE_DELETED,
+      { eventId: eventA },
+      'messageDeleted',
+    );
     await subscriptionsActive(instances, 1);
     const id = await post(fans[0], eventA, 'Oops, wrong chat');
-    const result = await graphql(url, 'mutation($id: ID!) { deleteMessage(id: $id) }', { id }, organizer.token);
+    const result = await graphql(
+      url,
+      'mutation($id: ID!) { deleteMessage(id: $id) }',
+      { id },
+      organizer.token,
+    );
     expect(result.data!.deleteMessage).toBe(id);
     expect(await deleted.waitFor(1)).toEqual([id]);
   });
@@ -177,7 +225,12 @@ describe('through the router', () => {
 
 describe('keep-alive', () => {
   it('disconnects a client that stops answering pings, while others keep receiving', async () => {
-    const healthy = follow<Message>(open(routerWs, fans[0]), MESSAGE_POSTED, { eventId: eventA }, 'messagePosted');
+    const healthy = follow<Message>(
+      open(routerWs, fans[0]),
+      MESSAGE_POSTED,
+      { eventId: eventA },
+      'messagePosted',
+    );
     // A raw graphql-transport-ws client whose network "died": it never answers the server's pings.
     const silent = new WebSocket(routerWs, 'graphql-transport-ws', { autoPong: false });
     const closed = new Promise<number>((resolve) => silent.on('close', (code) => resolve(code)));
@@ -185,7 +238,13 @@ describe('keep-alive', () => {
     const acknowledged = new Promise((resolve) => silent.once('message', resolve));
     silent.send(JSON.stringify({ type: 'connection_init', payload: {} }));
     expect(JSON.parse(String(await acknowledged))).toEqual({ type: 'connection_ack' });
-    silent.send(JSON.stringify({ id: '1', type: 'subscribe', payload: { query: MESSAGE_POSTED, variables: { eventId: eventA } } }));
+    silent.send(
+      JSON.stringify({
+        id: '1',
+        type: 'subscribe',
+        payload: { query: MESSAGE_POSTED, variables: { eventId: eventA } },
+      }),
+    );
     await subscriptionsActive(instances, 2);
     // Terminated without a closing handshake (1006), and its subscription is gone.
     expect(await closed).toBe(1006);
@@ -197,7 +256,12 @@ describe('keep-alive', () => {
 
 describe('at-least-once delivery', () => {
   it('delivers a fact redelivered by Kafka (same envelope id) once', async () => {
-    const chat = follow<Message>(open(routerWs, fans[0]), MESSAGE_POSTED, { eventId: eventA }, 'messagePosted');
+    const chat = follow<Message>(
+      open(routerWs, fans[0]),
+      MESSAGE_POSTED,
+      { eventId: eventA },
+      'messagePosted',
+    );
     await subscriptionsActive(instances, 1);
     // What the outbox relay sends again after a crash between send and mark: the same envelope.
     const envelope = {
@@ -205,9 +269,21 @@ describe('at-least-once delivery', () => {
       type: 'chat.message.posted',
       version: 1,
       occurredAt: new Date().toISOString(),
-      data: { id: randomUUID(), eventId: eventA, body: 'Sent twice', kind: 'MESSAGE', authorId: fans[1].id, authorName: fans[1].name, createdAt: new Date().toISOString() },
+      data: {
+        id: randomUUID(),
+        eventId: eventA,
+        body: 'Sent twice',
+        kind: 'MESSAGE',
+        authorId: fans[1].id,
+        authorName: fans[1].name,
+        createdAt: new Date().toISOString(),
+      },
     };
-    const kafka = new Kafka({ clientId: 'live-test', brokers: testInfrastructure().kafkaBrokers.split(','), logLevel: logLevel.NOTHING });
+    const kafka = new Kafka({
+      clientId: 'live-test',
+      brokers: testInfrastructure().kafkaBrokers.split(','),
+      logLevel: logLevel.NOTHING,
+    });
     const producer = kafka.producer();
     await producer.connect();
     try {
@@ -227,7 +303,9 @@ describe('at-least-once delivery', () => {
 describe('two subscriptions instances', () => {
   it('delivers every message to clients of each instance', async () => {
     const followers = instances.flatMap((instance) =>
-      [fans[0], fans[1]].map((who) => follow<Message>(open(instance, who), MESSAGE_POSTED, { eventId: eventA }, 'messagePosted')),
+      [fans[0], fans[1]].map((who) =>
+        follow<Message>(open(instance, who), MESSAGE_POSTED, { eventId: eventA }, 'messagePosted'),
+      ),
     );
     const perInstance = await subscriptionsActive(instances, 4);
     expect(perInstance.map((s) => s.subscriptions)).toEqual([2, 2]);
@@ -245,7 +323,10 @@ describe('auth', () => {
     const forged = `${organizer.token.slice(0, -4)}AAAA`;
     const live = connect(routerWs, forged);
     clients.push(live);
-    expect(await live.closed).toEqual({ code: 4401, reason: 'The token is invalid; sign in again.' });
+    expect(await live.closed).toEqual({
+      code: 4401,
+      reason: 'The token is invalid; sign in again.',
+    });
 
     const unprefixed = connect(routerWs, undefined, organizer.token);
     clients.push(unprefixed);
@@ -269,8 +350,18 @@ describe('auth', () => {
 
   it("refuses a fan's and another organizer's ticketsSold with FORBIDDEN, and an unknown event with NOT_FOUND", async () => {
     const byFan = follow(open(routerWs, fans[0]), TICKETS_SOLD, { eventId: eventA }, 'ticketsSold');
-    const byOther = follow(open(routerWs, otherOrganizer), TICKETS_SOLD, { eventId: eventA }, 'ticketsSold');
-    const unknown = follow(open(routerWs, organizer), TICKETS_SOLD, { eventId: randomUUID() }, 'ticketsSold');
+    const byOther = follow(
+      open(routerWs, otherOrganizer),
+      TICKETS_SOLD,
+      { eventId: eventA },
+      'ticketsSold',
+    );
+    const unknown = follow(
+      open(routerWs, organizer),
+      TICKETS_SOLD,
+      { eventId: randomUUID() },
+      'ticketsSold',
+    );
     await Promise.all([byFan.settled(), byOther.settled(), unknown.settled()]);
     expect(byFan.errors.map((e) => e.extensions?.code)).toEqual(['FORBIDDEN']);
     expect(byFan.errors[0].message).toMatch(/organizer/);
@@ -282,27 +373,53 @@ describe('auth', () => {
 
   it('refuses an operation that selects too many fields (the router cannot limit WebSocket operations)', async () => {
     const aliases = Array.from({ length: 101 }, (_, i) => `f${i}: id`).join(' ');
-    const greedy = follow(open(routerWs), `subscription($eventId: ID!) { messagePosted(eventId: $eventId) { ${aliases} } }`, { eventId: eventA }, 'messagePosted');
+    const greedy = follow(
+      open(routerWs),
+      `subscription($eventId: ID!) { messagePosted(eventId: $eventId) { ${aliases} } }`,
+      { eventId: eventA },
+      'messagePosted',
+    );
     await greedy.settled();
     expect(greedy.errors.map((e) => e.extensions?.code)).toEqual(['BAD_USER_INPUT']);
     expect(await live()).toBe(0);
   });
 
   it('refuses anonymous postMessage and a fan’s postAnnouncement', async () => {
-    expect(errorCodes(await graphql(url, POST, { eventId: eventA, body: 'anonymous' }))).toEqual(['UNAUTHENTICATED']);
-    expect(errorCodes(await graphql(url, ANNOUNCE, { eventId: eventA, body: 'fake news' }, fans[0].token))).toEqual(['FORBIDDEN']);
+    expect(errorCodes(await graphql(url, POST, { eventId: eventA, body: 'anonymous' }))).toEqual([
+      'UNAUTHENTICATED',
+    ]);
+    expect(
+      errorCodes(
+        await graphql(url, ANNOUNCE, { eventId: eventA, body: 'fake news' }, fans[0].token),
+      ),
+    ).toEqual(['FORBIDDEN']);
   });
 
   it('sends the organizer ticketsSold updates when tickets of their event are bought, and only of that event', async () => {
-    const sales = follow<Record<string, unknown>>(open(routerWs, organizer), TICKETS_SOLD, { eventId: eventA }, 'ticketsSold');
+    const sales = follow<Record<string, unknown>>(
+      open(routerWs, organizer),
+      TICKETS_SOLD,
+      { eventId: eventA },
+      'ticketsSold',
+    );
     await subscriptionsActive(instances, 1);
 
     const addTier = (eventId: string) =>
-      graphql(url, ADD_TIER, { eventId, input: { name: 'General admission', priceCents: 2_500, capacity: 100 } }, organizer.token);
+      graphql(
+        url,
+        ADD_TIER,
+        { eventId, input: { name: 'General admission', priceCents: 2_500, capacity: 100 } },
+        organizer.token,
+      );
     const tierA = (await addTier(eventA)).data!.addTicketTier.id as string;
     const tierB = (await addTier(eventB)).data!.addTicketTier.id as string;
     const buy = async (by: Account, tierId: string, quantity: number) => {
-      const result = await graphql(url, PURCHASE, { input: { tierId, quantity, idempotencyKey: randomUUID() } }, by.token);
+      const result = await graphql(
+        url,
+        PURCHASE,
+        { input: { tierId, quantity, idempotencyKey: randomUUID() } },
+        by.token,
+      );
       expect(result.errors).toBeUndefined();
       return result.data!.purchaseTickets as { id: string; createdAt: string };
     };

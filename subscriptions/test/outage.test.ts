@@ -7,8 +7,10 @@ import { graphql, startStack, testInfrastructure, type Stack } from '@ko/platfor
 import { startKafka, type KafkaBroker } from '../../scripts/provision/kafka';
 import { connect, eventually, follow, subscriptionsActive, type LiveClient } from './live-client';
 
-const MESSAGE_POSTED = 'subscription Chat($eventId: ID!) { messagePosted(eventId: $eventId) { id body author { name } } }';
-const POST = 'mutation Post($eventId: ID!, $body: String!) { postMessage(eventId: $eventId, body: $body) { id } }';
+const MESSAGE_POSTED =
+  'subscription Chat($eventId: ID!) { messagePosted(eventId: $eventId) { id body author { name } } }';
+const POST =
+  'mutation Post($eventId: ID!, $body: String!) { postMessage(eventId: $eventId, body: $body) { id } }';
 
 let dataDir: string;
 let broker: KafkaBroker;
@@ -39,14 +41,32 @@ afterAll(async () => {
 
 it('stores messages posted while Kafka is down and delivers every one of them, in order, once it is back', async () => {
   const url = stack.gatewayUrl;
-  const register = await graphql(url, 'mutation($i: RegisterInput!) { register(input: $i) { token } }', {
-    i: { email: 'outage-org@example.com', password: 'password-123', name: 'Olga Organizer', role: 'ORGANIZER' },
-  });
+  const register = await graphql(
+    url,
+    'mutation($i: RegisterInput!) { register(input: $i) { token } }',
+    {
+      i: {
+        email: 'outage-org@example.com',
+        password: 'password-123',
+        name: 'Olga Organizer',
+        role: 'ORGANIZER',
+      },
+    },
+  );
   const token = register.data!.register.token as string;
   const created = await graphql(
     url,
     'mutation($i: CreateEventInput!) { createEvent(input: $i) { id } }',
-    { i: { title: 'Outage gig', description: '', category: 'Music', venue: 'Hall', city: 'Porto', startsAt: '2031-06-01T20:00:00Z' } },
+    {
+      i: {
+        title: 'Outage gig',
+        description: '',
+        category: 'Music',
+        venue: 'Hall',
+        city: 'Porto',
+        startsAt: '2031-06-01T20:00:00Z',
+      },
+    },
     token,
   );
   const eventId = created.data!.createEvent.id as string;
@@ -58,7 +78,12 @@ it('stores messages posted while Kafka is down and delivers every one of them, i
   };
 
   live = connect(url.replace(/^http/, 'ws'), token);
-  const follower = follow<{ id: string; body: string }>(live, MESSAGE_POSTED, { eventId }, 'messagePosted');
+  const follower = follow<{ id: string; body: string }>(
+    live,
+    MESSAGE_POSTED,
+    { eventId },
+    'messagePosted',
+  );
   const instances = readServiceList(stack.serviceListPath).subscriptions;
   // Nothing is posted on this event before the outage: the instance has consumed nothing from its
   // partition yet, the case where a restarted consumer could skip to the end and lose messages.
@@ -68,22 +93,37 @@ it('stores messages posted while Kafka is down and delivers every one of them, i
   const during: string[] = [];
   for (let i = 1; i <= 5; i++) during.push(await post(`during the outage ${i}`));
   // Stored, and waiting in the outbox; nothing can have reached subscribers.
-  const stored = await db.query('SELECT count(*)::int AS n FROM chat_messages WHERE event_id = $1', [eventId]);
+  const stored = await db.query(
+    'SELECT count(*)::int AS n FROM chat_messages WHERE event_id = $1',
+    [eventId],
+  );
   expect(stored.rows[0].n).toBe(5);
-  const waiting = await db.query('SELECT count(*)::int AS n FROM outbox WHERE published_at IS NULL');
+  const waiting = await db.query(
+    'SELECT count(*)::int AS n FROM outbox WHERE published_at IS NULL',
+  );
   expect(waiting.rows[0].n).toBe(5);
   expect(follower.items).toEqual([]);
 
   // Keep the broker down until the subscriptions instance has lost its consumer (it reports not
   // ready), so recovery goes through a consumer restart and group rejoin, the hard path.
   const health = instances[0].replace(/^ws/, 'http').replace(/\/graphql$/, '/health');
-  await eventually(async () => (await fetch(health)).status, (status) => status === 503, 90_000);
+  await eventually(
+    async () => (await fetch(health)).status,
+    (status) => status === 503,
+    90_000,
+  );
   await broker.start();
   await follower.waitFor(5, 120_000);
   expect(follower.items.map((m) => m.id)).toEqual(during);
-  expect(follower.items[0]).toEqual({ id: during[0], body: 'during the outage 1', author: { name: 'Olga Organizer' } });
+  expect(follower.items[0]).toEqual({
+    id: during[0],
+    body: 'during the outage 1',
+    author: { name: 'Olga Organizer' },
+  });
   await eventually(
-    async () => (await db.query('SELECT count(*)::int AS n FROM outbox WHERE published_at IS NULL')).rows[0].n as number,
+    async () =>
+      (await db.query('SELECT count(*)::int AS n FROM outbox WHERE published_at IS NULL')).rows[0]
+        .n as number,
     (n) => n === 0,
   );
   // A message after recovery arrives right behind them: nothing duplicated in between.

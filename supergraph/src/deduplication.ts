@@ -21,7 +21,10 @@ interface Answer {
  * The key leaves out `x-forwarded-for`: subgraphs read the client address only in mutations
  * (sign-in throttling), and mutations are never shared.
  */
-export function deduplicateQueries(fetcher: Fetcher, onShared: () => void = () => undefined): Fetcher {
+export function deduplicateQueries(
+  fetcher: Fetcher,
+  onShared: () => void = () => undefined,
+): Fetcher {
   const inflight = new Map<string, Promise<Answer>>();
   return async (url, init = {}) => {
     const body = typeof init.body === 'string' ? init.body : undefined;
@@ -47,6 +50,10 @@ export function deduplicateQueries(fetcher: Fetcher, onShared: () => void = () =
     const { status, statusText, headers, body: text } = await answer;
     // Each caller reads its own copy of the body (none for the statuses that cannot have one).
     const bodyless = status === 204 || status === 205 || status === 304;
-    return new Response(bodyless ? null : text, { status, statusText, headers }) as unknown as FetcherResponse;
+    return new Response(bodyless ? null : text, {
+      status,
+      statusText,
+      headers,
+    }) as unknown as FetcherResponse;
   };
 }

@@ -146,7 +146,9 @@ export async function start(config: GatewayConfig = loadGatewayConfig()) {
       const fetcher = routingFetcher(name, registry, metrics, config.SUBGRAPH_TIMEOUT_MS);
       return new RoutingDataSource({
         fetcher: config.DEDUPLICATE_SUBGRAPH_QUERIES
-          ? deduplicateQueries(fetcher, () => metrics.subgraphRequestsShared.inc({ subgraph: name }))
+          ? deduplicateQueries(fetcher, () =>
+              metrics.subgraphRequestsShared.inc({ subgraph: name }),
+            )
           : fetcher,
       });
     },

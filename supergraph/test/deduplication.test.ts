@@ -1,12 +1,19 @@
 import type { Fetcher, FetcherRequestInit, FetcherResponse } from '@apollo/utils.fetcher';
 import { deduplicateQueries } from '../src/deduplication';
 
-const QUERY = JSON.stringify({ query: 'query Page__events__0 { events { edges { node { id } } } }', variables: {} });
+const QUERY = JSON.stringify({
+  query: 'query Page__events__0 { events { edges { node { id } } } }',
+  variables: {},
+});
 const ENTITIES = JSON.stringify({
-  query: 'query Page__tickets__1($representations: [_Any!]!) { _entities(representations: $representations) { ... on Event { tiers { id } } } }',
+  query:
+    'query Page__tickets__1($representations: [_Any!]!) { _entities(representations: $representations) { ... on Event { tiers { id } } } }',
   variables: { representations: [{ __typename: 'Event', id: 'e1' }] },
 });
-const MUTATION = JSON.stringify({ query: 'mutation Buy__tickets__0($input: PurchaseInput!) { purchaseTickets(input: $input) { id } }' });
+const MUTATION = JSON.stringify({
+  query:
+    'mutation Buy__tickets__0($input: PurchaseInput!) { purchaseTickets(input: $input) { id } }',
+});
 
 /** A subgraph that answers only when told to, counting what reaches it. */
 function slowSubgraph() {
@@ -51,7 +58,11 @@ it('sends identical queries in flight together once, and gives each caller its o
   const subgraph = slowSubgraph();
   let shared = 0;
   const fetch = deduplicateQueries(subgraph.fetcher, () => shared++);
-  const answers = [fetch(URL_, post(ENTITIES)), fetch(URL_, post(ENTITIES)), fetch(URL_, post(ENTITIES))];
+  const answers = [
+    fetch(URL_, post(ENTITIES)),
+    fetch(URL_, post(ENTITIES)),
+    fetch(URL_, post(ENTITIES)),
+  ];
   await tick();
   subgraph.answerAll();
   const responses = await Promise.all(answers);
@@ -77,7 +88,9 @@ it('never shares between different callers, different bodies, or with mutations'
   ];
   await tick();
   subgraph.answerAll();
-  const bodies = await Promise.all(answers.map(async (a) => ((await (await a).json()) as { data: { n: number } }).data.n));
+  const bodies = await Promise.all(
+    answers.map(async (a) => ((await (await a).json()) as { data: { n: number } }).data.n),
+  );
   expect(subgraph.calls).toHaveLength(6);
   expect(new Set(bodies).size).toBe(6);
 });

@@ -94,7 +94,11 @@ describe('the router under failure', () => {
   it('keeps every query answering while an instance dies mid-load, and takes it back after restart', async () => {
     const [victim] = stack.instances('events');
     const victimUrl = `http://127.0.0.1:${victim.spec.env.PORT}/graphql`;
-    await eventually('both instances healthy', () => instancesOf('events'), (list) => list.length === 2 && list.every((i) => i.healthy));
+    await eventually(
+      'both instances healthy',
+      () => instancesOf('events'),
+      (list) => list.length === 2 && list.every((i) => i.healthy),
+    );
 
     // 400 queries, 8 at a time; the victim is killed (SIGKILL, no goodbye) after the first 100.
     const results: Array<{ ok: boolean; detail?: string }> = [];
@@ -249,11 +253,17 @@ describe('the router under failure', () => {
     const [tickets] = stack.instances('tickets');
     await tickets.stop();
     try {
-      const eventsOnly = await graphql(url, '{ events(filter: { search: "Outage" }) { edges { node { title } } } }');
+      const eventsOnly = await graphql(
+        url,
+        '{ events(filter: { search: "Outage" }) { edges { node { title } } } }',
+      );
       expect(eventsOnly.errors).toBeUndefined();
       expect(eventsOnly.data!.events.edges[0].node.title).toBe('Outage party');
 
-      const withTiers = await graphql(url, '{ events(filter: { search: "Outage" }) { edges { node { title tiers { name available } } } } }');
+      const withTiers = await graphql(
+        url,
+        '{ events(filter: { search: "Outage" }) { edges { node { title tiers { name available } } } } }',
+      );
       expect(withTiers.data!.events.edges[0].node).toEqual({ title: 'Outage party', tiers: null });
       expect(withTiers.errors?.[0].message).toMatch(/tickets service is unavailable/);
       expect(withTiers.errors?.[0].extensions?.code).toBe('SERVICE_UNAVAILABLE');

@@ -17,7 +17,9 @@ async function instance(): Promise<{ url: string; server: Server; seen: string[]
   const wss = new WebSocketServer({ server, path: '/graphql' });
   const seen: string[] = [];
   wss.on('connection', (socket, request) => {
-    seen.push(`${request.headers['sec-websocket-protocol']} ${request.headers.authorization ?? ''} ${request.url}`);
+    seen.push(
+      `${request.headers['sec-websocket-protocol']} ${request.headers.authorization ?? ''} ${request.url}`,
+    );
     socket.on('message', (data) => {
       if (String(data) === 'bye') socket.close(4401, 'Sign in again');
       else socket.send(`echo ${String(data)}`);
@@ -59,7 +61,9 @@ describe('proxyWebSockets', () => {
 
   it('pipes a connection on /graphql through to the target, headers, messages and close codes included', async () => {
     target = upstream.url;
-    const client = new WebSocket(`${routerUrl}/graphql?x=1`, 'graphql-transport-ws', { headers: { authorization: 'Bearer abc' } });
+    const client = new WebSocket(`${routerUrl}/graphql?x=1`, 'graphql-transport-ws', {
+      headers: { authorization: 'Bearer abc' },
+    });
     await new Promise((resolve, reject) => {
       client.once('open', resolve);
       client.once('error', reject);
@@ -68,16 +72,21 @@ describe('proxyWebSockets', () => {
     expect(upstream.seen).toEqual(['graphql-transport-ws Bearer abc /graphql?x=1']);
     expect(proxy.size).toBe(1);
 
-    const echoed = new Promise((resolve) => client.once('message', (data) => resolve(String(data))));
+    const echoed = new Promise((resolve) =>
+      client.once('message', (data) => resolve(String(data))),
+    );
     client.send('hello');
     expect(await echoed).toBe('echo hello');
 
-    const closed = new Promise<[number, string]>((resolve) => client.once('close', (code, reason) => resolve([code, String(reason)])));
+    const closed = new Promise<[number, string]>((resolve) =>
+      client.once('close', (code, reason) => resolve([code, String(reason)])),
+    );
     client.send('bye');
     expect(await closed).toEqual([4401, 'Sign in again']);
     // The tunnel is gone once either side closes.
     const deadline = Date.now() + 5_000;
-    while (proxy.size > 0 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 20));
+    while (proxy.size > 0 && Date.now() < deadline)
+      await new Promise((resolve) => setTimeout(resolve, 20));
     expect(proxy.size).toBe(0);
   });
 

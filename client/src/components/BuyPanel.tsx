@@ -47,7 +47,14 @@ type Order = CheckoutMutation['checkout'];
 type Step =
   | { kind: 'choose' }
   /** Tickets set aside until expiresAt; the idempotency key is this attempt's, reused on retry. */
-  | { kind: 'held'; holdId: string; expiresAt: string; tier: Tier; quantity: number; idempotencyKey: string }
+  | {
+      kind: 'held';
+      holdId: string;
+      expiresAt: string;
+      tier: Tier;
+      quantity: number;
+      idempotencyKey: string;
+    }
   | { kind: 'expired' }
   | { kind: 'confirmed'; order: Order; tier: Tier; quantity: number };
 
@@ -62,10 +69,20 @@ function useNow(active: boolean, intervalMs = 500): number {
   return now;
 }
 
-export function BuyPanel({ eventId, tiers, onPurchased }: { eventId: string; tiers: readonly Tier[]; onPurchased: () => void }) {
+export function BuyPanel({
+  eventId,
+  tiers,
+  onPurchased,
+}: {
+  eventId: string;
+  tiers: readonly Tier[];
+  onPurchased: () => void;
+}) {
   const { viewer } = useSession();
   const askToSignIn = useSignInRedirect();
-  const [tierId, setTierId] = useState<string | undefined>(() => tiers.find((t) => t.available > 0)?.id);
+  const [tierId, setTierId] = useState<string | undefined>(
+    () => tiers.find((t) => t.available > 0)?.id,
+  );
   const [quantity, setQuantity] = useState(1);
   const [step, setStep] = useState<Step>({ kind: 'choose' });
   const [failure, setFailure] = useState<ErrorLike | undefined>();
@@ -86,7 +103,8 @@ export function BuyPanel({ eventId, tiers, onPurchased }: { eventId: string; tie
   const now = useNow(step.kind === 'held');
   const remainingMs = step.kind === 'held' ? new Date(step.expiresAt).getTime() - now : 0;
   useEffect(() => {
-    if (step.kind === 'held' && remainingMs <= 0 && !checkingOut.fetching) setStep({ kind: 'expired' });
+    if (step.kind === 'held' && remainingMs <= 0 && !checkingOut.fetching)
+      setStep({ kind: 'expired' });
   }, [step.kind, remainingMs, checkingOut.fetching]);
 
   if (tiers.length === 0) {
@@ -109,7 +127,14 @@ export function BuyPanel({ eventId, tiers, onPurchased }: { eventId: string; tie
       return;
     }
     const hold = result.data.reserveTickets;
-    setStep({ kind: 'held', holdId: hold.id, expiresAt: hold.expiresAt, tier, quantity, idempotencyKey: newIdempotencyKey() });
+    setStep({
+      kind: 'held',
+      holdId: hold.id,
+      expiresAt: hold.expiresAt,
+      tier,
+      quantity,
+      idempotencyKey: newIdempotencyKey(),
+    });
   };
 
   const onCheckout = async () => {
@@ -117,7 +142,12 @@ export function BuyPanel({ eventId, tiers, onPurchased }: { eventId: string; tie
     setFailure(undefined);
     const result = await checkout({ holdId: step.holdId, idempotencyKey: step.idempotencyKey });
     if (result.data) {
-      setStep({ kind: 'confirmed', order: result.data.checkout, tier: step.tier, quantity: step.quantity });
+      setStep({
+        kind: 'confirmed',
+        order: result.data.checkout,
+        tier: step.tier,
+        quantity: step.quantity,
+      });
       onPurchased();
       return;
     }
@@ -142,12 +172,29 @@ export function BuyPanel({ eventId, tiers, onPurchased }: { eventId: string; tie
           <fieldset className="tier-list">
             <legend className="visually-hidden">Choose a ticket type</legend>
             {tiers.map((t) => (
-              <label key={t.id} className={`tier-option${t.id === tierId ? ' selected' : ''}${t.available === 0 ? ' disabled' : ''}`}>
-                <input type="radio" name={`tier-${eventId}`} value={t.id} checked={t.id === tierId} disabled={t.available === 0} onChange={() => setTierId(t.id)} />
+              <label
+                key={t.id}
+                className={`tier-option${t.id === tierId ? ' selected' : ''}${t.available === 0 ? ' disabled' : ''}`}
+              >
+                <input
+                  type="radio"
+                  name={`tier-${eventId}`}
+                  value={t.id}
+                  checked={t.id === tierId}
+                  disabled={t.available === 0}
+                  onChange={() => setTierId(t.id)}
+                />
                 <span className="tier-name">{t.name}</span>
                 <span className="tier-price">{formatMoney(t.priceCents)}</span>
-                <span className={`tier-availability${t.available === 0 ? ' sold-out' : t.available <= 10 ? ' low' : ''}`} aria-live="polite">
-                  {t.available === 0 ? 'Sold out' : t.available <= 10 ? `Only ${t.available} left` : `${t.available} left`}
+                <span
+                  className={`tier-availability${t.available === 0 ? ' sold-out' : t.available <= 10 ? ' low' : ''}`}
+                  aria-live="polite"
+                >
+                  {t.available === 0
+                    ? 'Sold out'
+                    : t.available <= 10
+                      ? `Only ${t.available} left`
+                      : `${t.available} left`}
                 </span>
               </label>
             ))}
@@ -158,7 +205,12 @@ export function BuyPanel({ eventId, tiers, onPurchased }: { eventId: string; tie
               <div className="field quantity-field">
                 <label htmlFor={ids.quantity}>Quantity</label>
                 <div className="stepper">
-                  <button type="button" aria-label="One ticket fewer" disabled={quantity <= 1} onClick={() => setQuantity((q) => Math.max(1, q - 1))}>
+                  <button
+                    type="button"
+                    aria-label="One ticket fewer"
+                    disabled={quantity <= 1}
+                    onClick={() => setQuantity((q) => Math.max(1, q - 1))}
+                  >
                     −
                   </button>
                   <input
@@ -173,18 +225,36 @@ export function BuyPanel({ eventId, tiers, onPurchased }: { eventId: string; tie
                       if (Number.isFinite(n)) setQuantity(Math.min(Math.max(1, n), maxQuantity));
                     }}
                   />
-                  <button type="button" aria-label="One ticket more" disabled={quantity >= maxQuantity} onClick={() => setQuantity((q) => Math.min(maxQuantity, q + 1))}>
+                  <button
+                    type="button"
+                    aria-label="One ticket more"
+                    disabled={quantity >= maxQuantity}
+                    onClick={() => setQuantity((q) => Math.min(maxQuantity, q + 1))}
+                  >
                     +
                   </button>
                 </div>
-                <small className="hint">{maxQuantity < MAX_PER_ORDER ? `Only ${maxQuantity} available.` : `Up to ${MAX_PER_ORDER} per order.`}</small>
+                <small className="hint">
+                  {maxQuantity < MAX_PER_ORDER
+                    ? `Only ${maxQuantity} available.`
+                    : `Up to ${MAX_PER_ORDER} per order.`}
+                </small>
               </div>
               <div className="buy-total">
                 <span className="muted">Total</span>
                 <strong>{formatMoney(tier.priceCents * quantity)}</strong>
               </div>
-              <button type="button" className="button button-primary" disabled={reserving.fetching} onClick={onReserve}>
-                {!viewer ? 'Sign in to buy' : reserving.fetching ? 'Reserving…' : `Reserve ${plural(quantity, 'ticket')}`}
+              <button
+                type="button"
+                className="button button-primary"
+                disabled={reserving.fetching}
+                onClick={onReserve}
+              >
+                {!viewer
+                  ? 'Sign in to buy'
+                  : reserving.fetching
+                    ? 'Reserving…'
+                    : `Reserve ${plural(quantity, 'ticket')}`}
               </button>
             </div>
           ) : (
@@ -196,17 +266,33 @@ export function BuyPanel({ eventId, tiers, onPurchased }: { eventId: string; tie
       {step.kind === 'held' && (
         <div className="hold">
           <p className="hold-summary">
-            <strong>{plural(step.quantity, 'ticket')}</strong> · {step.tier.name} · {formatMoney(step.tier.priceCents * step.quantity)}
+            <strong>{plural(step.quantity, 'ticket')}</strong> · {step.tier.name} ·{' '}
+            {formatMoney(step.tier.priceCents * step.quantity)}
           </p>
           <p id={ids.countdown} className="countdown" role="timer" aria-live="off">
             Held for you for <strong>{formatCountdown(remainingMs)}</strong>
           </p>
-          <p className="muted">Complete your purchase before the timer runs out, or the tickets go back on sale.</p>
+          <p className="muted">
+            Complete your purchase before the timer runs out, or the tickets go back on sale.
+          </p>
           <div className="actions">
-            <button type="button" className="button button-primary" disabled={checkingOut.fetching} aria-describedby={ids.countdown} onClick={onCheckout}>
-              {checkingOut.fetching ? 'Confirming…' : `Pay ${formatMoney(step.tier.priceCents * step.quantity)}`}
+            <button
+              type="button"
+              className="button button-primary"
+              disabled={checkingOut.fetching}
+              aria-describedby={ids.countdown}
+              onClick={onCheckout}
+            >
+              {checkingOut.fetching
+                ? 'Confirming…'
+                : `Pay ${formatMoney(step.tier.priceCents * step.quantity)}`}
             </button>
-            <button type="button" className="button button-ghost" disabled={checkingOut.fetching} onClick={startOver}>
+            <button
+              type="button"
+              className="button button-ghost"
+              disabled={checkingOut.fetching}
+              onClick={startOver}
+            >
               Cancel
             </button>
           </div>
@@ -226,9 +312,13 @@ export function BuyPanel({ eventId, tiers, onPurchased }: { eventId: string; tie
         <div className="confirmation" role="status">
           <h3>You're going!</h3>
           <p>
-            {plural(step.order.tickets.length, 'ticket')} · {step.tier.name} · paid {formatMoney(step.order.totalCents)}
+            {plural(step.order.tickets.length, 'ticket')} · {step.tier.name} · paid{' '}
+            {formatMoney(step.order.totalCents)}
           </p>
-          <p className="muted">Order {step.order.id.slice(0, 8).toUpperCase()}. Your tickets and their QR codes are on your profile.</p>
+          <p className="muted">
+            Order {step.order.id.slice(0, 8).toUpperCase()}. Your tickets and their QR codes are on
+            your profile.
+          </p>
           <div className="actions">
             <Link className="button button-primary" to="/profile">
               See my tickets

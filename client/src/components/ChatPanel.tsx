@@ -1,4 +1,14 @@
-import { useCallback, useEffect, useId, useLayoutEffect, useMemo, useRef, useState, type FormEvent, type KeyboardEvent } from 'react';
+import {
+  useCallback,
+  useEffect,
+  useId,
+  useLayoutEffect,
+  useMemo,
+  useRef,
+  useState,
+  type FormEvent,
+  type KeyboardEvent,
+} from 'react';
 import { useClient, useMutation } from 'urql';
 import { pipe, subscribe } from 'wonka';
 import { graphql } from '../gql';
@@ -84,20 +94,32 @@ const DeleteMessageDocument = graphql(`
 
 type Message = ChatMessageFieldsFragment;
 
-const byTime = (a: Message, b: Message) => a.createdAt.localeCompare(b.createdAt) || a.id.localeCompare(b.id);
+const byTime = (a: Message, b: Message) =>
+  a.createdAt.localeCompare(b.createdAt) || a.id.localeCompare(b.id);
 
 /**
  * The event's chat, oldest at the top and live at the bottom: a page of history from
  * `Event.messages`, then `messagePosted` / `messageDeleted` as they happen. Message bodies
  * are rendered as React text nodes: never as HTML.
  */
-export function ChatPanel({ eventId, organizerId, open }: { eventId: string; organizerId: string | undefined; open: boolean }) {
+export function ChatPanel({
+  eventId,
+  organizerId,
+  open,
+}: {
+  eventId: string;
+  organizerId: string | undefined;
+  open: boolean;
+}) {
   const client = useClient();
   const { viewer, reconnects } = useSession();
   const askToSignIn = useSignInRedirect();
   const [messages, setMessages] = useState<ReadonlyMap<string, Message>>(new Map());
   const [deleted, setDeleted] = useState<ReadonlySet<string>>(new Set());
-  const [older, setOlder] = useState<{ cursor: string | null; hasMore: boolean }>({ cursor: null, hasMore: false });
+  const [older, setOlder] = useState<{ cursor: string | null; hasMore: boolean }>({
+    cursor: null,
+    hasMore: false,
+  });
   const [loading, setLoading] = useState(true);
   const [loadError, setLoadError] = useState<ErrorLike | undefined>();
   const [reloadKey, setReloadKey] = useState(0);
@@ -125,18 +147,31 @@ export function ChatPanel({ eventId, organizerId, open }: { eventId: string; org
     setDeleted(new Set());
     stickToBottom.current = true;
     void client
-      .query(ChatHistoryDocument, { eventId, first: PAGE_SIZE, withAnnouncements: true }, { requestPolicy: 'network-only' })
+      .query(
+        ChatHistoryDocument,
+        { eventId, first: PAGE_SIZE, withAnnouncements: true },
+        { requestPolicy: 'network-only' },
+      )
       .toPromise()
       .then((result) => {
         if (!active) return;
         setLoading(false);
         const event = result.data?.event;
         if (!event) {
-          setLoadError(result.error ?? { graphQLErrors: [{ message: 'The chat is not available.', extensions: { code: 'NOT_FOUND' } }] });
+          setLoadError(
+            result.error ?? {
+              graphQLErrors: [
+                { message: 'The chat is not available.', extensions: { code: 'NOT_FOUND' } },
+              ],
+            },
+          );
           return;
         }
         add([...(event.announcements ?? []), ...event.messages.edges.map((e) => e.node)]);
-        setOlder({ cursor: event.messages.pageInfo.endCursor ?? null, hasMore: event.messages.pageInfo.hasNextPage });
+        setOlder({
+          cursor: event.messages.pageInfo.endCursor ?? null,
+          hasMore: event.messages.pageInfo.hasNextPage,
+        });
       });
     return () => {
       active = false;
@@ -170,7 +205,11 @@ export function ChatPanel({ eventId, organizerId, open }: { eventId: string; org
     setLoadingOlder(true);
     const el = list.current;
     const result = await client
-      .query(ChatHistoryDocument, { eventId, first: PAGE_SIZE, before: older.cursor, withAnnouncements: false }, { requestPolicy: 'network-only' })
+      .query(
+        ChatHistoryDocument,
+        { eventId, first: PAGE_SIZE, before: older.cursor, withAnnouncements: false },
+        { requestPolicy: 'network-only' },
+      )
       .toPromise();
     setLoadingOlder(false);
     const page = result.data?.event?.messages;
@@ -184,8 +223,14 @@ export function ChatPanel({ eventId, organizerId, open }: { eventId: string; org
     setOlder({ cursor: page.pageInfo.endCursor ?? null, hasMore: page.pageInfo.hasNextPage });
   }, [client, eventId, older, loadingOlder, add]);
 
-  const visible = useMemo(() => [...messages.values()].filter((m) => !deleted.has(m.id)).sort(byTime), [messages, deleted]);
-  const announcements = useMemo(() => visible.filter((m) => m.kind === 'ANNOUNCEMENT').reverse(), [visible]);
+  const visible = useMemo(
+    () => [...messages.values()].filter((m) => !deleted.has(m.id)).sort(byTime),
+    [messages, deleted],
+  );
+  const announcements = useMemo(
+    () => visible.filter((m) => m.kind === 'ANNOUNCEMENT').reverse(),
+    [visible],
+  );
 
   // Follow the conversation when the reader is at the bottom; otherwise leave them be.
   useLayoutEffect(() => {
@@ -204,9 +249,12 @@ export function ChatPanel({ eventId, organizerId, open }: { eventId: string; org
   useEffect(() => {
     const target = sentinel.current;
     if (!target || !older.hasMore || typeof IntersectionObserver === 'undefined') return;
-    const observer = new IntersectionObserver((entries) => {
-      if (entries.some((e) => e.isIntersecting) && !stickToBottom.current) void loadOlder();
-    }, { root: list.current });
+    const observer = new IntersectionObserver(
+      (entries) => {
+        if (entries.some((e) => e.isIntersecting) && !stickToBottom.current) void loadOlder();
+      },
+      { root: list.current },
+    );
     observer.observe(target);
     return () => observer.disconnect();
   }, [older.hasMore, loadOlder]);
@@ -229,7 +277,10 @@ export function ChatPanel({ eventId, organizerId, open }: { eventId: string; org
               <p className="announcement-head">
                 <span className="badge badge-organizer">Organizer announcement</span>
                 <span className="muted">
-                  {m.author.name} · <time dateTime={m.createdAt} title={formatDateTime(m.createdAt)}>{formatTime(m.createdAt)}</time>
+                  {m.author.name} ·{' '}
+                  <time dateTime={m.createdAt} title={formatDateTime(m.createdAt)}>
+                    {formatTime(m.createdAt)}
+                  </time>
                 </span>
               </p>
               <p className="message-body">{m.body}</p>
@@ -239,28 +290,54 @@ export function ChatPanel({ eventId, organizerId, open }: { eventId: string; org
       )}
 
       {loadError && <ErrorNotice error={loadError} onRetry={() => setReloadKey((k) => k + 1)} />}
-      <ol className="messages" ref={list} onScroll={onScroll} role="log" aria-live="polite" aria-relevant="additions" aria-label="Messages" tabIndex={0}>
+      <ol
+        className="messages"
+        ref={list}
+        onScroll={onScroll}
+        role="log"
+        aria-live="polite"
+        aria-relevant="additions"
+        aria-label="Messages"
+        tabIndex={0}
+      >
         {older.hasMore && (
           <li ref={sentinel} className="messages-older">
-            <button type="button" className="button button-ghost button-small" disabled={loadingOlder} onClick={() => void loadOlder()}>
+            <button
+              type="button"
+              className="button button-ghost button-small"
+              disabled={loadingOlder}
+              onClick={() => void loadOlder()}
+            >
               {loadingOlder ? 'Loading…' : 'Load older messages'}
             </button>
           </li>
         )}
         {loading && <li className="muted messages-empty">Loading messages…</li>}
-        {!loading && !loadError && visible.length === 0 && <li className="muted messages-empty">No messages yet. Say hello!</li>}
+        {!loading && !loadError && visible.length === 0 && (
+          <li className="muted messages-empty">No messages yet. Say hello!</li>
+        )}
         {visible.map((m) => (
-          <ChatLine key={m.id} message={m} organizerId={organizerId} canDelete={Boolean(viewer && (viewer.id === m.author.id || isOrganizer))} mine={viewer?.id === m.author.id} />
+          <ChatLine
+            key={m.id}
+            message={m}
+            organizerId={organizerId}
+            canDelete={Boolean(viewer && (viewer.id === m.author.id || isOrganizer))}
+            mine={viewer?.id === m.author.id}
+          />
         ))}
       </ol>
 
       {!open ? (
         <p className="muted chat-closed">The chat is closed for this event.</p>
       ) : viewer ? (
-        <Composer eventId={eventId} asOrganizer={isOrganizer} onPosted={(m) => {
-          stickToBottom.current = true;
-          add([m]);
-        }} />
+        <Composer
+          eventId={eventId}
+          asOrganizer={isOrganizer}
+          onPosted={(m) => {
+            stickToBottom.current = true;
+            add([m]);
+          }}
+        />
       ) : (
         <p className="chat-signin">
           <button type="button" className="button button-small" onClick={askToSignIn}>
@@ -272,15 +349,34 @@ export function ChatPanel({ eventId, organizerId, open }: { eventId: string; org
   );
 }
 
-function ChatLine({ message, organizerId, canDelete, mine }: { message: Message; organizerId: string | undefined; canDelete: boolean; mine: boolean }) {
+function ChatLine({
+  message,
+  organizerId,
+  canDelete,
+  mine,
+}: {
+  message: Message;
+  organizerId: string | undefined;
+  canDelete: boolean;
+  mine: boolean;
+}) {
   const [{ fetching, error }, remove] = useMutation(DeleteMessageDocument);
-  const fromOrganizer = message.kind === 'ANNOUNCEMENT' || (organizerId !== undefined && message.author?.id === organizerId);
+  const fromOrganizer =
+    message.kind === 'ANNOUNCEMENT' ||
+    (organizerId !== undefined && message.author?.id === organizerId);
   return (
-    <li className={`message${mine ? ' message-mine' : ''}${message.kind === 'ANNOUNCEMENT' ? ' message-announcement' : ''}`} data-testid="chat-message">
+    <li
+      className={`message${mine ? ' message-mine' : ''}${message.kind === 'ANNOUNCEMENT' ? ' message-announcement' : ''}`}
+      data-testid="chat-message"
+    >
       <p className="message-head">
         <span className="message-author">{message.author.name}</span>
         {fromOrganizer && <span className="badge badge-organizer">Organizer</span>}
-        <time className="muted" dateTime={message.createdAt} title={formatDateTime(message.createdAt)}>
+        <time
+          className="muted"
+          dateTime={message.createdAt}
+          title={formatDateTime(message.createdAt)}
+        >
           {formatTime(message.createdAt)}
         </time>
         {canDelete && (
@@ -301,7 +397,15 @@ function ChatLine({ message, organizerId, canDelete, mine }: { message: Message;
   );
 }
 
-function Composer({ eventId, asOrganizer, onPosted }: { eventId: string; asOrganizer: boolean; onPosted: (m: Message) => void }) {
+function Composer({
+  eventId,
+  asOrganizer,
+  onPosted,
+}: {
+  eventId: string;
+  asOrganizer: boolean;
+  onPosted: (m: Message) => void;
+}) {
   const [body, setBody] = useState('');
   const [announce, setAnnounce] = useState(false);
   const [failure, setFailure] = useState<ErrorLike | undefined>();
@@ -329,8 +433,13 @@ function Composer({ eventId, asOrganizer, onPosted }: { eventId: string; asOrgan
     const text = body.trim();
     if (!text || busy || waitSeconds > 0) return;
     setFailure(undefined);
-    const result = announce && asOrganizer ? await postAnnouncement({ eventId, body: text }) : await postMessage({ eventId, body: text });
-    const posted = result.data && ('postAnnouncement' in result.data ? result.data.postAnnouncement : result.data.postMessage);
+    const result =
+      announce && asOrganizer
+        ? await postAnnouncement({ eventId, body: text })
+        : await postMessage({ eventId, body: text });
+    const posted =
+      result.data &&
+      ('postAnnouncement' in result.data ? result.data.postAnnouncement : result.data.postMessage);
     if (posted) {
       setBody('');
       onPosted(posted);
@@ -364,7 +473,11 @@ function Composer({ eventId, asOrganizer, onPosted }: { eventId: string; asOrgan
         id={ids.body}
         rows={2}
         maxLength={MAX_BODY}
-        placeholder={announce ? 'Tell everyone on this event…' : 'Say something… (Enter to send, Shift+Enter for a new line)'}
+        placeholder={
+          announce
+            ? 'Tell everyone on this event…'
+            : 'Say something… (Enter to send, Shift+Enter for a new line)'
+        }
         value={body}
         onChange={(e) => setBody(e.target.value)}
         onKeyDown={onKeyDown}
@@ -373,7 +486,13 @@ function Composer({ eventId, asOrganizer, onPosted }: { eventId: string; asOrgan
       <div className="composer-row">
         {asOrganizer && (
           <label className="checkbox" htmlFor={ids.announce}>
-            <input id={ids.announce} type="checkbox" checked={announce} onChange={(e) => setAnnounce(e.target.checked)} /> Post as announcement
+            <input
+              id={ids.announce}
+              type="checkbox"
+              checked={announce}
+              onChange={(e) => setAnnounce(e.target.checked)}
+            />{' '}
+            Post as announcement
           </label>
         )}
         <span id={ids.status} className="composer-status" aria-live="polite">
@@ -383,11 +502,17 @@ function Composer({ eventId, asOrganizer, onPosted }: { eventId: string; asOrgan
               ? `${MAX_BODY - body.length} characters left`
               : ''}
         </span>
-        <button type="submit" className="button button-small" disabled={busy || !body.trim() || rateLimited}>
+        <button
+          type="submit"
+          className="button button-small"
+          disabled={busy || !body.trim() || rateLimited}
+        >
           {busy ? 'Sending…' : announce ? 'Announce' : 'Send'}
         </button>
       </div>
-      {failure && !rateLimited && errorCode(failure) !== 'RATE_LIMITED' && <ErrorNotice error={failure} />}
+      {failure && !rateLimited && errorCode(failure) !== 'RATE_LIMITED' && (
+        <ErrorNotice error={failure} />
+      )}
     </form>
   );
 }

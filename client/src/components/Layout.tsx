@@ -61,10 +61,16 @@ export function Layout({ children }: { children: ReactNode }) {
               </>
             ) : viewer === null ? (
               <>
-                <Link className="button button-ghost button-small" to={onAuthPage ? '/signin' : `/signin?next=${next}`}>
+                <Link
+                  className="button button-ghost button-small"
+                  to={onAuthPage ? '/signin' : `/signin?next=${next}`}
+                >
                   Sign in
                 </Link>
-                <Link className="button button-small" to={onAuthPage ? '/signup' : `/signup?next=${next}`}>
+                <Link
+                  className="button button-small"
+                  to={onAuthPage ? '/signup' : `/signup?next=${next}`}
+                >
                   Sign up
                 </Link>
               </>
@@ -76,7 +82,9 @@ export function Layout({ children }: { children: ReactNode }) {
         {children}
       </main>
       <footer className="site-footer">
-        <div className="container">KO Ticket Master · tickets, live chat and sales for every event</div>
+        <div className="container">
+          KO Ticket Master · tickets, live chat and sales for every event
+        </div>
       </footer>
     </>
   );

@@ -2,7 +2,15 @@ import { useEffect, useState } from 'react';
 import QRCode from 'qrcode';
 
 /** A ticket's signed code as a QR image, drawn in the browser (the code never leaves it). */
-export function QrCode({ value, label, size = 160 }: { value: string; label: string; size?: number }) {
+export function QrCode({
+  value,
+  label,
+  size = 160,
+}: {
+  value: string;
+  label: string;
+  size?: number;
+}) {
   const [src, setSrc] = useState<string | undefined>();
   const [failed, setFailed] = useState(false);
   useEffect(() => {
@@ -15,6 +23,11 @@ export function QrCode({ value, label, size = 160 }: { value: string; label: str
     };
   }, [value, size]);
   if (failed) return <p className="muted">QR code unavailable: show the code below at the door.</p>;
-  if (!src) return <div className="qr-placeholder" style={{ width: size, height: size }} aria-hidden="true" />;
-  return <img className="qr" src={src} width={size} height={size} alt={label} data-testid="ticket-qr" />;
+  if (!src)
+    return (
+      <div className="qr-placeholder" style={{ width: size, height: size }} aria-hidden="true" />
+    );
+  return (
+    <img className="qr" src={src} width={size} height={size} alt={label} data-testid="ticket-qr" />
+  );
 }

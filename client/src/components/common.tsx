@@ -18,7 +18,15 @@ export function Loading({ label = 'Loading…' }: { label?: string }) {
 }
 
 /** A failure in plain words, announced to screen readers, with an optional retry. */
-export function ErrorNotice({ error, overrides, onRetry }: { error: ErrorLike | null | undefined; overrides?: Partial<Record<string, string>>; onRetry?: () => void }) {
+export function ErrorNotice({
+  error,
+  overrides,
+  onRetry,
+}: {
+  error: ErrorLike | null | undefined;
+  overrides?: Partial<Record<string, string>>;
+  onRetry?: () => void;
+}) {
   if (!error) return null;
   return (
     <div className="notice notice-error" role="alert">
@@ -32,7 +40,13 @@ export function ErrorNotice({ error, overrides, onRetry }: { error: ErrorLike | 
   );
 }
 
-export function Notice({ kind = 'info', children }: { kind?: 'info' | 'success' | 'warning'; children: ReactNode }) {
+export function Notice({
+  kind = 'info',
+  children,
+}: {
+  kind?: 'info' | 'success' | 'warning';
+  children: ReactNode;
+}) {
   return (
     <div className={`notice notice-${kind}`} role="status">
       {children}
@@ -52,7 +66,8 @@ const STATUS_LABELS: Record<string, string> = {
 };
 
 export function StatusBadge({ status }: { status: string }) {
-  const label = STATUS_LABELS[status] ?? status.charAt(0) + status.slice(1).toLowerCase().replace(/_/g, ' ');
+  const label =
+    STATUS_LABELS[status] ?? status.charAt(0) + status.slice(1).toLowerCase().replace(/_/g, ' ');
   return <span className={`badge badge-${status.toLowerCase().replace(/_/g, '-')}`}>{label}</span>;
 }
 

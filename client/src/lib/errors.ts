@@ -34,12 +34,16 @@ export function errorCode(error: ErrorLike | null | undefined): string | undefin
   return error?.networkError ? 'NETWORK' : undefined;
 }
 
-const num = (value: unknown): number | undefined => (typeof value === 'number' && Number.isFinite(value) ? value : undefined);
+const num = (value: unknown): number | undefined =>
+  typeof value === 'number' && Number.isFinite(value) ? value : undefined;
 
 /** Seconds until a RATE_LIMITED caller may try again, when the graph says so. */
 export function retryAfterSeconds(error: ErrorLike | null | undefined): number | undefined {
   const ext = firstError(error)?.extensions ?? {};
-  const seconds = num(ext.retryAfterSeconds) ?? num(ext.retryAfter) ?? (num(ext.retryAfterMs) !== undefined ? num(ext.retryAfterMs)! / 1000 : undefined);
+  const seconds =
+    num(ext.retryAfterSeconds) ??
+    num(ext.retryAfter) ??
+    (num(ext.retryAfterMs) !== undefined ? num(ext.retryAfterMs)! / 1000 : undefined);
   return seconds === undefined ? undefined : Math.max(1, Math.ceil(seconds));
 }
 
@@ -51,7 +55,12 @@ export function ticketsLeft(error: ErrorLike | null | undefined): number | undef
 
 /** A message written for people (the contract promises "a message a person can act on"). */
 function readable(message: string | undefined): string | undefined {
-  if (!message || message.length > 300 || /internal|exception|stack|ECONN|\bat \w+ \(/i.test(message)) return undefined;
+  if (
+    !message ||
+    message.length > 300 ||
+    /internal|exception|stack|ECONN|\bat \w+ \(/i.test(message)
+  )
+    return undefined;
   return message;
 }
 
@@ -59,19 +68,25 @@ function readable(message: string | undefined): string | undefined {
  * One plain sentence for a failed operation. `overrides` lets a page word a code for its
  * context (e.g. UNAUTHENTICATED on the sign-in form means a wrong password).
  */
-export function describeError(error: ErrorLike | null | undefined, overrides: Partial<Record<string, string>> = {}): string {
+export function describeError(
+  error: ErrorLike | null | undefined,
+  overrides: Partial<Record<string, string>> = {},
+): string {
   const code = errorCode(error);
   if (code && overrides[code]) return overrides[code]!;
   const message = readable(firstError(error)?.message);
   switch (code) {
     case 'SOLD_OUT': {
       const left = ticketsLeft(error);
-      if (left === undefined || left <= 0) return 'Sold out — there are no tickets left in this tier.';
+      if (left === undefined || left <= 0)
+        return 'Sold out — there are no tickets left in this tier.';
       return `Sold out — only ${left} left. Pick ${left === 1 ? '1 ticket' : `${left} or fewer`}.`;
     }
     case 'RATE_LIMITED': {
       const wait = retryAfterSeconds(error);
-      return wait ? `You're sending messages too fast, try again in ${wait} s.` : "You're sending messages too fast, try again in a moment.";
+      return wait
+        ? `You're sending messages too fast, try again in ${wait} s.`
+        : "You're sending messages too fast, try again in a moment.";
     }
     case 'HOLD_EXPIRED':
       return 'Your hold expired and the tickets went back on sale. Reserve again to buy.';

@@ -54,7 +54,8 @@ export function AuthPage({ mode }: { mode: 'signin' | 'signup' }) {
     const outcome = signingUp
       ? await runRegister({ input: { name: name.trim(), email: email.trim(), password, role } })
       : await runLogin({ email: email.trim(), password });
-    const payload = outcome.data && ('register' in outcome.data ? outcome.data.register : outcome.data.login);
+    const payload =
+      outcome.data && ('register' in outcome.data ? outcome.data.register : outcome.data.login);
     if (payload) signIn(payload.token);
   };
 
@@ -62,17 +63,35 @@ export function AuthPage({ mode }: { mode: 'signin' | 'signup' }) {
   return (
     <section className="auth-card card">
       <h1>{signingUp ? 'Create your account' : 'Sign in'}</h1>
-      {params.get('next') && <p className="muted">{signingUp ? 'Sign up' : 'Sign in'} to carry on where you were.</p>}
+      {params.get('next') && (
+        <p className="muted">{signingUp ? 'Sign up' : 'Sign in'} to carry on where you were.</p>
+      )}
       <form onSubmit={onSubmit} className="form" noValidate={false}>
         {signingUp && (
           <div className="field">
             <label htmlFor={ids.name}>Your name</label>
-            <input id={ids.name} name="name" autoComplete="name" required maxLength={100} value={name} onChange={(e) => setName(e.target.value)} />
+            <input
+              id={ids.name}
+              name="name"
+              autoComplete="name"
+              required
+              maxLength={100}
+              value={name}
+              onChange={(e) => setName(e.target.value)}
+            />
           </div>
         )}
         <div className="field">
           <label htmlFor={ids.email}>Email</label>
-          <input id={ids.email} name="email" type="email" autoComplete="email" required value={email} onChange={(e) => setEmail(e.target.value)} />
+          <input
+            id={ids.email}
+            name="email"
+            type="email"
+            autoComplete="email"
+            required
+            value={email}
+            onChange={(e) => setEmail(e.target.value)}
+          />
         </div>
         <div className="field">
           <label htmlFor={ids.password}>Password</label>
@@ -98,10 +117,24 @@ export function AuthPage({ mode }: { mode: 'signin' | 'signup' }) {
             <legend>I want to</legend>
             <div className="radio-row">
               <label className="radio">
-                <input type="radio" name="role" value="FAN" checked={role === 'FAN'} onChange={() => setRole('FAN')} /> Buy tickets
+                <input
+                  type="radio"
+                  name="role"
+                  value="FAN"
+                  checked={role === 'FAN'}
+                  onChange={() => setRole('FAN')}
+                />{' '}
+                Buy tickets
               </label>
               <label className="radio">
-                <input type="radio" name="role" value="ORGANIZER" checked={role === 'ORGANIZER'} onChange={() => setRole('ORGANIZER')} /> Organize events
+                <input
+                  type="radio"
+                  name="role"
+                  value="ORGANIZER"
+                  checked={role === 'ORGANIZER'}
+                  onChange={() => setRole('ORGANIZER')}
+                />{' '}
+                Organize events
               </label>
             </div>
           </fieldset>
@@ -119,7 +152,8 @@ export function AuthPage({ mode }: { mode: 'signin' | 'signup' }) {
         </button>
       </form>
       <p className="muted auth-switch">
-        {signingUp ? 'Already have an account?' : 'New here?'} <Link to={other}>{signingUp ? 'Sign in' : 'Create an account'}</Link>
+        {signingUp ? 'Already have an account?' : 'New here?'}{' '}
+        <Link to={other}>{signingUp ? 'Sign in' : 'Create an account'}</Link>
       </p>
     </section>
   );

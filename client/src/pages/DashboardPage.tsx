@@ -4,7 +4,14 @@ import { useMutation, useQuery } from 'urql';
 import { graphql } from '../gql';
 import type { DashboardQuery } from '../gql/graphql';
 import { SCHEMA_FEATURES } from '../gql/schema-meta';
-import { ErrorNotice, Loading, Notice, StatusBadge, useSignInRedirect, useTitle } from '../components/common';
+import {
+  ErrorNotice,
+  Loading,
+  Notice,
+  StatusBadge,
+  useSignInRedirect,
+  useTitle,
+} from '../components/common';
 import { PostAnnouncementDocument } from '../components/ChatPanel';
 import { SalesReport } from '../optional/salesReport/SalesReport';
 import { formatDateTime, formatMoney, formatTime, plural } from '../lib/format';
@@ -98,7 +105,11 @@ export function DashboardPage({ creating = false }: { creating?: boolean }) {
   const { id } = useParams();
   const { viewer, reconnects } = useSession();
   const askToSignIn = useSignInRedirect();
-  const [{ data, error, fetching }, reexecute] = useQuery({ query: DashboardDocument, pause: !viewer, requestPolicy: 'cache-and-network' });
+  const [{ data, error, fetching }, reexecute] = useQuery({
+    query: DashboardDocument,
+    pause: !viewer,
+    requestPolicy: 'cache-and-network',
+  });
   // Sales that happened while the live connection was down arrive with a fresh read.
   useEffect(() => {
     if (reconnects > 0 && viewer) reexecute({ requestPolicy: 'network-only' });
@@ -121,7 +132,9 @@ export function DashboardPage({ creating = false }: { creating?: boolean }) {
     );
   }
 
-  const events = [...(data?.me?.organizedEvents ?? [])].sort((a, b) => a.startsAt.localeCompare(b.startsAt));
+  const events = [...(data?.me?.organizedEvents ?? [])].sort((a, b) =>
+    a.startsAt.localeCompare(b.startsAt),
+  );
   const selected = events.find((e) => e.id === id);
 
   return (
@@ -160,7 +173,10 @@ export function DashboardPage({ creating = false }: { creating?: boolean }) {
         ) : (
           <div className="card empty-state">
             <h2>Run your events</h2>
-            <p>Pick an event on the left to add ticket tiers, publish it, watch sales live and post announcements — or create a new one.</p>
+            <p>
+              Pick an event on the left to add ticket tiers, publish it, watch sales live and post
+              announcements — or create a new one.
+            </p>
           </div>
         )}
       </section>
@@ -174,9 +190,24 @@ const localToIso = (value: string): string => new Date(value).toISOString();
 function CreateEventForm({ onCreated }: { onCreated: () => void }) {
   const navigate = useNavigate();
   const [{ fetching, error }, create] = useMutation(CreateEventDocument);
-  const [form, setForm] = useState({ title: '', description: '', category: '', venue: '', city: '', startsAt: '' });
-  const ids = { title: useId(), description: useId(), category: useId(), venue: useId(), city: useId(), startsAt: useId() };
-  const set = (key: keyof typeof form) => (e: { target: { value: string } }) => setForm((f) => ({ ...f, [key]: e.target.value }));
+  const [form, setForm] = useState({
+    title: '',
+    description: '',
+    category: '',
+    venue: '',
+    city: '',
+    startsAt: '',
+  });
+  const ids = {
+    title: useId(),
+    description: useId(),
+    category: useId(),
+    venue: useId(),
+    city: useId(),
+    startsAt: useId(),
+  };
+  const set = (key: keyof typeof form) => (e: { target: { value: string } }) =>
+    setForm((f) => ({ ...f, [key]: e.target.value }));
 
   const onSubmit = async (event: FormEvent) => {
     event.preventDefault();
@@ -206,12 +237,23 @@ function CreateEventForm({ onCreated }: { onCreated: () => void }) {
       </div>
       <div className="field">
         <label htmlFor={ids.description}>Description</label>
-        <textarea id={ids.description} rows={4} value={form.description} onChange={set('description')} />
+        <textarea
+          id={ids.description}
+          rows={4}
+          value={form.description}
+          onChange={set('description')}
+        />
       </div>
       <div className="form-grid">
         <div className="field">
           <label htmlFor={ids.category}>Category</label>
-          <input id={ids.category} required list="category-options" value={form.category} onChange={set('category')} />
+          <input
+            id={ids.category}
+            required
+            list="category-options"
+            value={form.category}
+            onChange={set('category')}
+          />
           <datalist id="category-options">
             {['Music', 'Festival', 'Sports', 'Theatre', 'Comedy', 'Conference'].map((c) => (
               <option key={c} value={c} />
@@ -220,7 +262,13 @@ function CreateEventForm({ onCreated }: { onCreated: () => void }) {
         </div>
         <div className="field">
           <label htmlFor={ids.startsAt}>Starts at</label>
-          <input id={ids.startsAt} type="datetime-local" required value={form.startsAt} onChange={set('startsAt')} />
+          <input
+            id={ids.startsAt}
+            type="datetime-local"
+            required
+            value={form.startsAt}
+            onChange={set('startsAt')}
+          />
         </div>
         <div className="field">
           <label htmlFor={ids.venue}>Venue</label>
@@ -249,7 +297,9 @@ function EventManager({ event }: { event: OrganizedEvent }) {
   const [publishing, publish] = useMutation(PublishEventDocument);
   const [cancelling, cancel] = useMutation(CancelEventDocument);
   const [confirmCancel, setConfirmCancel] = useState(false);
-  useTicketsSold(event.id, event.status === 'ON_SALE', (sale) => setSales((list) => [sale, ...list].slice(0, 20)));
+  useTicketsSold(event.id, event.status === 'ON_SALE', (sale) =>
+    setSales((list) => [sale, ...list].slice(0, 20)),
+  );
 
   // Null when the tickets service cannot answer: the event still shows, without tiers.
   const tiers = event.tiers ?? [];
@@ -273,7 +323,12 @@ function EventManager({ event }: { event: OrganizedEvent }) {
             View event page
           </Link>
           {event.status === 'DRAFT' && (
-            <button type="button" className="button button-primary button-small" disabled={publishing.fetching || tiers.length === 0} onClick={() => void publish({ id: event.id })}>
+            <button
+              type="button"
+              className="button button-primary button-small"
+              disabled={publishing.fetching || tiers.length === 0}
+              onClick={() => void publish({ id: event.id })}
+            >
               {publishing.fetching ? 'Publishing…' : 'Publish'}
             </button>
           )}
@@ -281,28 +336,47 @@ function EventManager({ event }: { event: OrganizedEvent }) {
             (confirmCancel ? (
               <span className="confirm" role="group" aria-label="Confirm cancellation">
                 <span>Cancel this event and all its orders?</span>
-                <button type="button" className="button button-danger button-small" disabled={cancelling.fetching} onClick={() => void cancel({ id: event.id }).then(() => setConfirmCancel(false))}>
+                <button
+                  type="button"
+                  className="button button-danger button-small"
+                  disabled={cancelling.fetching}
+                  onClick={() => void cancel({ id: event.id }).then(() => setConfirmCancel(false))}
+                >
                   {cancelling.fetching ? 'Cancelling…' : 'Yes, cancel event'}
                 </button>
-                <button type="button" className="button button-ghost button-small" onClick={() => setConfirmCancel(false)}>
+                <button
+                  type="button"
+                  className="button button-ghost button-small"
+                  onClick={() => setConfirmCancel(false)}
+                >
                   Keep it
                 </button>
               </span>
             ) : (
-              <button type="button" className="button button-ghost button-small" onClick={() => setConfirmCancel(true)}>
+              <button
+                type="button"
+                className="button button-ghost button-small"
+                onClick={() => setConfirmCancel(true)}
+              >
                 Cancel event
               </button>
             ))}
         </div>
-        {event.status === 'DRAFT' && tiers.length === 0 && <p className="hint">Add at least one ticket tier before publishing.</p>}
+        {event.status === 'DRAFT' && tiers.length === 0 && (
+          <p className="hint">Add at least one ticket tier before publishing.</p>
+        )}
         <ErrorNotice error={publishing.error ?? cancelling.error} />
       </header>
 
       <section className="card" aria-labelledby="sales-heading">
-        <h3 id="sales-heading">Sales {event.status === 'ON_SALE' && <span className="live-dot" aria-label="live" />}</h3>
+        <h3 id="sales-heading">
+          Sales {event.status === 'ON_SALE' && <span className="live-dot" aria-label="live" />}
+        </h3>
         <div className="stats">
           <div className="stat">
-            <span className="stat-value" data-testid="tickets-sold">{sold}</span>
+            <span className="stat-value" data-testid="tickets-sold">
+              {sold}
+            </span>
             <span className="stat-label">of {capacity} tickets sold</span>
           </div>
           <div className="stat">
@@ -333,7 +407,11 @@ function EventManager({ event }: { event: OrganizedEvent }) {
                   </td>
                   <td>{t.available}</td>
                   <td className="hide-narrow">
-                    <progress max={t.capacity} value={t.capacity - t.available} aria-label={`${t.name}: ${t.capacity - t.available} of ${t.capacity} sold`} />
+                    <progress
+                      max={t.capacity}
+                      value={t.capacity - t.available}
+                      aria-label={`${t.name}: ${t.capacity - t.available} of ${t.capacity} sold`}
+                    />
                   </td>
                 </tr>
               ))}
@@ -346,7 +424,8 @@ function EventManager({ event }: { event: OrganizedEvent }) {
             <ul className="sales-feed" aria-live="polite" data-testid="sales-feed">
               {sales.map((s) => (
                 <li key={`${s.orderId}-${s.tierId}`}>
-                  <time dateTime={s.soldAt}>{formatTime(s.soldAt)}</time> {plural(s.quantity, 'ticket')} · {s.tierName} · {s.available} left
+                  <time dateTime={s.soldAt}>{formatTime(s.soldAt)}</time>{' '}
+                  {plural(s.quantity, 'ticket')} · {s.tierName} · {s.available} left
                 </li>
               ))}
             </ul>
@@ -371,7 +450,14 @@ function AddTierForm({ eventId }: { eventId: string }) {
   const onSubmit = async (e: FormEvent) => {
     e.preventDefault();
     setAdded(undefined);
-    const result = await addTier({ eventId, input: { name: name.trim(), priceCents: Math.round(Number(price) * 100), capacity: Math.floor(Number(capacity)) } });
+    const result = await addTier({
+      eventId,
+      input: {
+        name: name.trim(),
+        priceCents: Math.round(Number(price) * 100),
+        capacity: Math.floor(Number(capacity)),
+      },
+    });
     if (result.data) {
       setAdded(result.data.addTicketTier.name);
       setName('');
@@ -385,19 +471,47 @@ function AddTierForm({ eventId }: { eventId: string }) {
       <div className="form-grid form-grid-3">
         <div className="field">
           <label htmlFor={ids.name}>Tier name</label>
-          <input id={ids.name} required placeholder="General Admission" value={name} onChange={(e) => setName(e.target.value)} />
+          <input
+            id={ids.name}
+            required
+            placeholder="General Admission"
+            value={name}
+            onChange={(e) => setName(e.target.value)}
+          />
         </div>
         <div className="field">
           <label htmlFor={ids.price}>Price (€)</label>
-          <input id={ids.price} type="number" required min={0} step="0.01" inputMode="decimal" value={price} onChange={(e) => setPrice(e.target.value)} />
+          <input
+            id={ids.price}
+            type="number"
+            required
+            min={0}
+            step="0.01"
+            inputMode="decimal"
+            value={price}
+            onChange={(e) => setPrice(e.target.value)}
+          />
         </div>
         <div className="field">
           <label htmlFor={ids.capacity}>Capacity</label>
-          <input id={ids.capacity} type="number" required min={1} step={1} inputMode="numeric" value={capacity} onChange={(e) => setCapacity(e.target.value)} />
+          <input
+            id={ids.capacity}
+            type="number"
+            required
+            min={1}
+            step={1}
+            inputMode="numeric"
+            value={capacity}
+            onChange={(e) => setCapacity(e.target.value)}
+          />
         </div>
       </div>
       <ErrorNotice error={error} />
-      {added && <p role="status" className="success-text">Added “{added}”.</p>}
+      {added && (
+        <p role="status" className="success-text">
+          Added “{added}”.
+        </p>
+      )}
       <button type="submit" className="button" disabled={fetching}>
         {fetching ? 'Adding…' : 'Add tier'}
       </button>
@@ -424,11 +538,23 @@ function AnnouncementForm({ eventId }: { eventId: string }) {
       <h3 id="announce-heading">Post an announcement</h3>
       <div className="field">
         <label htmlFor={id}>Announcement</label>
-        <textarea id={id} rows={3} required maxLength={2000} placeholder="Doors open at 19:00…" value={body} onChange={(e) => setBody(e.target.value)} />
+        <textarea
+          id={id}
+          rows={3}
+          required
+          maxLength={2000}
+          placeholder="Doors open at 19:00…"
+          value={body}
+          onChange={(e) => setBody(e.target.value)}
+        />
         <small className="hint">Pinned at the top of the event's chat for everyone.</small>
       </div>
       <ErrorNotice error={error} />
-      {posted && <p role="status" className="success-text">Announcement posted.</p>}
+      {posted && (
+        <p role="status" className="success-text">
+          Announcement posted.
+        </p>
+      )}
       <button type="submit" className="button" disabled={fetching || !body.trim()}>
         {fetching ? 'Posting…' : 'Post announcement'}
       </button>

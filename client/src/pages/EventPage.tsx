@@ -53,8 +53,15 @@ const POLL_MS = 5_000;
 export function EventPage() {
   const { id = '' } = useParams();
   const { viewer, reconnects } = useSession();
-  const [{ data, error, fetching }, reexecute] = useQuery({ query: EventPageDocument, variables: { id } });
-  const [, refreshAvailability] = useQuery({ query: EventAvailabilityDocument, variables: { id }, pause: true });
+  const [{ data, error, fetching }, reexecute] = useQuery({
+    query: EventPageDocument,
+    variables: { id },
+  });
+  const [, refreshAvailability] = useQuery({
+    query: EventAvailabilityDocument,
+    variables: { id },
+    pause: true,
+  });
   const event = data?.event;
   useTitle(event?.title ?? (fetching ? undefined : 'Event'));
   const isOrganizer = Boolean(viewer && event?.organizer && viewer.id === event.organizer.id);
@@ -68,14 +75,18 @@ export function EventPage() {
   useEffect(() => {
     if (!event || isOrganizer || event.status !== 'ON_SALE') return;
     const timer = setInterval(() => {
-      if (document.visibilityState === 'visible') refreshAvailability({ requestPolicy: 'network-only' });
+      if (document.visibilityState === 'visible')
+        refreshAvailability({ requestPolicy: 'network-only' });
     }, POLL_MS);
     return () => clearInterval(timer);
   }, [event, isOrganizer, refreshAvailability]);
 
   if (!event) {
     if (fetching) return <Loading label="Loading event…" />;
-    if (error) return <ErrorNotice error={error} onRetry={() => reexecute({ requestPolicy: 'network-only' })} />;
+    if (error)
+      return (
+        <ErrorNotice error={error} onRetry={() => reexecute({ requestPolicy: 'network-only' })} />
+      );
     return (
       <section className="empty-state">
         <h1>Event not found</h1>
@@ -117,7 +128,10 @@ export function EventPage() {
           <p className="event-description">{event.description}</p>
           {isOrganizer && (
             <p>
-              <Link to={`/dashboard/events/${event.id}`} className="button button-ghost button-small">
+              <Link
+                to={`/dashboard/events/${event.id}`}
+                className="button button-ghost button-small"
+              >
                 Manage in your dashboard
               </Link>
             </p>
@@ -125,15 +139,28 @@ export function EventPage() {
         </header>
 
         {event.status === 'CANCELLED' ? (
-          <Notice kind="warning">This event was cancelled. Its tickets are no longer on sale and orders have been cancelled.</Notice>
+          <Notice kind="warning">
+            This event was cancelled. Its tickets are no longer on sale and orders have been
+            cancelled.
+          </Notice>
         ) : event.status === 'DRAFT' ? (
-          <Notice kind="info">This event is a draft: publish it from your dashboard to put its tickets on sale.</Notice>
+          <Notice kind="info">
+            This event is a draft: publish it from your dashboard to put its tickets on sale.
+          </Notice>
         ) : (
-          <BuyPanel eventId={event.id} tiers={event.tiers ?? []} onPurchased={() => refreshAvailability({ requestPolicy: 'network-only' })} />
+          <BuyPanel
+            eventId={event.id}
+            tiers={event.tiers ?? []}
+            onPurchased={() => refreshAvailability({ requestPolicy: 'network-only' })}
+          />
         )}
       </article>
       <aside className="event-aside" aria-label="Chat">
-        <ChatPanel eventId={event.id} organizerId={event.organizer?.id} open={event.status === 'ON_SALE'} />
+        <ChatPanel
+          eventId={event.id}
+          organizerId={event.organizer?.id}
+          open={event.status === 'ON_SALE'}
+        />
       </aside>
     </div>
   );

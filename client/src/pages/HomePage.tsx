@@ -97,12 +97,18 @@ export function HomePage() {
   }, [search, category, city, from, to]);
   // "Load more" position, forgotten when the filter changes (the cache merges the pages).
   const filterKey = JSON.stringify(filter);
-  const [page, setPage] = useState<{ key: string; after: string | null }>({ key: filterKey, after: null });
+  const [page, setPage] = useState<{ key: string; after: string | null }>({
+    key: filterKey,
+    after: null,
+  });
   const after = page.key === filterKey ? page.after : null;
   const setAfter = (cursor: string | null) => setPage({ key: filterKey, after: cursor });
 
   const [options] = useQuery({ query: FilterOptionsDocument });
-  const [{ data, error, fetching }, reexecute] = useQuery({ query: EventsDocument, variables: { filter, first: PAGE_SIZE, after } });
+  const [{ data, error, fetching }, reexecute] = useQuery({
+    query: EventsDocument,
+    variables: { filter, first: PAGE_SIZE, after },
+  });
   const connection = data?.events;
   const filtered = Boolean(search || category || city || from || to);
 
@@ -110,17 +116,35 @@ export function HomePage() {
     <>
       <section className="hero">
         <h1>Upcoming events</h1>
-        <p className="muted">Concerts, matches, shows and talks near you. Find one, grab tickets, chat with everyone going.</p>
+        <p className="muted">
+          Concerts, matches, shows and talks near you. Find one, grab tickets, chat with everyone
+          going.
+        </p>
       </section>
 
-      <form className="filters card" role="search" aria-label="Filter events" onSubmit={(e) => e.preventDefault()}>
+      <form
+        className="filters card"
+        role="search"
+        aria-label="Filter events"
+        onSubmit={(e) => e.preventDefault()}
+      >
         <div className="field field-search">
           <label htmlFor={ids.search}>Search</label>
-          <input id={ids.search} type="search" placeholder="Artist, event, venue…" value={searchText} onChange={(e) => setSearchText(e.target.value)} />
+          <input
+            id={ids.search}
+            type="search"
+            placeholder="Artist, event, venue…"
+            value={searchText}
+            onChange={(e) => setSearchText(e.target.value)}
+          />
         </div>
         <div className="field">
           <label htmlFor={ids.category}>Category</label>
-          <select id={ids.category} value={category} onChange={(e) => setParam('category', e.target.value)}>
+          <select
+            id={ids.category}
+            value={category}
+            onChange={(e) => setParam('category', e.target.value)}
+          >
             <option value="">All categories</option>
             {(options.data?.categories ?? (category ? [category] : [])).map((c) => (
               <option key={c} value={c}>
@@ -142,14 +166,30 @@ export function HomePage() {
         </div>
         <div className="field">
           <label htmlFor={ids.from}>From</label>
-          <input id={ids.from} type="date" value={from} max={to || undefined} onChange={(e) => setParam('from', e.target.value)} />
+          <input
+            id={ids.from}
+            type="date"
+            value={from}
+            max={to || undefined}
+            onChange={(e) => setParam('from', e.target.value)}
+          />
         </div>
         <div className="field">
           <label htmlFor={ids.to}>To</label>
-          <input id={ids.to} type="date" value={to} min={from || undefined} onChange={(e) => setParam('to', e.target.value)} />
+          <input
+            id={ids.to}
+            type="date"
+            value={to}
+            min={from || undefined}
+            onChange={(e) => setParam('to', e.target.value)}
+          />
         </div>
         {filtered && (
-          <button type="button" className="button button-ghost filters-clear" onClick={() => setParams(new URLSearchParams(), { replace: true })}>
+          <button
+            type="button"
+            className="button button-ghost filters-clear"
+            onClick={() => setParams(new URLSearchParams(), { replace: true })}
+          >
             Clear filters
           </button>
         )}
@@ -166,9 +206,17 @@ export function HomePage() {
       {connection && connection.edges.length === 0 && (
         <section className="empty-state">
           <h2>No events found</h2>
-          <p>{filtered ? 'Nothing matches these filters. Try another search, city or date.' : 'There are no upcoming events yet. Check back soon.'}</p>
+          <p>
+            {filtered
+              ? 'Nothing matches these filters. Try another search, city or date.'
+              : 'There are no upcoming events yet. Check back soon.'}
+          </p>
           {filtered && (
-            <button type="button" className="button" onClick={() => setParams(new URLSearchParams(), { replace: true })}>
+            <button
+              type="button"
+              className="button"
+              onClick={() => setParams(new URLSearchParams(), { replace: true })}
+            >
               Clear filters
             </button>
           )}
@@ -187,7 +235,12 @@ export function HomePage() {
 
       {connection?.pageInfo.hasNextPage && (
         <div className="load-more">
-          <button type="button" className="button button-ghost" disabled={fetching} onClick={() => setAfter(connection.pageInfo.endCursor ?? null)}>
+          <button
+            type="button"
+            className="button button-ghost"
+            disabled={fetching}
+            onClick={() => setAfter(connection.pageInfo.endCursor ?? null)}
+          >
             {fetching ? 'Loading…' : 'Load more events'}
           </button>
         </div>
@@ -218,7 +271,9 @@ function EventCard({ event }: { event: EventCardFieldsFragment }) {
       <p className="event-meta">
         {event.venue} · {event.city}
       </p>
-      <p className="event-card-price">{prices.length ? `From ${formatMoney(Math.min(...prices))}` : 'Tickets coming soon'}</p>
+      <p className="event-card-price">
+        {prices.length ? `From ${formatMoney(Math.min(...prices))}` : 'Tickets coming soon'}
+      </p>
     </article>
   );
 }

@@ -4,7 +4,13 @@ import { useQuery } from 'urql';
 import { graphql } from '../gql';
 import type { MyTicketsQuery } from '../gql/graphql';
 import { SCHEMA_FEATURES } from '../gql/schema-meta';
-import { ErrorNotice, Loading, StatusBadge, useSignInRedirect, useTitle } from '../components/common';
+import {
+  ErrorNotice,
+  Loading,
+  StatusBadge,
+  useSignInRedirect,
+  useTitle,
+} from '../components/common';
 import { QrCode } from '../components/QrCode';
 import { OrderPdfButton } from '../optional/orderPdf/OrderPdfButton';
 import { formatDate, formatDateTime, formatMoney, plural } from '../lib/format';
@@ -52,7 +58,11 @@ export function ProfilePage() {
   useTitle('My tickets');
   const { viewer } = useSession();
   const askToSignIn = useSignInRedirect();
-  const [{ data, error, fetching }, reexecute] = useQuery({ query: MyTicketsDocument, pause: !viewer, requestPolicy: 'cache-and-network' });
+  const [{ data, error, fetching }, reexecute] = useQuery({
+    query: MyTicketsDocument,
+    pause: !viewer,
+    requestPolicy: 'cache-and-network',
+  });
 
   useEffect(() => {
     if (viewer === null) askToSignIn();
@@ -68,7 +78,10 @@ export function ProfilePage() {
     }
     return [...byEvent.values()].sort((a, b) => a.event.startsAt.localeCompare(b.event.startsAt));
   }, [me]);
-  const orders = useMemo(() => [...(me?.orders ?? [])].sort((a, b) => b.createdAt.localeCompare(a.createdAt)), [me]);
+  const orders = useMemo(
+    () => [...(me?.orders ?? [])].sort((a, b) => b.createdAt.localeCompare(a.createdAt)),
+    [me],
+  );
 
   if (!viewer || (!me && fetching)) return <Loading label="Loading your tickets…" />;
   return (
@@ -99,13 +112,21 @@ export function ProfilePage() {
               <Link to={`/events/${event.id}`}>{event.title}</Link>
             </h2>
             <p className="muted">
-              <time dateTime={event.startsAt}>{formatDateTime(event.startsAt)}</time> · {event.venue}, {event.city} · {plural(tickets.length, 'ticket')}
+              <time dateTime={event.startsAt}>{formatDateTime(event.startsAt)}</time> ·{' '}
+              {event.venue}, {event.city} · {plural(tickets.length, 'ticket')}
             </p>
           </header>
           <ul className="ticket-grid" aria-label={`Tickets for ${event.title}`}>
             {tickets.map((ticket, i) => (
-              <li key={ticket.id} className={`ticket ticket-${ticket.status.toLowerCase()}`} data-testid="ticket">
-                <QrCode value={ticket.code} label={`QR code for ticket ${i + 1}, ${ticket.tier.name}, ${event.title}`} />
+              <li
+                key={ticket.id}
+                className={`ticket ticket-${ticket.status.toLowerCase()}`}
+                data-testid="ticket"
+              >
+                <QrCode
+                  value={ticket.code}
+                  label={`QR code for ticket ${i + 1}, ${ticket.tier.name}, ${event.title}`}
+                />
                 <div className="ticket-info">
                   <p className="ticket-tier">{ticket.tier.name}</p>
                   <p className="muted">{formatMoney(ticket.tier.priceCents)}</p>
@@ -131,7 +152,11 @@ export function ProfilePage() {
                 <th scope="col">Tickets</th>
                 <th scope="col">Total</th>
                 <th scope="col">Status</th>
-                {SCHEMA_FEATURES.orderPdf && <th scope="col"><span className="visually-hidden">Download</span></th>}
+                {SCHEMA_FEATURES.orderPdf && (
+                  <th scope="col">
+                    <span className="visually-hidden">Download</span>
+                  </th>
+                )}
               </tr>
             </thead>
             <tbody>

@@ -18,7 +18,11 @@ const TierAvailability = graphql(`
 /** A live sale moves the tier's availability everywhere it is shown (tiers are normalized). */
 function applySale(cache: Cache, update: TicketsSoldSubscription['ticketsSold']): void {
   // __typename lets the cache key the tier; the fragment type does not list it.
-  cache.writeFragment(TierAvailability, { __typename: 'TicketTier', id: update.tierId, available: update.available } as TierAvailabilityFragment);
+  cache.writeFragment(TierAvailability, {
+    __typename: 'TicketTier',
+    id: update.tierId,
+    available: update.available,
+  } as TierAvailabilityFragment);
 }
 
 export interface GraphQLConnection {
@@ -31,7 +35,11 @@ export interface GraphQLConnection {
  * normalized cache never shows one person's data to the next, and the WebSocket carries the
  * right token in its connectionParams.
  */
-export function createGraphQLConnection(config: RuntimeConfig, token: string | null, onReconnected?: () => void): GraphQLConnection {
+export function createGraphQLConnection(
+  config: RuntimeConfig,
+  token: string | null,
+  onReconnected?: () => void,
+): GraphQLConnection {
   const authorization = token ? `Bearer ${token}` : undefined;
   const ws: WsClient = createWsClient({
     url: config.wsUrl,

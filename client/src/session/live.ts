@@ -26,7 +26,11 @@ export type SalesUpdate = TicketsSoldSubscription['ticketsSold'];
  * Live sales of one event (organizer only). The cache applies each update to the tier's
  * availability (see client.ts); `onSale` gets every update too, e.g. for a sales feed.
  */
-export function useTicketsSold(eventId: string | undefined, enabled: boolean, onSale?: (sale: SalesUpdate) => void): void {
+export function useTicketsSold(
+  eventId: string | undefined,
+  enabled: boolean,
+  onSale?: (sale: SalesUpdate) => void,
+): void {
   const client = useClient();
   const handler = useRef(onSale);
   handler.current = onSale;

@@ -1,4 +1,12 @@
-import { createContext, useCallback, useContext, useEffect, useMemo, useState, type ReactNode } from 'react';
+import {
+  createContext,
+  useCallback,
+  useContext,
+  useEffect,
+  useMemo,
+  useState,
+  type ReactNode,
+} from 'react';
 import { Provider, useQuery } from 'urql';
 import { graphql } from '../gql';
 import type { MeQuery } from '../gql/graphql';
@@ -49,10 +57,19 @@ function writeToken(token: string | null): void {
   }
 }
 
-export function SessionProvider({ config, children }: { config: RuntimeConfig; children: ReactNode }) {
+export function SessionProvider({
+  config,
+  children,
+}: {
+  config: RuntimeConfig;
+  children: ReactNode;
+}) {
   const [token, setToken] = useState<string | null>(readToken);
   const [reconnects, setReconnects] = useState(0);
-  const connection = useMemo(() => createGraphQLConnection(config, token, () => setReconnects((n) => n + 1)), [config, token]);
+  const connection = useMemo(
+    () => createGraphQLConnection(config, token, () => setReconnects((n) => n + 1)),
+    [config, token],
+  );
   useEffect(() => () => connection.dispose(), [connection]);
 
   const signIn = useCallback((next: string) => {
@@ -82,14 +99,23 @@ export function SessionProvider({ config, children }: { config: RuntimeConfig; c
   );
 }
 
-function ViewerLoader({ token, signIn, signOut, reconnects, children }: Omit<Session, 'viewer'> & { children: ReactNode }) {
+function ViewerLoader({
+  token,
+  signIn,
+  signOut,
+  reconnects,
+  children,
+}: Omit<Session, 'viewer'> & { children: ReactNode }) {
   const [{ data, error, fetching }] = useQuery({ query: MeDocument, pause: !token });
   const viewer = !token ? null : fetching || (!data && !error) ? undefined : (data?.me ?? null);
   // A remembered token that no longer signs anyone in (expired, keys rotated) is dropped.
   useEffect(() => {
     if (token && !fetching && data && data.me === null) signOut();
   }, [token, fetching, data, signOut]);
-  const value = useMemo(() => ({ token, viewer, signIn, signOut, reconnects }), [token, viewer, signIn, signOut, reconnects]);
+  const value = useMemo(
+    () => ({ token, viewer, signIn, signOut, reconnects }),
+    [token, viewer, signIn, signOut, reconnects],
+  );
   return <SessionContext.Provider value={value}>{children}</SessionContext.Provider>;
 }
 

@@ -24,8 +24,16 @@ export const trustedDocumentsExchange: Exchange = ({ forward, client }) => {
       operations$,
       map((operation) => {
         const hash = documentHash(operation);
-        if (!routerHasManifest || !hash || (operation.kind !== 'query' && operation.kind !== 'mutation')) return operation;
-        const hashed: Operation = { ...operation, extensions: { ...operation.extensions, persistedQuery: { version: 1, sha256Hash: hash } } };
+        if (
+          !routerHasManifest ||
+          !hash ||
+          (operation.kind !== 'query' && operation.kind !== 'mutation')
+        )
+          return operation;
+        const hashed: Operation = {
+          ...operation,
+          extensions: { ...operation.extensions, persistedQuery: { version: 1, sha256Hash: hash } },
+        };
         return hashed;
       }),
     );
@@ -33,7 +41,9 @@ export const trustedDocumentsExchange: Exchange = ({ forward, client }) => {
       forward(hashed$),
       filter((result) => {
         const missing = result.error?.graphQLErrors.some(
-          (e) => e.extensions?.code === 'PERSISTED_QUERY_NOT_FOUND' || e.message === 'PersistedQueryNotFound',
+          (e) =>
+            e.extensions?.code === 'PERSISTED_QUERY_NOT_FOUND' ||
+            e.message === 'PersistedQueryNotFound',
         );
         if (!missing || !result.operation.extensions?.persistedQuery) return true;
         routerHasManifest = false;

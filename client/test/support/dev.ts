@@ -5,13 +5,24 @@ import { createEvent, registerAccount } from './fixtures';
 
 async function main(): Promise<void> {
   const e2e = await startE2E();
-  const organizer = await registerAccount(e2e.stack, { email: 'org@example.com', name: 'Aurora Live', role: 'ORGANIZER' });
+  const organizer = await registerAccount(e2e.stack, {
+    email: 'org@example.com',
+    name: 'Aurora Live',
+    role: 'ORGANIZER',
+  });
   await registerAccount(e2e.stack, { email: 'fan@example.com', name: 'Fiona Fan', role: 'FAN' });
   const cities = ['Porto', 'Lisbon', 'Braga'];
   const categories = ['Music', 'Sports', 'Theatre', 'Comedy'];
   for (let i = 0; i < 15; i++) {
     await createEvent(e2e.stack, organizer, {
-      title: ['Midnight Orchestra', 'City Derby', 'Hamlet Reimagined', 'Stand-up Night', 'Jazz on the River'][i % 5]! + ` ${i + 1}`,
+      title:
+        [
+          'Midnight Orchestra',
+          'City Derby',
+          'Hamlet Reimagined',
+          'Stand-up Night',
+          'Jazz on the River',
+        ][i % 5]! + ` ${i + 1}`,
       category: categories[i % categories.length],
       city: cities[i % cities.length],
       venue: ['Coliseu', 'Estádio', 'Teatro Rivoli'][i % 3],
@@ -23,7 +34,9 @@ async function main(): Promise<void> {
       publish: i !== 14,
     });
   }
-  console.log(`CLIENT ${e2e.baseUrl}\nGATEWAY ${e2e.stack.gatewayUrl}\nUSERS ${e2e.stack.urls.users}\nEVENTS ${e2e.stack.urls.events}\nTICKETS ${e2e.stack.urls.tickets}`);
+  console.log(
+    `CLIENT ${e2e.baseUrl}\nGATEWAY ${e2e.stack.gatewayUrl}\nUSERS ${e2e.stack.urls.users}\nEVENTS ${e2e.stack.urls.events}\nTICKETS ${e2e.stack.urls.tickets}`,
+  );
   const stop = () => void e2e.stop().then(() => process.exit(0));
   process.on('SIGINT', stop);
   process.on('SIGTERM', stop);

@@ -4,7 +4,15 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
-import { freePort, graphql, repoRoot, startStack, testInfrastructure, type ServiceName, type Stack } from '@ko/platform/testing';
+import {
+  freePort,
+  graphql,
+  repoRoot,
+  startStack,
+  testInfrastructure,
+  type ServiceName,
+  type Stack,
+} from '@ko/platform/testing';
 import { startClientServer, type RunningClientServer } from '../../serve';
 
 export const ROOT = repoRoot();
@@ -29,13 +37,19 @@ const CHROMIUM_ARGS = [
  */
 export function buildClient(): void {
   if (process.env.CLIENT_E2E_SKIP_BUILD === '1' && existsSync(join(DIST, 'index.html'))) return;
-  execFileSync(process.platform === 'win32' ? 'npm.cmd' : 'npm', ['run', 'build', '-w', 'client'], { cwd: ROOT, stdio: 'pipe' });
+  execFileSync(process.platform === 'win32' ? 'npm.cmd' : 'npm', ['run', 'build', '-w', 'client'], {
+    cwd: ROOT,
+    stdio: 'pipe',
+  });
 }
 
 /** The later parts of the contract this build adopted (written by codegen into schema-meta.ts). */
 export function builtFeatures(): { orderPdf: boolean; salesReport: boolean } {
   const meta = readFileSync(join(CLIENT_DIR, 'src', 'gql', 'schema-meta.ts'), 'utf8');
-  return JSON.parse(/SCHEMA_FEATURES = (\{.*\})/.exec(meta)![1]!) as { orderPdf: boolean; salesReport: boolean };
+  return JSON.parse(/SCHEMA_FEATURES = (\{.*\})/.exec(meta)![1]!) as {
+    orderPdf: boolean;
+    salesReport: boolean;
+  };
 }
 
 export interface E2E {
@@ -62,12 +76,26 @@ export function availableServices(wanted: ServiceName[]): ServiceName[] {
 }
 
 export async function startE2E(
-  options: { services?: ServiceName[]; env?: Record<string, string>; serviceEnv?: Partial<Record<ServiceName, Record<string, string>>> } = {},
+  options: {
+    services?: ServiceName[];
+    env?: Record<string, string>;
+    serviceEnv?: Partial<Record<ServiceName, Record<string, string>>>;
+  } = {},
 ): Promise<E2E> {
   buildClient();
   const clientPort = await freePort();
   const origin = `http://127.0.0.1:${clientPort}`;
-  const services = availableServices(options.services ?? ['users', 'events', 'tickets', 'chat', 'subscriptions', 'lambda-runner', 'gateway']);
+  const services = availableServices(
+    options.services ?? [
+      'users',
+      'events',
+      'tickets',
+      'chat',
+      'subscriptions',
+      'lambda-runner',
+      'gateway',
+    ],
+  );
   const stack = await startStack({
     ...testInfrastructure(),
     services,
@@ -86,8 +114,15 @@ export async function startE2E(
   let client: RunningClientServer | undefined;
   let browser: Browser | undefined;
   try {
-    client = await startClientServer({ port: clientPort, graphqlUrl: stack.gatewayUrl, distDir: DIST });
-    browser = await chromium.launch({ executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium', args: CHROMIUM_ARGS });
+    client = await startClientServer({
+      port: clientPort,
+      graphqlUrl: stack.gatewayUrl,
+      distDir: DIST,
+    });
+    browser = await chromium.launch({
+      executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
+      args: CHROMIUM_ARGS,
+    });
   } catch (error) {
     await client?.close();
     await stack.stop({ dropDatabases: true });
@@ -107,11 +142,24 @@ export async function startE2E(
   };
 }
 
-export const PHONE = { viewport: { width: 390, height: 844 }, deviceScaleFactor: 2, isMobile: true, hasTouch: true };
+export const PHONE = {
+  viewport: { width: 390, height: 844 },
+  deviceScaleFactor: 2,
+  isMobile: true,
+  hasTouch: true,
+};
 export const DESKTOP = { viewport: { width: 1280, height: 900 } };
 
-export async function newPage(e2e: E2E, device: typeof DESKTOP | typeof PHONE = DESKTOP): Promise<{ context: BrowserContext; page: Page; problems: string[] }> {
-  const context = await e2e.browser.newContext({ ...device, baseURL: e2e.baseUrl, locale: 'en-GB', timezoneId: 'Europe/Lisbon' });
+export async function newPage(
+  e2e: E2E,
+  device: typeof DESKTOP | typeof PHONE = DESKTOP,
+): Promise<{ context: BrowserContext; page: Page; problems: string[] }> {
+  const context = await e2e.browser.newContext({
+    ...device,
+    baseURL: e2e.baseUrl,
+    locale: 'en-GB',
+    timezoneId: 'Europe/Lisbon',
+  });
   const page = await context.newPage();
   // Console errors and CSP violations fail the page checks that look at them.
   const problems: string[] = [];
@@ -129,8 +177,17 @@ export async function screenshot(page: Page, name: string): Promise<string> {
 }
 
 /** Direct GraphQL calls for set-up (an organizer's event and tiers), as any client would. */
-export async function call<T = Record<string, any>>(url: string, query: string, variables: Record<string, unknown> = {}, token?: string): Promise<T> { // eslint-disable-line @typescript-eslint/no-explicit-any -- set-up reads arbitrary shapes
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- set-up reads arbitrary shapes
+export async function call<T = Record<string, any>>(
+  url: string,
+  query: string,
+  variables: Record<string, unknown> = {},
+  token?: string,
+): Promise<T> {
   const result = await graphql<T>(url, query, variables, token);
-  if (result.errors?.length) throw new Error(`GraphQL: ${result.errors.map((e) => `${e.extensions?.code}: ${e.message}`).join('; ')}`);
+  if (result.errors?.length)
+    throw new Error(
+      `GraphQL: ${result.errors.map((e) => `${e.extensions?.code}: ${e.message}`).join('; ')}`,
+    );
   return result.data!;
 }

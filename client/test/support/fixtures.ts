@@ -11,14 +11,23 @@ export interface Account {
   password: string;
 }
 
-export async function registerAccount(stack: Stack, input: { email: string; name: string; role: 'FAN' | 'ORGANIZER'; password?: string }): Promise<Account> {
+export async function registerAccount(
+  stack: Stack,
+  input: { email: string; name: string; role: 'FAN' | 'ORGANIZER'; password?: string },
+): Promise<Account> {
   const password = input.password ?? 'correct horse battery';
   const data = await call<{ register: { token: string; user: { id: string } } }>(
     stack.urls.users!,
     'mutation($i: RegisterInput!) { register(input: $i) { token user { id } } }',
     { i: { ...input, password } },
   );
-  return { id: data.register.user.id, token: data.register.token, email: input.email, name: input.name, password };
+  return {
+    id: data.register.user.id,
+    token: data.register.token,
+    email: input.email,
+    name: input.name,
+    password,
+  };
 }
 
 export interface EventSpec {
@@ -32,7 +41,11 @@ export interface EventSpec {
   publish?: boolean;
 }
 
-export async function createEvent(stack: Stack, organizer: Account, spec: EventSpec): Promise<{ id: string; tierIds: string[] }> {
+export async function createEvent(
+  stack: Stack,
+  organizer: Account,
+  spec: EventSpec,
+): Promise<{ id: string; tierIds: string[] }> {
   const { createEvent } = await call<{ createEvent: { id: string } }>(
     stack.urls.events!,
     'mutation($i: CreateEventInput!) { createEvent(input: $i) { id } }',
@@ -59,7 +72,12 @@ export async function createEvent(stack: Stack, organizer: Account, spec: EventS
     tierIds.push(addTicketTier.id);
   }
   if (spec.publish !== false) {
-    await call(stack.urls.events!, 'mutation($id: ID!) { publishEvent(id: $id) { id } }', { id: createEvent.id }, organizer.token);
+    await call(
+      stack.urls.events!,
+      'mutation($id: ID!) { publishEvent(id: $id) { id } }',
+      { id: createEvent.id },
+      organizer.token,
+    );
   }
   return { id: createEvent.id, tierIds };
 }

@@ -3,10 +3,19 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DomainError } from '../src/errors';
-import { TOKEN_AUDIENCE, TOKEN_ISSUER, createTokenVerifier, issueToken, loadSigningKey, viewerFromAuthorization } from '../src/auth';
+import {
+  TOKEN_AUDIENCE,
+  TOKEN_ISSUER,
+  createTokenVerifier,
+  issueToken,
+  loadSigningKey,
+  viewerFromAuthorization,
+} from '../src/auth';
 
 async function setup() {
-  const key = await loadSigningKey({ file: join(mkdtempSync(join(tmpdir(), 'ko-keys-')), 'key.json') });
+  const key = await loadSigningKey({
+    file: join(mkdtempSync(join(tmpdir(), 'ko-keys-')), 'key.json'),
+  });
   return { key, verify: createTokenVerifier({ jwks: { keys: [key.publicJwk] } }) };
 }
 
@@ -24,7 +33,9 @@ describe('tokens', () => {
     const { key, verify } = await setup();
     const token = await issueToken(key, { id: 'u1', role: 'ORGANIZER', name: 'Olga' }, 60);
     await expect(verify(token)).resolves.toEqual({ id: 'u1', role: 'ORGANIZER', name: 'Olga' });
-    await expect(viewerFromAuthorization(`Bearer ${token}`, verify)).resolves.toMatchObject({ id: 'u1' });
+    await expect(viewerFromAuthorization(`Bearer ${token}`, verify)).resolves.toMatchObject({
+      id: 'u1',
+    });
     await expect(viewerFromAuthorization(undefined, verify)).resolves.toBeNull();
   });
 
@@ -39,8 +50,11 @@ describe('tokens', () => {
     const { key, verify } = await setup();
     const expired = await new SignJWT({ role: 'FAN' })
       .setProtectedHeader({ alg: 'EdDSA', kid: key.kid })
-      .setSubject('u1').setIssuer(TOKEN_ISSUER).setAudience(TOKEN_AUDIENCE)
-      .setIssuedAt(Math.floor(Date.now() / 1000) - 7200).setExpirationTime(Math.floor(Date.now() / 1000) - 3600)
+      .setSubject('u1')
+      .setIssuer(TOKEN_ISSUER)
+      .setAudience(TOKEN_AUDIENCE)
+      .setIssuedAt(Math.floor(Date.now() / 1000) - 7200)
+      .setExpirationTime(Math.floor(Date.now() / 1000) - 3600)
       .sign(key.privateKey);
     const b64 = (o: object) => Buffer.from(JSON.stringify(o)).toString('base64url');
     const now = Math.floor(Date.now() / 1000);
@@ -51,7 +65,11 @@ describe('tokens', () => {
     const foreign = await generateKeyPair('EdDSA', { crv: 'Ed25519', extractable: true });
     const wrongKey = await new SignJWT({ role: 'FAN' })
       .setProtectedHeader({ alg: 'EdDSA', kid: key.kid })
-      .setSubject('u1').setIssuer(TOKEN_ISSUER).setAudience(TOKEN_AUDIENCE).setIssuedAt().setExpirationTime('1h')
+      .setSubject('u1')
+      .setIssuer(TOKEN_ISSUER)
+      .setAudience(TOKEN_AUDIENCE)
+      .setIssuedAt()
+      .setExpirationTime('1h')
       .sign(foreign.privateKey);
     for (const token of [expired, unsigned, tampered, wrongKey, 'garbage']) {
       expect(await codeOf(verify(token))).toBe('UNAUTHENTICATED');

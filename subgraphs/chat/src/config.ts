@@ -1,5 +1,13 @@
 import { z } from 'zod';
-import { baseConfigSchema, jwksUrl, kafkaBrokers, loadConfig, millis, port, serviceList } from '@ko/platform';
+import {
+  baseConfigSchema,
+  jwksUrl,
+  kafkaBrokers,
+  loadConfig,
+  millis,
+  port,
+  serviceList,
+} from '@ko/platform';
 
 export const chatConfigSchema = baseConfigSchema.extend({
   PORT: port(4004),
@@ -17,4 +25,5 @@ export const chatConfigSchema = baseConfigSchema.extend({
 });
 
 export type ChatConfig = z.infer<typeof chatConfigSchema>;
-export const loadChatConfig = (env?: Record<string, string | undefined>) => loadConfig(chatConfigSchema, env);
+export const loadChatConfig = (env?: Record<string, string | undefined>) =>
+  loadConfig(chatConfigSchema, env);

@@ -11,11 +11,13 @@ export interface MessagePage {
 }
 
 // The cursor is the message's posting sequence number; opaque to clients.
-const encodeCursor = (message: Pick<ChatMessage, 'seq'>) => Buffer.from(`m:${message.seq}`).toString('base64url');
+const encodeCursor = (message: Pick<ChatMessage, 'seq'>) =>
+  Buffer.from(`m:${message.seq}`).toString('base64url');
 
 function decodeCursor(cursor: string): string {
   const match = /^m:(\d{1,18})$/.exec(Buffer.from(cursor, 'base64url').toString('utf8'));
-  if (!match) throw badInput('The `before` cursor is not one this API returned.', { field: 'before' });
+  if (!match)
+    throw badInput('The `before` cursor is not one this API returned.', { field: 'before' });
   return match[1];
 }
 
@@ -39,8 +41,13 @@ export class ChatHistory {
       .where('m.event_id = :eventId', { eventId })
       .andWhere('m.deleted_at IS NULL');
     if (before) query.andWhere('m.seq < :before', { before: decodeCursor(before) });
-    const rows = await query.orderBy('m.seq', 'DESC').take(first + 1).getMany();
-    const messages = rows.slice(0, first).map((message) => ({ cursor: encodeCursor(message), message }));
+    const rows = await query
+      .orderBy('m.seq', 'DESC')
+      .take(first + 1)
+      .getMany();
+    const messages = rows
+      .slice(0, first)
+      .map((message) => ({ cursor: encodeCursor(message), message }));
     return {
       messages,
       hasNextPage: rows.length > first,

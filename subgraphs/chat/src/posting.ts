@@ -18,7 +18,10 @@ import type { PostingRateLimit } from './rate-limit';
 export const MAX_BODY_LENGTH = 2_000;
 
 /** Facts on `chat.messages`, keyed by event id (the subscriptions service fans them out). */
-export const ChatFacts = { posted: 'chat.message.posted', deleted: 'chat.message.deleted' } as const;
+export const ChatFacts = {
+  posted: 'chat.message.posted',
+  deleted: 'chat.message.deleted',
+} as const;
 
 export interface MessagePostedFact {
   id: string;
@@ -44,10 +47,14 @@ export function validateBody(body: string): string {
   const trimmed = body.trim();
   const length = [...trimmed].length;
   if (length < 1 || length > MAX_BODY_LENGTH) {
-    throw badInput(`A message must be 1 to ${MAX_BODY_LENGTH} characters long (after trimming spaces).`, { field: 'body' });
+    throw badInput(
+      `A message must be 1 to ${MAX_BODY_LENGTH} characters long (after trimming spaces).`,
+      { field: 'body' },
+    );
   }
   // PostgreSQL text cannot hold NUL; refuse it rather than fail on insert.
-  if (trimmed.includes('\u0000')) throw badInput('A message cannot contain NUL characters.', { field: 'body' });
+  if (trimmed.includes('\u0000'))
+    throw badInput('A message cannot contain NUL characters.', { field: 'body' });
   return trimmed;
 }
 
@@ -60,23 +67,38 @@ export class ChatPosting {
     private readonly onCommitted: () => void = () => undefined,
   ) {}
 
-  postMessage(viewer: Viewer | null, authorization: string | undefined, eventId: string, body: string): Promise<ChatMessage> {
+  postMessage(
+    viewer: Viewer | null,
+    authorization: string | undefined,
+    eventId: string,
+    body: string,
+  ): Promise<ChatMessage> {
     return this.post(viewer, authorization, eventId, body, 'MESSAGE');
   }
 
-  postAnnouncement(viewer: Viewer | null, authorization: string | undefined, eventId: string, body: string): Promise<ChatMessage> {
+  postAnnouncement(
+    viewer: Viewer | null,
+    authorization: string | undefined,
+    eventId: string,
+    body: string,
+  ): Promise<ChatMessage> {
     return this.post(viewer, authorization, eventId, body, 'ANNOUNCEMENT');
   }
 
   /** Its author or the event's organizer removes a message; it disappears for everyone. */
-  async delete(viewer: Viewer | null, authorization: string | undefined, id: string): Promise<string> {
+  async delete(
+    viewer: Viewer | null,
+    authorization: string | undefined,
+    id: string,
+  ): Promise<string> {
     const user = requireViewer(viewer);
     if (!isUuid(id)) throw notFound('Message', id);
     const message = await this.db.getRepository(ChatMessage).findOneBy({ id });
     if (!message || message.deletedAt) throw notFound('Message', id);
     if (message.authorId !== user.id) {
       const event = await this.events.find(message.eventId, authorization);
-      if (event?.organizerId !== user.id) throw forbidden('Only its author or the event\'s organizer can delete a message.');
+      if (event?.organizerId !== user.id)
+        throw forbidden("Only its author or the event's organizer can delete a message.");
     }
     const deleted = await this.db.transaction(async (manager: EntityManager) => {
       const rows = (await manager.query(
@@ -115,7 +137,13 @@ export class ChatPosting {
     const message = await this.db.transaction(async (manager: EntityManager) => {
       const repo = manager.getRepository(ChatMessage);
       const saved = await repo.save(
-        repo.create({ eventId: event.id, authorId: author.id, authorName: author.name ?? 'Someone', kind, body }),
+        repo.create({
+          eventId: event.id,
+          authorId: author.id,
+          authorName: author.name ?? 'Someone',
+          kind,
+          body,
+        }),
       );
       // created_at and seq come from the database; read them back for the fact and the answer.
       const stored = await repo.findOneByOrFail({ id: saved.id });
@@ -140,12 +168,19 @@ export class ChatPosting {
   }
 
   /** The event as the events service sees it now (or a few seconds ago): it must be on sale. */
-  private async openEvent(eventId: string, viewer: Viewer, authorization: string | undefined): Promise<EventSummary> {
+  private async openEvent(
+    eventId: string,
+    viewer: Viewer,
+    authorization: string | undefined,
+  ): Promise<EventSummary> {
     const event = await this.events.find(eventId, authorization);
     // A draft is visible to its organizer only; to everyone else it does not exist.
-    if (!event || (event.status === 'DRAFT' && event.organizerId !== viewer.id)) throw notFound('Event', eventId);
-    if (event.status === 'CANCELLED') throw new DomainError('CONFLICT', 'This event is cancelled; its chat is closed.');
-    if (event.status === 'DRAFT') throw new DomainError('CONFLICT', 'The chat opens when the event is published.');
+    if (!event || (event.status === 'DRAFT' && event.organizerId !== viewer.id))
+      throw notFound('Event', eventId);
+    if (event.status === 'CANCELLED')
+      throw new DomainError('CONFLICT', 'This event is cancelled; its chat is closed.');
+    if (event.status === 'DRAFT')
+      throw new DomainError('CONFLICT', 'The chat opens when the event is published.');
     return event;
   }
 }

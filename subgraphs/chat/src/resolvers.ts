@@ -9,19 +9,25 @@ export const resolvers: Resolvers<ChatContext> = {
       ctx.posting.postMessage(ctx.viewer, ctx.authorization, args.eventId, args.body),
     postAnnouncement: (_root, args: { eventId: string; body: string }, ctx) =>
       ctx.posting.postAnnouncement(ctx.viewer, ctx.authorization, args.eventId, args.body),
-    deleteMessage: (_root, { id }: { id: string }, ctx) => ctx.posting.delete(ctx.viewer, ctx.authorization, id),
+    deleteMessage: (_root, { id }: { id: string }, ctx) =>
+      ctx.posting.delete(ctx.viewer, ctx.authorization, id),
   },
   Event: {
     // The events subgraph decides whether the viewer may see the event at all.
     __resolveReference: (ref: { id: string }) => ({ id: ref.id }),
-    messages: async (event: { id: string }, args: { first: number; before?: string | null }, ctx: ChatContext) => {
+    messages: async (
+      event: { id: string },
+      args: { first: number; before?: string | null },
+      ctx: ChatContext,
+    ) => {
       const page = await ctx.history.messages(event.id, args.first, args.before);
       return {
         edges: page.messages.map(({ cursor, message }) => ({ cursor, node: message })),
         pageInfo: { hasNextPage: page.hasNextPage, endCursor: page.endCursor },
       };
     },
-    announcements: (event: { id: string }, args: { first: number }, ctx: ChatContext) => ctx.history.announcements(event.id, args.first),
+    announcements: (event: { id: string }, args: { first: number }, ctx: ChatContext) =>
+      ctx.history.announcements(event.id, args.first),
   },
   ChatMessage: {
     author: (message: ChatMessage) => ({ __typename: 'User', id: message.authorId }),

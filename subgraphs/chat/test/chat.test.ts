@@ -1,5 +1,11 @@
 import { Client } from 'pg';
-import { errorCodes, graphql, startStack, testInfrastructure, type Stack } from '@ko/platform/testing';
+import {
+  errorCodes,
+  graphql,
+  startStack,
+  testInfrastructure,
+  type Stack,
+} from '@ko/platform/testing';
 
 const POST = `mutation Post($eventId: ID!, $body: String!) {
   postMessage(eventId: $eventId, body: $body) { id body kind createdAt author { id name } event { id title } }
@@ -30,32 +36,57 @@ let eventId: string;
 const inDays = (days: number) => new Date(Date.now() + days * 86_400_000).toISOString();
 
 async function account(email: string, role: 'FAN' | 'ORGANIZER', name: string) {
-  const result = await graphql(url, 'mutation($i: RegisterInput!) { register(input: $i) { token user { id } } }', {
-    i: { email, password: 'password-123', name, role },
-  });
+  const result = await graphql(
+    url,
+    'mutation($i: RegisterInput!) { register(input: $i) { token user { id } } }',
+    {
+      i: { email, password: 'password-123', name, role },
+    },
+  );
   expect(result.errors).toBeUndefined();
-  return { token: result.data!.register.token as string, id: result.data!.register.user.id as string };
+  return {
+    token: result.data!.register.token as string,
+    id: result.data!.register.user.id as string,
+  };
 }
 
 async function createEvent(token: string, publish = true): Promise<string> {
   const created = await graphql(
     url,
     'mutation($i: CreateEventInput!) { createEvent(input: $i) { id } }',
-    { i: { title: 'Chat night', description: 'Talk', category: 'Music', venue: 'Hall', city: 'Porto', startsAt: inDays(20) } },
+    {
+      i: {
+        title: 'Chat night',
+        description: 'Talk',
+        category: 'Music',
+        venue: 'Hall',
+        city: 'Porto',
+        startsAt: inDays(20),
+      },
+    },
     token,
   );
   const id = created.data!.createEvent.id as string;
   if (publish) {
-    const published = await graphql(url, 'mutation($id: ID!) { publishEvent(id: $id) { status } }', { id }, token);
+    const published = await graphql(
+      url,
+      'mutation($id: ID!) { publishEvent(id: $id) { status } }',
+      { id },
+      token,
+    );
     expect(published.data!.publishEvent.status).toBe('ON_SALE');
   }
   return id;
 }
 
-const post = (token: string | undefined, body: string, event = eventId) => graphql(url, POST, { eventId: event, body }, token);
+const post = (token: string | undefined, body: string, event = eventId) =>
+  graphql(url, POST, { eventId: event, body }, token);
 
 beforeAll(async () => {
-  stack = await startStack({ ...testInfrastructure(), services: ['users', 'events', 'chat', 'gateway'] });
+  stack = await startStack({
+    ...testInfrastructure(),
+    services: ['users', 'events', 'chat', 'gateway'],
+  });
   url = stack.gatewayUrl;
   db = new Client({ connectionString: stack.databaseUrls.chat });
   await db.connect();
@@ -86,25 +117,39 @@ describe('posting', () => {
       event: { id: eventId, title: 'Chat night' },
     });
     expect(new Date(message.createdAt).toISOString()).toBe(message.createdAt);
-    const { rows } = await db.query('SELECT body, author_name FROM chat_messages WHERE id = $1', [message.id]);
+    const { rows } = await db.query('SELECT body, author_name FROM chat_messages WHERE id = $1', [
+      message.id,
+    ]);
     expect(rows).toEqual([{ body: '<b>Hello</b> & welcome 👋', author_name: 'Fiona Fan' }]);
   });
 
   it('writes every stored message to the outbox for chat.messages, keyed by the event', async () => {
     const { id } = (await post(otherFan.token, 'outbox check')).data!.postMessage;
-    const { rows } = await db.query(`SELECT topic, message_key, envelope FROM outbox WHERE envelope->'data'->>'id' = $1`, [id]);
+    const { rows } = await db.query(
+      `SELECT topic, message_key, envelope FROM outbox WHERE envelope->'data'->>'id' = $1`,
+      [id],
+    );
     expect(rows).toHaveLength(1);
     expect(rows[0]).toMatchObject({ topic: 'chat.messages', message_key: eventId });
     expect(rows[0].envelope).toMatchObject({
       type: 'chat.message.posted',
-      data: { id, eventId, body: 'outbox check', kind: 'MESSAGE', authorId: otherFan.id, authorName: 'Felix Fan' },
+      data: {
+        id,
+        eventId,
+        body: 'outbox check',
+        kind: 'MESSAGE',
+        authorId: otherFan.id,
+        authorName: 'Felix Fan',
+      },
     });
   });
 
   it('refuses anonymous posting with UNAUTHENTICATED and stores nothing', async () => {
     const result = await post(undefined, 'anonymous hello');
     expect(errorCodes(result)).toEqual(['UNAUTHENTICATED']);
-    const { rows } = await db.query(`SELECT count(*)::int AS n FROM chat_messages WHERE body = 'anonymous hello'`);
+    const { rows } = await db.query(
+      `SELECT count(*)::int AS n FROM chat_messages WHERE body = 'anonymous hello'`,
+    );
     expect(rows[0].n).toBe(0);
   });
 
@@ -136,28 +181,56 @@ describe('posting', () => {
     expect(errorCodes(await post(organizer.token, 'hi', draft))).toEqual(['CONFLICT']);
 
     const cancelled = await createEvent(organizer.token);
-    await graphql(url, 'mutation($id: ID!) { cancelEvent(id: $id) { status } }', { id: cancelled }, organizer.token);
+    await graphql(
+      url,
+      'mutation($id: ID!) { cancelEvent(id: $id) { status } }',
+      { id: cancelled },
+      organizer.token,
+    );
     const result = await post(fan.token, 'hi', cancelled);
     expect(errorCodes(result)).toEqual(['CONFLICT']);
     expect(result.errors![0].message).toMatch(/cancelled/);
-    const { rows } = await db.query('SELECT count(*)::int AS n FROM chat_messages WHERE event_id = ANY($1)', [[draft, cancelled]]);
+    const { rows } = await db.query(
+      'SELECT count(*)::int AS n FROM chat_messages WHERE event_id = ANY($1)',
+      [[draft, cancelled]],
+    );
     expect(rows[0].n).toBe(0);
   });
 });
 
 describe('announcements', () => {
   it("lets the event's organizer announce, and refuses fans and other organizers with FORBIDDEN", async () => {
-    const byFan = await graphql(url, ANNOUNCE, { eventId, body: 'I am not the organizer' }, fan.token);
+    const byFan = await graphql(
+      url,
+      ANNOUNCE,
+      { eventId, body: 'I am not the organizer' },
+      fan.token,
+    );
     expect(errorCodes(byFan)).toEqual(['FORBIDDEN']);
-    const byOther = await graphql(url, ANNOUNCE, { eventId, body: 'Neither am I' }, otherOrganizer.token);
+    const byOther = await graphql(
+      url,
+      ANNOUNCE,
+      { eventId, body: 'Neither am I' },
+      otherOrganizer.token,
+    );
     expect(errorCodes(byOther)).toEqual(['FORBIDDEN']);
     const anonymous = await graphql(url, ANNOUNCE, { eventId, body: 'Nobody' });
     expect(errorCodes(anonymous)).toEqual(['UNAUTHENTICATED']);
 
-    const result = await graphql(url, ANNOUNCE, { eventId, body: 'Doors open at 19:00' }, organizer.token);
+    const result = await graphql(
+      url,
+      ANNOUNCE,
+      { eventId, body: 'Doors open at 19:00' },
+      organizer.token,
+    );
     expect(result.errors).toBeUndefined();
-    expect(result.data!.postAnnouncement).toMatchObject({ kind: 'ANNOUNCEMENT', author: { id: organizer.id, name: 'Olga Organizer' } });
-    const { rows } = await db.query(`SELECT count(*)::int AS n FROM chat_messages WHERE kind = 'ANNOUNCEMENT'`);
+    expect(result.data!.postAnnouncement).toMatchObject({
+      kind: 'ANNOUNCEMENT',
+      author: { id: organizer.id, name: 'Olga Organizer' },
+    });
+    const { rows } = await db.query(
+      `SELECT count(*)::int AS n FROM chat_messages WHERE kind = 'ANNOUNCEMENT'`,
+    );
     expect(rows[0].n).toBe(1);
   });
 });
@@ -166,25 +239,47 @@ describe('history', () => {
   it('lists messages newest first with cursor pagination, and announcements apart', async () => {
     const room = await createEvent(organizer.token);
     const posted: string[] = [];
-    for (let i = 1; i <= 5; i++) posted.push((await post(fan.token, `message ${i}`, room)).data!.postMessage.id);
-    const announcement = await graphql(url, ANNOUNCE, { eventId: room, body: 'Announcement' }, organizer.token);
+    for (let i = 1; i <= 5; i++)
+      posted.push((await post(fan.token, `message ${i}`, room)).data!.postMessage.id);
+    const announcement = await graphql(
+      url,
+      ANNOUNCE,
+      { eventId: room, body: 'Announcement' },
+      organizer.token,
+    );
     posted.push(announcement.data!.postAnnouncement.id);
 
     const first = await graphql(url, HISTORY, { id: room, first: 4 }, fan.token);
     expect(first.errors).toBeUndefined();
     const page1 = first.data!.event.messages;
-    expect(page1.edges.map((e: { node: { body: string } }) => e.node.body)).toEqual(['Announcement', 'message 5', 'message 4', 'message 3']);
+    expect(page1.edges.map((e: { node: { body: string } }) => e.node.body)).toEqual([
+      'Announcement',
+      'message 5',
+      'message 4',
+      'message 3',
+    ]);
     expect(page1.edges[1].node.author).toEqual({ id: fan.id, name: 'Fiona Fan' });
     expect(page1.pageInfo.hasNextPage).toBe(true);
     expect(first.data!.event.announcements).toEqual([{ id: posted[5], body: 'Announcement' }]);
 
-    const second = await graphql(url, HISTORY, { id: room, first: 4, before: page1.pageInfo.endCursor });
+    const second = await graphql(url, HISTORY, {
+      id: room,
+      first: 4,
+      before: page1.pageInfo.endCursor,
+    });
     const page2 = second.data!.event.messages;
-    expect(page2.edges.map((e: { node: { body: string } }) => e.node.body)).toEqual(['message 2', 'message 1']);
+    expect(page2.edges.map((e: { node: { body: string } }) => e.node.body)).toEqual([
+      'message 2',
+      'message 1',
+    ]);
     expect(page2.pageInfo.hasNextPage).toBe(false);
 
-    expect(errorCodes(await graphql(url, HISTORY, { id: room, first: 101 }))).toEqual(['BAD_USER_INPUT']);
-    expect(errorCodes(await graphql(url, HISTORY, { id: room, first: 2, before: 'bogus' }))).toEqual(['BAD_USER_INPUT']);
+    expect(errorCodes(await graphql(url, HISTORY, { id: room, first: 101 }))).toEqual([
+      'BAD_USER_INPUT',
+    ]);
+    expect(
+      errorCodes(await graphql(url, HISTORY, { id: room, first: 2, before: 'bogus' })),
+    ).toEqual(['BAD_USER_INPUT']);
   });
 });
 
@@ -195,8 +290,12 @@ describe('deleting', () => {
     const theirs = (await post(otherFan.token, 'moderate me', room)).data!.postMessage.id;
 
     expect(errorCodes(await graphql(url, DELETE, { id: mine }))).toEqual(['UNAUTHENTICATED']);
-    expect(errorCodes(await graphql(url, DELETE, { id: mine }, otherFan.token))).toEqual(['FORBIDDEN']);
-    expect(errorCodes(await graphql(url, DELETE, { id: mine }, otherOrganizer.token))).toEqual(['FORBIDDEN']);
+    expect(errorCodes(await graphql(url, DELETE, { id: mine }, otherFan.token))).toEqual([
+      'FORBIDDEN',
+    ]);
+    expect(errorCodes(await graphql(url, DELETE, { id: mine }, otherOrganizer.token))).toEqual([
+      'FORBIDDEN',
+    ]);
 
     const byAuthor = await graphql(url, DELETE, { id: mine }, fan.token);
     expect(byAuthor.data!.deleteMessage).toBe(mine);
@@ -226,7 +325,10 @@ describe('rate limit', () => {
       expect(retryAfter).toBeLessThanOrEqual(10);
       expect(refused.errors![0].message).toContain(`try again in ${retryAfter} second`);
     }
-    const { rows } = await db.query('SELECT count(*)::int AS n FROM chat_messages WHERE event_id = $1', [room]);
+    const { rows } = await db.query(
+      'SELECT count(*)::int AS n FROM chat_messages WHERE event_id = $1',
+      [room],
+    );
     expect(rows[0].n).toBe(10);
     // The limit is per user: another fan still posts on the same event.
     expect((await post(otherFan.token, 'not me', room)).errors).toBeUndefined();

@@ -20,14 +20,20 @@ export interface EventPage {
 export const MAX_PAGE_SIZE = 100;
 
 export function encodeCursor(event: Pick<Event, 'startsAt' | 'id'>): string {
-  return Buffer.from(JSON.stringify([event.startsAt.toISOString(), event.id])).toString('base64url');
+  return Buffer.from(JSON.stringify([event.startsAt.toISOString(), event.id])).toString(
+    'base64url',
+  );
 }
 
 export function decodeCursor(cursor: string): { startsAt: Date; id: string } {
   try {
-    const [startsAt, id] = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as [string, string];
+    const [startsAt, id] = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as [
+      string,
+      string,
+    ];
     const date = new Date(startsAt);
-    if (Number.isNaN(date.getTime()) || typeof id !== 'string' || !isUuid(id)) throw new Error('bad cursor');
+    if (Number.isNaN(date.getTime()) || typeof id !== 'string' || !isUuid(id))
+      throw new Error('bad cursor');
     return { startsAt: date, id };
   } catch {
     throw badInput('The `after` cursor is not one this API returned.', { field: 'after' });
@@ -43,23 +49,33 @@ export class Catalogue {
       throw badInput(`Ask for 1 to ${MAX_PAGE_SIZE} events at a time.`, { field: 'first' });
     }
     const search = filter.search?.trim();
-    if (search && search.length > 200) throw badInput('Search for at most 200 characters.', { field: 'search' });
+    if (search && search.length > 200)
+      throw badInput('Search for at most 200 characters.', { field: 'search' });
     const query = this.db
       .getRepository(Event)
       .createQueryBuilder('e')
       .where(`e.status = 'ON_SALE'`);
     if (search) query.andWhere(`e.search @@ websearch_to_tsquery('english', :search)`, { search });
-    if (filter.category?.trim()) query.andWhere('lower(e.category) = lower(:category)', { category: filter.category.trim() });
-    if (filter.city?.trim()) query.andWhere('lower(e.city) = lower(:city)', { city: filter.city.trim() });
+    if (filter.category?.trim())
+      query.andWhere('lower(e.category) = lower(:category)', { category: filter.category.trim() });
+    if (filter.city?.trim())
+      query.andWhere('lower(e.city) = lower(:city)', { city: filter.city.trim() });
     if (filter.from) query.andWhere('e.starts_at >= :from', { from: filter.from });
     if (filter.to) query.andWhere('e.starts_at < :to', { to: filter.to });
 
     const totalCount = await query.clone().getCount();
     if (after) {
       const cursor = decodeCursor(after);
-      query.andWhere('(e.starts_at, e.id) > (:afterStartsAt, :afterId)', { afterStartsAt: cursor.startsAt, afterId: cursor.id });
+      query.andWhere('(e.starts_at, e.id) > (:afterStartsAt, :afterId)', {
+        afterStartsAt: cursor.startsAt,
+        afterId: cursor.id,
+      });
     }
-    const rows = await query.orderBy('e.starts_at', 'ASC').addOrderBy('e.id', 'ASC').take(first + 1).getMany();
+    const rows = await query
+      .orderBy('e.starts_at', 'ASC')
+      .addOrderBy('e.id', 'ASC')
+      .take(first + 1)
+      .getMany();
     const page = rows.slice(0, first);
     const events = page.map((event) => ({ cursor: encodeCursor(event), event }));
     return {
@@ -82,14 +98,21 @@ export class Catalogue {
   async byIds(ids: readonly string[]): Promise<Array<Event | undefined>> {
     const valid = ids.filter(isUuid);
     const rows = valid.length
-      ? await this.db.getRepository(Event).createQueryBuilder('e').where('e.id = ANY(:ids)', { ids: valid }).getMany()
+      ? await this.db
+          .getRepository(Event)
+          .createQueryBuilder('e')
+          .where('e.id = ANY(:ids)', { ids: valid })
+          .getMany()
       : [];
     const byId = new Map(rows.map((e) => [e.id, e]));
     return ids.map((id) => byId.get(id));
   }
 
   async organizedBy(organizerId: string, viewer: Viewer | null): Promise<Event[]> {
-    const query = this.db.getRepository(Event).createQueryBuilder('e').where('e.organizer_id = :organizerId', { organizerId });
+    const query = this.db
+      .getRepository(Event)
+      .createQueryBuilder('e')
+      .where('e.organizer_id = :organizerId', { organizerId });
     if (viewer?.id !== organizerId) query.andWhere(`e.status <> 'DRAFT'`);
     return query.orderBy('e.starts_at', 'ASC').getMany();
   }

@@ -9,4 +9,5 @@ export const eventsConfigSchema = baseConfigSchema.extend({
 });
 
 export type EventsConfig = z.infer<typeof eventsConfigSchema>;
-export const loadEventsConfig = (env?: Record<string, string | undefined>) => loadConfig(eventsConfigSchema, env);
+export const loadEventsConfig = (env?: Record<string, string | undefined>) =>
+  loadConfig(eventsConfigSchema, env);

@@ -31,9 +31,14 @@ const LIMITS: Record<keyof Omit<EventDetails, 'startsAt'>, [number, number]> = {
 const MAX_YEARS_AHEAD = 5;
 
 /** Trims and checks the fields that are present; throws BAD_USER_INPUT naming the field. */
-export function validateDetails(input: Partial<EventDetails>, now = new Date()): Partial<EventDetails> {
+export function validateDetails(
+  input: Partial<EventDetails>,
+  now = new Date(),
+): Partial<EventDetails> {
   const clean: Partial<EventDetails> = {};
-  for (const [field, [min, max]] of Object.entries(LIMITS) as Array<[keyof typeof LIMITS, [number, number]]>) {
+  for (const [field, [min, max]] of Object.entries(LIMITS) as Array<
+    [keyof typeof LIMITS, [number, number]]
+  >) {
     const value = input[field];
     if (value === undefined || value === null) continue;
     const trimmed = value.trim();
@@ -43,10 +48,14 @@ export function validateDetails(input: Partial<EventDetails>, now = new Date()):
     clean[field] = trimmed;
   }
   if (input.startsAt !== undefined && input.startsAt !== null) {
-    if (input.startsAt.getTime() <= now.getTime()) throw badInput('The start date must be in the future.', { field: 'startsAt' });
+    if (input.startsAt.getTime() <= now.getTime())
+      throw badInput('The start date must be in the future.', { field: 'startsAt' });
     const latest = new Date(now);
     latest.setFullYear(latest.getFullYear() + MAX_YEARS_AHEAD);
-    if (input.startsAt > latest) throw badInput(`The start date must be within ${MAX_YEARS_AHEAD} years.`, { field: 'startsAt' });
+    if (input.startsAt > latest)
+      throw badInput(`The start date must be within ${MAX_YEARS_AHEAD} years.`, {
+        field: 'startsAt',
+      });
     clean.startsAt = input.startsAt;
   }
   return clean;
@@ -69,33 +78,49 @@ export class EventManagement {
   async update(viewer: Viewer | null, id: string, input: Partial<EventDetails>): Promise<Event> {
     const details = validateDetails(input);
     return this.change(viewer, id, 'event.updated', (event) => {
-      if (event.status === 'CANCELLED') throw new DomainError('CONFLICT', 'A cancelled event cannot be changed.');
+      if (event.status === 'CANCELLED')
+        throw new DomainError('CONFLICT', 'A cancelled event cannot be changed.');
       Object.assign(event, details);
     });
   }
 
   async publish(viewer: Viewer | null, id: string): Promise<Event> {
     return this.change(viewer, id, 'event.published', (event) => {
-      if (event.status !== 'DRAFT') throw new DomainError('CONFLICT', `Only a draft can be published; this event is ${event.status}.`);
-      if (event.startsAt.getTime() <= Date.now()) throw badInput('This event has already started; change its date first.');
+      if (event.status !== 'DRAFT')
+        throw new DomainError(
+          'CONFLICT',
+          `Only a draft can be published; this event is ${event.status}.`,
+        );
+      if (event.startsAt.getTime() <= Date.now())
+        throw badInput('This event has already started; change its date first.');
       event.status = 'ON_SALE';
     });
   }
 
   async cancel(viewer: Viewer | null, id: string): Promise<Event> {
     return this.change(viewer, id, 'event.cancelled', (event) => {
-      if (event.status === 'CANCELLED') throw new DomainError('CONFLICT', 'This event is already cancelled.');
+      if (event.status === 'CANCELLED')
+        throw new DomainError('CONFLICT', 'This event is already cancelled.');
       event.status = 'CANCELLED';
     });
   }
 
-  private async change(viewer: Viewer | null, id: string, fact: string, apply: (event: Event) => void): Promise<Event> {
+  private async change(
+    viewer: Viewer | null,
+    id: string,
+    fact: string,
+    apply: (event: Event) => void,
+  ): Promise<Event> {
     const organizer = requireOrganizer(viewer);
     if (!isUuid(id)) throw notFound('Event', id);
     const event = await this.db.transaction(async (manager: EntityManager) => {
-      const current = await manager.getRepository(Event).findOne({ where: { id }, lock: { mode: 'pessimistic_write' } });
-      if (!current || (current.status === 'DRAFT' && current.organizerId !== organizer.id)) throw notFound('Event', id);
-      if (current.organizerId !== organizer.id) throw forbidden('Only the organizer of this event can change it.');
+      const current = await manager
+        .getRepository(Event)
+        .findOne({ where: { id }, lock: { mode: 'pessimistic_write' } });
+      if (!current || (current.status === 'DRAFT' && current.organizerId !== organizer.id))
+        throw notFound('Event', id);
+      if (current.organizerId !== organizer.id)
+        throw forbidden('Only the organizer of this event can change it.');
       apply(current);
       current.updatedAt = new Date();
       const saved = await manager.getRepository(Event).save(current);

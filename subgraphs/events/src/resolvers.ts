@@ -7,7 +7,11 @@ import type { EventsContext } from './server';
 export const resolvers: Resolvers<EventsContext> = {
   DateTime,
   Query: {
-    events: async (_root, args: { filter?: EventFilter | null; first: number; after?: string | null }, ctx) => {
+    events: async (
+      _root,
+      args: { filter?: EventFilter | null; first: number; after?: string | null },
+      ctx,
+    ) => {
       const page = await ctx.catalogue.list(args.filter ?? {}, args.first, args.after);
       return {
         edges: page.events.map(({ cursor, event }) => ({ cursor, node: event })),
@@ -20,7 +24,8 @@ export const resolvers: Resolvers<EventsContext> = {
     cities: (_root, _args, ctx) => ctx.catalogue.facets('city'),
   },
   Mutation: {
-    createEvent: (_root, { input }: { input: EventDetails }, ctx) => ctx.management.create(ctx.viewer, input),
+    createEvent: (_root, { input }: { input: EventDetails }, ctx) =>
+      ctx.management.create(ctx.viewer, input),
     updateEvent: (_root, { id, input }: { id: string; input: Partial<EventDetails> }, ctx) =>
       ctx.management.update(ctx.viewer, id, input),
     publishEvent: (_root, { id }: { id: string }, ctx) => ctx.management.publish(ctx.viewer, id),
@@ -29,11 +34,14 @@ export const resolvers: Resolvers<EventsContext> = {
   Event: {
     __resolveReference: async (ref: { id: string }, ctx: EventsContext) => {
       const event = await ctx.events.load(ref.id);
-      return event && (event.status !== 'DRAFT' || event.organizerId === ctx.viewer?.id) ? event : null;
+      return event && (event.status !== 'DRAFT' || event.organizerId === ctx.viewer?.id)
+        ? event
+        : null;
     },
     organizer: (event: Event) => ({ __typename: 'User', id: event.organizerId }),
   },
   User: {
-    organizedEvents: (user: { id: string }, _args: unknown, ctx: EventsContext) => ctx.catalogue.organizedBy(user.id, ctx.viewer),
+    organizedEvents: (user: { id: string }, _args: unknown, ctx: EventsContext) =>
+      ctx.catalogue.organizedBy(user.id, ctx.viewer),
   },
 };

@@ -1,4 +1,11 @@
-import { errorCodes, graphql, startStack, testInfrastructure, type GraphQLResult, type Stack } from '@ko/platform/testing';
+import {
+  errorCodes,
+  graphql,
+  startStack,
+  testInfrastructure,
+  type GraphQLResult,
+  type Stack,
+} from '@ko/platform/testing';
 
 let stack: Stack;
 let url: string;
@@ -29,7 +36,11 @@ const details = (overrides: Record<string, unknown> = {}) => ({
   ...overrides,
 });
 
-async function account(email: string, role: 'FAN' | 'ORGANIZER', name = 'Someone'): Promise<string> {
+async function account(
+  email: string,
+  role: 'FAN' | 'ORGANIZER',
+  name = 'Someone',
+): Promise<string> {
   const result = await graphql(
     url,
     'mutation($i: RegisterInput!) { register(input: $i) { token } }',
@@ -38,7 +49,10 @@ async function account(email: string, role: 'FAN' | 'ORGANIZER', name = 'Someone
   return result.data!.register.token;
 }
 
-async function publishedEvent(token: string, overrides: Record<string, unknown> = {}): Promise<string> {
+async function publishedEvent(
+  token: string,
+  overrides: Record<string, unknown> = {},
+): Promise<string> {
   const created = await graphql(url, CREATE, { input: details(overrides) }, token);
   expect(created.errors).toBeUndefined();
   const published = await graphql(url, PUBLISH, { id: created.data!.createEvent.id }, token);
@@ -60,36 +74,81 @@ afterAll(() => stack?.stop({ dropDatabases: true }));
 
 describe('organizer mutations', () => {
   it('creates a draft that only its organizer sees, then publishes it into the listing', async () => {
-    const created = await graphql(url, CREATE, { input: details({ title: 'Draft to publish' }) }, organizer);
+    const created = await graphql(
+      url,
+      CREATE,
+      { input: details({ title: 'Draft to publish' }) },
+      organizer,
+    );
     const event = created.data!.createEvent;
-    expect(event).toMatchObject({ title: 'Draft to publish', status: 'DRAFT', organizer: { name: 'Olga Organizer' } });
+    expect(event).toMatchObject({
+      title: 'Draft to publish',
+      status: 'DRAFT',
+      organizer: { name: 'Olga Organizer' },
+    });
 
-    const byFan = await graphql(url, 'query($id: ID!) { event(id: $id) { id } }', { id: event.id }, fan);
+    const byFan = await graphql(
+      url,
+      'query($id: ID!) { event(id: $id) { id } }',
+      { id: event.id },
+      fan,
+    );
     expect(byFan.data!.event).toBeNull();
     const listedBefore = await graphql(url, EVENTS, { filter: { search: 'publish' } });
-    expect(listedBefore.data!.events.edges.map((e: { node: { id: string } }) => e.node.id)).not.toContain(event.id);
+    expect(
+      listedBefore.data!.events.edges.map((e: { node: { id: string } }) => e.node.id),
+    ).not.toContain(event.id);
 
     await graphql(url, PUBLISH, { id: event.id }, organizer);
     const listedAfter = await graphql(url, EVENTS, { filter: { search: 'publish' } });
-    expect(listedAfter.data!.events.edges.map((e: { node: { id: string } }) => e.node.id)).toContain(event.id);
+    expect(
+      listedAfter.data!.events.edges.map((e: { node: { id: string } }) => e.node.id),
+    ).toContain(event.id);
   });
 
   it('lets only the event organizer update, publish and cancel', async () => {
     const id = await publishedEvent(organizer, { title: 'Guarded event' });
-    const asOther = await graphql(url, 'mutation($id: ID!) { cancelEvent(id: $id) { id } }', { id }, otherOrganizer);
+    const asOther = await graphql(
+      url,
+      'mutation($id: ID!) { cancelEvent(id: $id) { id } }',
+      { id },
+      otherOrganizer,
+    );
     expect(errorCodes(asOther)).toEqual(['FORBIDDEN']);
-    const asFan = await graphql(url, 'mutation($id: ID!, $i: UpdateEventInput!) { updateEvent(id: $id, input: $i) { id } }', { id, i: { title: 'Hijacked' } }, fan);
+    const asFan = await graphql(
+      url,
+      'mutation($id: ID!, $i: UpdateEventInput!) { updateEvent(id: $id, input: $i) { id } }',
+      { id, i: { title: 'Hijacked' } },
+      fan,
+    );
     expect(errorCodes(asFan)).toEqual(['FORBIDDEN']);
-    const anonymous = await graphql(url, 'mutation($id: ID!) { cancelEvent(id: $id) { id } }', { id });
+    const anonymous = await graphql(url, 'mutation($id: ID!) { cancelEvent(id: $id) { id } }', {
+      id,
+    });
     expect(errorCodes(anonymous)).toEqual(['UNAUTHENTICATED']);
     const asFanCreate = await graphql(url, CREATE, { input: details() }, fan);
     expect(errorCodes(asFanCreate)).toEqual(['FORBIDDEN']);
 
-    const updated = await graphql(url, 'mutation($id: ID!, $i: UpdateEventInput!) { updateEvent(id: $id, input: $i) { title city } }', { id, i: { title: 'Guarded event, moved', city: 'Porto' } }, organizer);
+    const updated = await graphql(
+      url,
+      'mutation($id: ID!, $i: UpdateEventInput!) { updateEvent(id: $id, input: $i) { title city } }',
+      { id, i: { title: 'Guarded event, moved', city: 'Porto' } },
+      organizer,
+    );
     expect(updated.data!.updateEvent).toEqual({ title: 'Guarded event, moved', city: 'Porto' });
-    const cancelled = await graphql(url, 'mutation($id: ID!) { cancelEvent(id: $id) { status } }', { id }, organizer);
+    const cancelled = await graphql(
+      url,
+      'mutation($id: ID!) { cancelEvent(id: $id) { status } }',
+      { id },
+      organizer,
+    );
     expect(cancelled.data!.cancelEvent.status).toBe('CANCELLED');
-    const again = await graphql(url, 'mutation($id: ID!) { cancelEvent(id: $id) { status } }', { id }, organizer);
+    const again = await graphql(
+      url,
+      'mutation($id: ID!) { cancelEvent(id: $id) { status } }',
+      { id },
+      organizer,
+    );
     expect(errorCodes(again)).toEqual(['CONFLICT']);
     const republish = await graphql(url, PUBLISH, { id }, organizer);
     expect(errorCodes(republish)).toEqual(['CONFLICT']);
@@ -106,12 +165,22 @@ describe('organizer mutations', () => {
   });
 
   it('refuses a malformed DateTime with BAD_USER_INPUT', async () => {
-    const result = await graphql(url, CREATE, { input: details({ startsAt: 'next tuesday' }) }, organizer);
+    const result = await graphql(
+      url,
+      CREATE,
+      { input: details({ startsAt: 'next tuesday' }) },
+      organizer,
+    );
     expect(errorCodes(result)).toEqual(['BAD_USER_INPUT']);
   });
 
   it('answers NOT_FOUND for an unknown event', async () => {
-    const result = await graphql(url, PUBLISH, { id: '00000000-0000-4000-8000-000000000000' }, organizer);
+    const result = await graphql(
+      url,
+      PUBLISH,
+      { id: '00000000-0000-4000-8000-000000000000' },
+      organizer,
+    );
     expect(errorCodes(result)).toEqual(['NOT_FOUND']);
   });
 });
@@ -139,7 +208,11 @@ describe('browsing', () => {
     let after: string | null = null;
     let pages = 0;
     do {
-      const result: GraphQLResult = await graphql(url, EVENTS, { filter: { search: 'Browse Hall' }, first: 2, after });
+      const result: GraphQLResult = await graphql(url, EVENTS, {
+        filter: { search: 'Browse Hall' },
+        first: 2,
+        after,
+      });
       const page = result.data!.events;
       expect(page.totalCount).toBe(5);
       seen.push(...page.edges.map((e: { node: { id: string } }) => e.node.id));
@@ -153,10 +226,18 @@ describe('browsing', () => {
   it('filters by city, category and date range, case-insensitively', async () => {
     const vienna = await graphql(url, EVENTS, { filter: { city: 'vienna', search: 'Browse' } });
     expect(vienna.data!.events.totalCount).toBe(3);
-    const classical = await graphql(url, EVENTS, { filter: { category: 'CLASSICAL', search: 'Browse' } });
-    expect(classical.data!.events.edges.every((e: { node: { category: string } }) => e.node.category === 'Classical')).toBe(true);
+    const classical = await graphql(url, EVENTS, {
+      filter: { category: 'CLASSICAL', search: 'Browse' },
+    });
+    expect(
+      classical.data!.events.edges.every(
+        (e: { node: { category: string } }) => e.node.category === 'Classical',
+      ),
+    ).toBe(true);
     expect(classical.data!.events.totalCount).toBe(2);
-    const window = await graphql(url, EVENTS, { filter: { search: 'Browse', from: inDays(101.5), to: inDays(103.5) } });
+    const window = await graphql(url, EVENTS, {
+      filter: { search: 'Browse', from: inDays(101.5), to: inDays(103.5) },
+    });
     expect(window.data!.events.totalCount).toBe(2);
   });
 

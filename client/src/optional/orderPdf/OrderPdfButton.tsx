@@ -40,15 +40,28 @@ export function OrderPdfButton({ orderId }: { orderId: string }) {
     setBusy(true);
     setFailure(undefined);
     // Rendered on request by a lambda: asked for one order at a time, and never cached.
-    const result = await client.query(OrderPdfDocument, { id: orderId }, { requestPolicy: 'network-only' }).toPromise();
+    const result = await client
+      .query(OrderPdfDocument, { id: orderId }, { requestPolicy: 'network-only' })
+      .toPromise();
     setBusy(false);
     const pdf = result.data?.order?.pdf;
     if (pdf) download(pdf, `tickets-${orderId.slice(0, 8)}.pdf`);
-    else setFailure(result.error ? describeError(result.error as ErrorLike) : 'The PDF is not ready yet. Try again in a moment.');
+    else
+      setFailure(
+        result.error
+          ? describeError(result.error as ErrorLike)
+          : 'The PDF is not ready yet. Try again in a moment.',
+      );
   };
   return (
     <>
-      <button type="button" className="button button-ghost button-small" disabled={busy} onClick={() => void onClick()} aria-label={`Download PDF of order ${orderId.slice(0, 8).toUpperCase()}`}>
+      <button
+        type="button"
+        className="button button-ghost button-small"
+        disabled={busy}
+        onClick={() => void onClick()}
+        aria-label={`Download PDF of order ${orderId.slice(0, 8).toUpperCase()}`}
+      >
         {busy ? 'Preparing…' : 'Download PDF'}
       </button>
       {failure && (

@@ -15,7 +15,13 @@ interface SalesReportData {
       revenueCents: number;
       capacity: number;
       sellThrough: number;
-      perTier: Array<{ tierId: string; name: string; sold: number; capacity: number; revenueCents: number }>;
+      perTier: Array<{
+        tierId: string;
+        name: string;
+        sold: number;
+        capacity: number;
+        revenueCents: number;
+      }>;
       curve: Array<{ at: string; cumulativeSold: number }>;
     } | null;
   } | null;
@@ -56,7 +62,11 @@ const PAD = { left: 44, right: 12, top: 12, bottom: 28 };
 const periodLabel = (at: string) => formatUtcDay(new Date(Date.parse(at) - 1).toISOString());
 
 export function SalesReport({ eventId, soldCount }: { eventId: string; soldCount: number }) {
-  const [{ data, error, fetching }, reexecute] = useQuery({ query: SalesReportDocument, variables: { id: eventId }, requestPolicy: 'network-only' });
+  const [{ data, error, fetching }, reexecute] = useQuery({
+    query: SalesReportDocument,
+    variables: { id: eventId },
+    requestPolicy: 'network-only',
+  });
   const seen = useRef(soldCount);
   useEffect(() => {
     if (seen.current === soldCount) return;
@@ -66,25 +76,49 @@ export function SalesReport({ eventId, soldCount }: { eventId: string; soldCount
   const report = data?.event?.salesReport;
   if (!report) {
     if (fetching) return <Loading label="Preparing the sales report…" />;
-    return <ErrorNotice error={error} onRetry={() => reexecute({ requestPolicy: 'network-only' })} />;
+    return (
+      <ErrorNotice error={error} onRetry={() => reexecute({ requestPolicy: 'network-only' })} />
+    );
   }
   const points = report.curve;
   const maxY = Math.max(1, report.capacity, ...points.map((p) => p.cumulativeSold));
-  const x = (i: number) => PAD.left + (points.length <= 1 ? 0.5 : i / (points.length - 1)) * (W - PAD.left - PAD.right);
+  const x = (i: number) =>
+    PAD.left + (points.length <= 1 ? 0.5 : i / (points.length - 1)) * (W - PAD.left - PAD.right);
   const y = (v: number) => H - PAD.bottom - (v / maxY) * (H - PAD.top - PAD.bottom);
-  const path = points.map((p, i) => `${i === 0 ? 'M' : 'L'}${x(i).toFixed(1)},${y(p.cumulativeSold).toFixed(1)}`).join(' ');
+  const path = points
+    .map((p, i) => `${i === 0 ? 'M' : 'L'}${x(i).toFixed(1)},${y(p.cumulativeSold).toFixed(1)}`)
+    .join(' ');
 
   return (
     <section className="report" aria-labelledby="report-heading">
       <h4 id="report-heading">Sales report</h4>
       <p className="muted">
-        {report.ticketsSold} of {report.capacity} sold ({Math.round(report.sellThrough * 100)}%) · {formatMoney(report.revenueCents)}
+        {report.ticketsSold} of {report.capacity} sold ({Math.round(report.sellThrough * 100)}%) ·{' '}
+        {formatMoney(report.revenueCents)}
       </p>
       {points.length > 0 && (
-        <svg className="report-chart" viewBox={`0 0 ${W} ${H}`} role="img" aria-label={`Tickets sold over time, reaching ${report.ticketsSold} of ${report.capacity}`}>
+        <svg
+          className="report-chart"
+          viewBox={`0 0 ${W} ${H}`}
+          role="img"
+          aria-label={`Tickets sold over time, reaching ${report.ticketsSold} of ${report.capacity}`}
+        >
           <line x1={PAD.left} y1={y(0)} x2={W - PAD.right} y2={y(0)} stroke="#c6cad8" />
-          <line x1={PAD.left} y1={y(report.capacity)} x2={W - PAD.right} y2={y(report.capacity)} stroke="#c6cad8" strokeDasharray="4 4" />
-          <text x={PAD.left - 6} y={y(report.capacity) + 4} textAnchor="end" fontSize="11" fill="#5d6275">
+          <line
+            x1={PAD.left}
+            y1={y(report.capacity)}
+            x2={W - PAD.right}
+            y2={y(report.capacity)}
+            stroke="#c6cad8"
+            strokeDasharray="4 4"
+          />
+          <text
+            x={PAD.left - 6}
+            y={y(report.capacity) + 4}
+            textAnchor="end"
+            fontSize="11"
+            fill="#5d6275"
+          >
             {report.capacity}
           </text>
           <text x={PAD.left - 6} y={y(0) + 4} textAnchor="end" fontSize="11" fill="#5d6275">
@@ -93,7 +127,9 @@ export function SalesReport({ eventId, soldCount }: { eventId: string; soldCount
           <path d={path} fill="none" stroke="#4338ca" strokeWidth="2.5" />
           {/* Markers, so a single period (or a few) still shows. */}
           {points.length <= 60 &&
-            points.map((p, i) => <circle key={p.at} cx={x(i)} cy={y(p.cumulativeSold)} r="4" fill="#4338ca" />)}
+            points.map((p, i) => (
+              <circle key={p.at} cx={x(i)} cy={y(p.cumulativeSold)} r="4" fill="#4338ca" />
+            ))}
           {points.length === 1 ? (
             <text x={x(0)} y={H - 8} fontSize="11" fill="#5d6275" textAnchor="middle">
               {periodLabel(points[0]!.at)}

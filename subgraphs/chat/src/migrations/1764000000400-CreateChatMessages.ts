@@ -16,7 +16,9 @@ export class CreateChatMessages1764000000400 implements MigrationInterface {
       deleted_at timestamptz,
       deleted_by uuid)`);
     // An event's history, newest first, keyset-paginated on seq; deleted messages are never listed.
-    await q.query('CREATE INDEX chat_messages_history ON chat_messages (event_id, seq DESC) WHERE deleted_at IS NULL');
+    await q.query(
+      'CREATE INDEX chat_messages_history ON chat_messages (event_id, seq DESC) WHERE deleted_at IS NULL',
+    );
     await q.query(
       `CREATE INDEX chat_messages_announcements ON chat_messages (event_id, seq DESC) WHERE deleted_at IS NULL AND kind = 'ANNOUNCEMENT'`,
     );
