@@ -204,7 +204,7 @@ async function main(): Promise<void> {
           // cache needs to key entities (__typename) — the cache cannot add it to a hash.
           documentTransforms: [addTypenameSelectionDocumentTransform],
           config: {
-            scalars: { DateTime: 'string' },
+            scalars: { DateTime: 'string', Cents: 'number' },
             strictScalars: true,
             enumsAsTypes: true,
             useTypeImports: true,

@@ -30,7 +30,8 @@ export const ticketSchema = z.object({
   priceCents: z
     .number()
     .int('must be an integer number of cents')
-    .nonnegative('must not be negative'),
+    .nonnegative('must not be negative')
+    .max(Number.MAX_SAFE_INTEGER, 'must be at most 2^53 - 1 cents'),
   holderName: text(200),
 });
 

@@ -22,7 +22,12 @@ export function salesReport(event: unknown): SalesReport {
   if (!parsed.success) {
     throw new InvalidInputError(`Invalid sales-report input: ${describeZodError(parsed.error)}`);
   }
-  return buildSalesReport(parsed.data);
+  const report = buildSalesReport(parsed.data);
+  // The total is the largest sum in the report: exact, so is every other.
+  if (!Number.isSafeInteger(report.revenueCents)) {
+    throw new InvalidInputError('Invalid sales-report input: sales add up past 2^53 - 1 cents');
+  }
+  return report;
 }
 
 /** The Lambda entry point (`index.handler` once bundled). */

@@ -1,10 +1,12 @@
 import { z } from 'zod';
 
 const id = z.string().trim().min(1, 'must not be empty').max(200, 'must be at most 200 characters');
+/** Money is exact up to 2^53 (DESIGN.md): a JS number holds every such amount exactly. */
 const cents = z
   .number()
   .int('must be an integer number of cents')
-  .nonnegative('must not be negative');
+  .nonnegative('must not be negative')
+  .max(Number.MAX_SAFE_INTEGER, 'must be at most 2^53 - 1 cents');
 
 export const tierSchema = z.object({
   tierId: id,

@@ -212,4 +212,37 @@ describe('sales-report handler', () => {
     );
     expect((await handler({ ...far, bucket: 'DAY' })).perBucket).toHaveLength(732); // 2026-03-01 .. 2028-03-01 inclusive (2028 is a leap year)
   });
+
+  it('sums takings past 2^31 cents exactly, and refuses sums past 2^53', async () => {
+    const big = 2 ** 31 + 1;
+    const r = await handler({
+      ...input,
+      sales: [
+        { tierId: 'vip', quantity: 1, totalCents: big, soldAt: '2026-03-01T09:00:00Z' },
+        { tierId: 'vip', quantity: 1, totalCents: 2 ** 52 + 3, soldAt: '2026-03-01T10:00:00Z' },
+      ],
+    });
+    expect(r.revenueCents).toBe(2 ** 52 + 3 + big);
+    expect(r.perTier.find((t) => t.tierId === 'vip')!.revenueCents).toBe(2 ** 52 + 3 + big);
+    const past = await rejection(
+      handler({
+        ...input,
+        sales: [
+          { tierId: 'vip', quantity: 1, totalCents: 2 ** 53 - 1, soldAt: '2026-03-01T09:00:00Z' },
+          { tierId: 'vip', quantity: 1, totalCents: 2, soldAt: '2026-03-01T10:00:00Z' },
+        ],
+      }),
+    );
+    expect(past).toBeInstanceOf(InvalidInputError);
+    expect(past.message).toMatch(/past 2\^53 - 1 cents/);
+    const unsafe = await rejection(
+      handler({
+        ...input,
+        sales: [
+          { tierId: 'vip', quantity: 1, totalCents: 2 ** 53, soldAt: '2026-03-01T09:00:00Z' },
+        ],
+      }),
+    );
+    expect(unsafe.message).toMatch(/totalCents: must be at most 2\^53 - 1 cents/);
+  });
 });

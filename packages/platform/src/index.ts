@@ -16,4 +16,5 @@ export * from './rate-limit';
 export * from './scalars';
 export * from './service-client';
 export * from './service-list';
+export * from './sql';
 export * from './subgraph';

@@ -30,3 +30,38 @@ export const DateTime = new GraphQLScalarType<Date, string>({
     return parseDateTime(ast.value);
   },
 });
+
+function parseCents(value: unknown): number {
+  if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < 0) {
+    throw new GraphQLError(
+      'Cents must be a whole number of cents from 0 to 9007199254740991 (2^53 - 1)',
+      { extensions: { code: 'BAD_USER_INPUT' } },
+    );
+  }
+  return value;
+}
+
+/**
+ * Money: integer cents, exact up to 2^53 (DESIGN.md). On the wire a JSON number like `Int`,
+ * so clients read it unchanged, but not limited to Int's 32 bits (€21,474,836.47): an event's
+ * takings can pass that. Anything not a safe integer ≥ 0 is refused, in and out.
+ */
+export const Cents = new GraphQLScalarType<number, number>({
+  name: 'Cents',
+  description: 'An amount of money in integer cents (0 to 2^53 - 1), sent as a JSON number',
+  serialize(value) {
+    const n = typeof value === 'string' && /^\d+$/.test(value) ? Number(value) : value;
+    if (typeof n !== 'number' || !Number.isSafeInteger(n) || n < 0)
+      throw new GraphQLError(`Cents cannot represent ${String(value)}`);
+    return n;
+  },
+  parseValue: parseCents,
+  parseLiteral(ast) {
+    if (ast.kind !== Kind.INT) {
+      throw new GraphQLError('Cents must be an integer literal', {
+        extensions: { code: 'BAD_USER_INPUT' },
+      });
+    }
+    return parseCents(Number(ast.value));
+  },
+});

@@ -1,6 +1,5 @@
 import type { EntityManager } from 'typeorm';
-import { Topics, enqueue } from '@ko/platform';
-import { rows } from './sql';
+import { Topics, enqueue, rows, safeInteger } from '@ko/platform';
 
 export interface OrderCancelledFact {
   orderId: string;
@@ -42,7 +41,7 @@ export async function cancelEventSales(
   const orders = await rows<{
     id: string;
     user_id: string;
-    total_cents: number;
+    total_cents: string;
     cancelled_at: Date;
   }>(
     manager,
@@ -65,7 +64,7 @@ export async function cancelEventSales(
         orderId: order.id,
         eventId,
         userId: order.user_id,
-        totalCents: order.total_cents,
+        totalCents: safeInteger(order.total_cents),
         reason: 'event.cancelled',
         cancelledAt: order.cancelled_at.toISOString(),
       },

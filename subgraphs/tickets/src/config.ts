@@ -34,6 +34,11 @@ export const ticketsConfigSchema = baseConfigSchema
     HOLD_SWEEP_INTERVAL_MS: millis(5_000),
     /** Most tickets one fan may own or hold for one event, against bulk buying. */
     PER_FAN_EVENT_LIMIT: z.coerce.number().int().min(1).max(1_000).default(8),
+    /**
+     * Most places one fan may hold at once across every event (holds not yet checked out),
+     * against squatting many events' stock with holds that are never paid.
+     */
+    PER_FAN_HELD_LIMIT: z.coerce.number().int().min(1).max(10_000).default(16),
     DATABASE_POOL_SIZE: z.coerce.number().int().min(2).max(100).default(10),
     /**
      * Reserve, checkout and purchase attempts one buyer may make per minute, counted in the

@@ -1,14 +1,8 @@
 import type { DataSource, EntityManager } from 'typeorm';
-import {
-  DomainError,
-  forbidden,
-  notFound,
-  type EventDirectory,
-  type EventSummary,
-  type Viewer,
-} from '@ko/platform';
+import { forbidden, notFound, rows, type Viewer } from '@ko/platform';
 import type { EventStatus } from './entities/event-state';
-import { rows } from './sql';
+import type { EventDetails, EventsClient, FindOptions } from './events-client';
+import { notOnSale } from './sale-refusals';
 
 export interface EventStateChange {
   eventId: string;
@@ -16,15 +10,6 @@ export interface EventStateChange {
   status: EventStatus;
   asOf: Date;
 }
-
-const notOnSale = (status: EventStatus) =>
-  status === 'CANCELLED'
-    ? new DomainError('CONFLICT', 'This event was cancelled; its tickets are no longer sold.', {
-        eventStatus: status,
-      })
-    : new DomainError('CONFLICT', 'Tickets for this event are not on sale yet.', {
-        eventStatus: 'DRAFT',
-      });
 
 /**
  * Whether an event may sell, from two sources: the local projection of events.lifecycle
@@ -35,12 +20,12 @@ export class EventStates {
   /** One call per event at a time: a rush of buyers on a just-published event shares it. */
   private readonly inflight = new Map<
     string,
-    Promise<{ event: EventSummary | null; asOf: Date }>
+    Promise<{ event: EventDetails | null; asOf: Date }>
   >();
 
   constructor(
     private readonly db: DataSource,
-    private readonly events: EventDirectory,
+    private readonly events: EventsClient,
   ) {}
 
   /**
@@ -67,7 +52,7 @@ export class EventStates {
     if (known?.status === 'CANCELLED') throw notOnSale('CANCELLED');
     // Unknown, or a draft that may have been published since: ask the events service.
     const { event, asOf } = await this.lookup(eventId, authorization);
-    // A draft is invisible to anyone but its organizer: null means it is not on sale.
+    // Null: unknown, or a draft this caller may not see (see EventsClient). Not on sale either way.
     if (!event) throw notOnSale('DRAFT');
     await this.record(this.db.manager, {
       eventId,
@@ -81,30 +66,32 @@ export class EventStates {
   /**
    * The event as the events service sees it now, checked to be organized by `viewer`
    * (NOT_FOUND when it does not exist or is someone else's draft, FORBIDDEN otherwise).
+   * `options.maxAgeMs` lets a burst of checks of one event (check-in) share an answer.
    */
   async requireOrganizedBy(
     viewer: Viewer,
     eventId: string,
     authorization: string | undefined,
-  ): Promise<EventSummary & { asOf: Date }> {
+    options: FindOptions & { forbidden?: string } = {},
+  ): Promise<EventDetails & { asOf: Date }> {
     const asOf = new Date();
-    const event = await this.events.find(eventId, authorization);
+    const event = await this.events.get(eventId, authorization, options);
     if (!event) throw notFound('Event', eventId);
     if (event.organizerId !== viewer.id)
-      throw forbidden('Only the organizer of this event can do this.');
+      throw forbidden(options.forbidden ?? 'Only the organizer of this event can do this.');
     return { ...event, asOf };
   }
 
   private lookup(
     eventId: string,
     authorization: string | undefined,
-  ): Promise<{ event: EventSummary | null; asOf: Date }> {
+  ): Promise<{ event: EventDetails | null; asOf: Date }> {
     const pending = this.inflight.get(eventId);
     if (pending) return pending;
     // Taken before the call: any fact that happened after it is newer and must still apply.
     const asOf = new Date();
     const call = this.events
-      .find(eventId, authorization)
+      .get(eventId, authorization)
       .then((event) => ({ event, asOf }))
       .finally(() => this.inflight.delete(eventId));
     this.inflight.set(eventId, call);

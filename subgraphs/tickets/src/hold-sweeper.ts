@@ -1,6 +1,6 @@
+import { rows } from '@ko/platform';
 import type { DataSource } from 'typeorm';
 import type { Logger } from '@ko/platform';
-import { rows } from './sql';
 
 /**
  * Gives expired holds' places back to their tiers, without anyone having to call anything.

@@ -1,8 +1,17 @@
 import type { DataSource } from 'typeorm';
-import { DomainError, badInput, isUuid, requireOrganizer, type Viewer } from '@ko/platform';
+import {
+  hydrate,
+  isUniqueViolation,
+  rows,
+  DomainError,
+  badInput,
+  isUuid,
+  requireOrganizer,
+  type Viewer,
+} from '@ko/platform';
 import { TicketTier } from './entities/ticket-tier';
 import type { EventStates } from './event-states';
-import { hydrate, isUniqueViolation, rows } from './sql';
+import { eventCancelled } from './sale-refusals';
 
 export interface TierInput {
   name: string;
@@ -50,8 +59,7 @@ export class Inventory {
     const tier = validateTier(input);
     // Checked against the events service now, never against anything the client sent.
     const event = await this.states.requireOrganizedBy(organizer, eventId, authorization);
-    if (event.status === 'CANCELLED')
-      throw new DomainError('CONFLICT', 'This event was cancelled; it cannot get new tiers.');
+    if (event.status === 'CANCELLED') throw eventCancelled();
     try {
       return await this.db.transaction(async (manager) => {
         await this.states.record(manager, {

@@ -1,4 +1,4 @@
-import { DateTime, type Resolvers } from '@ko/platform';
+import { Cents, DateTime, type Resolvers } from '@ko/platform';
 import type { Hold } from './entities/hold';
 import type { Order } from './entities/order';
 import type { Ticket } from './entities/ticket';
@@ -13,6 +13,7 @@ const userRef = (id: string) => ({ __typename: 'User', id });
 
 export const resolvers: Resolvers<TicketsContext> = {
   DateTime,
+  Cents,
   Query: {
     ticketSigningKey: (_root, _args, ctx) => JSON.stringify(ctx.signer.publicJwk),
     order: (_root, { id }: { id: string }, ctx) => ctx.wallet.orderOf(ctx.viewer, id),

@@ -1,6 +1,8 @@
 import type { DataSource } from 'typeorm';
 import type { SalesReport, SalesReportInput } from '@ko/lambda-sales-report';
 import {
+  rows,
+  safeInteger,
   forbidden,
   isUuid,
   notFound,
@@ -10,9 +12,8 @@ import {
   type Viewer,
 } from '@ko/platform';
 import type { TicketTier } from './entities/ticket-tier';
-import type { EventDetails } from './event-details';
+import type { EventDetails } from './events-client';
 import { callLambda } from './lambda-calls';
-import { rows } from './sql';
 
 export type SalesBucket = 'HOUR' | 'DAY';
 
@@ -107,7 +108,7 @@ export class SalesReports {
         .map((row) => ({
           tierId: row.tier_id,
           quantity: row.quantity,
-          totalCents: Number(row.total_cents),
+          totalCents: safeInteger(row.total_cents),
           soldAt: row.sold_at.toISOString(),
         })),
     );

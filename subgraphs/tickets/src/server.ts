@@ -4,7 +4,6 @@ import DataLoader from 'dataloader';
 import { parse } from 'graphql';
 import type { Consumer } from 'kafkajs';
 import {
-  EventDirectory,
   OutboxRelay,
   ServiceClient,
   Topics,
@@ -26,12 +25,14 @@ import { Door } from './door';
 import { ticketEntities } from './entities';
 import type { Ticket } from './entities/ticket';
 import type { TicketTier } from './entities/ticket-tier';
-import { EventDetailsLookup, type EventDetails } from './event-details';
 import { eventLifecycleHandler } from './event-lifecycle';
 import { EventStates } from './event-states';
+import { EventsClient, type EventDetails } from './events-client';
+import { FanLimits } from './fan-limits';
 import { HoldSweeper } from './hold-sweeper';
 import { Inventory } from './inventory';
 import { migrations } from './migrations';
+import { OrderBook } from './order-book';
 import { PurchaseThrottle } from './purchase-throttle';
 import { resolvers } from './resolvers';
 import { SalesReports, type SalesBucket, type SalesRow } from './sales-reports';
@@ -82,22 +83,22 @@ export async function start(config: TicketsConfig = loadTicketsConfig()) {
   });
   relay.start();
 
-  const eventsService = ServiceClient.fromServiceList(config.SERVICE_LIST, 'events');
-  // Writes that must match the events service's current state ask it every time; check-in,
-  // which scans many tickets of one event in a row, may reuse an answer for a few seconds.
-  const states = new EventStates(db, new EventDirectory(eventsService, 0));
+  const events = new EventsClient(ServiceClient.fromServiceList(config.SERVICE_LIST, 'events'));
+  const states = new EventStates(db, events);
   const inventory = new Inventory(db, states);
   const boxOffice = new BoxOffice(
     db,
     states,
-    signer,
-    { holdTtlSeconds: config.HOLD_TTL_SECONDS, perFanEventLimit: config.PER_FAN_EVENT_LIMIT },
+    new FanLimits({
+      perFanEventLimit: config.PER_FAN_EVENT_LIMIT,
+      perFanHeldLimit: config.PER_FAN_HELD_LIMIT,
+    }),
+    new OrderBook(db, signer, () => relay.nudge()),
     new PurchaseThrottle(db, config.PURCHASES_PER_MINUTE, logger),
-    () => relay.nudge(),
+    { holdTtlSeconds: config.HOLD_TTL_SECONDS },
   );
-  const door = new Door(db, signer, new EventDirectory(eventsService));
+  const door = new Door(db, signer, states);
   const wallet = new Wallet(db);
-  const eventDetails = new EventDetailsLookup(eventsService);
   // PDFs and reports are drawn by lambdas: the runner locally (LAMBDA_ENDPOINT), AWS Lambda otherwise.
   const lambda = createLambdaInvoker(config.lambda);
   const everyFunctionLocal = Object.keys(config.lambda.functionNames).every(
@@ -162,7 +163,7 @@ export async function start(config: TicketsConfig = loadTicketsConfig()) {
       tiersByEvent: new DataLoader((ids: readonly string[]) => inventory.byEvents(ids)),
       ticketsByOrder: new DataLoader((ids: readonly string[]) => wallet.ticketsOfOrders(ids)),
       eventDetails: new DataLoader((ids: readonly string[]) =>
-        eventDetails.find(ids, base.authorization),
+        events.find(ids, base.authorization),
       ),
       salesByEvent: new DataLoader((keys: readonly string[]) => salesRowsFor(salesReports, keys)),
     }),

@@ -25,7 +25,8 @@ export interface TicketClaim {
 
 /**
  * Checks a ticket code offline: `base64url(ticket id ‖ event id)` (32 bytes) + "." +
- * `base64url(Ed25519 signature of those bytes)`. Null for anything forged or malformed.
+ * `base64url(Ed25519 signature of those bytes)`, each in its canonical spelling. Null for
+ * anything forged, re-encoded or malformed.
  * This is all a door scanner needs, given the published key.
  */
 export function verifyTicketCode(
@@ -37,6 +38,11 @@ export function verifyTicketCode(
   const payload = Buffer.from(match[1], 'base64url');
   const signature = Buffer.from(match[2], 'base64url');
   if (payload.length !== 32 || signature.length !== 64) return null;
+  // One spelling per code: base64url's last character carries unused low bits, which the
+  // decoder ignores, so other spellings of the same bytes exist. They are re-encodings nobody
+  // was issued, so they are refused as forged (and a code is one string, never a family).
+  if (payload.toString('base64url') !== match[1] || signature.toString('base64url') !== match[2])
+    return null;
   const key =
     publicKey instanceof KeyObject
       ? publicKey

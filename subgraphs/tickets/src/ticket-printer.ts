@@ -11,7 +11,7 @@ import {
 import type { Order } from './entities/order';
 import type { Ticket } from './entities/ticket';
 import type { TicketTier } from './entities/ticket-tier';
-import type { EventDetails } from './event-details';
+import type { EventDetails } from './events-client';
 import { callLambda } from './lambda-calls';
 
 /** The render-tickets lambda's limit per invocation (its `MAX_TICKETS`). */

@@ -7,7 +7,7 @@ import { Client as Pg } from 'pg';
 import { Topics, type EventEnvelope } from '@ko/platform';
 import { inParallel, startStack, testInfrastructure, type Stack } from '@ko/platform/testing';
 import { startKafka, type KafkaBroker } from '../../../scripts/provision/kafka';
-import type { TicketsSoldFact } from '../src/box-office';
+import type { TicketsSoldFact } from '../src/order-book';
 import { Client, eventually } from './helpers';
 
 // A private broker this test stops and starts: purchases must not notice, and every

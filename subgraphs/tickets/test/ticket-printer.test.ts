@@ -3,7 +3,7 @@ import { DomainError, LambdaFunctionError, LambdaTimeoutError, type Viewer } fro
 import type { Order } from '../src/entities/order';
 import type { Ticket } from '../src/entities/ticket';
 import type { TicketTier } from '../src/entities/ticket-tier';
-import { EventDetailsLookup, type EventDetails } from '../src/event-details';
+import type { EventDetails } from '../src/events-client';
 import { callLambda } from '../src/lambda-calls';
 import { TicketPrinter, type PrintSources } from '../src/ticket-printer';
 
@@ -162,34 +162,5 @@ describe('callLambda', () => {
     );
     expect(down.code).toBe('SERVICE_UNAVAILABLE');
     expect(down.message).not.toMatch(/ECONNREFUSED/);
-  });
-});
-
-describe('EventDetailsLookup', () => {
-  it('asks the events service once for a batch, in the order asked, skipping bad ids', async () => {
-    const queries: Array<Record<string, unknown>> = [];
-    const other = { ...event, id: '77777777-7777-4777-8777-777777777777' };
-    const lookup = new EventDetailsLookup({
-      query: async <T>(_query: string, variables: Record<string, unknown>) => {
-        queries.push(variables);
-        return {
-          _entities: [event, other, null].map(
-            (e) => e && { ...e, organizer: { id: e.organizerId } },
-          ),
-        } as T;
-      },
-    });
-    const missing = '88888888-8888-4888-8888-888888888888';
-    const found = await lookup.find(
-      [event.id, 'not-an-id', other.id, missing, event.id],
-      'Bearer t',
-    );
-    expect(queries).toEqual([
-      {
-        representations: [event.id, other.id, missing].map((id) => ({ __typename: 'Event', id })),
-      },
-    ]);
-    expect(found.map((e) => e?.id ?? null)).toEqual([event.id, null, other.id, null, event.id]);
-    expect(found[0]).toEqual(event);
   });
 });

@@ -1,4 +1,5 @@
 import { Column, Entity, PrimaryGeneratedColumn } from 'typeorm';
+import { bigintColumn } from '@ko/platform';
 
 export type OrderStatus = 'CONFIRMED' | 'CANCELLED';
 
@@ -23,7 +24,8 @@ export class Order {
   @Column({ type: 'integer' })
   quantity: number;
 
-  @Column({ name: 'total_cents', type: 'integer' })
+  /** Integer cents, exact up to 2^53 (a bigint column, read as a number). */
+  @Column({ name: 'total_cents', type: 'bigint', transformer: bigintColumn })
   totalCents: number;
 
   @Column({ type: 'text' })

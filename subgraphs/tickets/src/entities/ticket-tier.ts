@@ -1,4 +1,5 @@
 import { Column, Entity, PrimaryGeneratedColumn } from 'typeorm';
+import { bigintColumn } from '@ko/platform';
 
 @Entity({ name: 'ticket_tiers' })
 export class TicketTier {
@@ -15,7 +16,7 @@ export class TicketTier {
   @Column({ type: 'text' })
   name: string;
 
-  @Column({ name: 'price_cents', type: 'integer' })
+  @Column({ name: 'price_cents', type: 'bigint', transformer: bigintColumn })
   priceCents: number;
 
   @Column({ type: 'integer' })

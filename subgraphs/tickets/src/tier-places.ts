@@ -1,0 +1,51 @@
+import type { EntityManager } from 'typeorm';
+import { hydrate, rows } from '@ko/platform';
+import type { Hold } from './entities/hold';
+import { TicketTier } from './entities/ticket-tier';
+import { eventCancelled, soldOut } from './sale-refusals';
+
+/**
+ * A tier's counts (`sold`, `held`) change only through these statements. Each is one
+ * conditional UPDATE under the tier's row lock: the database decides, so there is no
+ * check-then-write race, no overselling and no lost place.
+ */
+
+/** Takes places from a tier ($1) if enough ($2) are left and its event is not cancelled. */
+export const takePlaces = (as: 'sold' | 'held') =>
+  `UPDATE ticket_tiers SET ${as} = ${as} + $2
+   WHERE id = $1 AND NOT event_cancelled AND capacity - sold - held >= $2 RETURNING *`;
+
+/** Turns a hold's places ($2 of tier $1) from held to sold, unless the event was cancelled. */
+export const sellHeldPlaces = `UPDATE ticket_tiers SET held = held - $2, sold = sold + $2
+   WHERE id = $1 AND NOT event_cancelled RETURNING *`;
+
+/** Holds `quantity` places of `tier`; SOLD_OUT (or the cancellation) when it cannot. */
+export async function holdPlaces(
+  manager: EntityManager,
+  tier: TicketTier,
+  quantity: number,
+): Promise<TicketTier> {
+  const [row] = await rows(manager, takePlaces('held'), [tier.id, quantity]);
+  if (row) return hydrate(manager, TicketTier, row);
+  return refuse(manager, tier);
+}
+
+/** Why a tier could not give the places asked for: its event was cancelled, or too few are left. */
+export async function refuse(manager: EntityManager, tier: TicketTier): Promise<never> {
+  const [now] = await rows<{ available: number; event_cancelled: boolean }>(
+    manager,
+    'SELECT capacity - sold - held AS available, event_cancelled FROM ticket_tiers WHERE id = $1',
+    [tier.id],
+  );
+  if (now.event_cancelled) throw eventCancelled();
+  throw soldOut(tier, now.available);
+}
+
+/** An expired hold (locked by the caller) gives its places back now rather than at the next sweep. */
+export async function releaseExpired(manager: EntityManager, hold: Hold): Promise<void> {
+  await manager.query(`UPDATE holds SET status = 'EXPIRED' WHERE id = $1`, [hold.id]);
+  await manager.query('UPDATE ticket_tiers SET held = held - $2 WHERE id = $1', [
+    hold.tierId,
+    hold.quantity,
+  ]);
+}
