@@ -40,6 +40,8 @@ beforeAll(async () => {
         HOLD_SWEEP_INTERVAL_MS: '200',
       },
       'lambda-runner': { LAMBDA_RUNNER_MAX_THREADS: '1' },
+      // The race test keeps a checkout waiting past its hold's expiry: longer than the default 5 s.
+      gateway: { SUBGRAPH_TIMEOUT_MS: '30000' },
     },
   });
   url = stack.gatewayUrl;
