@@ -23,6 +23,7 @@ module.exports = {
   moduleNameMapper: {
     '^@ko/platform$': '<rootDir>/packages/platform/src/index.ts',
     '^@ko/platform/testing$': '<rootDir>/packages/platform/src/testing/index.ts',
+    '^@ko/platform/deployment$': '<rootDir>/packages/platform/src/deployment/index.ts',
   },
   testTimeout: 60_000,
   maxWorkers: 2,

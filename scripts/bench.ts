@@ -21,7 +21,7 @@ import {
   startStack,
   type ServiceName,
   type Stack,
-} from '@ko/platform/testing';
+} from '@ko/platform/deployment';
 import { composeSupergraph } from '../supergraph/src/composition';
 import { ROOT, provisionInfrastructure, type Infrastructure } from './infrastructure';
 import { describeMachine } from '../bench/lib/machine';

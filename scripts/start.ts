@@ -3,7 +3,13 @@
 import { spawnSync } from 'node:child_process';
 import { createConnection } from 'node:net';
 import { join } from 'node:path';
-import { SERVICES, startStack, type ServiceName, type Stack } from '@ko/platform/testing';
+import {
+  PLATFORM_SERVICES,
+  SERVICES,
+  startStack,
+  type ServiceName,
+  type Stack,
+} from '@ko/platform/deployment';
 import { ROOT, provisionInfrastructure, type Infrastructure } from './infrastructure';
 import { DEMO_FAN, DEMO_ORGANIZERS, DEMO_PASSWORD, seed } from './seed';
 import { startClientServer, type RunningClientServer } from '../client/serve';
@@ -12,17 +18,6 @@ const CLIENT_PORT = Number(process.env.CLIENT_PORT ?? 5173);
 const CLIENT_DIST = join(ROOT, 'client', 'dist');
 
 const log = (message: string) => console.log(`[start] ${message}`);
-
-/** The services `npm start` runs, in the order the stack starts them. */
-export const PLATFORM: ServiceName[] = [
-  'users',
-  'events',
-  'tickets',
-  'chat',
-  'subscriptions',
-  'lambda-runner',
-  'gateway',
-];
 
 function portInUse(port: number): Promise<boolean> {
   return new Promise((resolve) => {
@@ -47,7 +42,7 @@ function parseInstances(args: string[]): Partial<Record<ServiceName, number>> {
 async function main() {
   const instances = parseInstances(process.argv.slice(2));
   const ports: Array<[string, number]> = [
-    ...PLATFORM.flatMap((name) =>
+    ...PLATFORM_SERVICES.flatMap((name) =>
       Array.from({ length: instances[name] ?? 1 }, (_, i): [string, number] => [
         name,
         SERVICES[name].port + i * 100,
@@ -73,27 +68,33 @@ async function main() {
   const dataDir = join(ROOT, '.data');
   // Filled in as things start, so Ctrl-C at any moment stops what is already running.
   const running: { infra?: Infrastructure; stack?: Stack; client?: RunningClientServer } = {};
+  // The services run in process groups of their own, so a Ctrl-C reaches only this process:
+  // it stops supervision first, then every service in order, and none is restarted.
+  const starting = new AbortController();
+  let stackStarting: Promise<Stack> | undefined;
   let stopping = false;
   const shutdown = async () => {
     if (stopping) return;
     stopping = true;
     log('stopping…');
+    starting.abort();
+    await stackStarting?.catch(() => undefined);
     await running.client?.close();
     await running.stack?.stop();
     await running.infra?.stop();
     log('stopped');
     process.exit(0);
   };
-  process.on('SIGINT', () => void shutdown());
-  process.on('SIGTERM', () => void shutdown());
+  for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const)
+    process.on(signal, () => void shutdown());
 
   const infra = (running.infra = await provisionInfrastructure({ dataDir, log, kafkaPort: 9092 }));
   log('starting services…');
   try {
-    const stack = await startStack({
+    stackStarting = startStack({
       postgresUrl: infra.postgres.url,
       kafkaBrokers: infra.kafkaBrokers,
-      services: PLATFORM,
+      services: PLATFORM_SERVICES,
       databasePrefix: 'ko',
       fixedPorts: true,
       instances,
@@ -102,11 +103,15 @@ async function main() {
       serviceEnv: { gateway: { TRUSTED_DOCUMENTS: join(CLIENT_DIST, 'persisted-documents.json') } },
       logLevel: process.env.LOG_LEVEL ?? 'info',
       echo: process.argv.includes('--verbose'),
+      // A service that dies is started again, with back-off, and a line here says what died and why.
+      supervise: { log },
+      detached: true,
+      signal: starting.signal,
     });
-    running.stack = stack;
+    const stack = (running.stack = await stackStarting);
     await seed(stack.gatewayUrl, log, {
-      withTiers: PLATFORM.includes('tickets'),
-      withChat: PLATFORM.includes('chat'),
+      withTiers: PLATFORM_SERVICES.includes('tickets'),
+      withChat: PLATFORM_SERVICES.includes('chat'),
     });
     running.client = await startClientServer({
       port: CLIENT_PORT,
@@ -114,6 +119,8 @@ async function main() {
       distDir: CLIENT_DIST,
     });
   } catch (error) {
+    // Interrupted while starting: shutdown() is stopping everything.
+    if (stopping) return;
     await running.client?.close();
     await running.stack?.stop();
     await infra.stop();

@@ -17,7 +17,7 @@ import { Copy, DockerfileParser, type Instruction } from 'dockerfile-ast';
 import { parse as parseYaml } from 'yaml';
 import { loadSigningKey } from '../packages/platform/src/auth';
 import { readServiceList } from '../packages/platform/src/service-list';
-import { SERVICES as STACK } from '../packages/platform/src/testing/stack';
+import { SERVICES as STACK } from '../packages/platform/src/deployment/services';
 
 const ROOT = resolve(__dirname, '..');
 const read = (path: string) => readFileSync(join(ROOT, path), 'utf8');

@@ -1,3 +1,4 @@
 export * from './client';
-export * from './processes';
-export * from './stack';
+export * from './eventually';
+// Test stacks are local deployments: the harness re-exports that module rather than owning it.
+export * from '../deployment';

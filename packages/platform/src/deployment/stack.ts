@@ -1,79 +1,17 @@
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { stringify } from 'yaml';
 import { dropDatabase, ensureDatabase, withDatabase } from '../database';
 import { ManagedProcess, freePort } from './processes';
-
-/**
- * glibc keeps freed large blocks for reuse unless they were mmapped, and raises its mmap threshold
- * as they are freed: each argon2 hash's 19 MiB then stays resident after a burst of sign-ins.
- * A fixed threshold hands them back to the kernel (the users Dockerfile sets the same).
- */
-const RETURN_LARGE_ALLOCATIONS = { MALLOC_MMAP_THRESHOLD_: String(1024 * 1024) };
-
-/**
- * V8 sizes its heap limit from the machine's memory and collects lazily on the way there: under the
- * benchmarks' load the router, tickets and events grew past 200 MB with a live heap far below
- * that. Every subgraph and the router get this limit. The subscriptions service is left out: under overload its frames wait in the heap, and it sheds slow clients by
- * its own limits rather than by running out.
- */
-const HEAP_LIMIT = '--max-old-space-size=128';
-
-/** The platform's processes, in start order. `database` names the service's own database. */
-export const SERVICES = {
-  users: {
-    dir: 'subgraphs/users',
-    port: 4001,
-    subgraph: true,
-    database: 'users',
-    env: RETURN_LARGE_ALLOCATIONS,
-    nodeArgs: [HEAP_LIMIT],
-  },
-  events: {
-    dir: 'subgraphs/events',
-    port: 4002,
-    subgraph: true,
-    database: 'events',
-    nodeArgs: [HEAP_LIMIT],
-  },
-  tickets: {
-    dir: 'subgraphs/tickets',
-    port: 4003,
-    subgraph: true,
-    database: 'tickets',
-    nodeArgs: [HEAP_LIMIT],
-  },
-  chat: {
-    dir: 'subgraphs/chat',
-    port: 4004,
-    subgraph: true,
-    database: 'chat',
-    nodeArgs: [HEAP_LIMIT],
-  },
-  subscriptions: { dir: 'subscriptions', port: 4005, subgraph: false, database: undefined },
-  'lambda-runner': { dir: 'lambdas/runner', port: 9001, subgraph: false, database: undefined },
-  gateway: {
-    dir: 'supergraph',
-    port: 4000,
-    subgraph: false,
-    database: undefined,
-    nodeArgs: [HEAP_LIMIT],
-  },
-} as const;
-
-export type ServiceName = keyof typeof SERVICES;
-export type SubgraphName = 'users' | 'events' | 'tickets' | 'chat';
-
-export function repoRoot(): string {
-  let dir = __dirname;
-  while (!existsSync(join(dir, 'supergraph.yaml')) || !existsSync(join(dir, 'package.json'))) {
-    const parent = resolve(dir, '..');
-    if (parent === dir) throw new Error('Cannot find the repository root (supergraph.yaml)');
-    dir = parent;
-  }
-  return dir;
-}
+import {
+  SERVICES,
+  repoRoot,
+  serviceCommand,
+  type ServiceName,
+  type SubgraphName,
+} from './services';
+import { Supervisor, type RestartPolicy } from './supervisor';
 
 export interface StackOptions {
   /** PostgreSQL server URL; each service gets `<prefix>_<service>` on it. */
@@ -92,6 +30,15 @@ export interface StackOptions {
   workDir?: string;
   logLevel?: string;
   echo?: boolean;
+  /**
+   * Restart a service instance that dies (see Supervisor), saying so through `log`: `npm start`
+   * does; test stacks do only when that is what they test.
+   */
+  supervise?: { log: (line: string) => void; policy?: Partial<RestartPolicy> };
+  /** Each service in its own process group, out of reach of the terminal's Ctrl-C (npm start). */
+  detached?: boolean;
+  /** Aborting it while the stack starts stops what has started (Ctrl-C during `npm start`). */
+  signal?: AbortSignal;
 }
 
 export interface Stack {
@@ -102,14 +49,16 @@ export interface Stack {
   serviceListPath: string;
   workDir: string;
   instances(name: ServiceName): ManagedProcess[];
-  /** Restarts the whole set of processes already defined, e.g. after a config change. */
+  /** Restarts so far of one instance by the supervisor (0 when not supervised). */
+  restarts(instance: ManagedProcess): number;
+  /** Stops every process, supervision first so that none is restarted. */
   stop(options?: { dropDatabases?: boolean }): Promise<void>;
 }
 
 /**
  * Boots real services as real processes (their built `dist/main.js`) on loopback, each with
- * its own database, wired together by a generated service list. Used by `npm start` and by
- * integration tests alike, so both exercise the same wiring.
+ * its own database, wired together by a generated service list. Used by `npm start`, the
+ * benchmark and integration tests alike, so all of them exercise the same wiring.
  */
 export async function startStack(options: StackOptions): Promise<Stack> {
   const root = repoRoot();
@@ -172,6 +121,9 @@ export async function startStack(options: StackOptions): Promise<Stack> {
   };
 
   const processes = new Map<ServiceName, ManagedProcess[]>();
+  const supervisor = options.supervise
+    ? new Supervisor(options.supervise.log, options.supervise.policy)
+    : undefined;
   const stack: Stack = {
     gatewayUrl: wanted.has('gateway') ? `${baseUrl('gateway')}/graphql` : '',
     urls: Object.fromEntries(order.map((n) => [n, `${baseUrl(n)}/graphql`])),
@@ -179,7 +131,9 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     serviceListPath,
     workDir,
     instances: (name) => processes.get(name) ?? [],
+    restarts: (instance) => supervisor?.restarts(instance) ?? 0,
     stop: async ({ dropDatabases = false } = {}) => {
+      supervisor?.stop();
       for (const name of [...order].reverse()) {
         await Promise.all((processes.get(name) ?? []).map((p) => p.stop()));
       }
@@ -194,20 +148,18 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     order.filter((n) => !['users', 'lambda-runner', 'gateway'].includes(n)),
     order.filter((n) => n === 'gateway'),
   ];
+  const abort = () => void stack.stop();
+  options.signal?.addEventListener('abort', abort);
   try {
     for (const stage of stages) {
+      options.signal?.throwIfAborted();
       await Promise.all(
         stage.flatMap((name) =>
           ports.get(name)!.map(async (port, i) => {
             const service = SERVICES[name];
             const proc = new ManagedProcess({
-              name: ports.get(name)!.length > 1 ? `${name}#${i + 1}` : name,
-              command: process.execPath,
-              args: [
-                '--enable-source-maps',
-                ...('nodeArgs' in service ? service.nodeArgs : []),
-                join(root, service.dir, 'dist', 'main.js'),
-              ],
+              name: `${name}#${i + 1}`,
+              ...serviceCommand(root, name),
               cwd: root,
               env: {
                 ...common,
@@ -221,16 +173,21 @@ export async function startStack(options: StackOptions): Promise<Stack> {
               logFile: join(workDir, 'logs', `${name}-${i + 1}.log`),
               healthUrl: `http://127.0.0.1:${port}/health`,
               echo: options.echo,
+              detached: options.detached,
             });
             processes.set(name, [...(processes.get(name) ?? []), proc]);
             await proc.start(60_000);
+            supervisor?.watch(proc);
           }),
         ),
       );
     }
+    options.signal?.throwIfAborted();
   } catch (error) {
     await stack.stop();
     throw error;
+  } finally {
+    options.signal?.removeEventListener('abort', abort);
   }
   return stack;
 }
