@@ -1,6 +1,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
+import { Client } from 'pg';
 import { stringify } from 'yaml';
 import { dropDatabase, ensureDatabase, withDatabase } from '../database';
 import { ManagedProcess, freePort } from './processes';
@@ -87,6 +88,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
       await ensureDatabase(databaseUrls[name as SubgraphName]!);
     }
   }
+  const leases = await holdDatabases(Object.values(databaseUrls) as string[]);
 
   const serviceListPath = join(workDir, 'supergraph.yaml');
   const subgraphs: Record<string, unknown> = {};
@@ -137,6 +139,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
       for (const name of [...order].reverse()) {
         await Promise.all((processes.get(name) ?? []).map((p) => p.stop()));
       }
+      await Promise.all(leases.splice(0).map((lease) => lease.end().catch(() => undefined)));
       if (dropDatabases)
         await Promise.all(Object.values(databaseUrls).map((url) => dropDatabase(url!)));
     },
@@ -190,4 +193,21 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     options.signal?.removeEventListener('abort', abort);
   }
   return stack;
+}
+
+/**
+ * One idle connection to each database for as long as the stack runs. `npm test` drops leftover
+ * test databases of earlier runs only when nobody is connected to them, and a service's pool can
+ * be empty (idle, or the service is down and about to be restarted) while its stack still lives.
+ */
+async function holdDatabases(urls: string[]): Promise<Client[]> {
+  return Promise.all(
+    urls.map(async (url) => {
+      const lease = new Client({ connectionString: url });
+      // PostgreSQL may go away under a test (dependency-restarts): the lease just lapses.
+      lease.on('error', () => undefined);
+      await lease.connect();
+      return lease;
+    }),
+  );
 }

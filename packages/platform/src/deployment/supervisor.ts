@@ -91,7 +91,7 @@ export class Supervisor {
     });
   }
 
-  /** How many times the process was started again after dying. */
+  /** How many times the process came back (started again, and healthy) after dying. */
   restarts(instance: ManagedProcess): number {
     return this.restartCounts.get(instance) ?? 0;
   }
@@ -124,12 +124,12 @@ export class Supervisor {
       this.restarting.delete(instance);
       return;
     }
-    const count = (this.restartCounts.get(instance) ?? 0) + 1;
-    this.restartCounts.set(instance, count);
     try {
       await instance.start(this.policy.healthTimeoutMs);
       if (!instance.running) throw new Error('it exited again right after its health check passed');
       this.restarting.delete(instance);
+      const count = (this.restartCounts.get(instance) ?? 0) + 1;
+      this.restartCounts.set(instance, count);
       this.log(`${instance.spec.name} is back (pid ${instance.pid}, restart ${count})`);
     } catch (error) {
       if (abandoned()) {
