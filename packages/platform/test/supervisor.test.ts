@@ -55,11 +55,11 @@ describe('describeExit', () => {
 });
 
 /** A real child process running a line of JavaScript. */
-function nodeProcess(name: string, script: string): ManagedProcess {
+function nodeProcess(name: string, script: string, nodeArgs: string[] = []): ManagedProcess {
   return new ManagedProcess({
     name,
     command: process.execPath,
-    args: ['-e', script],
+    args: [...nodeArgs, '-e', script],
     cwd: tmpdir(),
     env: {},
     logFile: join(tmpdir(), `ko-supervisor-test-${process.pid}-${name}.log`),
@@ -73,8 +73,8 @@ describe('Supervisor', () => {
   let lines: string[];
   let supervisor: Supervisor;
   const started: ManagedProcess[] = [];
-  const supervised = (name: string, script: string) => {
-    const instance = nodeProcess(name, script);
+  const supervised = (name: string, script: string, nodeArgs: string[] = []) => {
+    const instance = nodeProcess(name, script, nodeArgs);
     started.push(instance);
     supervisor.watch(instance);
     return instance;
@@ -114,7 +114,7 @@ describe('Supervisor', () => {
   it('backs off ever longer while a process keeps crashing, quoting its last words', async () => {
     const instance = supervised(
       'crashy#1',
-      'console.error("cannot reach the database"); process.exit(3)',
+      'console.error("starting"); throw new Error("cannot reach the database")',
     );
     await instance.start();
     const waits = await eventually(
@@ -122,14 +122,31 @@ describe('Supervisor', () => {
       () => lines.filter((line) => line.includes('restarting in')),
       (l) => l.length >= 4,
     );
-    expect(waits[0]).toContain('exit code 3');
-    expect(waits[0]).toContain('last words: "cannot reach the database"');
+    expect(waits[0]).toContain('exit code 1');
+    expect(waits[0]).toContain('last words: "Error: cannot reach the database"');
     expect(waits.slice(0, 4).map((line) => /restarting in ([\d.]+s)$/.exec(line)?.[1])).toEqual([
       '0.1s',
       '0.2s',
       '0.4s',
       '0.4s',
     ]);
+  });
+
+  it('names running out of heap as the reason, not the native stack trace printed after it', async () => {
+    const instance = supervised(
+      'hungry#1',
+      'const hoard = []; setTimeout(() => { for (;;) hoard.push(new Array(100_000).fill(1)); }, 50)',
+      ['--max-old-space-size=16'],
+    );
+    await instance.start();
+    const [line] = await eventually(
+      'the crash reported',
+      () => lines,
+      (l) => l.length > 0,
+    );
+    expect(line).toMatch(
+      /^hungry#1 exited \(signal SIGABRT after [\d.]+s; last words: "FATAL ERROR: Reached heap limit .*heap out of memory"\); restarting in 0\.1s$/,
+    );
   });
 
   it('leaves a process alone that was stopped on purpose', async () => {

@@ -85,19 +85,20 @@ export interface ProcessExit {
   requested: boolean;
   /** How long it ran, in milliseconds. */
   uptimeMs: number;
-  /** Its last line on stderr, else its last error-level log message: usually why it died. */
+  /** Its last error on stderr or fatal log message, if any: usually why it died. */
   lastWords: string | undefined;
 }
 
-const PINO_ERROR = 50;
+const PINO_FATAL = 60;
+/** A line of stderr that states an error: `FATAL ERROR: … heap out of memory`, `TypeError: …`. */
+const ERROR_STATEMENT = /^(FATAL ERROR|[A-Za-z]*(Error|Exception))\b/;
 
-/** The message of a pino log line at level error or above, else undefined. */
-function errorLogMessage(line: string): string | undefined {
+/** The message of a pino log line at level fatal (a service that failed to start), else undefined. */
+function fatalLogMessage(line: string): string | undefined {
   if (!line.startsWith('{')) return undefined;
   try {
-    const entry = JSON.parse(line) as { level?: number; msg?: string; err?: { message?: string } };
-    if ((entry.level ?? 0) < PINO_ERROR) return undefined;
-    return [entry.msg, entry.err?.message].filter(Boolean).join(': ') || undefined;
+    const entry = JSON.parse(line) as { level?: number; msg?: string };
+    return (entry.level ?? 0) >= PINO_FATAL ? entry.msg : undefined;
   } catch {
     return undefined;
   }
@@ -112,8 +113,7 @@ export class ManagedProcess {
   private startedAt = 0;
   /** Whether the process should be running: `start()` says yes, `stop()` no, a crash neither. */
   private wanted = false;
-  private lastStderr: string | undefined;
-  private lastErrorLog: string | undefined;
+  private lastWords: string | undefined;
   private readonly exitListeners: Array<(exit: ProcessExit) => void> = [];
 
   constructor(readonly spec: ProcessSpec) {}
@@ -143,7 +143,7 @@ export class ManagedProcess {
     if (this.running) return;
     mkdirSync(dirname(this.spec.logFile), { recursive: true });
     this.log ??= createWriteStream(this.spec.logFile, { flags: 'a' });
-    this.lastStderr = this.lastErrorLog = undefined;
+    this.lastWords = undefined;
     const child = spawn(this.spec.command, this.spec.args, {
       cwd: this.spec.cwd,
       env: { ...process.env, ...this.spec.env },
@@ -160,7 +160,7 @@ export class ManagedProcess {
           signal,
           requested: !this.wanted,
           uptimeMs: Date.now() - this.startedAt,
-          lastWords: this.lastStderr ?? this.lastErrorLog,
+          lastWords: this.lastWords,
         };
         for (const listener of this.exitListeners) listener(exit);
         resolve();
@@ -173,10 +173,9 @@ export class ManagedProcess {
         await waitForHealthy(this.spec.healthUrl, healthTimeoutMs, () => this.running);
       } catch (error) {
         await this.stopChild();
-        const lastWords = this.lastStderr ?? this.lastErrorLog;
         throw new Error(
           `${this.spec.name} did not start: ${(error as Error).message}` +
-            `${lastWords ? ` (its last words: ${lastWords})` : ''}; log: ${this.spec.logFile}`,
+            `${this.lastWords ? ` (its last words: ${this.lastWords})` : ''}; log: ${this.spec.logFile}`,
         );
       }
     }
@@ -215,9 +214,13 @@ export class ManagedProcess {
   private forward(chunk: Buffer, stream: 'stdout' | 'stderr'): void {
     this.log?.write(chunk);
     const text = chunk.toString('utf8');
-    const lines = text.split('\n').filter((line) => line.trim().length > 0);
-    if (stream === 'stderr' && lines.length > 0) this.lastStderr = lines.at(-1)!.trim();
-    for (const line of lines) this.lastErrorLog = errorLogMessage(line) ?? this.lastErrorLog;
+    for (const line of text.split('\n')) {
+      const words =
+        stream === 'stderr' && ERROR_STATEMENT.test(line.trim())
+          ? line.trim()
+          : fatalLogMessage(line);
+      if (words) this.lastWords = words;
+    }
     if (this.spec.echo) process.stdout.write(prefixLines(this.spec.name, text));
   }
 }
