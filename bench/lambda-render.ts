@@ -21,7 +21,7 @@ import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { createLambdaInvoker } from '../packages/platform/src/lambda';
-import { freePort } from '@ko/platform/testing';
+import { freePort } from '@ko/platform/deployment';
 import {
   handler,
   type RenderTicketsInput,

@@ -9,7 +9,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { Kafka, logLevel } from 'kafkajs';
-import { freePort } from '@ko/platform/testing';
+import { freePort } from '@ko/platform/deployment';
 
 export interface KafkaBroker {
   /** bootstrap address, `127.0.0.1:<port>` */

@@ -5,6 +5,7 @@ import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import {
+  SERVICES,
   freePort,
   graphql,
   repoRoot,
@@ -63,16 +64,7 @@ export interface E2E {
 
 /** Services that exist in this tree (each built to dist/main.js). */
 export function availableServices(wanted: ServiceName[]): ServiceName[] {
-  const dirs: Record<string, string> = {
-    users: 'subgraphs/users',
-    events: 'subgraphs/events',
-    tickets: 'subgraphs/tickets',
-    chat: 'subgraphs/chat',
-    subscriptions: 'subscriptions',
-    'lambda-runner': 'lambdas/runner',
-    gateway: 'supergraph',
-  };
-  return wanted.filter((name) => existsSync(join(ROOT, dirs[name] ?? name, 'dist', 'main.js')));
+  return wanted.filter((name) => existsSync(join(ROOT, SERVICES[name].dir, 'dist', 'main.js')));
 }
 
 export async function startE2E(
