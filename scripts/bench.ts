@@ -190,6 +190,7 @@ async function main(): Promise<number> {
     const stack = (running.stack = await startStack({
       postgresUrl: infra.postgres.url,
       kafkaBrokers: infra.kafkaBrokers,
+      kafkaCredentials: infra.kafkaCredentials,
       services,
       databasePrefix: `bench${randomBytes(4).toString('hex')}`,
       workDir,
@@ -348,6 +349,7 @@ async function main(): Promise<number> {
           try {
             kafka = await runKafkaRoundTrip({
               brokers: infra.kafkaBrokers.split(','),
+              login: infra.kafkaCredentials.admin,
               ratePerSecond: settings.chatRatePerSecond,
               durationMs: settings.chatMs,
               drainMs: settings.chatDrainMs,

@@ -94,6 +94,7 @@ async function main() {
     stackStarting = startStack({
       postgresUrl: infra.postgres.url,
       kafkaBrokers: infra.kafkaBrokers,
+      kafkaCredentials: infra.kafkaCredentials,
       services: PLATFORM_SERVICES,
       databasePrefix: 'ko',
       fixedPorts: true,

@@ -56,6 +56,7 @@ async function main(): Promise<number> {
           ...process.env,
           TEST_POSTGRES_URL: infra.postgres.url,
           KAFKA_BROKERS: infra.kafkaBrokers,
+          KAFKA_CREDENTIALS_FILE: infra.kafkaCredentialsFile,
           NODE_ENV: 'test',
         },
       },

@@ -33,7 +33,12 @@ const NODE_SERVICES = [
 ];
 const LAMBDAS = ['render-tickets', 'sales-report'];
 const PUBLISHED = ['router', 'client'];
-const SECRETS = ['POSTGRES_PASSWORD', 'JWT_PRIVATE_JWK', 'TICKET_SIGNING_PRIVATE_JWK'];
+const SECRETS = [
+  'POSTGRES_PASSWORD',
+  'JWT_PRIVATE_JWK',
+  'TICKET_SIGNING_PRIVATE_JWK',
+  ...['ADMIN', 'EVENTS', 'TICKETS', 'CHAT', 'SUBSCRIPTIONS'].map((a) => `KAFKA_${a}_PASSWORD`),
+];
 const LAMBDA_BASE = 'public.ecr.aws/lambda/';
 
 // ---------------------------------------------------------------------------------------------

@@ -274,6 +274,8 @@ export interface KafkaRoundTripResult {
 /** A bare kafkajs round trip: one producer (acks all, defaults otherwise) and one consumer. */
 export async function runKafkaRoundTrip(options: {
   brokers: string[];
+  /** A broker account allowed to create a topic and a group of its own (the administrator's). */
+  login: { username: string; password: string };
   ratePerSecond: number;
   durationMs: number;
   drainMs: number;
@@ -284,6 +286,8 @@ export async function runKafkaRoundTrip(options: {
   const kafka = new Kafka({
     clientId: `bench-${run}`,
     brokers: options.brokers,
+    // SASL/SCRAM like the services: the stack's deliveries pay for it too.
+    sasl: { mechanism: 'scram-sha-256', ...options.login },
     logLevel: logLevel.ERROR,
   });
   const admin = kafka.admin();

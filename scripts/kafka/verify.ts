@@ -18,9 +18,11 @@ async function main(): Promise<void> {
   const broker = await startKafka({ dataDir, log: (m) => console.log(m) });
   step(`started (fetch + start) in ${secs(t0)}`);
 
+  // As the administrator: it creates a topic and a group of its own.
   const kafka = new Kafka({
     clientId: 'verify',
     brokers: [broker.brokers],
+    sasl: { mechanism: 'scram-sha-256', ...broker.credentials.admin },
     logLevel: logLevel.NOTHING,
   });
   const admin = kafka.admin();

@@ -1,6 +1,9 @@
 // A real single-node Apache Kafka broker (KRaft, broker+controller in one JVM) for `npm start`
 // and `npm test`, run from jars that Maven fetches once (scripts/kafka/pom.xml): nothing to
-// install by hand beyond a JDK and Maven.
+// install by hand beyond a JDK and Maven. It requires SASL/SCRAM of every client: the accounts
+// (an administrator and one per service, random passwords) are generated when its storage is
+// formatted and kept in <dataDir>/credentials.json; its ACLs and topics follow the platform's
+// `TopicAccess` (see packages/platform/src/kafka-access.ts).
 //
 //   CLI: npx tsx scripts/provision/kafka.ts [dataDir]   → prints KAFKA_BROKERS=127.0.0.1:<port>
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
@@ -8,12 +11,24 @@ import { createHash, randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { Kafka, logLevel } from 'kafkajs';
+import {
+  generateKafkaCredentials,
+  provisionKafkaAccess,
+  type KafkaCredentials,
+  type KafkaLogin,
+} from '@ko/platform';
+import { adminClient, readCredentials, serverProperties, writePrivate } from './kafka-settings';
+
+export { readCredentials };
 import { freePort } from '@ko/platform/deployment';
 
 export interface KafkaBroker {
   /** bootstrap address, `127.0.0.1:<port>` */
   brokers: string;
+  /** the broker's accounts: its administrator and one per service */
+  credentials: KafkaCredentials;
+  /** where `credentials` are kept (mode 0600) */
+  credentialsFile: string;
   dataDir: string;
   /** SIGTERM, then SIGKILL after 20 s; the data dir is kept */
   stop(): Promise<void>;
@@ -88,7 +103,21 @@ export async function startKafka(opts: StartKafkaOptions): Promise<KafkaBroker> 
   const propsFile = path.join(dataDir, 'server.properties');
   const logsDir = path.join(dataDir, 'logs');
   const pidFile = path.join(dataDir, 'kafka.pid');
-  fs.writeFileSync(propsFile, serverProperties(port, controllerPort, logsDir));
+  const credentialsFile = path.join(dataDir, 'credentials.json');
+  const formatted = fs.existsSync(path.join(logsDir, 'meta.properties'));
+  let credentials = formatted ? readCredentials(credentialsFile) : undefined;
+  if (formatted && !credentials) {
+    // Storage from before the broker required accounts: it holds none, so start afresh.
+    log('Kafka: the data dir has no accounts (made before SASL was required); formatting it again');
+    fs.rmSync(logsDir, { recursive: true, force: true });
+  }
+  if (!credentials) {
+    credentials = generateKafkaCredentials();
+    writePrivate(credentialsFile, `${JSON.stringify(credentials, null, 2)}\n`);
+  }
+  const admin = credentials.admin;
+  // Holds the administrator's password (the broker's own logins): private like the accounts file.
+  writePrivate(propsFile, serverProperties(port, controllerPort, logsDir, admin));
 
   const jvm = [
     '-Xms128m',
@@ -100,11 +129,26 @@ export async function startKafka(opts: StartKafkaOptions): Promise<KafkaBroker> 
     `${libDir}${path.sep}*`,
   ];
 
-  // Format only once: a formatted log dir keeps its cluster id, topics and offsets across restarts.
+  // Format only once: a formatted log dir keeps its cluster id, accounts, ACLs, topics and
+  // offsets across restarts. SCRAM accounts can only be bootstrapped here in KRaft.
   if (!fs.existsSync(path.join(logsDir, 'meta.properties'))) {
+    const accounts = [admin, ...Object.values(credentials.services)].flatMap((login) => [
+      '--add-scram',
+      `SCRAM-SHA-256=[name=${login.username},password=${login.password}]`,
+    ]);
     await run(
       java,
-      [...jvm, 'kafka.tools.StorageTool', 'format', '-t', clusterId(), '-c', propsFile],
+      [
+        ...jvm,
+        'kafka.tools.StorageTool',
+        'format',
+        // Before the rest: a failure message quotes the last arguments, never a password.
+        ...accounts,
+        '-t',
+        clusterId(),
+        '-c',
+        propsFile,
+      ],
       'java not found',
     );
   }
@@ -136,7 +180,7 @@ export async function startKafka(opts: StartKafkaOptions): Promise<KafkaBroker> 
       }
     });
     try {
-      await waitReady(brokers, exited, logs);
+      await waitReady(brokers, admin, exited, logs);
     } catch (err) {
       child = undefined;
       proc.kill('SIGKILL');
@@ -162,47 +206,26 @@ export async function startKafka(opts: StartKafkaOptions): Promise<KafkaBroker> 
   }
 
   await start();
-  return { brokers, dataDir, start, stop };
-}
-
-function serverProperties(port: number, controllerPort: number, logsDir: string): string {
-  const props: Record<string, string | number | boolean> = {
-    'process.roles': 'broker,controller',
-    'node.id': 1,
-    'controller.quorum.voters': `1@127.0.0.1:${controllerPort}`,
-    listeners: `PLAINTEXT://127.0.0.1:${port},CONTROLLER://127.0.0.1:${controllerPort}`,
-    'advertised.listeners': `PLAINTEXT://127.0.0.1:${port}`,
-    'controller.listener.names': 'CONTROLLER',
-    'inter.broker.listener.name': 'PLAINTEXT',
-    'listener.security.protocol.map': 'PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT',
-    'log.dirs': logsDir,
-    'num.partitions': 3,
-    'auto.create.topics.enable': true,
-    'offsets.topic.replication.factor': 1,
-    // 50 partitions by default: creating them slows the first consumer group join for nothing here.
-    'offsets.topic.num.partitions': 3,
-    'transaction.state.log.replication.factor': 1,
-    'transaction.state.log.min.isr': 1,
-    'transaction.state.log.num.partitions': 3,
-    'group.initial.rebalance.delay.ms': 0,
-  };
-  // Properties-file escaping: only backslashes can occur in our values (Windows paths).
-  const lines = Object.entries(props).map(([k, v]) => `${k}=${String(v).replace(/\\/g, '\\\\')}`);
-  return `# written by scripts/provision/kafka.ts on every start\n${lines.join('\n')}\n`;
+  try {
+    await provisionKafkaAccess(adminClient(brokers, admin, 10_000), credentials);
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+  return { brokers, credentials, credentialsFile, dataDir, start, stop };
 }
 
 /** Resolves once the broker answers a metadata request; rejects if it fails or takes too long. */
-async function waitReady(brokers: string, exited: Promise<string>, logs: RunLogs): Promise<void> {
+async function waitReady(
+  brokers: string,
+  admin: KafkaLogin,
+  exited: Promise<string>,
+  logs: RunLogs,
+): Promise<void> {
   let exit: string | undefined;
   void exited.then((how) => (exit = how));
-  const kafka = new Kafka({
-    clientId: 'ko-kafka-provision',
-    brokers: [brokers],
-    logLevel: logLevel.NOTHING,
-    connectionTimeout: 1_000,
-    requestTimeout: 2_000, // in case something else holds the port and never answers
-    retry: { retries: 0 },
-  });
+  // A short request timeout, in case something else holds the port and never answers.
+  const kafka = adminClient(brokers, admin, 2_000);
   const deadline = Date.now() + READY_TIMEOUT_MS;
   for (;;) {
     if (exit !== undefined) throw new Error(`Kafka failed to start (${exit}):\n${logs.summary()}`);
@@ -359,6 +382,7 @@ if (require.main === module) {
   startKafka({ dataDir, log: (msg) => console.error(msg) }).then(
     (broker) => {
       console.log(`KAFKA_BROKERS=${broker.brokers}`);
+      console.log(`KAFKA_CREDENTIALS_FILE=${broker.credentialsFile}`);
       const keepAlive = setInterval(() => {}, 1 << 30);
       const shutdown = () => {
         clearInterval(keepAlive);

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import {
   baseConfigSchema,
   jwksUrl,
-  kafkaBrokers,
+  kafkaSettings,
   loadConfig,
   millis,
   port,
@@ -12,7 +12,7 @@ import {
 export const subscriptionsConfigSchema = baseConfigSchema.extend({
   PORT: port(4005),
   JWKS_URL: jwksUrl(),
-  KAFKA_BROKERS: kafkaBrokers(),
+  ...kafkaSettings(),
   /** Locates the events service, which says who organizes an event. */
   SERVICE_LIST: serviceList(),
   EVENT_CACHE_TTL_MS: millis(3_000),

@@ -12,6 +12,7 @@ import {
   EventDirectory,
   ServiceClient,
   createKafka,
+  kafkaConnection,
   createLogger,
   createTokenVerifier,
   healthRoute,
@@ -80,7 +81,11 @@ interface Session {
 
 export async function start(config: SubscriptionsConfig = loadSubscriptionsConfig()) {
   const logger = createLogger('subscriptions', config.LOG_LEVEL);
-  const kafka = createKafka({ brokers: config.KAFKA_BROKERS, clientId: 'subscriptions', logger });
+  const kafka = createKafka({
+    ...kafkaConnection(config),
+    clientId: 'subscriptions',
+    logger,
+  });
   const fanout = new Fanout({
     maxBufferedBytes: config.MAX_BUFFERED_BYTES,
     maxQueued: config.MAX_QUEUED_PER_SUBSCRIPTION,
@@ -110,6 +115,7 @@ export async function start(config: SubscriptionsConfig = loadSubscriptionsConfi
             slowClientsDropped: fanout.dropped,
             consumerGroup: feed.groupId,
             consuming: feed.running,
+            factsSkipped: feed.skipped,
           }),
       },
     },

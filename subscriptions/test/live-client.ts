@@ -150,6 +150,7 @@ export interface InstanceStats {
   subscriptions: number;
   slowClientsDropped: number;
   consuming: boolean;
+  factsSkipped: { malformed: number; unknown: number };
 }
 
 /** The live counts of subscriptions instances, from their ws:// URLs. */

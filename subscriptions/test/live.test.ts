@@ -1,15 +1,23 @@
 import { randomUUID } from 'node:crypto';
-import { Kafka, logLevel } from 'kafkajs';
 import WebSocket from 'ws';
 import { readServiceList } from '@ko/platform';
 import {
   errorCodes,
   graphql,
+  loggedLines,
+  produceAs,
   startStack,
   testInfrastructure,
   type Stack,
 } from '@ko/platform/testing';
-import { connect, follow, stats, subscriptionsActive, type LiveClient } from './live-client';
+import {
+  connect,
+  eventually,
+  follow,
+  stats,
+  subscriptionsActive,
+  type LiveClient,
+} from './live-client';
 
 const MESSAGE_POSTED = `subscription Chat($eventId: ID!) {
   messagePosted(eventId: $eventId) { id body kind createdAt eventId author { id name } event { id } }
@@ -100,6 +108,35 @@ function open(target: string, who?: Account): LiveClient {
   clients.push(live);
   return live;
 }
+
+/** A `chat.message.posted` envelope on event A by the second fan, with `data` overriding fields. */
+const postedFact = (data: Record<string, unknown>) => ({
+  id: randomUUID(),
+  type: 'chat.message.posted',
+  version: 1,
+  occurredAt: new Date().toISOString(),
+  data: {
+    id: randomUUID(),
+    eventId: eventA,
+    body: 'valid',
+    kind: 'MESSAGE',
+    authorId: fans[1].id,
+    authorName: fans[1].name,
+    createdAt: new Date().toISOString(),
+    ...data,
+  },
+});
+
+/** Writes to chat.messages as the chat service would: only its account may. */
+const produceAsChat = (values: string[]) => {
+  const { kafkaBrokers, kafkaCredentials } = testInfrastructure();
+  return produceAs(
+    { brokers: kafkaBrokers, login: kafkaCredentials.services.chat },
+    'chat.messages',
+    eventA,
+    values,
+  );
+};
 
 const live = async () => (await stats(instances)).reduce((sum, s) => sum + s.subscriptions, 0);
 
@@ -264,39 +301,55 @@ describe('at-least-once delivery', () => {
     );
     await subscriptionsActive(instances, 1);
     // What the outbox relay sends again after a crash between send and mark: the same envelope.
-    const envelope = {
-      id: randomUUID(),
-      type: 'chat.message.posted',
-      version: 1,
-      occurredAt: new Date().toISOString(),
-      data: {
-        id: randomUUID(),
-        eventId: eventA,
-        body: 'Sent twice',
-        kind: 'MESSAGE',
-        authorId: fans[1].id,
-        authorName: fans[1].name,
-        createdAt: new Date().toISOString(),
-      },
-    };
-    const kafka = new Kafka({
-      clientId: 'live-test',
-      brokers: testInfrastructure().kafkaBrokers.split(','),
-      logLevel: logLevel.NOTHING,
-    });
-    const producer = kafka.producer();
-    await producer.connect();
-    try {
-      const message = { key: eventA, value: JSON.stringify(envelope) };
-      await producer.send({ topic: 'chat.messages', messages: [message, message] });
-    } finally {
-      await producer.disconnect();
-    }
+    const envelope = postedFact({ body: 'Sent twice' });
+    const value = JSON.stringify(envelope);
+    await produceAsChat([value, value]);
     // A real message posted afterwards on the same event (same partition) comes in behind them.
     const marker = await post(fans[0], eventA, 'marker');
     await chat.waitFor(2);
     expect(chat.items.map((m) => m.id)).toEqual([envelope.data.id, marker]);
     expect(chat.items[0].author).toEqual({ id: fans[1].id, name: fans[1].name });
+  });
+});
+
+describe('facts that do not parse', () => {
+  it('skips, counts and logs a malformed fact and goes on delivering the next ones', async () => {
+    const chat = follow<Message>(
+      open(routerWs, fans[0]),
+      MESSAGE_POSTED,
+      { eventId: eventA },
+      'messagePosted',
+    );
+    await subscriptionsActive(instances, 1);
+    const before = await stats(instances);
+    const valid = postedFact({ body: 'Right after the bad ones' });
+    const malformed = [
+      'not json at all',
+      JSON.stringify({ id: 'no-envelope' }),
+      // Each would make a live update that is not one: no body, an unknown kind, a bad event id.
+      JSON.stringify(postedFact({ body: undefined })),
+      JSON.stringify(postedFact({ kind: 'SHOUT' })),
+      JSON.stringify(postedFact({ eventId: 'not-a-uuid' })),
+    ];
+    await produceAsChat([...malformed, JSON.stringify(valid)]);
+    const marker = await post(fans[0], eventA, 'marker after the bad facts');
+    await chat.waitFor(2);
+    expect(chat.items.map((m) => m.id)).toEqual([valid.data.id, marker]);
+    expect(chat.items[0].body).toBe('Right after the bad ones');
+    // Every instance counted each bad fact and kept consuming.
+    const after = await stats(instances);
+    for (const [i, s] of after.entries()) {
+      expect(s.consuming).toBe(true);
+      expect(s.factsSkipped.malformed - before[i].factsSkipped.malformed).toBe(malformed.length);
+    }
+    // And logged each one with where it lies.
+    const logged = await eventually(
+      async () => loggedLines(stack, 'subscriptions-1', 'not a valid fact'),
+      (lines) => lines.length >= malformed.length,
+    );
+    expect(logged[0]).toMatchObject({ topic: 'chat.messages', level: 40 });
+    expect(logged[0]).toHaveProperty('partition');
+    expect(logged[0]).toHaveProperty('offset');
   });
 });
 

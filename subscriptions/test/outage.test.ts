@@ -25,6 +25,7 @@ beforeAll(async () => {
   stack = await startStack({
     postgresUrl: testInfrastructure().postgresUrl,
     kafkaBrokers: broker.brokers,
+    kafkaCredentials: broker.credentials,
     services: ['users', 'events', 'chat', 'subscriptions', 'gateway'],
   });
   db = new Client({ connectionString: stack.databaseUrls.chat });

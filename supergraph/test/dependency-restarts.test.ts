@@ -288,6 +288,7 @@ describe('Kafka restart under load', () => {
     stack = await startStack({
       ...testInfrastructure(),
       kafkaBrokers: kafka.brokers,
+      kafkaCredentials: kafka.credentials,
       services: ['users', 'events', 'tickets', 'chat', 'gateway'],
       serviceEnv: ENV,
     });

@@ -1,5 +1,6 @@
 // A developer's loop: `npx tsx client/test/support/dev.ts` boots the e2e stack with demo data and
-// keeps it running (prints the client URL). Needs TEST_POSTGRES_URL and KAFKA_BROKERS.
+// keeps it running (prints the client URL). Needs TEST_POSTGRES_URL, KAFKA_BROKERS and
+// KAFKA_CREDENTIALS_FILE.
 import { startE2E } from './e2e';
 import { createEvent, registerAccount } from './fixtures';
 

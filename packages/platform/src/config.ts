@@ -64,5 +64,25 @@ export const kafkaBrokers = () =>
         .filter(Boolean),
     );
 
+/**
+ * A Kafka-using service's settings: the brokers and its own broker account (SASL/SCRAM). Each
+ * service has its own, and the broker's ACLs limit it to the topics it writes and reads.
+ */
+export const kafkaSettings = () => ({
+  KAFKA_BROKERS: kafkaBrokers(),
+  KAFKA_USERNAME: z.string().min(1, "required: the service's Kafka account"),
+  KAFKA_PASSWORD: z.string().min(1, 'required: the password of KAFKA_USERNAME'),
+});
+
+/** The `createKafka` options of a config that has `kafkaSettings()`. */
+export const kafkaConnection = (config: {
+  KAFKA_BROKERS: string[];
+  KAFKA_USERNAME: string;
+  KAFKA_PASSWORD: string;
+}) => ({
+  brokers: config.KAFKA_BROKERS,
+  login: { username: config.KAFKA_USERNAME, password: config.KAFKA_PASSWORD },
+});
+
 /** The service list (supergraph.yaml) that locates other services. */
 export const serviceList = () => z.string().default('supergraph.yaml');

@@ -1,10 +1,11 @@
+import type { EventStatus } from './facts';
 import { isUuid } from './ids';
 import type { ServiceClient } from './service-client';
 
 /** What other services need to know about an event to check a write against it. */
 export interface EventSummary {
   id: string;
-  status: 'DRAFT' | 'ON_SALE' | 'CANCELLED';
+  status: EventStatus;
   organizerId: string;
 }
 

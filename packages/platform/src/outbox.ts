@@ -9,7 +9,8 @@ import {
   type QueryRunner,
 } from 'typeorm';
 import type { Kafka, Producer } from 'kafkajs';
-import { createProducer, ensureTopics, type EventEnvelope } from './kafka';
+import type { EventEnvelope, FactDefinition } from './facts';
+import { createProducer, ensureTopics } from './kafka';
 import type { Logger } from './logger';
 
 /** A fact waiting to leave the service, written in the same transaction as the change. */
@@ -72,31 +73,30 @@ export class CreateOutbox1764000000000 implements MigrationInterface {
   }
 }
 
-/** A fact as a service states it; the outbox adds its envelope (id, version, time). */
-export interface Fact<T> {
-  topic: string;
-  key: string;
-  type: string;
-  version?: number;
-  data: T;
-}
-
-function envelopeOf<T>(fact: Fact<T>): EventEnvelope<T> {
+/** The envelope of a new fact (its id, version and time); its data as given. */
+function envelopeOf<T>(
+  definition: Pick<FactDefinition, 'type' | 'version'>,
+  data: T,
+): EventEnvelope<T> {
   return {
     id: randomUUID(),
-    type: fact.type,
-    version: fact.version ?? 1,
+    type: definition.type,
+    version: definition.version,
     occurredAt: new Date().toISOString(),
-    data: fact.data,
+    data,
   };
 }
 
-/** Writes a fact to the outbox inside the caller's transaction. */
-export async function enqueue<T>(manager: EntityManager, fact: Fact<T>): Promise<EventEnvelope<T>> {
-  const envelope = envelopeOf(fact);
+/** Writes a fact to the outbox inside the caller's transaction, on its definition's topic and key. */
+export async function enqueue<T>(
+  manager: EntityManager,
+  definition: FactDefinition<T>,
+  data: T,
+): Promise<EventEnvelope<T>> {
+  const envelope = envelopeOf(definition, data);
   await manager.query(
     'INSERT INTO outbox (id, topic, message_key, envelope) VALUES ($1, $2, $3, $4)',
-    [envelope.id, fact.topic, fact.key, JSON.stringify(envelope)],
+    [envelope.id, definition.topic, definition.key(data), JSON.stringify(envelope)],
   );
   return envelope;
 }
@@ -108,15 +108,18 @@ export async function enqueue<T>(manager: EntityManager, fact: Fact<T>): Promise
  * takes a contended row lock holds it for one round trip less than change-then-enqueue would.
  * Returns the changed row, or none: then nothing changed and nothing was enqueued.
  */
-export async function changeAndEnqueue<Row, T>(
+export async function changeAndEnqueue<Row, T, K extends keyof T & string>(
   manager: EntityManager,
   change: { sql: string; params: unknown[] },
-  fact: Fact<Partial<T>>,
-  fromChange: Partial<Record<keyof T & string, string>>,
+  definition: FactDefinition<T>,
+  known: Omit<T, K>,
+  fromChange: Record<K, string>,
 ): Promise<Row[]> {
-  const envelope = envelopeOf(fact);
+  // The key must come from what is known before the change.
+  const key = definition.key(known as T);
+  const envelope = envelopeOf(definition, known);
   const n = change.params.length;
-  const fields = Object.entries(fromChange as Record<string, string>)
+  const fields = Object.entries<string>(fromChange)
     .map(([field, expression]) => `'${field.replace(/'/g, "''")}', ${expression}`)
     .join(', ');
   return (await manager.query(
@@ -128,7 +131,7 @@ export async function changeAndEnqueue<Row, T>(
        FROM changed
      )
      SELECT * FROM changed`,
-    [...change.params, envelope.id, fact.topic, fact.key, JSON.stringify(envelope)],
+    [...change.params, envelope.id, definition.topic, key, JSON.stringify(envelope)],
   )) as Row[];
 }
 

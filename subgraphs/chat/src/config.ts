@@ -2,7 +2,7 @@ import { z } from 'zod';
 import {
   baseConfigSchema,
   jwksUrl,
-  kafkaBrokers,
+  kafkaSettings,
   loadConfig,
   millis,
   port,
@@ -13,7 +13,7 @@ export const chatConfigSchema = baseConfigSchema.extend({
   PORT: port(4004),
   DATABASE_URL: z.string().url(),
   JWKS_URL: jwksUrl(),
-  KAFKA_BROKERS: kafkaBrokers(),
+  ...kafkaSettings(),
   /** Locates the events service, which says whether an event is open and who organizes it. */
   SERVICE_LIST: serviceList(),
   /** How long an event's status and organizer are trusted before asking the events service again. */

@@ -1,7 +1,7 @@
 import type { DataSource, EntityManager } from 'typeorm';
 import {
   DomainError,
-  Topics,
+  Facts,
   badInput,
   enqueue,
   forbidden,
@@ -16,28 +16,6 @@ import { ChatMessage, type ChatMessageKind } from './entities/chat-message';
 import type { PostingRateLimit } from './rate-limit';
 
 export const MAX_BODY_LENGTH = 2_000;
-
-/** Facts on `chat.messages`, keyed by event id (the subscriptions service fans them out). */
-export const ChatFacts = {
-  posted: 'chat.message.posted',
-  deleted: 'chat.message.deleted',
-} as const;
-
-export interface MessagePostedFact {
-  id: string;
-  eventId: string;
-  body: string;
-  kind: ChatMessageKind;
-  authorId: string;
-  authorName: string;
-  createdAt: string;
-}
-
-export interface MessageDeletedFact {
-  id: string;
-  eventId: string;
-  deletedAt: string;
-}
 
 /**
  * Trims the body and checks its length in characters (not UTF-16 units, so emoji count once).
@@ -108,11 +86,10 @@ export class ChatPosting {
       const [updated] = rows[0];
       // Deleted meanwhile by someone else: same answer as for any message that is gone.
       if (!updated) throw notFound('Message', id);
-      await enqueue<MessageDeletedFact>(manager, {
-        topic: Topics.chatMessages,
-        key: message.eventId,
-        type: ChatFacts.deleted,
-        data: { id, eventId: message.eventId, deletedAt: updated.deleted_at.toISOString() },
+      await enqueue(manager, Facts.chatMessageDeleted, {
+        id,
+        eventId: message.eventId,
+        deletedAt: updated.deleted_at.toISOString(),
       });
       return id;
     });
@@ -147,19 +124,14 @@ export class ChatPosting {
       );
       // created_at and seq come from the database; read them back for the fact and the answer.
       const stored = await repo.findOneByOrFail({ id: saved.id });
-      await enqueue<MessagePostedFact>(manager, {
-        topic: Topics.chatMessages,
-        key: stored.eventId,
-        type: ChatFacts.posted,
-        data: {
-          id: stored.id,
-          eventId: stored.eventId,
-          body: stored.body,
-          kind: stored.kind,
-          authorId: stored.authorId,
-          authorName: stored.authorName,
-          createdAt: stored.createdAt.toISOString(),
-        },
+      await enqueue(manager, Facts.chatMessagePosted, {
+        id: stored.id,
+        eventId: stored.eventId,
+        body: stored.body,
+        kind: stored.kind,
+        authorId: stored.authorId,
+        authorName: stored.authorName,
+        createdAt: stored.createdAt.toISOString(),
       });
       return stored;
     });

@@ -8,6 +8,7 @@ import {
   Topics,
   createDataSource,
   createKafka,
+  kafkaConnection,
   createLogger,
   createTokenVerifier,
   openDatabase,
@@ -40,7 +41,7 @@ export async function start(config: ChatConfig = loadChatConfig()) {
     }),
     logger,
   );
-  const kafka = createKafka({ brokers: config.KAFKA_BROKERS, clientId: 'chat', logger });
+  const kafka = createKafka({ ...kafkaConnection(config), clientId: 'chat', logger });
   const relay = new OutboxRelay({ dataSource: db, kafka, logger, topics: [Topics.chatMessages] });
   relay.start();
 

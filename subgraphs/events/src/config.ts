@@ -1,11 +1,11 @@
 import { z } from 'zod';
-import { baseConfigSchema, jwksUrl, kafkaBrokers, loadConfig, port } from '@ko/platform';
+import { baseConfigSchema, jwksUrl, kafkaSettings, loadConfig, port } from '@ko/platform';
 
 export const eventsConfigSchema = baseConfigSchema.extend({
   PORT: port(4002),
   DATABASE_URL: z.string().url(),
   JWKS_URL: jwksUrl(),
-  KAFKA_BROKERS: kafkaBrokers(),
+  ...kafkaSettings(),
 });
 
 export type EventsConfig = z.infer<typeof eventsConfigSchema>;

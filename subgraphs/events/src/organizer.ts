@@ -1,16 +1,18 @@
 import type { DataSource, EntityManager } from 'typeorm';
 import {
   DomainError,
-  Topics,
+  Facts,
   badInput,
   enqueue,
   forbidden,
   isUuid,
   notFound,
   requireOrganizer,
+  type EventLifecycleFact,
+  type FactDefinition,
   type Viewer,
 } from '@ko/platform';
-import { Event, type EventStatus } from './entities/event';
+import { Event } from './entities/event';
 
 export interface EventDetails {
   title: string;
@@ -77,7 +79,7 @@ export class EventManagement {
 
   async update(viewer: Viewer | null, id: string, input: Partial<EventDetails>): Promise<Event> {
     const details = validateDetails(input);
-    return this.change(viewer, id, 'event.updated', (event) => {
+    return this.change(viewer, id, Facts.eventUpdated, (event) => {
       if (event.status === 'CANCELLED')
         throw new DomainError('CONFLICT', 'A cancelled event cannot be changed.');
       Object.assign(event, details);
@@ -85,7 +87,7 @@ export class EventManagement {
   }
 
   async publish(viewer: Viewer | null, id: string): Promise<Event> {
-    return this.change(viewer, id, 'event.published', (event) => {
+    return this.change(viewer, id, Facts.eventPublished, (event) => {
       if (event.status !== 'DRAFT')
         throw new DomainError(
           'CONFLICT',
@@ -98,7 +100,7 @@ export class EventManagement {
   }
 
   async cancel(viewer: Viewer | null, id: string): Promise<Event> {
-    return this.change(viewer, id, 'event.cancelled', (event) => {
+    return this.change(viewer, id, Facts.eventCancelled, (event) => {
       if (event.status === 'CANCELLED')
         throw new DomainError('CONFLICT', 'This event is already cancelled.');
       event.status = 'CANCELLED';
@@ -108,7 +110,7 @@ export class EventManagement {
   private async change(
     viewer: Viewer | null,
     id: string,
-    fact: string,
+    fact: FactDefinition<EventLifecycleFact>,
     apply: (event: Event) => void,
   ): Promise<Event> {
     const organizer = requireOrganizer(viewer);
@@ -124,25 +126,12 @@ export class EventManagement {
       apply(current);
       current.updatedAt = new Date();
       const saved = await manager.getRepository(Event).save(current);
-      await enqueue(manager, {
-        topic: Topics.eventsLifecycle,
-        key: saved.id,
-        type: fact,
-        data: lifecycleFact(saved),
-      });
+      await enqueue(manager, fact, lifecycleFact(saved));
       return saved;
     });
     this.onCommitted();
     return event;
   }
-}
-
-export interface EventLifecycleFact {
-  eventId: string;
-  organizerId: string;
-  status: EventStatus;
-  title: string;
-  startsAt: string;
 }
 
 const lifecycleFact = (event: Event): EventLifecycleFact => ({

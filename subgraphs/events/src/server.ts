@@ -6,6 +6,7 @@ import {
   OutboxRelay,
   createDataSource,
   createKafka,
+  kafkaConnection,
   createLogger,
   createTokenVerifier,
   openDatabase,
@@ -39,7 +40,7 @@ export async function start(config: EventsConfig = loadEventsConfig()) {
     }),
     logger,
   );
-  const kafka = createKafka({ brokers: config.KAFKA_BROKERS, clientId: 'events', logger });
+  const kafka = createKafka({ ...kafkaConnection(config), clientId: 'events', logger });
   const relay = new OutboxRelay({
     dataSource: db,
     kafka,

@@ -1,14 +1,5 @@
 import type { EntityManager } from 'typeorm';
-import { Topics, enqueue, rows, safeInteger } from '@ko/platform';
-
-export interface OrderCancelledFact {
-  orderId: string;
-  eventId: string;
-  userId: string;
-  totalCents: number;
-  reason: 'event.cancelled';
-  cancelledAt: string;
-}
+import { Facts, enqueue, rows, safeInteger } from '@ko/platform';
 
 /**
  * Ends an event's sales inside the caller's transaction: its holds are released, its tiers
@@ -56,18 +47,13 @@ export async function cancelEventSales(
     [eventId],
   );
   for (const order of orders) {
-    await enqueue<OrderCancelledFact>(manager, {
-      topic: Topics.ordersCancelled,
-      key: eventId,
-      type: 'order.cancelled',
-      data: {
-        orderId: order.id,
-        eventId,
-        userId: order.user_id,
-        totalCents: safeInteger(order.total_cents),
-        reason: 'event.cancelled',
-        cancelledAt: order.cancelled_at.toISOString(),
-      },
+    await enqueue(manager, Facts.orderCancelled, {
+      orderId: order.id,
+      eventId,
+      userId: order.user_id,
+      totalCents: safeInteger(order.total_cents),
+      reason: Facts.eventCancelled.type,
+      cancelledAt: order.cancelled_at.toISOString(),
     });
   }
   return { orders: orders.length, tickets: tickets.length };

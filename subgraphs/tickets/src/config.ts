@@ -2,7 +2,7 @@ import { z } from 'zod';
 import {
   baseConfigSchema,
   jwksUrl,
-  kafkaBrokers,
+  kafkaSettings,
   lambdaInvokerConfigFromEnv,
   loadConfig,
   millis,
@@ -16,12 +16,19 @@ export const ticketsConfigSchema = baseConfigSchema
     PORT: port(4003),
     DATABASE_URL: z.string().url(),
     JWKS_URL: jwksUrl(),
-    KAFKA_BROKERS: kafkaBrokers(),
+    ...kafkaSettings(),
     /**
      * Consumer group on events.lifecycle: every tickets instance of one deployment shares it, so
      * each cancellation is handled once. Deployments sharing a broker (test stacks) need their own.
+     * The broker lets the tickets account use only groups whose names start with `tickets`.
      */
-    KAFKA_CONSUMER_GROUP: z.string().min(1).default('tickets'),
+    KAFKA_CONSUMER_GROUP: z
+      .string()
+      .startsWith(
+        'tickets',
+        'must start with "tickets" (the broker lets the tickets account use no other group)',
+      )
+      .default('tickets'),
     /** Locates the events service, which is asked for an event's current state. */
     SERVICE_LIST: serviceList(),
     /** Where a development ticket-signing key is generated on first start. */

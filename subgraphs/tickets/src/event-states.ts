@@ -1,6 +1,5 @@
 import type { DataSource, EntityManager } from 'typeorm';
-import { forbidden, notFound, rows, type Viewer } from '@ko/platform';
-import type { EventStatus } from './entities/event-state';
+import { forbidden, notFound, rows, type EventStatus, type Viewer } from '@ko/platform';
 import type { EventDetails, EventsClient, FindOptions } from './events-client';
 import { notOnSale } from './sale-refusals';
 

@@ -1,5 +1,4 @@
-import { isUuid, type ServiceClient } from '@ko/platform';
-import type { EventStatus } from './entities/event-state';
+import { isUuid, type EventStatus, type ServiceClient } from '@ko/platform';
 
 /** What tickets needs to know about an event: to sell for it, check it in, print and report it. */
 export interface EventDetails {

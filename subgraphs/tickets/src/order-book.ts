@@ -1,23 +1,17 @@
 import { randomUUID } from 'node:crypto';
 import type { DataSource, EntityManager } from 'typeorm';
-import { Topics, changeAndEnqueue, hydrate, isUniqueViolation, rows } from '@ko/platform';
+import {
+  Facts,
+  changeAndEnqueue,
+  hydrate,
+  isUniqueViolation,
+  rows,
+  type TicketsSoldFact,
+} from '@ko/platform';
 import { Order } from './entities/order';
 import type { TicketTier } from './entities/ticket-tier';
 import { sameRequest } from './sale-terms';
 import type { TicketSigner } from './ticket-codes';
-
-/** The `tickets.sold` fact (version 1): the tier's totals right after the sale, for the live sales feed. */
-export interface TicketsSoldFact {
-  eventId: string;
-  tierId: string;
-  tierName: string;
-  orderId: string;
-  quantity: number;
-  sold: number;
-  available: number;
-  capacity: number;
-  soldAt: string;
-}
 
 /** One sale to write: who buys how many of which tier, from which hold, under which key. */
 export interface Sale {
@@ -86,22 +80,21 @@ export class OrderBook {
   ): Promise<Order | null> {
     const order = await this.insertOrder(manager, sale);
     const { tier, quantity } = sale;
-    const [changed] = await changeAndEnqueue<Record<string, unknown>, TicketsSoldFact>(
+    const [changed] = await changeAndEnqueue<
+      Record<string, unknown>,
+      TicketsSoldFact,
+      'sold' | 'available' | 'capacity'
+    >(
       manager,
       placesChange,
+      Facts.ticketsSold,
       {
-        topic: Topics.ticketsSold,
-        key: tier.eventId,
-        type: 'tickets.sold',
-        version: 1,
-        data: {
-          eventId: tier.eventId,
-          tierId: tier.id,
-          tierName: tier.name,
-          orderId: order.id,
-          quantity,
-          soldAt: order.createdAt.toISOString(),
-        },
+        eventId: tier.eventId,
+        tierId: tier.id,
+        tierName: tier.name,
+        orderId: order.id,
+        quantity,
+        soldAt: order.createdAt.toISOString(),
       },
       {
         sold: 'changed.sold',

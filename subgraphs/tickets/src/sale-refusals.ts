@@ -1,5 +1,4 @@
-import { DomainError } from '@ko/platform';
-import type { EventStatus } from './entities/event-state';
+import { DomainError, type EventStatus } from '@ko/platform';
 
 /** Why a sale is refused, said one way wherever it is found out. */
 

@@ -2,20 +2,20 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import DataLoader from 'dataloader';
 import { parse } from 'graphql';
-import type { Consumer } from 'kafkajs';
 import {
+  FactConsumer,
   OutboxRelay,
   ServiceClient,
   Topics,
   createDataSource,
   createKafka,
+  kafkaConnection,
   createLogger,
   createLambdaInvoker,
   createTokenVerifier,
   openDatabase,
   outboxEntities,
   sendJson,
-  startConsumer,
   startSubgraph,
   type RequestContext,
 } from '@ko/platform';
@@ -25,7 +25,7 @@ import { Door } from './door';
 import { ticketEntities } from './entities';
 import type { Ticket } from './entities/ticket';
 import type { TicketTier } from './entities/ticket-tier';
-import { eventLifecycleHandler } from './event-lifecycle';
+import { LIFECYCLE_FACTS, eventLifecycleHandler } from './event-lifecycle';
 import { EventStates } from './event-states';
 import { EventsClient, type EventDetails } from './events-client';
 import { FanLimits } from './fan-limits';
@@ -74,12 +74,12 @@ export async function start(config: TicketsConfig = loadTicketsConfig()) {
     privateJwk: config.TICKET_SIGNING_PRIVATE_JWK,
     file: join(config.KEYS_DIR, 'ticket-signing-ed25519.json'),
   });
-  const kafka = createKafka({ brokers: config.KAFKA_BROKERS, clientId: 'tickets', logger });
+  const kafka = createKafka({ ...kafkaConnection(config), clientId: 'tickets', logger });
   const relay = new OutboxRelay({
     dataSource: db,
     kafka,
     logger,
-    topics: [Topics.eventsLifecycle, Topics.ticketsSold, Topics.ordersCancelled],
+    topics: [Topics.ticketsSold, Topics.ordersCancelled],
   });
   relay.start();
 
@@ -115,31 +115,15 @@ export async function start(config: TicketsConfig = loadTicketsConfig()) {
   const sweeper = new HoldSweeper(db, logger, config.HOLD_SWEEP_INTERVAL_MS);
   sweeper.start();
 
-  // Kafka may be down at start: keep trying in the background instead of refusing to serve.
-  let consumer: Consumer | undefined;
-  let stopping = false;
-  const handle = eventLifecycleHandler(db, states, logger, () => relay.nudge());
-  const consume = async () => {
-    for (let attempt = 0; !stopping; attempt++) {
-      try {
-        consumer = await startConsumer({
-          kafka,
-          groupId: config.KAFKA_CONSUMER_GROUP,
-          topics: [Topics.eventsLifecycle],
-          logger,
-          handle: (event) => handle(event),
-        });
-        if (stopping) await consumer.disconnect();
-        return;
-      } catch (error) {
-        logger.warn({ err: error, attempt }, 'cannot consume events.lifecycle yet; retrying');
-        await new Promise((resolve) =>
-          setTimeout(resolve, Math.min(30_000, 1_000 * 2 ** Math.min(attempt, 5))),
-        );
-      }
-    }
-  };
-  const consuming = consume();
+  // Kafka may be down at start: the consumer keeps trying in the background instead of refusing to serve.
+  const lifecycle = new FactConsumer({
+    kafka,
+    groupId: config.KAFKA_CONSUMER_GROUP,
+    facts: LIFECYCLE_FACTS,
+    logger,
+    handle: eventLifecycleHandler(db, states, logger, () => relay.nudge()),
+  });
+  const consuming = lifecycle.start();
 
   const server = await startSubgraph<TicketsContext>({
     name: 'tickets',
@@ -184,11 +168,10 @@ export async function start(config: TicketsConfig = loadTicketsConfig()) {
     relay,
     sweeper,
     stop: async () => {
-      stopping = true;
       await server.close();
       await sweeper.stop();
+      await lifecycle.stop();
       await Promise.race([consuming, new Promise((resolve) => setTimeout(resolve, 2_000))]);
-      await consumer?.disconnect().catch(() => undefined);
       await relay.stop();
       lambda.close();
       await db.destroy();

@@ -2,12 +2,17 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomUUID } from 'node:crypto';
-import { Kafka, logLevel, type Consumer } from 'kafkajs';
+import type { Consumer } from 'kafkajs';
 import { Client as Pg } from 'pg';
-import { Topics, type EventEnvelope } from '@ko/platform';
-import { inParallel, startStack, testInfrastructure, type Stack } from '@ko/platform/testing';
+import { Topics, type EventEnvelope, type TicketsSoldFact } from '@ko/platform';
+import {
+  inParallel,
+  kafkaClient,
+  startStack,
+  testInfrastructure,
+  type Stack,
+} from '@ko/platform/testing';
 import { startKafka, type KafkaBroker } from '../../../scripts/provision/kafka';
-import type { TicketsSoldFact } from '../src/order-book';
 import { Client, eventually } from './helpers';
 
 // A private broker this test stops and starts: purchases must not notice, and every
@@ -27,6 +32,7 @@ beforeAll(async () => {
   stack = await startStack({
     ...testInfrastructure(),
     kafkaBrokers: broker.brokers,
+    kafkaCredentials: broker.credentials,
     services: ['users', 'events', 'tickets', 'gateway'],
   });
   client = new Client(stack.gatewayUrl);
@@ -80,12 +86,13 @@ it('keeps selling while Kafka is down and delivers every tickets.sold fact once 
   expect(left).toBe(0);
 
   // A brand-new consumer group reads the topic from the start, as the live feed would.
-  const kafka = new Kafka({
-    clientId: 'tickets-outage-test',
-    brokers: [broker.brokers],
-    logLevel: logLevel.NOTHING,
+  // Read as the live feed does, with its account (which may read tickets.sold and use groups
+  // named after it).
+  const kafka = kafkaClient({
+    brokers: broker.brokers,
+    login: broker.credentials.services.subscriptions,
   });
-  consumer = kafka.consumer({ groupId: `tickets-outage-test-${randomUUID()}` });
+  consumer = kafka.consumer({ groupId: `subscriptions-outage-test-${randomUUID()}` });
   const received: Array<EventEnvelope<TicketsSoldFact>> = [];
   await consumer.connect();
   await consumer.subscribe({ topics: [Topics.ticketsSold], fromBeginning: true });

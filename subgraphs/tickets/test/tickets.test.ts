@@ -3,6 +3,8 @@ import { Client as Pg } from 'pg';
 import {
   errorCodes,
   graphql,
+  produceAs,
+  loggedLines,
   startStack,
   testInfrastructure,
   type Stack,
@@ -529,6 +531,69 @@ describe('cancellation', () => {
       organizer.token,
     );
     expect(errorCodes(scan)).toEqual(['CONFLICT']);
+  });
+});
+
+describe('events.lifecycle facts that do not parse', () => {
+  it('skips and logs them, applies none, and goes on with the next fact', async () => {
+    const event = await client.event(
+      organizer.token,
+      [{ name: 'Floor', priceCents: 1_000, capacity: 20 }],
+      { title: 'Survives Bad Facts' },
+    );
+    const fan = await client.account('FAN');
+    const bought = await client.purchase(fan.token, event.tiers[0].id, 1);
+    expect(bought.errors).toBeUndefined();
+    const cancellation = (data: Record<string, unknown>) =>
+      JSON.stringify({
+        id: randomUUID(),
+        type: 'event.cancelled',
+        version: 1,
+        occurredAt: new Date().toISOString(),
+        data: {
+          eventId: event.id,
+          organizerId: organizer.id,
+          status: 'CANCELLED',
+          title: 'Survives Bad Facts',
+          startsAt: new Date(Date.now() + 86_400_000).toISOString(),
+          ...data,
+        },
+      });
+    // Written with the events service's own account (the only one that may write the topic),
+    // keyed like real facts so they sit in the event's partition, before the real cancellation.
+    const { kafkaBrokers, kafkaCredentials } = testInfrastructure();
+    await produceAs(
+      { brokers: kafkaBrokers, login: kafkaCredentials.services.events },
+      'events.lifecycle',
+      event.id,
+      ['{"truncated":', cancellation({ status: 'GONE' }), cancellation({ organizerId: 'someone' })],
+    );
+    const logged = await eventually(
+      async () => loggedLines(stack, 'tickets-1', 'not a valid fact'),
+      (lines) => lines.length >= 3,
+    );
+    expect(logged.length).toBeGreaterThanOrEqual(3);
+    expect(logged[0]).toMatchObject({ topic: 'events.lifecycle', level: 40 });
+    expect(logged[0]).toHaveProperty('offset');
+    // None was applied: the event still sells.
+    expect((await client.purchase(fan.token, event.tiers[0].id, 1)).errors).toBeUndefined();
+
+    // The real cancellation, behind them in the same partition, still arrives and is applied.
+    await client.ok(
+      'mutation($id: ID!) { cancelEvent(id: $id) { id } }',
+      { id: event.id },
+      organizer.token,
+    );
+    const view = await eventually(
+      async () => (await client.ok(MY_TICKETS, {}, fan.token)).me,
+      (me) =>
+        me.orders.length === 2 &&
+        me.orders.every((o: { status: string }) => o.status === 'CANCELLED'),
+    );
+    expect(view.orders.map((o: { status: string }) => o.status)).toEqual([
+      'CANCELLED',
+      'CANCELLED',
+    ]);
   });
 });
 

@@ -4,6 +4,8 @@ import { randomBytes } from 'node:crypto';
 import { Client } from 'pg';
 import { stringify } from 'yaml';
 import { dropDatabase, ensureDatabase, withDatabase } from '../database';
+import { KAFKA_PRINCIPALS, type KafkaPrincipal } from '../facts';
+import { kafkaLoginEnv, type KafkaCredentials } from '../kafka-access';
 import { ManagedProcess, freePort } from './processes';
 import {
   SERVICES,
@@ -18,6 +20,8 @@ export interface StackOptions {
   /** PostgreSQL server URL; each service gets `<prefix>_<service>` on it. */
   postgresUrl: string;
   kafkaBrokers: string;
+  /** The broker's accounts: each Kafka-using service gets its own. */
+  kafkaCredentials: KafkaCredentials;
   services: ServiceName[];
   /** Database name prefix: fixed for `npm start`, random for tests. */
   databasePrefix?: string;
@@ -169,8 +173,12 @@ export async function startStack(options: StackOptions): Promise<Stack> {
                 ...('env' in service ? service.env : {}),
                 PORT: String(port),
                 ...(service.database ? { DATABASE_URL: databaseUrls[name as SubgraphName]! } : {}),
-                // Stacks share one broker: each gets its own consumer group, named like its database.
-                ...(name === 'tickets' ? { KAFKA_CONSUMER_GROUP: `${prefix}_tickets` } : {}),
+                ...((KAFKA_PRINCIPALS as readonly string[]).includes(name)
+                  ? kafkaLoginEnv(options.kafkaCredentials.services[name as KafkaPrincipal])
+                  : {}),
+                // Stacks share one broker: each gets its own consumer group (its account may use
+                // groups whose names start with `tickets`).
+                ...(name === 'tickets' ? { KAFKA_CONSUMER_GROUP: `tickets.${prefix}` } : {}),
                 ...options.serviceEnv?.[name],
               },
               logFile: join(workDir, 'logs', `${name}-${i + 1}.log`),

@@ -1,3 +1,6 @@
+import type { KafkaCredentials } from '../kafka-access';
+import { testKafkaCredentials } from './kafka';
+
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- tests read arbitrary response shapes
 export interface GraphQLResult<T = Record<string, any>> {
   status: number;
@@ -39,7 +42,11 @@ export const errorCodes = (result: GraphQLResult<unknown>): Array<string | undef
   (result.errors ?? []).map((e) => e.extensions?.code);
 
 /** Test-wide infrastructure provided by `npm test` (scripts/test.ts). */
-export function testInfrastructure(): { postgresUrl: string; kafkaBrokers: string } {
+export function testInfrastructure(): {
+  postgresUrl: string;
+  kafkaBrokers: string;
+  kafkaCredentials: KafkaCredentials;
+} {
   const postgresUrl = process.env.TEST_POSTGRES_URL;
   const kafkaBrokers = process.env.KAFKA_BROKERS;
   if (!postgresUrl || !kafkaBrokers) {
@@ -47,7 +54,7 @@ export function testInfrastructure(): { postgresUrl: string; kafkaBrokers: strin
       'Run integration tests with `npm test`, which provisions PostgreSQL and Kafka (or set TEST_POSTGRES_URL and KAFKA_BROKERS).',
     );
   }
-  return { postgresUrl, kafkaBrokers };
+  return { postgresUrl, kafkaBrokers, kafkaCredentials: testKafkaCredentials() };
 }
 
 /** Runs `work` over `items` with at most `limit` at a time; results in input order. */

@@ -1,6 +1,5 @@
 import { Column, Entity, PrimaryGeneratedColumn } from 'typeorm';
-
-export type EventStatus = 'DRAFT' | 'ON_SALE' | 'CANCELLED';
+import type { EventStatus } from '@ko/platform';
 
 @Entity({ name: 'events' })
 export class Event {

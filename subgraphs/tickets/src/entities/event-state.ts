@@ -1,6 +1,5 @@
 import { Column, Entity, PrimaryColumn } from 'typeorm';
-
-export type EventStatus = 'DRAFT' | 'ON_SALE' | 'CANCELLED';
+import type { EventStatus } from '@ko/platform';
 
 /** What tickets knows of an event (a projection of events.lifecycle): whether it may sell. */
 @Entity({ name: 'event_states' })
