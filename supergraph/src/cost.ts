@@ -20,6 +20,7 @@ import {
   type OperationDefinitionNode,
   type SelectionSetNode,
 } from 'graphql';
+import type { ErrorCode } from '@ko/platform';
 
 /**
  * The static cost of an operation, read from the supergraph's demand-control directives, which
@@ -95,7 +96,11 @@ export class CostModel {
           for (const name of this.rule(field).listSize?.sizedFields ?? [])
             sized.add(`${getNamedType(field.type).name}.${name}`);
     for (const type of types) {
-      if (type.name.startsWith('_') || type.name.startsWith('join__') || type.name === 'link__Import')
+      if (
+        type.name.startsWith('_') ||
+        type.name.startsWith('join__') ||
+        type.name === 'link__Import'
+      )
         continue;
       if (!isObjectType(type) && !isInterfaceType(type)) continue;
       for (const field of Object.values(type.getFields()))
@@ -262,6 +267,10 @@ class Walk {
 /** The router's refusal of an operation over a limit, before any subgraph is called. */
 export function tooExpensive(message: string, details: Record<string, number>): GraphQLError {
   return new GraphQLError(message, {
-    extensions: { code: 'QUERY_TOO_EXPENSIVE', ...details, http: { status: 400 } },
+    extensions: {
+      code: 'QUERY_TOO_EXPENSIVE' satisfies ErrorCode,
+      ...details,
+      http: { status: 400 },
+    },
   });
 }

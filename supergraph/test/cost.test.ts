@@ -37,8 +37,7 @@ describe('the cost model', () => {
     expect(measure(organizerLoop(4)).cost).toBeGreaterThan(defaults.MAX_QUERY_COST * 100);
     expect(measure(organizerLoop(2)).cost).toBeGreaterThan(defaults.MAX_QUERY_COST);
     expect(
-      measure('{ events(first: 20) { edges { node { tiers { event { tiers { id } } } } } } }')
-        .cost,
+      measure('{ events(first: 20) { edges { node { tiers { event { tiers { id } } } } } } }').cost,
     ).toBeGreaterThan(defaults.MAX_QUERY_COST);
     const aliases = Array.from({ length: 10 }, (_, i) => `a${i}: orders { pdf }`).join(' ');
     expect(measure(`{ me { ${aliases} } }`).expensive).toBe(1_000);
