@@ -1,5 +1,5 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
-import type { EntitySubscriberInterface } from 'typeorm';
+import { EventSubscriber, type EntitySubscriberInterface } from 'typeorm';
 import type { AfterQueryEvent, BeforeQueryEvent } from 'typeorm/subscriber/event/QueryEvent';
 import { z } from 'zod';
 import { loadConfig } from './config';
@@ -73,6 +73,7 @@ export const currentRequestBudget = (): RequestBudget | undefined => current.get
  * by background work, such as the outbox relay, belong to no request and are not counted).
  * The refusal is thrown before the statement: TypeORM would wrap an error thrown after it.
  */
+@EventSubscriber()
 export class RequestBudgetSubscriber implements EntitySubscriberInterface {
   beforeQuery(event: BeforeQueryEvent<unknown>): void {
     // A rollback is never refused: it is how a refused transaction ends cleanly.
