@@ -31,6 +31,7 @@ const tokens: { organizers: string[]; prolific: string; fan: string } = {
   fan: '',
 };
 let prolificId = '';
+let tieredEventId = '';
 
 const call = (query: string, variables: Record<string, unknown> = {}, token?: string) =>
   graphql(url, query, variables, token);
@@ -83,8 +84,10 @@ beforeAll(async () => {
   for (let i = 0; i < ORGANIZERS; i++) {
     const { token } = await register(`org${i}@cost.test`, `Organizer ${i}`, 'ORGANIZER');
     tokens.organizers.push(token);
-    for (let e = 0; e < EVENTS_EACH; e++)
-      await publishedEvent(token, `Show ${i}-${e}`, i * EVENTS_EACH + e);
+    for (let e = 0; e < EVENTS_EACH; e++) {
+      const id = await publishedEvent(token, `Show ${i}-${e}`, i * EVENTS_EACH + e);
+      tieredEventId ||= id;
+    }
   }
   const prolific = await register('prolific@cost.test', 'Prolific', 'ORGANIZER');
   tokens.prolific = prolific.token;
@@ -176,6 +179,27 @@ describe('query cost at the router', () => {
   it('answers a bounded list with a size the schema refuses past 100', async () => {
     const result = await call('{ me { organizedEvents(first: 101) { id } } }', {}, tokens.prolific);
     expect(errorCodes(result)).toContain('BAD_USER_INPUT');
+  });
+});
+
+describe('lists with a hard maximum', () => {
+  it('keeps an event to 20 tiers, even against 25 additions at once', async () => {
+    const results = await Promise.all(
+      Array.from({ length: 25 }, (_, i) =>
+        call(
+          'mutation($e: ID!, $t: TicketTierInput!) { addTicketTier(eventId: $e, input: $t) { id } }',
+          { e: tieredEventId, t: { name: `Tier ${i}`, priceCents: 100 * i, capacity: 10 } },
+          tokens.organizers[0],
+        ),
+      ),
+    );
+    const refused = results.filter((r) => r.errors);
+    expect(results.length - refused.length).toBe(20);
+    for (const r of refused) expect(errorCodes(r)).toEqual(['CONFLICT']);
+    const event = await call('query($id: ID!) { event(id: $id) { tiers { id } } }', {
+      id: tieredEventId,
+    });
+    expect(event.data!.event.tiers).toHaveLength(20);
   });
 });
 
