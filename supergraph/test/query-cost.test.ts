@@ -76,8 +76,12 @@ async function publishedEvent(token: string, title: string, day: number): Promis
 beforeAll(async () => {
   stack = await startStack({
     ...testInfrastructure(),
-    services: ['users', 'events', 'tickets', 'gateway'],
-    serviceEnv: { events: BUDGET, users: { LOGIN_ATTEMPTS_PER_ADDRESS: '100000' } },
+    services: ['users', 'events', 'tickets', 'chat', 'gateway'],
+    serviceEnv: {
+      events: BUDGET,
+      chat: { MAX_SQL_STATEMENTS_PER_REQUEST: BUDGET.MAX_SQL_STATEMENTS_PER_REQUEST },
+      users: { LOGIN_ATTEMPTS_PER_ADDRESS: '100000' },
+    },
   });
   url = stack.gatewayUrl;
   eventsUrl = stack.urls.events!;
@@ -216,6 +220,26 @@ describe('per-parent lists are batched', () => {
     }>;
     expect(edges).toHaveLength(ORGANIZERS * EVENTS_EACH);
     for (const edge of edges) expect(edge.node.organizer.organizedEvents).toHaveLength(EVENTS_EACH);
+  });
+
+  it('answers every event’s chat of a page in a fixed number of statements', async () => {
+    // Two lists per event, 12 events: 24 statements one by one, over the chat budget of 12.
+    await call(
+      'mutation($e: ID!, $b: String!) { postAnnouncement(eventId: $e, body: $b) { id } }',
+      { e: tieredEventId, b: 'Doors at seven.' },
+      tokens.organizers[0],
+    );
+    const result = await call(
+      '{ events(first: 12) { edges { node { id messages(first: 5) { edges { node { body } } } announcements(first: 3) { body } } } } }',
+    );
+    expect(result.errors).toBeUndefined();
+    const edges = result.data!.events.edges as Array<{
+      node: { id: string; messages: { edges: unknown[] }; announcements: Array<{ body: string }> };
+    }>;
+    expect(edges).toHaveLength(12);
+    const tiered = edges.find((e) => e.node.id === tieredEventId)!;
+    expect(tiered.node.announcements).toEqual([{ body: 'Doors at seven.' }]);
+    expect(tiered.node.messages.edges).toHaveLength(1);
   });
 });
 
