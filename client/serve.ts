@@ -28,7 +28,6 @@ const TYPES: Record<string, string> = {
   '.mjs': 'text/javascript; charset=utf-8',
   '.css': 'text/css; charset=utf-8',
   '.json': 'application/json; charset=utf-8',
-  '.map': 'application/json; charset=utf-8',
   '.svg': 'image/svg+xml',
   '.png': 'image/png',
   '.ico': 'image/x-icon',
@@ -36,7 +35,7 @@ const TYPES: Record<string, string> = {
   '.woff2': 'font/woff2',
   '.txt': 'text/plain; charset=utf-8',
 };
-const COMPRESSIBLE = new Set(['.html', '.js', '.mjs', '.css', '.json', '.map', '.svg', '.txt']);
+const COMPRESSIBLE = new Set(['.html', '.js', '.mjs', '.css', '.json', '.svg', '.txt']);
 
 /** The origins the page may connect to: itself, and the router over HTTP and WebSocket. */
 export function routerOrigins(graphqlUrl: string): string[] {
@@ -154,6 +153,8 @@ export async function startClientServer(
     const path = resolve(distDir, `.${pathname}`);
     if (pathname.includes('\0') || (path !== distDir && !path.startsWith(distDir + sep)))
       return sendText(res, 404, 'Not found');
+    // Source maps would hand out the source: never served, even if a build left some behind.
+    if (extname(pathname) === '.map') return sendText(res, 404, 'Not found');
     const file = path === distDir ? undefined : await load(path);
     if (file) {
       // Vite fingerprints everything under /assets: those never change under their name.

@@ -30,5 +30,6 @@ export default defineConfig({
     port: Number(process.env.CLIENT_PORT ?? 5173),
     proxy: { '/graphql': { target: new URL(router).origin, ws: true, changeOrigin: true } },
   },
-  build: { outDir: 'dist', sourcemap: true, target: 'es2022' },
+  // No source maps in the build: it is what production serves (serve.ts refuses .map files too).
+  build: { outDir: 'dist', sourcemap: false, target: 'es2022' },
 });

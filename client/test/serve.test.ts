@@ -16,6 +16,7 @@ beforeAll(async () => {
     join(dist, 'assets', 'index-abc123.js'),
     `console.log(${JSON.stringify('x'.repeat(5000))});`,
   );
+  writeFileSync(join(dist, 'assets', 'index-abc123.js.map'), '{"version":3,"sources":["App.tsx"]}');
   writeFileSync(SECRET, 'not for the web');
   server = await startClientServer({
     port: 0,
@@ -55,6 +56,12 @@ function get(path: string, options: { method?: string; headers?: Record<string, 
 }
 
 describe('the client server', () => {
+  it('never serves a source map, even one left in the build', async () => {
+    const res = await get('/assets/index-abc123.js.map');
+    expect(res.status).toBe(404);
+    expect(res.body.toString()).not.toContain('sources');
+  });
+
   it('serves the app with security headers that allow only itself and the router', async () => {
     const res = await get('/');
     expect(res.status).toBe(200);

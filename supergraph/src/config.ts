@@ -22,7 +22,18 @@ export const gatewayConfigSchema = baseConfigSchema.extend({
   MAX_QUERY_ALIASES: z.coerce.number().int().min(0).default(30),
   MAX_QUERY_TOKENS: z.coerce.number().int().min(10).default(3_000),
   MAX_QUERY_DIRECTIVES: z.coerce.number().int().min(0).default(20),
+  /** See cost.ts: objects 1, lists times their `first` or documented size, `@cost` weights. */
   MAX_QUERY_COST: z.coerce.number().int().min(1).default(5_000),
+  /** Fields of `@cost(weight: 100)` or more (`pdf`, `salesReport`) one request may resolve. */
+  MAX_EXPENSIVE_FIELDS: z.coerce.number().int().min(0).default(2),
+  /** Schema introspection; off in production unless set. Field suggestions go with it. */
+  INTROSPECTION: z.enum(['true', 'false']).optional(),
+  /**
+   * Where /metrics and the detailed /health are served in production (loopback by default);
+   * the public port then answers /health with liveness only. 0 picks a free port.
+   */
+  ADMIN_PORT: port(4090),
+  ADMIN_HOST: z.string().default('127.0.0.1'),
   /** Browser origins allowed to call the API (comma-separated). */
   CORS_ORIGINS: z
     .string()
@@ -42,6 +53,13 @@ export const gatewayConfigSchema = baseConfigSchema.extend({
     .transform((v) => v === 'true'),
 });
 
-export type GatewayConfig = z.infer<typeof gatewayConfigSchema>;
-export const loadGatewayConfig = (env?: Record<string, string | undefined>) =>
-  loadConfig(gatewayConfigSchema, env);
+export type GatewayConfig = Omit<z.infer<typeof gatewayConfigSchema>, 'INTROSPECTION'> & {
+  INTROSPECTION: boolean;
+};
+export const loadGatewayConfig = (env?: Record<string, string | undefined>): GatewayConfig => {
+  const config = loadConfig(gatewayConfigSchema, env);
+  return {
+    ...config,
+    INTROSPECTION: (config.INTROSPECTION ?? String(config.NODE_ENV !== 'production')) === 'true',
+  };
+};

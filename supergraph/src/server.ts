@@ -14,6 +14,7 @@ import {
   viewerFromAuthorization,
   sendJson,
   type Logger,
+  type Route,
   type ServiceList,
 } from '@ko/platform';
 import { GraphQLError } from 'graphql';
@@ -153,7 +154,7 @@ export async function start(config: GatewayConfig = loadGatewayConfig()) {
       });
     },
   });
-  const limits = queryLimits(config);
+  const limits = queryLimits(config, () => watcher.supergraphSdl);
   const trusted = config.TRUSTED_DOCUMENTS
     ? readManifest(config.TRUSTED_DOCUMENTS)
     : new Map<string, string>();
@@ -166,6 +167,7 @@ export async function start(config: GatewayConfig = loadGatewayConfig()) {
     validationRules: limits.validationRules,
     parseOptions: { maxTokens: config.MAX_QUERY_TOKENS },
     allowBatchedHttpRequests: false,
+    introspection: config.INTROSPECTION,
     plugins: [
       trustedDocumentsPlugin(trusted, config.TRUSTED_DOCUMENTS_ONLY),
       rejectNulCharacters<GatewayContext>(),
@@ -181,6 +183,28 @@ export async function start(config: GatewayConfig = loadGatewayConfig()) {
   });
   await apollo.start();
 
+  const production = config.NODE_ENV === 'production';
+  const liveness: Route = (_req, res) =>
+    sendJson(res, 200, { service: 'gateway', status: 'ok', live: true, ready: true });
+  const adminRoutes: Record<string, Route> = {
+    '/health': (_req, res) => {
+      const services = registry.snapshot();
+      const degraded = Object.values(services).some(
+        (instances) => !instances.some((i) => i.healthy),
+      );
+      sendJson(res, 200, {
+        service: 'gateway',
+        status: degraded ? 'degraded' : 'ok',
+        live: true,
+        ready: true,
+        services,
+      });
+    },
+    '/metrics': async (_req, res) => {
+      res.writeHead(200, { 'content-type': metrics.registry.contentType });
+      res.end(await metrics.registry.metrics());
+    },
+  };
   const http = await listen<GatewayContext>(
     {
       logger,
@@ -205,40 +229,29 @@ export async function start(config: GatewayConfig = loadGatewayConfig()) {
           };
         },
       },
-      routes: {
-        '/health': (_req, res) => {
-          const services = registry.snapshot();
-          const degraded = Object.values(services).some(
-            (instances) => !instances.some((i) => i.healthy),
-          );
-          sendJson(res, 200, {
-            service: 'gateway',
-            status: degraded ? 'degraded' : 'ok',
-            live: true,
-            ready: true,
-            services,
-          });
-        },
-        '/metrics': async (_req, res) => {
-          res.writeHead(200, { 'content-type': metrics.registry.contentType });
-          res.end(await metrics.registry.metrics());
-        },
-      },
+      // In production the public port tells only that the router is up; the rest is on the admin port.
+      routes: production ? { '/health': liveness } : adminRoutes,
     },
     config.PORT,
     config.HOST,
   );
+  const admin = production
+    ? await listen({ logger, routes: adminRoutes }, config.ADMIN_PORT, config.ADMIN_HOST)
+    : undefined;
+  if (admin) logger.info({ url: admin.url }, 'admin endpoints (/metrics, /health) listening');
   // WebSocket upgrades on /graphql (subscriptions) go to a healthy subscriptions instance.
   const websockets = proxyWebSockets(http.server, () => registry.pick(SUBSCRIPTIONS)?.url, logger);
   logger.info({ url: `${http.url}/graphql` }, 'gateway listening');
   return {
     url: `${http.url}/graphql`,
     port: http.port,
+    adminUrl: admin?.url,
     registry,
     stop: async () => {
       watcher.stop();
       websockets.close();
       await http.close();
+      await admin?.close();
       await apollo.stop();
       await registry.stop();
     },

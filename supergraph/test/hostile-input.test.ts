@@ -18,6 +18,8 @@ const ALLOWED_CODES = new Set([
   'RATE_LIMITED',
   'HOLD_EXPIRED',
   'GRAPHQL_VALIDATION_FAILED',
+  'QUERY_TOO_EXPENSIVE',
+  'RESPONSE_TOO_LARGE',
 ]);
 const RUNS = 30;
 
@@ -206,32 +208,59 @@ const MUTATIONS: Array<[string, string, fc.Arbitrary<Record<string, unknown>>]> 
   ['deleteMessage', 'mutation($id: ID!) { deleteMessage(id: $id) }', fc.record({ id: anything() })],
 ];
 
-describe.each(MUTATIONS)('%s with hostile input', (_name, mutation, variables) => {
-  it.each(['anonymous', 'fan', 'organizer'] as const)(
-    'answers %s callers with typed errors only',
-    async (who) => {
-      const token = who === 'anonymous' ? undefined : tokens[who];
-      await fc.assert(
-        fc.asyncProperty(variables, async (vars) => {
-          const result = await call(mutation, vars, token);
-          if (result.status >= 500)
-            throw new Error(
-              `HTTP ${result.status} for ${JSON.stringify(vars).slice(0, 300)}: ${JSON.stringify(result.errors)}`,
-            );
-          for (const error of result.errors ?? []) {
-            const code = error.extensions?.code;
-            if (!code || !ALLOWED_CODES.has(code)) {
+/** Every list's size argument (and cursor), as any client could send them. */
+const LIST_QUERIES: Array<[string, string, fc.Arbitrary<Record<string, unknown>>]> = [
+  [
+    'events',
+    'query($n: Int, $a: String) { events(first: $n, after: $a) { edges { node { id } } } }',
+    fc.record({ n: anything(), a: anything() }),
+  ],
+  [
+    'organizedEvents',
+    'query($n: Int, $m: Int) { me { organizedEvents(first: $n) { id organizer { organizedEvents(first: $m) { id } } } } }',
+    fc.record({ n: anything(), m: anything() }),
+  ],
+  [
+    'tickets and orders',
+    'query($n: Int, $m: Int) { me { tickets(first: $n) { id } orders(first: $m) { id quantity tickets { id } } } }',
+    fc.record({ n: anything(), m: anything() }),
+  ],
+  [
+    'messages and announcements',
+    'query($e: ID!, $n: Int, $b: String, $m: Int) { event(id: $e) { messages(first: $n, before: $b) { edges { node { id } } } announcements(first: $m) { id } } }',
+    fc.record({ e: anything(), n: anything(), b: anything(), m: anything() }),
+  ],
+];
+
+describe.each([...MUTATIONS, ...LIST_QUERIES])(
+  '%s with hostile input',
+  (_name, mutation, variables) => {
+    it.each(['anonymous', 'fan', 'organizer'] as const)(
+      'answers %s callers with typed errors only',
+      async (who) => {
+        const token = who === 'anonymous' ? undefined : tokens[who];
+        await fc.assert(
+          fc.asyncProperty(variables, async (vars) => {
+            const result = await call(mutation, vars, token);
+            if (result.status >= 500)
               throw new Error(
-                `untyped or internal error ${code} for ${JSON.stringify(vars).slice(0, 300)}: ${error.message}`,
+                `HTTP ${result.status} for ${JSON.stringify(vars).slice(0, 300)}: ${JSON.stringify(result.errors)}`,
               );
+            for (const error of result.errors ?? []) {
+              const code = error.extensions?.code;
+              if (!code || !ALLOWED_CODES.has(code)) {
+                throw new Error(
+                  `untyped or internal error ${code} for ${JSON.stringify(vars).slice(0, 300)}: ${error.message}`,
+                );
+              }
             }
-          }
-        }),
-        { numRuns: RUNS },
-      );
-    },
-  );
-});
+          }),
+          { numRuns: RUNS },
+        );
+      },
+    );
+  },
+);
 
 describe('after the storm', () => {
   const query = async (database: string, sql: string) => {

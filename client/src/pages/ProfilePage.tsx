@@ -44,9 +44,7 @@ const MyTicketsDocument = graphql(`
         status
         totalCents
         createdAt
-        tickets {
-          id
-        }
+        quantity
       }
     }
   }
@@ -164,7 +162,7 @@ export function ProfilePage() {
                 <tr key={order.id}>
                   <td>{order.id.slice(0, 8).toUpperCase()}</td>
                   <td>{formatDate(order.createdAt)}</td>
-                  <td>{order.tickets.length}</td>
+                  <td>{order.quantity}</td>
                   <td>{formatMoney(order.totalCents)}</td>
                   <td>
                     <StatusBadge status={order.status} />

@@ -2,6 +2,7 @@ import 'reflect-metadata';
 import { Client } from 'pg';
 import { DataSource, type DataSourceOptions } from 'typeorm';
 import type { Logger } from './logger';
+import { RequestBudgetSubscriber } from './request-budget';
 
 export interface DatabaseOptions {
   url: string;
@@ -20,6 +21,8 @@ export function createDataSource(options: DatabaseOptions): DataSource {
     entities: options.entities,
     migrations: options.migrations,
     migrationsTableName: 'migrations',
+    // Every statement a request runs is charged to that request's budget.
+    subscribers: [RequestBudgetSubscriber],
     synchronize: false,
     logging: false,
     extra: {

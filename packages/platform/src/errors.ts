@@ -11,6 +11,10 @@ export type ErrorCode =
   | 'RATE_LIMITED'
   | 'HOLD_EXPIRED'
   | 'SERVICE_UNAVAILABLE'
+  /** The router refused a query over its cost or expensive-field limit, before running it. */
+  | 'QUERY_TOO_EXPENSIVE'
+  /** A subgraph stopped a request past its statement, row or byte budget (request-budget.ts). */
+  | 'RESPONSE_TOO_LARGE'
   | 'INTERNAL_SERVER_ERROR';
 
 /**

@@ -13,6 +13,10 @@ export interface HttpServiceOptions<C extends BaseContext> {
     server: ApolloServer<C>;
     path?: string;
     context: (req: IncomingMessage) => Promise<C>;
+    /** Wraps each GraphQL request's handling (a subgraph's per-request budget). */
+    perRequest?: (work: () => Promise<void>) => Promise<void>;
+    /** A larger answer is replaced by a RESPONSE_TOO_LARGE error. */
+    maxResponseBytes?: number;
   };
   maxBodyBytes?: number;
   /** Browser origins allowed to call (CORS); others get no CORS headers, so browsers block them. */
@@ -84,6 +88,7 @@ export async function handleGraphQL<C extends BaseContext>(
   res: ServerResponse,
   context: () => Promise<C>,
   maxBodyBytes: number,
+  maxResponseBytes = Infinity,
 ): Promise<void> {
   const url = new URL(req.url ?? '/', 'http://localhost');
   const raw = req.method === 'POST' ? await readBody(req, maxBodyBytes) : '';
@@ -112,6 +117,17 @@ export async function handleGraphQL<C extends BaseContext>(
   for (const [key, value] of response.headers) res.setHeader(key, value);
   res.statusCode = response.status ?? 200;
   if (response.body.kind === 'complete') {
+    if (Buffer.byteLength(response.body.string) > maxResponseBytes) {
+      sendJson(res, 200, {
+        errors: [
+          {
+            message: `The answer to this request is over ${maxResponseBytes} bytes: ask for less at once.`,
+            extensions: { code: 'RESPONSE_TOO_LARGE', limit: maxResponseBytes },
+          },
+        ],
+      });
+      return;
+    }
     res.end(response.body.string);
     return;
   }
@@ -153,7 +169,16 @@ export async function listen<C extends BaseContext>(
     const work = route
       ? route(req, res)
       : apollo && path === graphqlPath
-        ? handleGraphQL(apollo.server, req, res, () => apollo.context(req), maxBodyBytes)
+        ? (apollo.perRequest ?? ((work: () => Promise<void>) => work()))(() =>
+            handleGraphQL(
+              apollo.server,
+              req,
+              res,
+              () => apollo.context(req),
+              maxBodyBytes,
+              apollo.maxResponseBytes,
+            ),
+          )
         : sendJson(res, 404, { error: `No route for ${path}` });
     Promise.resolve(work).catch((error: unknown) => {
       if (error instanceof PayloadTooLargeError) {

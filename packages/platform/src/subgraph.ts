@@ -1,5 +1,5 @@
 import type { IncomingMessage } from 'node:http';
-import { ApolloServer, type BaseContext } from '@apollo/server';
+import { ApolloServer, type ApolloServerPlugin, type BaseContext } from '@apollo/server';
 import { unwrapResolverError } from '@apollo/server/errors';
 import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import { buildSubgraphSchema } from '@apollo/subgraph';
@@ -11,6 +11,13 @@ import { healthRoute, type ReadinessCheck } from './health';
 import { rejectNulCharacters } from './input-guard';
 import { listen, type Route, type RunningHttpService } from './http';
 import type { Logger } from './logger';
+import {
+  RequestBudget,
+  currentRequestBudget,
+  loadRequestLimits,
+  withRequestBudget,
+  type RequestLimits,
+} from './request-budget';
 
 /** What every resolver gets; services add their own per-request parts (loaders). */
 export interface RequestContext extends BaseContext {
@@ -43,6 +50,8 @@ export interface SubgraphOptions<C extends RequestContext> {
   routes?: Record<string, Route>;
   /** Hide internal error messages (production). */
   maskInternalErrors?: boolean;
+  /** Per-request budgets; read from the environment when not given (request-budget.ts). */
+  limits?: RequestLimits;
 }
 
 export interface RunningSubgraph extends RunningHttpService {
@@ -69,11 +78,37 @@ export function formatErrorFor(logger: Logger, mask: boolean) {
   };
 }
 
+/**
+ * A request that went over its row or statement budget fails as a whole, with that reason,
+ * rather than answering the part it got to.
+ */
+function budgetGuard<C extends BaseContext>(): ApolloServerPlugin<C> {
+  return {
+    async requestDidStart() {
+      return {
+        async willSendResponse({ response }) {
+          const exceeded = currentRequestBudget()?.exceeded;
+          if (!exceeded || response.body.kind !== 'single') return;
+          response.body.singleResult = {
+            errors: [
+              {
+                message: exceeded.message,
+                extensions: { code: exceeded.code, ...exceeded.details },
+              },
+            ],
+          };
+        },
+      };
+    },
+  };
+}
+
 /** Boots one federated subgraph over HTTP with /graphql and /health. */
 export async function startSubgraph<C extends RequestContext>(
   options: SubgraphOptions<C>,
 ): Promise<RunningSubgraph> {
   const { logger } = options;
+  const limits = options.limits ?? loadRequestLimits();
   const schema = buildSubgraphSchema({
     typeDefs: options.typeDefs,
     resolvers: options.resolvers as GraphQLResolverMap<unknown>,
@@ -81,7 +116,7 @@ export async function startSubgraph<C extends RequestContext>(
   const apollo = new ApolloServer<C>({
     schema,
     formatError: formatErrorFor(logger, options.maskInternalErrors ?? false),
-    plugins: [ApolloServerPluginLandingPageDisabled(), rejectNulCharacters<C>()],
+    plugins: [ApolloServerPluginLandingPageDisabled(), rejectNulCharacters<C>(), budgetGuard<C>()],
     includeStacktraceInErrorResponses: false,
     // Shutdown is ours (lifecycle.ts): Apollo's own handler would re-raise the signal.
     stopOnTerminationSignals: false,
@@ -109,7 +144,12 @@ export async function startSubgraph<C extends RequestContext>(
     {
       logger,
       routes: { '/health': healthRoute(options.name, options.readiness), ...options.routes },
-      apollo: { server: apollo, context },
+      apollo: {
+        server: apollo,
+        context,
+        perRequest: (work) => withRequestBudget(new RequestBudget(limits), work),
+        maxResponseBytes: limits.MAX_RESPONSE_BYTES,
+      },
     },
     options.port,
     options.host,

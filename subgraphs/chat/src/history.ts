@@ -1,5 +1,5 @@
 import type { DataSource } from 'typeorm';
-import { badInput, isUuid } from '@ko/platform';
+import { badInput, groupBy, isUuid } from '@ko/platform';
 import { ChatMessage } from './entities/chat-message';
 
 export const MAX_PAGE_SIZE = 100;
@@ -31,41 +31,61 @@ function checkPageSize(first: number): void {
 export class ChatHistory {
   constructor(private readonly db: DataSource) {}
 
-  /** Messages and announcements, newest first; `before` continues with older ones. */
-  async messages(eventId: string, first: number, before?: string | null): Promise<MessagePage> {
+  /**
+   * For a loader: each event's messages and announcements, newest first, `before` continuing
+   * with older ones; one query for all the events (a window per event).
+   */
+  async messages(
+    eventIds: string[],
+    first: number,
+    before?: string | null,
+  ): Promise<Map<string, MessagePage>> {
     checkPageSize(first);
-    if (!isUuid(eventId)) return { messages: [], hasNextPage: false, endCursor: null };
-    const query = this.db
-      .getRepository(ChatMessage)
-      .createQueryBuilder('m')
-      .where('m.event_id = :eventId', { eventId })
-      .andWhere('m.deleted_at IS NULL');
-    if (before) query.andWhere('m.seq < :before', { before: decodeCursor(before) });
-    const rows = await query
-      .orderBy('m.seq', 'DESC')
-      .take(first + 1)
-      .getMany();
-    const messages = rows
-      .slice(0, first)
-      .map((message) => ({ cursor: encodeCursor(message), message }));
-    return {
-      messages,
-      hasNextPage: rows.length > first,
-      endCursor: messages.length ? messages[messages.length - 1].cursor : null,
-    };
+    const beforeSeq = before ? decodeCursor(before) : null;
+    const rows = await this.newest(eventIds, first + 1, beforeSeq ? 'm.seq < :before' : null, {
+      before: beforeSeq,
+    });
+    const pages = new Map<string, MessagePage>();
+    for (const [eventId, found] of rows) {
+      const messages = found
+        .slice(0, first)
+        .map((message) => ({ cursor: encodeCursor(message), message }));
+      pages.set(eventId, {
+        messages,
+        hasNextPage: found.length > first,
+        endCursor: messages.length ? messages[messages.length - 1].cursor : null,
+      });
+    }
+    return pages;
   }
 
-  async announcements(eventId: string, first: number): Promise<ChatMessage[]> {
+  /** For a loader: each event's newest announcements. */
+  async announcements(eventIds: string[], first: number): Promise<Map<string, ChatMessage[]>> {
     checkPageSize(first);
-    if (!isUuid(eventId)) return [];
-    return this.db
+    return this.newest(eventIds, first, `m.kind = 'ANNOUNCEMENT'`, {});
+  }
+
+  private async newest(
+    eventIds: string[],
+    limit: number,
+    condition: string | null,
+    params: Record<string, unknown>,
+  ): Promise<Map<string, ChatMessage[]>> {
+    const ids = eventIds.filter(isUuid);
+    if (ids.length === 0) return new Map();
+    const where = `m.event_id = ANY(:ids) AND m.deleted_at IS NULL${condition ? ` AND ${condition}` : ''}`;
+    const rows = await this.db
       .getRepository(ChatMessage)
       .createQueryBuilder('m')
-      .where('m.event_id = :eventId', { eventId })
-      .andWhere(`m.kind = 'ANNOUNCEMENT'`)
-      .andWhere('m.deleted_at IS NULL')
+      .where(
+        `m.id IN (SELECT id FROM (
+           SELECT m.id, row_number() OVER (PARTITION BY m.event_id ORDER BY m.seq DESC) AS n
+           FROM chat_messages m WHERE ${where}
+         ) ranked WHERE n <= :limit)`,
+        { ...params, ids, limit },
+      )
       .orderBy('m.seq', 'DESC')
-      .take(first)
       .getMany();
+    return groupBy(rows, (m) => m.eventId);
   }
 }

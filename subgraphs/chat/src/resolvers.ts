@@ -20,14 +20,18 @@ export const resolvers: Resolvers<ChatContext> = {
       args: { first: number; before?: string | null },
       ctx: ChatContext,
     ) => {
-      const page = await ctx.history.messages(event.id, args.first, args.before);
+      const page = await ctx.messages.load({
+        parentId: event.id,
+        first: args.first,
+        before: args.before ?? null,
+      });
       return {
         edges: page.messages.map(({ cursor, message }) => ({ cursor, node: message })),
         pageInfo: { hasNextPage: page.hasNextPage, endCursor: page.endCursor },
       };
     },
     announcements: (event: { id: string }, args: { first: number }, ctx: ChatContext) =>
-      ctx.history.announcements(event.id, args.first),
+      ctx.announcements.load({ parentId: event.id, first: args.first }),
   },
   ChatMessage: {
     author: (message: ChatMessage) => ({ __typename: 'User', id: message.authorId }),

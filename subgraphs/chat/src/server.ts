@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import DataLoader from 'dataloader';
 import { parse } from 'graphql';
 import {
   EventDirectory,
@@ -13,12 +14,14 @@ import {
   createTokenVerifier,
   openDatabase,
   outboxEntities,
+  listLoader,
   startSubgraph,
+  type ListKey,
   type RequestContext,
 } from '@ko/platform';
 import { loadChatConfig, type ChatConfig } from './config';
 import { ChatMessage } from './entities/chat-message';
-import { ChatHistory } from './history';
+import { ChatHistory, type MessagePage } from './history';
 import { migrations } from './migrations';
 import { ChatPosting } from './posting';
 import { PostingRateLimit } from './rate-limit';
@@ -27,6 +30,8 @@ import { resolvers } from './resolvers';
 export interface ChatContext extends RequestContext {
   posting: ChatPosting;
   history: ChatHistory;
+  messages: DataLoader<ListKey<{ first: number; before: string | null }>, MessagePage, string>;
+  announcements: DataLoader<ListKey<{ first: number }>, ChatMessage[], string>;
 }
 
 export const typeDefs = parse(readFileSync(join(__dirname, '..', 'src', 'schema.graphql'), 'utf8'));
@@ -65,7 +70,20 @@ export async function start(config: ChatConfig = loadChatConfig()) {
     logger,
     maskInternalErrors: config.NODE_ENV === 'production',
     verifyToken: createTokenVerifier({ jwksUrl: config.JWKS_URL }),
-    extendContext: (base) => ({ ...base, posting, history }),
+    extendContext: (base) => ({
+      ...base,
+      posting,
+      history,
+      messages: listLoader(
+        (ids, { first, before }: { first: number; before: string | null }) =>
+          history.messages(ids, first, before),
+        { messages: [], hasNextPage: false, endCursor: null } as MessagePage,
+      ),
+      announcements: listLoader(
+        (ids, { first }: { first: number }) => history.announcements(ids, first),
+        [] as ChatMessage[],
+      ),
+    }),
     readiness: { database: async () => void (await db.query('SELECT 1')) },
   });
 

@@ -1,5 +1,5 @@
 import type { DataSource } from 'typeorm';
-import { badInput, isUuid, type Viewer } from '@ko/platform';
+import { badInput, groupBy, isUuid, type Viewer } from '@ko/platform';
 import { Event } from './entities/event';
 
 export interface EventFilter {
@@ -18,6 +18,8 @@ export interface EventPage {
 }
 
 export const MAX_PAGE_SIZE = 100;
+/** Categories and cities listed for filters (`@listSize(assumedSize: 200)` in the schema). */
+export const MAX_FACETS = 200;
 
 export function encodeCursor(event: Pick<Event, 'startsAt' | 'id'>): string {
   return Buffer.from(JSON.stringify([event.startsAt.toISOString(), event.id])).toString(
@@ -108,18 +110,36 @@ export class Catalogue {
     return ids.map((id) => byId.get(id));
   }
 
-  async organizedBy(organizerId: string, viewer: Viewer | null): Promise<Event[]> {
-    const query = this.db
+  /**
+   * For a loader: the first `first` events of each organizer, soonest first, in one query
+   * (a window per organizer). Drafts only for their own organizer.
+   */
+  async organizedBy(
+    organizerIds: string[],
+    first: number,
+    viewer: Viewer | null,
+  ): Promise<Map<string, Event[]>> {
+    const ids = organizerIds.filter(isUuid);
+    if (ids.length === 0) return new Map();
+    const rows = await this.db
       .getRepository(Event)
       .createQueryBuilder('e')
-      .where('e.organizer_id = :organizerId', { organizerId });
-    if (viewer?.id !== organizerId) query.andWhere(`e.status <> 'DRAFT'`);
-    return query.orderBy('e.starts_at', 'ASC').getMany();
+      .where(
+        `e.id IN (SELECT id FROM (
+           SELECT id, row_number() OVER (PARTITION BY organizer_id ORDER BY starts_at, id) AS n
+           FROM events WHERE organizer_id = ANY(:ids) AND (status <> 'DRAFT' OR organizer_id = :viewer)
+         ) ranked WHERE n <= :first)`,
+        { ids, first, viewer: viewer?.id ?? null },
+      )
+      .orderBy('e.starts_at', 'ASC')
+      .addOrderBy('e.id', 'ASC')
+      .getMany();
+    return groupBy(rows, (e) => e.organizerId);
   }
 
   async facets(column: 'category' | 'city'): Promise<string[]> {
     const rows = (await this.db.query(
-      `SELECT DISTINCT ${column} AS value FROM events WHERE status = 'ON_SALE' ORDER BY ${column}`,
+      `SELECT DISTINCT ${column} AS value FROM events WHERE status = 'ON_SALE' ORDER BY ${column} LIMIT ${MAX_FACETS}`,
     )) as Array<{ value: string }>;
     return rows.map((r) => r.value);
   }

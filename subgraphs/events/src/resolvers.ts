@@ -1,4 +1,4 @@
-import { DateTime, type Resolvers } from '@ko/platform';
+import { DateTime, checkFirst, type Resolvers } from '@ko/platform';
 import type { EventFilter } from './catalogue';
 import type { Event } from './entities/event';
 import type { EventDetails } from './organizer';
@@ -41,7 +41,7 @@ export const resolvers: Resolvers<EventsContext> = {
     organizer: (event: Event) => ({ __typename: 'User', id: event.organizerId }),
   },
   User: {
-    organizedEvents: (user: { id: string }, _args: unknown, ctx: EventsContext) =>
-      ctx.catalogue.organizedBy(user.id, ctx.viewer),
+    organizedEvents: (user: { id: string }, args: { first: unknown }, ctx: EventsContext) =>
+      ctx.organizedEvents.load({ parentId: user.id, first: checkFirst(args.first, 'events') }),
   },
 };

@@ -11,8 +11,10 @@ import {
   createTokenVerifier,
   openDatabase,
   outboxEntities,
+  listLoader,
   startSubgraph,
   Topics,
+  type ListKey,
   type RequestContext,
 } from '@ko/platform';
 import { Catalogue } from './catalogue';
@@ -26,6 +28,7 @@ export interface EventsContext extends RequestContext {
   catalogue: Catalogue;
   management: EventManagement;
   events: DataLoader<string, Event | undefined>;
+  organizedEvents: DataLoader<ListKey<{ first: number }>, Event[], string>;
 }
 
 export const typeDefs = parse(readFileSync(join(__dirname, '..', 'src', 'schema.graphql'), 'utf8'));
@@ -65,6 +68,10 @@ export async function start(config: EventsConfig = loadEventsConfig()) {
       catalogue,
       management,
       events: new DataLoader((ids: readonly string[]) => catalogue.byIds(ids)),
+      organizedEvents: listLoader(
+        (ids, { first }: { first: number }) => catalogue.organizedBy(ids, first, base.viewer),
+        [] as Event[],
+      ),
     }),
     readiness: { database: async () => void (await db.query('SELECT 1')) },
   });

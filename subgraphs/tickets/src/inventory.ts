@@ -22,6 +22,8 @@ export interface TierInput {
 export const MAX_TIER_NAME = 80;
 export const MAX_PRICE_CENTS = 10_000_000;
 export const MAX_CAPACITY = 1_000_000;
+/** Tiers per event: `Event.tiers` is bounded by this (`@listSize(assumedSize: 20)`). */
+export const MAX_TIERS = 20;
 
 export function validateTier(input: TierInput): TierInput {
   const name = input.name.trim();
@@ -68,13 +70,21 @@ export class Inventory {
           status: event.status,
           asOf: event.asOf,
         });
+        // The event's state row, locked, serialises tier additions to one event, so the count
+        // below cannot be passed by two additions at once.
+        await manager.query('SELECT 1 FROM event_states WHERE event_id = $1 FOR UPDATE', [eventId]);
         const [row] = await rows(
           manager,
           `INSERT INTO ticket_tiers (event_id, organizer_id, name, price_cents, capacity, event_cancelled)
-           VALUES ($1, $2, $3, $4, $5, EXISTS (SELECT 1 FROM event_states WHERE event_id = $1 AND status = 'CANCELLED'))
+           SELECT $1, $2, $3, $4, $5, EXISTS (SELECT 1 FROM event_states WHERE event_id = $1 AND status = 'CANCELLED')
+           WHERE (SELECT count(*) FROM ticket_tiers WHERE event_id = $1) < $6
            RETURNING *`,
-          [eventId, event.organizerId, tier.name, tier.priceCents, tier.capacity],
+          [eventId, event.organizerId, tier.name, tier.priceCents, tier.capacity, MAX_TIERS],
         );
+        if (!row)
+          throw new DomainError('CONFLICT', `An event has at most ${MAX_TIERS} ticket tiers.`, {
+            limit: MAX_TIERS,
+          });
         return hydrate(manager, TicketTier, row);
       });
     } catch (error) {
@@ -113,6 +123,7 @@ export class Inventory {
           .addOrderBy('t.created_at', 'ASC')
           .getMany()
       : [];
-    return eventIds.map((id) => found.filter((t) => t.eventId === id));
+    // Never more than MAX_TIERS, even for an event from before the limit.
+    return eventIds.map((id) => found.filter((t) => t.eventId === id).slice(0, MAX_TIERS));
   }
 }

@@ -1,4 +1,4 @@
-import { Cents, DateTime, type Resolvers } from '@ko/platform';
+import { Cents, DateTime, checkFirst, type Resolvers } from '@ko/platform';
 import type { Hold } from './entities/hold';
 import type { Order } from './entities/order';
 import type { Ticket } from './entities/ticket';
@@ -53,10 +53,15 @@ export const resolvers: Resolvers<TicketsContext> = {
   },
   User: {
     __resolveReference: (ref: { id: string }) => ({ id: ref.id }),
-    tickets: (user: { id: string }, _args: unknown, ctx: TicketsContext) =>
-      ctx.wallet.ticketsOf(ctx.viewer, user.id),
-    orders: (user: { id: string }, _args: unknown, ctx: TicketsContext) =>
-      ctx.wallet.ordersOf(ctx.viewer, user.id),
+    // Visible to their owner only: null for anyone else, like `User.email`.
+    tickets: (user: { id: string }, args: { first: unknown }, ctx: TicketsContext) => {
+      const first = checkFirst(args.first, 'tickets');
+      return ctx.viewer?.id === user.id ? ctx.ticketsOf.load({ parentId: user.id, first }) : null;
+    },
+    orders: (user: { id: string }, args: { first: unknown }, ctx: TicketsContext) => {
+      const first = checkFirst(args.first, 'orders');
+      return ctx.viewer?.id === user.id ? ctx.ordersOf.load({ parentId: user.id, first }) : null;
+    },
   },
   TicketTier: {
     available: (tier: TicketTier) => tier.available,

@@ -16,13 +16,16 @@ import {
   openDatabase,
   outboxEntities,
   sendJson,
+  listLoader,
   startSubgraph,
+  type ListKey,
   type RequestContext,
 } from '@ko/platform';
 import { BoxOffice } from './box-office';
 import { loadTicketsConfig, type TicketsConfig } from './config';
 import { Door } from './door';
 import { ticketEntities } from './entities';
+import type { Order } from './entities/order';
 import type { Ticket } from './entities/ticket';
 import type { TicketTier } from './entities/ticket-tier';
 import { LIFECYCLE_FACTS, eventLifecycleHandler } from './event-lifecycle';
@@ -51,6 +54,8 @@ export interface TicketsContext extends RequestContext {
   tiers: DataLoader<string, TicketTier | undefined>;
   tiersByEvent: DataLoader<string, TicketTier[]>;
   ticketsByOrder: DataLoader<string, Ticket[]>;
+  ticketsOf: DataLoader<ListKey<{ first: number }>, Ticket[], string>;
+  ordersOf: DataLoader<ListKey<{ first: number }>, Order[], string>;
   /** Events as the events service has them, one call per request (with the caller's token). */
   eventDetails: DataLoader<string, EventDetails | null>;
   /** Keyed `${bucket}:${eventId}`: each event's sales rows for its report. */
@@ -146,6 +151,14 @@ export async function start(config: TicketsConfig = loadTicketsConfig()) {
       tiers: new DataLoader((ids: readonly string[]) => inventory.byIds(ids)),
       tiersByEvent: new DataLoader((ids: readonly string[]) => inventory.byEvents(ids)),
       ticketsByOrder: new DataLoader((ids: readonly string[]) => wallet.ticketsOfOrders(ids)),
+      ticketsOf: listLoader(
+        (ids, { first }: { first: number }) => wallet.ticketsOf(base.viewer, ids, first),
+        [] as Ticket[],
+      ),
+      ordersOf: listLoader(
+        (ids, { first }: { first: number }) => wallet.ordersOf(base.viewer, ids, first),
+        [] as Order[],
+      ),
       eventDetails: new DataLoader((ids: readonly string[]) =>
         events.find(ids, base.authorization),
       ),

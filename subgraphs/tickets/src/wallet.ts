@@ -8,19 +8,35 @@ import { Ticket } from './entities/ticket';
 export class Wallet {
   constructor(private readonly db: DataSource) {}
 
-  /** Null for anyone but the owner, like `User.email`. */
-  async ticketsOf(viewer: Viewer | null, userId: string): Promise<Ticket[] | null> {
-    if (viewer?.id !== userId) return null;
-    return this.db
-      .getRepository(Ticket)
-      .find({ where: { ownerId: userId }, order: { createdAt: 'DESC', id: 'ASC' } });
+  /**
+   * For a loader: the newest `first` tickets of each user, for that user only (anyone else's
+   * come back empty: the resolver shows null, like `User.email`).
+   */
+  async ticketsOf(
+    viewer: Viewer | null,
+    userIds: string[],
+    first: number,
+  ): Promise<Map<string, Ticket[]>> {
+    if (!viewer || !userIds.includes(viewer.id)) return new Map();
+    const tickets = await this.db.getRepository(Ticket).find({
+      where: { ownerId: viewer.id },
+      order: { createdAt: 'DESC', id: 'ASC' },
+      take: first,
+    });
+    return new Map([[viewer.id, tickets]]);
   }
 
-  async ordersOf(viewer: Viewer | null, userId: string): Promise<Order[] | null> {
-    if (viewer?.id !== userId) return null;
-    return this.db
+  /** For a loader: the newest `first` orders of each user, for that user only. */
+  async ordersOf(
+    viewer: Viewer | null,
+    userIds: string[],
+    first: number,
+  ): Promise<Map<string, Order[]>> {
+    if (!viewer || !userIds.includes(viewer.id)) return new Map();
+    const orders = await this.db
       .getRepository(Order)
-      .find({ where: { userId }, order: { createdAt: 'DESC', id: 'ASC' } });
+      .find({ where: { userId: viewer.id }, order: { createdAt: 'DESC', id: 'ASC' }, take: first });
+    return new Map([[viewer.id, orders]]);
   }
 
   /**
