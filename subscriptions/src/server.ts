@@ -14,7 +14,7 @@ import {
   createKafka,
   kafkaConnection,
   createLogger,
-  createTokenVerifier,
+  createServiceTokenVerifier,
   healthRoute,
   listen,
   sendJson,
@@ -95,7 +95,7 @@ export async function start(config: SubscriptionsConfig = loadSubscriptionsConfi
     ServiceClient.fromServiceList(config.SERVICE_LIST, 'events'),
     config.EVENT_CACHE_TTL_MS,
   );
-  const verifyToken = createTokenVerifier({ jwksUrl: config.JWKS_URL });
+  const verifyToken = createServiceTokenVerifier(config);
   const schema = buildLiveSchema();
 
   const http: RunningHttpService = await listen(

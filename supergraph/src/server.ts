@@ -6,11 +6,12 @@ import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/dis
 import { ApolloGateway, type SupergraphSdlUpdateFunction } from '@apollo/gateway';
 import {
   DomainError,
+  clientAddressOf,
   createLogger,
-  createTokenVerifier,
+  createServiceTokenVerifier,
   listen,
   readServiceList,
-  rejectNulCharacters,
+  rejectUnsafeCharacters,
   viewerFromAuthorization,
   sendJson,
   type Logger,
@@ -120,7 +121,7 @@ export async function start(config: GatewayConfig = loadGatewayConfig()) {
   const sdl = composeSupergraph(list);
   logger.info({ subgraphs: list.subgraphs.map((s) => s.name) }, 'supergraph composed');
 
-  const verifyToken = createTokenVerifier({ jwksUrl: config.JWKS_URL });
+  const verifyToken = createServiceTokenVerifier(config);
   const metrics = createMetrics();
   const registry = new Registry(logger, {
     intervalMs: config.HEALTH_INTERVAL_MS,
@@ -170,7 +171,7 @@ export async function start(config: GatewayConfig = loadGatewayConfig()) {
     introspection: config.INTROSPECTION,
     plugins: [
       trustedDocumentsPlugin(trusted, config.TRUSTED_DOCUMENTS_ONLY),
-      rejectNulCharacters<GatewayContext>(),
+      rejectUnsafeCharacters<GatewayContext>(),
       ...limits.plugins,
       metricsPlugin(metrics),
       config.NODE_ENV === 'production'
@@ -225,7 +226,8 @@ export async function start(config: GatewayConfig = loadGatewayConfig()) {
           );
           return {
             authorization: req.headers.authorization,
-            clientAddress: req.socket.remoteAddress,
+            // The client's own address, or what a proxy in front says when TRUST_PROXY trusts it.
+            clientAddress: clientAddressOf(req, config.TRUST_PROXY),
           };
         },
       },

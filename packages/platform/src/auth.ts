@@ -29,6 +29,8 @@ export interface Viewer {
 const ALGORITHM = 'EdDSA';
 export const TOKEN_ISSUER = 'ko-ticket-master';
 export const TOKEN_AUDIENCE = 'ko-ticket-master-api';
+/** No token is accepted past this age, whatever its `exp` says (TOKEN_TTL_SECONDS is capped by it). */
+export const MAX_TOKEN_AGE_SECONDS = 86_400;
 
 export interface SigningKey {
   kid: string;
@@ -65,12 +67,21 @@ export async function loadSigningKey(options: {
   };
 }
 
+/**
+ * A signed access token. `tokenVersion` (claim `ver`) is the account's token version when it was
+ * issued: bumping the account's version ends every token issued before (see session-check.ts).
+ */
 export async function issueToken(
   key: SigningKey,
   viewer: Viewer,
   ttlSeconds: number,
+  tokenVersion = 0,
 ): Promise<string> {
-  return new SignJWT({ role: viewer.role, ...(viewer.name ? { name: viewer.name } : {}) })
+  return new SignJWT({
+    role: viewer.role,
+    ver: tokenVersion,
+    ...(viewer.name ? { name: viewer.name } : {}),
+  })
     .setProtectedHeader({ alg: ALGORITHM, kid: key.kid, typ: 'JWT' })
     .setSubject(viewer.id)
     .setIssuer(TOKEN_ISSUER)
@@ -83,12 +94,27 @@ export async function issueToken(
 
 export type TokenVerifier = (token: string) => Promise<Viewer>;
 
+/** What a session check is asked about: whose token, issued at which token version. */
+export interface SessionClaims {
+  id: string;
+  tokenVersion: number;
+}
+
+/**
+ * Refuses (throws UNAUTHENTICATED) a token whose account is gone or disabled, or whose version
+ * the account has since bumped. The users service answers it (session-check.ts).
+ */
+export type SessionCheck = (claims: SessionClaims, token: string) => Promise<void>;
+
 /**
  * Verifies tokens against the users service's JWKS (fetched and cached by jose), or a
  * local key set. Only EdDSA is accepted, so `alg: none` and HMAC-confusion tokens fail.
+ * A token older than MAX_TOKEN_AGE_SECONDS fails whatever its `exp`; with `sessions`, so does
+ * one of an account that has ended its sessions, been disabled or deleted.
  */
 export function createTokenVerifier(
   source: { jwksUrl: string } | { jwks: { keys: JWK[] } },
+  options: { sessions?: SessionCheck } = {},
 ): TokenVerifier {
   const keys: JWTVerifyGetKey =
     'jwksUrl' in source
@@ -104,11 +130,20 @@ export function createTokenVerifier(
         issuer: TOKEN_ISSUER,
         audience: TOKEN_AUDIENCE,
         requiredClaims: ['sub', 'exp', 'iat'],
+        maxTokenAge: MAX_TOKEN_AGE_SECONDS,
       });
       const role = payload.role;
-      if (typeof payload.sub !== 'string' || (role !== 'FAN' && role !== 'ORGANIZER')) {
+      // Tokens from before token versions carry no `ver`: version 0, the version every account starts at.
+      const version = payload.ver ?? 0;
+      if (
+        typeof payload.sub !== 'string' ||
+        (role !== 'FAN' && role !== 'ORGANIZER') ||
+        typeof version !== 'number' ||
+        !Number.isSafeInteger(version)
+      ) {
         throw unauthenticated('The token is not a KO Ticket Master access token.');
       }
+      await options.sessions?.({ id: payload.sub, tokenVersion: version }, token);
       return {
         id: payload.sub,
         role,

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { trustProxy } from './client-address';
 
 export class ConfigError extends Error {
   constructor(message: string) {
@@ -12,6 +13,12 @@ export const baseConfigSchema = z.object({
   NODE_ENV: z.enum(['development', 'test', 'production']).default('development'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   HOST: z.string().default('127.0.0.1'),
+  /** Proxies whose `x-forwarded-for` is believed (client-address.ts); none by default. */
+  TRUST_PROXY: trustProxy(),
+  /** How long a service trusts the users service's answer that a session is current (session-check.ts). */
+  SESSION_CACHE_SECONDS: z.coerce.number().int().min(0).max(300).default(30),
+  /** The service list (supergraph.yaml) that locates other services. */
+  SERVICE_LIST: z.string().default('supergraph.yaml'),
 });
 
 /**

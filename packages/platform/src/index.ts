@@ -1,4 +1,5 @@
 export * from './auth';
+export * from './client-address';
 export * from './config';
 export * from './database';
 export * from './errors';
@@ -20,6 +21,7 @@ export * from './request-budget';
 export * from './scalars';
 export * from './service-client';
 export * from './service-list';
+export * from './session-check';
 export * from './sql';
 export * from './subgraph';
 export * from './loaders';

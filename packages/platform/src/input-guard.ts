@@ -1,27 +1,64 @@
 import type { ApolloServerPlugin, BaseContext } from '@apollo/server';
 import { GraphQLError, Kind, visit, type DocumentNode } from 'graphql';
+import { badInput } from './errors';
 
-/** The dotted path of the first string holding a NUL, e.g. `input.name`, or undefined. */
-function nulPath(value: unknown, path: string): string | undefined {
-  if (typeof value === 'string') return value.includes('\u0000') ? path : undefined;
+/**
+ * Characters no text field of ours accepts: control characters but tab, line feed and carriage
+ * return (NUL cannot even be stored by PostgreSQL), bidirectional embeddings, overrides and
+ * isolates (they make text read differently from what it is: "Trojan Source", spoofed names),
+ * and lone UTF-16 surrogates (not text at all).
+ */
+const UNSAFE =
+  /[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F\u202A-\u202E\u2066-\u2069]|\p{Cs}/u;
+
+/** True when `text` holds a character no text field accepts (see UNSAFE). */
+export const hasUnsafeCharacters = (text: string): boolean => UNSAFE.test(text);
+
+/**
+ * Characters that show nothing: white space, format characters (zero-width spaces and joiners,
+ * direction marks, soft hyphens, byte-order marks) and the blank-looking fillers (Hangul, braille,
+ * Mongolian vowel separator).
+ */
+const INVISIBLE = /[\s\p{Cf}\p{Z}\u115F\u1160\u3164\uFFA0\u2800\u180E]/gu;
+
+/** `text` without its invisible characters: empty means there is nothing to read. */
+export const visibleText = (text: string): string => text.replace(INVISIBLE, '');
+
+/**
+ * The domain's own check of one text field (the request-wide plugin below may not stand in front
+ * of every caller): BAD_USER_INPUT naming `field` for unsafe characters, or, when the field is
+ * `required`, for text that shows nothing once invisible characters are taken out.
+ */
+export function checkText(text: string, field: string, options: { required: boolean }): void {
+  if (hasUnsafeCharacters(text))
+    throw badInput(`The ${field} cannot hold control characters or direction overrides.`, {
+      field,
+    });
+  if (options.required && visibleText(text).length === 0)
+    throw badInput(`The ${field} must have some visible text.`, { field });
+}
+
+/** The dotted path of the first string holding an unsafe character, e.g. `input.name`, or undefined. */
+function unsafePath(value: unknown, path: string): string | undefined {
+  if (typeof value === 'string') return hasUnsafeCharacters(value) ? path : undefined;
   if (value && typeof value === 'object') {
     for (const [key, child] of Object.entries(value)) {
-      const found = nulPath(child, path ? `${path}.${key}` : key);
+      const found = unsafePath(child, path ? `${path}.${key}` : key);
       if (found) return found;
     }
   }
   return undefined;
 }
 
-/** The argument whose literal value holds a NUL, or undefined. */
-function nulArgument(document: DocumentNode): string | undefined {
+/** The argument whose literal value holds an unsafe character, or undefined. */
+function unsafeArgument(document: DocumentNode): string | undefined {
   let found: string | undefined;
   visit(document, {
     [Kind.ARGUMENT]: (node) => {
       if (found) return;
       visit(node.value, {
         [Kind.STRING]: (value) => {
-          if (value.value.includes('\u0000')) found = node.name.value;
+          if (hasUnsafeCharacters(value.value)) found = node.name.value;
         },
       });
     },
@@ -30,19 +67,20 @@ function nulArgument(document: DocumentNode): string | undefined {
 }
 
 /**
- * Refuses text containing NUL characters anywhere in a request. No field of ours accepts them,
- * and PostgreSQL cannot store them, so they would otherwise surface as internal errors.
+ * Refuses a request carrying unsafe characters (UNSAFE) in any text, variable or literal, before
+ * anything runs: one rule for every field, in the router and again in every subgraph.
  */
-export function rejectNulCharacters<C extends BaseContext>(): ApolloServerPlugin<C> {
+export function rejectUnsafeCharacters<C extends BaseContext>(): ApolloServerPlugin<C> {
   return {
     async requestDidStart() {
       return {
         async didResolveOperation({ request, document }) {
-          const field = nulPath(request.variables ?? {}, '') ?? nulArgument(document);
+          const field = unsafePath(request.variables ?? {}, '') ?? unsafeArgument(document);
           if (field) {
-            throw new GraphQLError('Text must not contain NUL (\\u0000) characters.', {
-              extensions: { code: 'BAD_USER_INPUT', field, http: { status: 400 } },
-            });
+            throw new GraphQLError(
+              'Text must not contain control characters or bidirectional overrides.',
+              { extensions: { code: 'BAD_USER_INPUT', field, http: { status: 400 } } },
+            );
           }
         },
       };

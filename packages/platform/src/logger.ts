@@ -2,6 +2,37 @@ import pino, { type Logger } from 'pino';
 
 export type { Logger };
 
+/** Keys whose values never reach a log, at any depth of a logged error. */
+const SECRET_KEYS = new Set([
+  'parameters', // TypeORM's QueryFailedError: the statement's values (a password hash on insert)
+  'password',
+  'passwordHash',
+  'password_hash',
+  'token',
+  'authorization',
+]);
+/**
+ * Secrets that show up inside text: argon2 hashes (PostgreSQL quotes a failing row in `detail`)
+ * and signed tokens (JWTs).
+ */
+const SECRET_TEXT = /\$argon2(?:id|i|d)\$[^\s,)'"]+|eyJ[\w-]+\.[\w-]+\.[\w-]+/g;
+
+function scrub(value: unknown, depth = 0): unknown {
+  if (typeof value === 'string') return value.replace(SECRET_TEXT, '[redacted]');
+  if (!value || typeof value !== 'object' || depth > 6) return value;
+  if (Array.isArray(value)) return value.map((item) => scrub(item, depth + 1));
+  return Object.fromEntries(
+    Object.entries(value).map(([key, child]) => [
+      key,
+      SECRET_KEYS.has(key) ? '[redacted]' : scrub(child, depth + 1),
+    ]),
+  );
+}
+
+/** pino's error serializer, scrubbed of secrets (above). */
+export const serializeError = (error: unknown): unknown =>
+  scrub(error instanceof Error ? pino.stdSerializers.err(error) : error);
+
 /** Structured JSON logs; secrets are redacted wherever they appear. */
 export function createLogger(
   service: string,
@@ -11,6 +42,7 @@ export function createLogger(
     name: service,
     level,
     base: { service },
+    serializers: { err: serializeError, error: serializeError },
     redact: {
       paths: [
         'password',

@@ -2,8 +2,21 @@ import { GraphQLError, GraphQLScalarType, Kind } from 'graphql';
 
 const ISO_UTC = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,6})?)?(Z|[+-]\d{2}:\d{2})$/;
 
+/** The instants both JavaScript and PostgreSQL hold and write the same way: years 1 to 9999, UTC. */
+const EARLIEST = Date.parse('0001-01-01T00:00:00.000Z');
+const LATEST = Date.parse('9999-12-31T23:59:59.999Z');
+
+/**
+ * True for a valid date inside years 1 to 9999 (UTC). Outside, PostgreSQL refuses it (year 0,
+ * ±275760) or ISO strings change shape (`+010000-…`): an internal error instead of a typed one.
+ */
+export function isStorableDate(date: Date): boolean {
+  const time = date.getTime();
+  return !Number.isNaN(time) && time >= EARLIEST && time <= LATEST;
+}
+
 function parseDateTime(value: unknown): Date {
-  if (typeof value !== 'string' || !ISO_UTC.test(value) || Number.isNaN(Date.parse(value))) {
+  if (typeof value !== 'string' || !ISO_UTC.test(value) || !isStorableDate(new Date(value))) {
     throw new GraphQLError('DateTime must be an ISO-8601 string such as 2027-05-01T19:30:00Z', {
       extensions: { code: 'BAD_USER_INPUT' },
     });

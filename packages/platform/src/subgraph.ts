@@ -6,9 +6,10 @@ import { buildSubgraphSchema } from '@apollo/subgraph';
 import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper';
 import { GraphQLError, type DocumentNode } from 'graphql';
 import { viewerFromAuthorization, type TokenVerifier, type Viewer } from './auth';
+import { clientAddressOf, type ProxyTrust } from './client-address';
 import { DomainError, toGraphQLError } from './errors';
 import { healthRoute, type ReadinessCheck } from './health';
-import { rejectNulCharacters } from './input-guard';
+import { rejectUnsafeCharacters } from './input-guard';
 import { listen, type Route, type RunningHttpService } from './http';
 import type { Logger } from './logger';
 import {
@@ -25,15 +26,11 @@ export interface RequestContext extends BaseContext {
   logger: Logger;
   /** The caller's Authorization header, to forward when this service calls another (ServiceClient). */
   authorization?: string;
-  /** The caller's network address: the router's `x-forwarded-for`, else the peer's. */
+  /**
+   * The caller's network address, as a limit's key (client-address.ts): the peer's, or what a
+   * trusted proxy (the router, by TRUST_PROXY) says in `x-forwarded-for`.
+   */
   clientAddress: string;
-}
-
-/** Services sit behind the router on an internal network, which sets this header. */
-export function clientAddressOf(req: IncomingMessage): string {
-  const forwarded = req.headers['x-forwarded-for'];
-  const first = (Array.isArray(forwarded) ? forwarded[0] : forwarded)?.split(',')[0]?.trim();
-  return first || req.socket.remoteAddress || 'unknown';
 }
 
 export interface SubgraphOptions<C extends RequestContext> {
@@ -52,6 +49,8 @@ export interface SubgraphOptions<C extends RequestContext> {
   maskInternalErrors?: boolean;
   /** Per-request budgets; read from the environment when not given (request-budget.ts). */
   limits?: RequestLimits;
+  /** Peers whose `x-forwarded-for` is believed (the router's address, TRUST_PROXY); none by default. */
+  trustProxy?: ProxyTrust;
 }
 
 export interface RunningSubgraph extends RunningHttpService {
@@ -116,7 +115,11 @@ export async function startSubgraph<C extends RequestContext>(
   const apollo = new ApolloServer<C>({
     schema,
     formatError: formatErrorFor(logger, options.maskInternalErrors ?? false),
-    plugins: [ApolloServerPluginLandingPageDisabled(), rejectNulCharacters<C>(), budgetGuard<C>()],
+    plugins: [
+      ApolloServerPluginLandingPageDisabled(),
+      rejectUnsafeCharacters<C>(),
+      budgetGuard<C>(),
+    ],
     includeStacktraceInErrorResponses: false,
     // Shutdown is ours (lifecycle.ts): Apollo's own handler would re-raise the signal.
     stopOnTerminationSignals: false,
@@ -137,7 +140,7 @@ export async function startSubgraph<C extends RequestContext>(
       viewer,
       logger,
       authorization: req.headers.authorization,
-      clientAddress: clientAddressOf(req),
+      clientAddress: clientAddressOf(req, options.trustProxy ?? (() => false)),
     });
   };
   const http = await listen<C>(

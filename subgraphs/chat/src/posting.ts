@@ -3,6 +3,7 @@ import {
   DomainError,
   Facts,
   badInput,
+  checkText,
   enqueue,
   forbidden,
   isUuid,
@@ -23,6 +24,7 @@ export const MAX_BODY_LENGTH = 2_000;
  */
 export function validateBody(body: string): string {
   const trimmed = body.trim();
+  checkText(trimmed, 'body', { required: true });
   const length = [...trimmed].length;
   if (length < 1 || length > MAX_BODY_LENGTH) {
     throw badInput(

@@ -11,7 +11,7 @@ import {
   createKafka,
   kafkaConnection,
   createLogger,
-  createTokenVerifier,
+  createServiceTokenVerifier,
   openDatabase,
   outboxEntities,
   listLoader,
@@ -69,7 +69,8 @@ export async function start(config: ChatConfig = loadChatConfig()) {
     host: config.HOST,
     logger,
     maskInternalErrors: config.NODE_ENV === 'production',
-    verifyToken: createTokenVerifier({ jwksUrl: config.JWKS_URL }),
+    trustProxy: config.TRUST_PROXY,
+    verifyToken: createServiceTokenVerifier(config),
     extendContext: (base) => ({
       ...base,
       posting,

@@ -1,5 +1,5 @@
 import type { DataSource } from 'typeorm';
-import { badInput, groupBy, isUuid, type Viewer } from '@ko/platform';
+import { badInput, groupBy, isStorableDate, isUuid, type Viewer } from '@ko/platform';
 import { Event } from './entities/event';
 
 export interface EventFilter {
@@ -34,7 +34,13 @@ export function decodeCursor(cursor: string): { startsAt: Date; id: string } {
       string,
     ];
     const date = new Date(startsAt);
-    if (Number.isNaN(date.getTime()) || typeof id !== 'string' || !isUuid(id))
+    // A timestamp outside years 1-9999 would reach PostgreSQL and fail there, not here.
+    if (
+      typeof startsAt !== 'string' ||
+      !isStorableDate(date) ||
+      typeof id !== 'string' ||
+      !isUuid(id)
+    )
       throw new Error('bad cursor');
     return { startsAt: date, id };
   } catch {

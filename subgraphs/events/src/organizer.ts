@@ -3,6 +3,7 @@ import {
   DomainError,
   Facts,
   badInput,
+  checkText,
   enqueue,
   forbidden,
   isUuid,
@@ -44,6 +45,7 @@ export function validateDetails(
     const value = input[field];
     if (value === undefined || value === null) continue;
     const trimmed = value.trim();
+    checkText(trimmed, field, { required: min > 0 });
     if (trimmed.length < min || trimmed.length > max) {
       throw badInput(`The ${field} must be ${min} to ${max} characters long.`, { field });
     }

@@ -8,7 +8,7 @@ import {
   createKafka,
   kafkaConnection,
   createLogger,
-  createTokenVerifier,
+  createServiceTokenVerifier,
   openDatabase,
   outboxEntities,
   listLoader,
@@ -62,7 +62,8 @@ export async function start(config: EventsConfig = loadEventsConfig()) {
     host: config.HOST,
     logger,
     maskInternalErrors: config.NODE_ENV === 'production',
-    verifyToken: createTokenVerifier({ jwksUrl: config.JWKS_URL }),
+    trustProxy: config.TRUST_PROXY,
+    verifyToken: createServiceTokenVerifier(config),
     extendContext: (base) => ({
       ...base,
       catalogue,

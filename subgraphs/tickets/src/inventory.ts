@@ -5,6 +5,7 @@ import {
   rows,
   DomainError,
   badInput,
+  checkText,
   isUuid,
   requireOrganizer,
   type Viewer,
@@ -27,6 +28,7 @@ export const MAX_TIERS = 20;
 
 export function validateTier(input: TierInput): TierInput {
   const name = input.name.trim();
+  checkText(name, 'name', { required: true });
   if (name.length < 1 || name.length > MAX_TIER_NAME)
     throw badInput(`The tier name must be 1 to ${MAX_TIER_NAME} characters long.`, {
       field: 'name',

@@ -42,10 +42,11 @@ export const resolvers: Resolvers<TicketsContext> = {
       ctx.tiersByEvent.load(event.id),
     salesReport: (
       event: { id: string },
-      { bucket }: { bucket: SalesBucket },
+      { bucket }: { bucket: SalesBucket | null },
       ctx: TicketsContext,
     ) =>
-      ctx.salesReports.report(ctx.viewer, event.id, bucket, {
+      // An explicit `bucket: null` overrides the schema's default in GraphQL: it means the default.
+      ctx.salesReports.report(ctx.viewer, event.id, bucket ?? 'DAY', {
         event: (id) => ctx.eventDetails.load(id),
         tiers: (id) => ctx.tiersByEvent.load(id),
         sales: (id, by) => ctx.salesByEvent.load(`${by}:${id}`),

@@ -12,7 +12,7 @@ import {
   kafkaConnection,
   createLogger,
   createLambdaInvoker,
-  createTokenVerifier,
+  createServiceTokenVerifier,
   openDatabase,
   outboxEntities,
   sendJson,
@@ -138,7 +138,8 @@ export async function start(config: TicketsConfig = loadTicketsConfig()) {
     host: config.HOST,
     logger,
     maskInternalErrors: config.NODE_ENV === 'production',
-    verifyToken: createTokenVerifier({ jwksUrl: config.JWKS_URL }),
+    trustProxy: config.TRUST_PROXY,
+    verifyToken: createServiceTokenVerifier(config),
     extendContext: (base) => ({
       ...base,
       inventory,

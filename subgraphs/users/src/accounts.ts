@@ -1,6 +1,18 @@
 import { QueryFailedError, type DataSource } from 'typeorm';
-import { DomainError, badInput, conflict, isUuid, type Role } from '@ko/platform';
+import {
+  DomainError,
+  badInput,
+  conflict,
+  consumeOrThrow,
+  createRateLimiter,
+  checkText,
+  isUuid,
+  visibleText,
+  type Role,
+  type SessionStatus,
+} from '@ko/platform';
 import { User } from './entities/user';
+import { displayNameKey } from './names';
 import { PasswordHasher } from './password-hashing';
 
 export const MIN_PASSWORD_LENGTH = 8;
@@ -8,6 +20,7 @@ const MAX_PASSWORD_LENGTH = 256;
 const MAX_NAME_LENGTH = 100;
 // Pragmatic: one @, no spaces, a dot in the domain. Deliverability is proven by use, not regex.
 const EMAIL = /^[^\s@]{1,64}@[^\s@]+\.[^\s@]{2,}$/;
+const ROLES: readonly Role[] = ['FAN', 'ORGANIZER'];
 
 export function normaliseEmail(email: string): string {
   return email.trim().toLowerCase();
@@ -36,46 +49,88 @@ export function validateRegistration(input: Registration): Registration {
     });
   }
   const name = input.name.trim();
-  if (name.length === 0) throw badInput('Enter your name.', { field: 'name' });
+  if (visibleText(name).length === 0) throw badInput('Enter your name.', { field: 'name' });
+  checkText(name, 'name', { required: true });
   if (name.length > MAX_NAME_LENGTH)
     throw badInput(`Names can be at most ${MAX_NAME_LENGTH} characters.`, { field: 'name' });
+  if (!ROLES.includes(input.role)) throw badInput('Choose FAN or ORGANIZER.', { field: 'role' });
   return { email, password: input.password, name, role: input.role };
 }
 
-/** Accounts: registration and password sign-in. No GraphQL here. */
+/** The unique indexes a registration can collide with, and what to tell the person. */
+const CONFLICTS: Record<string, () => DomainError> = {
+  users_email_unique: () =>
+    conflict('An account with this email already exists; sign in instead.', { field: 'email' }),
+  users_organizer_name_unique: () =>
+    conflict('An organizer with this name already exists; choose another name.', {
+      field: 'name',
+    }),
+};
+
+export interface AccountLimits {
+  /** Registrations per client address per window, shared by every users instance. */
+  registrationsPerAddress: number;
+  registrationWindowSeconds: number;
+}
+
+/** Accounts: registration, password sign-in and the account's sessions. No GraphQL here. */
 export class Accounts {
   // Verified against when the email is unknown, so both paths cost the same time.
   private readonly decoyHash: Promise<string>;
   private readonly passwords = new PasswordHasher();
+  private readonly registrations;
 
-  constructor(private readonly db: DataSource) {
+  constructor(
+    private readonly db: DataSource,
+    limits: AccountLimits,
+  ) {
     this.decoyHash = this.passwords.hash('decoy-password-for-timing');
+    this.registrations = createRateLimiter(db, {
+      table: 'registration_limits',
+      keyPrefix: 'address',
+      points: limits.registrationsPerAddress,
+      durationSeconds: limits.registrationWindowSeconds,
+    });
   }
 
-  async register(input: Registration): Promise<User> {
+  /**
+   * A new account. Input is checked first (a typo costs nothing), then the address's registration
+   * limit is taken, before the costly hash, so a script cannot create accounts in bulk.
+   */
+  async register(input: Registration, clientAddress: string): Promise<User> {
     const valid = validateRegistration(input);
+    await consumeOrThrow(
+      this.registrations,
+      clientAddress,
+      (s) => `Too many accounts created from your network; try again in ${s} seconds.`,
+    );
     const passwordHash = await this.passwords.hash(valid.password);
     try {
-      const user = this.db
-        .getRepository(User)
-        .create({ email: valid.email, name: valid.name, role: valid.role, passwordHash });
+      const user = this.db.getRepository(User).create({
+        email: valid.email,
+        name: valid.name,
+        nameKey: displayNameKey(valid.name),
+        role: valid.role,
+        passwordHash,
+      });
       return await this.db.getRepository(User).save(user);
     } catch (error) {
-      if (
-        error instanceof QueryFailedError &&
-        (error.driverError as { code?: string }).code === '23505'
-      ) {
-        throw conflict('An account with this email already exists; sign in instead.', {
-          field: 'email',
-        });
-      }
+      const driverError = (error as { driverError?: { code?: string; constraint?: string } })
+        .driverError;
+      const known = driverError?.constraint ? CONFLICTS[driverError.constraint] : undefined;
+      if (error instanceof QueryFailedError && driverError?.code === '23505' && known)
+        throw known();
       throw error;
     }
   }
 
-  /** The same answer for an unknown email and a wrong password: no account enumeration. */
+  /**
+   * The same answer for an unknown email, a wrong password and a closed account: no account
+   * enumeration, and the same time spent on each.
+   */
   async authenticate(email: string, password: string): Promise<User> {
-    const user = await this.db.getRepository(User).findOneBy({ email: normaliseEmail(email) });
+    const found = await this.db.getRepository(User).findOneBy({ email: normaliseEmail(email) });
+    const user = found?.status === 'ACTIVE' ? found : undefined;
     const ok = await this.passwords.verify(
       user?.passwordHash ?? (await this.decoyHash),
       password.slice(0, MAX_PASSWORD_LENGTH),
@@ -83,6 +138,50 @@ export class Accounts {
     if (!user || !ok)
       throw new DomainError('UNAUTHENTICATED', 'The email or password is incorrect.');
     return user;
+  }
+
+  /** Whether tokens of this account are good, and at which version; undefined if no such account. */
+  async sessionStatus(userId: string): Promise<SessionStatus | undefined> {
+    if (!isUuid(userId)) return undefined;
+    const user = await this.db.getRepository(User).findOneBy({ id: userId });
+    return user ? { active: user.status === 'ACTIVE', tokenVersion: user.tokenVersion } : undefined;
+  }
+
+  /**
+   * Ends every session of the account: every token issued so far stops working (within
+   * SESSION_CACHE_SECONDS in the other services). Returns the account at its new token version.
+   */
+  async endSessions(userId: string): Promise<User> {
+    return this.changeAccount(userId, 'token_version = token_version + 1');
+  }
+
+  /** Stops the account signing in, and ends its sessions. */
+  async disable(userId: string): Promise<User> {
+    return this.changeAccount(userId, `status = 'DISABLED', token_version = token_version + 1`);
+  }
+
+  /**
+   * Closes the account for good: its sessions end, its email is free again, and its name, email
+   * and password hash are erased. The row stays, so what others hold (orders, events) still
+   * resolves to a "Deleted account".
+   */
+  async delete(userId: string): Promise<User> {
+    return this.changeAccount(
+      userId,
+      `status = 'DELETED', token_version = token_version + 1, name = 'Deleted account',
+       name_key = NULL, email = 'deleted-' || id || '@deleted.invalid', password_hash = '!'`,
+    );
+  }
+
+  /** One UPDATE, so a concurrent change cannot be lost between a read and a write. */
+  private async changeAccount(userId: string, assignments: string): Promise<User> {
+    const [rows] = (await this.db.query(
+      `UPDATE users SET ${assignments} WHERE id = $1 AND status <> 'DELETED' RETURNING id`,
+      [userId],
+    )) as [Array<{ id: string }>, number];
+    if (rows.length === 0)
+      throw new DomainError('UNAUTHENTICATED', 'This account is closed; sign in again.');
+    return this.db.getRepository(User).findOneByOrFail({ id: userId });
   }
 
   async byIds(ids: readonly string[]): Promise<Array<User | undefined>> {

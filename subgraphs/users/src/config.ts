@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { baseConfigSchema, loadConfig, port } from '@ko/platform';
+import { MAX_TOKEN_AGE_SECONDS, baseConfigSchema, loadConfig, port } from '@ko/platform';
 
 export const usersConfigSchema = baseConfigSchema
   .extend({
@@ -9,12 +9,17 @@ export const usersConfigSchema = baseConfigSchema
     KEYS_DIR: z.string().default('.data/keys'),
     /** The Ed25519 private JWK (JSON). Required in production. */
     JWT_PRIVATE_JWK: z.string().optional(),
-    TOKEN_TTL_SECONDS: z.coerce.number().int().min(1).max(86_400).default(3_600),
+    TOKEN_TTL_SECONDS: z.coerce.number().int().min(1).max(MAX_TOKEN_AGE_SECONDS).default(3_600),
+    /** Per account and address (sign-in-guard.ts). */
     LOGIN_ATTEMPTS_PER_ACCOUNT: z.coerce.number().int().min(1).default(5),
     LOGIN_ATTEMPTS_PER_ADDRESS: z.coerce.number().int().min(1).default(100),
+    LOGIN_ACCOUNT_CEILING: z.coerce.number().int().min(1).default(50),
+    LOGIN_KNOWN_ADDRESS_DAYS: z.coerce.number().int().min(1).default(30),
     LOGIN_WINDOW_SECONDS: z.coerce.number().int().min(1).default(900),
     LOGIN_LOCKOUT_SECONDS: z.coerce.number().int().min(1).default(60),
     LOGIN_MAX_LOCKOUT_SECONDS: z.coerce.number().int().min(1).default(3_600),
+    REGISTRATIONS_PER_ADDRESS: z.coerce.number().int().min(1).default(20),
+    REGISTRATION_WINDOW_SECONDS: z.coerce.number().int().min(1).default(3_600),
   })
   .refine((c) => c.NODE_ENV !== 'production' || c.JWT_PRIVATE_JWK, {
     message: 'JWT_PRIVATE_JWK is required in production',

@@ -1,7 +1,13 @@
-import { DateTime, type Resolvers, type Role } from '@ko/platform';
+import { DateTime, requireViewer, type Resolvers, type Role } from '@ko/platform';
 import { normaliseEmail } from './accounts';
 import type { UsersContext } from './server';
 import type { User } from './entities/user';
+
+/** The payload of a successful sign-in: `user` is now the viewer, so they see their own email. */
+async function signedIn(user: User, ctx: UsersContext) {
+  ctx.viewer = { id: user.id, role: user.role };
+  return { user, token: await ctx.issueToken(user) };
+}
 
 export const resolvers: Resolvers<UsersContext> = {
   DateTime,
@@ -13,17 +19,26 @@ export const resolvers: Resolvers<UsersContext> = {
       _root,
       { input }: { input: { email: string; password: string; name: string; role: Role } },
       ctx,
-    ) => {
-      const user = await ctx.accounts.register(input);
-      ctx.viewer = { id: user.id, role: user.role }; // they just proved who they are: show them their own email
-      return { user, token: await ctx.issueToken(user) };
-    },
-    login: async (_root, { email, password }: { email: string; password: string }, ctx) => {
-      const user = await ctx.signInGuard.attempt(normaliseEmail(email), ctx.clientAddress, () =>
-        ctx.accounts.authenticate(email, password),
+    ) => signedIn(await ctx.accounts.register(input, ctx.clientAddress), ctx),
+    login: async (_root, { email, password }: { email: string; password: string }, ctx) =>
+      signedIn(
+        await ctx.signInGuard.attempt(normaliseEmail(email), ctx.clientAddress, () =>
+          ctx.accounts.authenticate(email, password),
+        ),
+        ctx,
+      ),
+    signOutEverywhere: async (_root, _args, ctx) =>
+      signedIn(await ctx.accounts.endSessions(requireViewer(ctx.viewer).id), ctx),
+    deleteAccount: async (_root, { password }: { password: string }, ctx) => {
+      const user = await ctx.users.load(requireViewer(ctx.viewer).id);
+      if (!user) return false;
+      // The password again, through the same guard as sign-in: a stolen token alone cannot close
+      // the account, nor serve to guess its password.
+      await ctx.signInGuard.attempt(user.email, ctx.clientAddress, () =>
+        ctx.accounts.authenticate(user.email, password),
       );
-      ctx.viewer = { id: user.id, role: user.role };
-      return { user, token: await ctx.issueToken(user) };
+      await ctx.accounts.delete(user.id);
+      return true;
     },
   },
   User: {

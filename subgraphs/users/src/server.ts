@@ -6,13 +6,20 @@ import {
   createDataSource,
   createLogger,
   createTokenVerifier,
+  isCurrentSession,
   issueToken,
   loadSigningKey,
   openDatabase,
   outboxEntities,
   sendJson,
+  sessionEnded,
   startSubgraph,
+  viewerFromAuthorization,
+  DomainError,
+  SESSION_STATUS_PATH,
   type RequestContext,
+  type Route,
+  type TokenVerifier,
 } from '@ko/platform';
 import { Accounts } from './accounts';
 import { loadUsersConfig, type UsersConfig } from './config';
@@ -41,14 +48,29 @@ export async function start(config: UsersConfig = loadUsersConfig()) {
     file: join(config.KEYS_DIR, 'jwt-ed25519.json'),
   });
   const jwks = { keys: [key.publicJwk] };
-  const accounts = new Accounts(db);
+  const accounts = new Accounts(db, {
+    registrationsPerAddress: config.REGISTRATIONS_PER_ADDRESS,
+    registrationWindowSeconds: config.REGISTRATION_WINDOW_SECONDS,
+  });
   const signInGuard = new SignInGuard(db, {
     attemptsPerAccount: config.LOGIN_ATTEMPTS_PER_ACCOUNT,
     attemptsPerAddress: config.LOGIN_ATTEMPTS_PER_ADDRESS,
+    accountCeiling: config.LOGIN_ACCOUNT_CEILING,
     windowSeconds: config.LOGIN_WINDOW_SECONDS,
     lockoutSeconds: config.LOGIN_LOCKOUT_SECONDS,
     maxLockoutSeconds: config.LOGIN_MAX_LOCKOUT_SECONDS,
+    knownAddressDays: config.LOGIN_KNOWN_ADDRESS_DAYS,
   });
+  // Users is the source of truth for sessions: it reads its own table on every request.
+  const signatureOnly = createTokenVerifier({ jwks });
+  const verifyToken = createTokenVerifier(
+    { jwks },
+    {
+      sessions: async ({ id, tokenVersion }) => {
+        if (!isCurrentSession(await accounts.sessionStatus(id), tokenVersion)) throw sessionEnded();
+      },
+    },
+  );
 
   const server = await startSubgraph<UsersContext>({
     name: 'users',
@@ -58,7 +80,8 @@ export async function start(config: UsersConfig = loadUsersConfig()) {
     host: config.HOST,
     logger,
     maskInternalErrors: config.NODE_ENV === 'production',
-    verifyToken: createTokenVerifier({ jwks }),
+    trustProxy: config.TRUST_PROXY,
+    verifyToken,
     extendContext: (base) => ({
       ...base,
       accounts,
@@ -69,6 +92,7 @@ export async function start(config: UsersConfig = loadUsersConfig()) {
           key,
           { id: user.id, role: user.role, name: user.name },
           config.TOKEN_TTL_SECONDS,
+          user.tokenVersion,
         ),
     }),
     readiness: { database: async () => void (await db.query('SELECT 1')) },
@@ -77,6 +101,7 @@ export async function start(config: UsersConfig = loadUsersConfig()) {
         res.setHeader('cache-control', 'public, max-age=300');
         sendJson(res, 200, jwks);
       },
+      [SESSION_STATUS_PATH]: sessionStatusRoute(signatureOnly, accounts),
     },
   });
 
@@ -87,5 +112,30 @@ export async function start(config: UsersConfig = loadUsersConfig()) {
       await server.close();
       await db.destroy();
     },
+  };
+}
+
+/**
+ * Answers the other services' session check (session-check.ts) for the token they were sent: the
+ * caller proves the question with the token itself, so the route tells nothing to anyone without
+ * one. Served on the service's own port, which only the internal network reaches.
+ */
+function sessionStatusRoute(verify: TokenVerifier, accounts: Accounts): Route {
+  return async (req, res) => {
+    let userId: string;
+    try {
+      const viewer = await viewerFromAuthorization(req.headers.authorization, verify);
+      if (!viewer) throw sessionEnded();
+      userId = viewer.id;
+    } catch (error) {
+      const unavailable = error instanceof DomainError && error.code === 'SERVICE_UNAVAILABLE';
+      sendJson(res, unavailable ? 503 : 401, { error: (error as Error).message });
+      return;
+    }
+    sendJson(
+      res,
+      200,
+      (await accounts.sessionStatus(userId)) ?? { active: false, tokenVersion: 0 },
+    );
   };
 }

@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { createWriteStream, mkdirSync, type WriteStream } from 'node:fs';
+import { createWriteStream, fchmodSync, mkdirSync, openSync, type WriteStream } from 'node:fs';
 import { createServer } from 'node:net';
 import { dirname } from 'node:path';
 
@@ -141,8 +141,13 @@ export class ManagedProcess {
   async start(healthTimeoutMs = 30_000): Promise<void> {
     this.wanted = true;
     if (this.running) return;
-    mkdirSync(dirname(this.spec.logFile), { recursive: true });
-    this.log ??= createWriteStream(this.spec.logFile, { flags: 'a' });
+    // Logs are private to the user running the platform: they name accounts and addresses.
+    mkdirSync(dirname(this.spec.logFile), { recursive: true, mode: 0o700 });
+    if (!this.log) {
+      const fd = openSync(this.spec.logFile, 'a', 0o600);
+      fchmodSync(fd, 0o600); // the mode above applies only when the file is created
+      this.log = createWriteStream('', { fd });
+    }
     this.lastWords = undefined;
     const child = spawn(this.spec.command, this.spec.args, {
       cwd: this.spec.cwd,

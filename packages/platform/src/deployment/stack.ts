@@ -179,6 +179,13 @@ export async function startStack(options: StackOptions): Promise<Stack> {
                 // Stacks share one broker: each gets its own consumer group (its account may use
                 // groups whose names start with `tickets`).
                 ...(name === 'tickets' ? { KAFKA_CONSUMER_GROUP: `tickets.${prefix}` } : {}),
+                // Subgraphs believe the client address the router (on loopback) forwards; the
+                // router itself trusts no proxy unless told to (client-address.ts).
+                ...(service.subgraph ? { TRUST_PROXY: '127.0.0.1' } : {}),
+                // Tests and benchmarks create their users from one address; `npm start` keeps the limit.
+                ...(name === 'users' && !options.fixedPorts
+                  ? { REGISTRATIONS_PER_ADDRESS: '1000000' }
+                  : {}),
                 ...options.serviceEnv?.[name],
               },
               logFile: join(workDir, 'logs', `${name}-${i + 1}.log`),

@@ -1,6 +1,9 @@
 import { Column, Entity, PrimaryGeneratedColumn } from 'typeorm';
 import type { Role } from '@ko/platform';
 
+/** ACTIVE accounts sign in; DISABLED and DELETED ones do not, and their tokens stop working. */
+export type AccountStatus = 'ACTIVE' | 'DISABLED' | 'DELETED';
+
 @Entity({ name: 'users' })
 export class User {
   @PrimaryGeneratedColumn('uuid')
@@ -13,11 +16,22 @@ export class User {
   @Column({ type: 'text' })
   name: string;
 
+  /** `displayNameKey(name)`: unique among organizers (names.ts); null once deleted. */
+  @Column({ name: 'name_key', type: 'text', nullable: true })
+  nameKey: string | null;
+
   @Column({ type: 'text' })
   role: Role;
 
   @Column({ name: 'password_hash', type: 'text' })
   passwordHash: string;
+
+  @Column({ type: 'text', default: 'ACTIVE' })
+  status: AccountStatus;
+
+  /** Tokens carry the version they were issued at; bumping it ends every earlier one. */
+  @Column({ name: 'token_version', type: 'integer', default: 0 })
+  tokenVersion: number;
 
   @Column({ name: 'created_at', type: 'timestamptz', default: () => 'now()' })
   createdAt: Date;
