@@ -9,6 +9,7 @@ import { badInput } from './errors';
  * and lone UTF-16 surrogates (not text at all).
  */
 const UNSAFE =
+  // eslint-disable-next-line no-control-regex -- matching control characters is the point
   /[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F\u202A-\u202E\u2066-\u2069]|\p{Cs}/u;
 
 /** True when `text` holds a character no text field accepts (see UNSAFE). */

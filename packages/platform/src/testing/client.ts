@@ -1,3 +1,4 @@
+import { request as httpRequest } from 'node:http';
 import type { KafkaCredentials } from '../kafka-access';
 import { testKafkaCredentials } from './kafka';
 
@@ -12,29 +13,62 @@ export interface GraphQLResult<T = Record<string, any>> {
   }>;
 }
 
+/** How a test request leaves this machine, when it must look like a particular client. */
+export interface RequestOrigin {
+  /** A loopback source address (127.0.0.2, …): a second client, or an attacker, on one machine. */
+  from?: string;
+  /** Extra headers, e.g. a forged `x-forwarded-for`. */
+  headers?: Record<string, string>;
+}
+
 /** A GraphQL request exactly as a client would send it over HTTP. */
 export async function graphql<T = Record<string, any>>( // eslint-disable-line @typescript-eslint/no-explicit-any -- see above
   url: string,
   query: string,
   variables: Record<string, unknown> = {},
   token?: string,
+  origin: RequestOrigin = {},
 ): Promise<GraphQLResult<T>> {
-  const response = await fetch(url, {
-    method: 'POST',
-    headers: {
-      'content-type': 'application/json',
-      ...(token ? { authorization: `Bearer ${token}` } : {}),
-    },
-    body: JSON.stringify({ query, variables }),
-  });
-  const text = await response.text();
-  let body: Omit<GraphQLResult<T>, 'status'>;
+  const headers = {
+    'content-type': 'application/json',
+    ...(token ? { authorization: `Bearer ${token}` } : {}),
+    ...origin.headers,
+  };
+  const body = JSON.stringify({ query, variables });
+  const { status, text } = origin.from
+    ? await postFrom(origin.from, url, headers, body)
+    : await fetch(url, { method: 'POST', headers, body }).then(async (response) => ({
+        status: response.status,
+        text: await response.text(),
+      }));
+  let parsed: Omit<GraphQLResult<T>, 'status'>;
   try {
-    body = JSON.parse(text) as Omit<GraphQLResult<T>, 'status'>;
+    parsed = JSON.parse(text) as Omit<GraphQLResult<T>, 'status'>;
   } catch {
-    throw new Error(`Not a GraphQL response (HTTP ${response.status}): ${text.slice(0, 500)}`);
+    throw new Error(`Not a GraphQL response (HTTP ${status}): ${text.slice(0, 500)}`);
   }
-  return { status: response.status, ...body };
+  return { status, ...parsed };
+}
+
+/** A POST whose socket is bound to `localAddress` (fetch cannot choose its source address). */
+function postFrom(
+  localAddress: string,
+  url: string,
+  headers: Record<string, string>,
+  body: string,
+): Promise<{ status: number; text: string }> {
+  return new Promise((resolve, reject) => {
+    const req = httpRequest(url, { method: 'POST', headers, localAddress, agent: false }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (chunk: Buffer) => chunks.push(chunk));
+      res.on('end', () =>
+        resolve({ status: res.statusCode ?? 0, text: Buffer.concat(chunks).toString('utf8') }),
+      );
+      res.on('error', reject);
+    });
+    req.on('error', reject);
+    req.end(body);
+  });
 }
 
 /** The `extensions.code` of each error, for compact assertions. */
