@@ -86,6 +86,8 @@ export class SignInGuard {
         );
     }
     const result = await signIn();
+    // A success is not a guess: it gives its point back to the ceiling, and clears the pair's count.
+    await this.perAccount.reward(account);
     await this.perPair.delete(pair);
     await this.knownAddresses.set(pair, 1, this.limits.knownAddressDays * 24 * 3600);
     return result;

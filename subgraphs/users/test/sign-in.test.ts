@@ -7,7 +7,8 @@ import {
 } from '@ko/platform/testing';
 
 const LOGIN = 'mutation($e: String!, $p: String!) { login(email: $e, password: $p) { token } }';
-const LOCKOUT_SECONDS = 2;
+const LOCKOUT_SECONDS = 5;
+const ACCOUNT_CEILING = 15;
 
 let stack: Stack;
 let url: string;
@@ -21,6 +22,7 @@ beforeAll(async () => {
         LOGIN_ATTEMPTS_PER_ACCOUNT: '5',
         LOGIN_LOCKOUT_SECONDS: String(LOCKOUT_SECONDS),
         LOGIN_ATTEMPTS_PER_ADDRESS: '1000',
+        LOGIN_ACCOUNT_CEILING: String(ACCOUNT_CEILING),
       },
     },
   });
@@ -84,5 +86,61 @@ describe('credential stuffing', () => {
     const second = (await fail()).errors![0].extensions!.retryAfterSeconds as number;
     expect(first).toBeLessThanOrEqual(LOCKOUT_SECONDS);
     expect(second).toBeGreaterThan(LOCKOUT_SECONDS);
+  });
+});
+
+describe('lock-out is not a weapon', () => {
+  const register = (email: string) =>
+    graphql(
+      url,
+      'mutation($i: RegisterInput!) { register(input: $i) { token } }',
+      { i: { email, password: 'owners-password', name: 'Owner' } },
+      undefined,
+      { from: '127.0.0.40' },
+    );
+  const signIn = (email: string, password: string, from: string) =>
+    graphql(url, LOGIN, { e: email, p: password }, undefined, { from });
+
+  it('locks out an attacker at one address, not the owner signing in from another', async () => {
+    await register('target@example.com');
+    const attacker: Array<string | undefined> = [];
+    for (let i = 0; i < 8; i++)
+      attacker.push(errorCodes(await signIn('target@example.com', `guess-${i}`, '127.0.0.43'))[0]);
+    expect(attacker).toEqual([
+      ...Array(5).fill('UNAUTHENTICATED'),
+      ...Array(3).fill('RATE_LIMITED'),
+    ]);
+
+    const owner = await signIn('target@example.com', 'owners-password', '127.0.0.44');
+    expect(owner.errors).toBeUndefined();
+    expect(owner.data!.login.token).toEqual(expect.any(String));
+    // The owner's sign-in does not lift the attacker's lock-out.
+    expect(errorCodes(await signIn('target@example.com', 'owners-password', '127.0.0.43'))).toEqual(
+      ['RATE_LIMITED'],
+    );
+  });
+
+  it('stops guesses from many addresses at a ceiling, and still lets the owner in from a known address', async () => {
+    const email = 'botnet-target@example.com';
+    await register(email);
+    // The owner has signed in from home before.
+    expect((await signIn(email, 'owners-password', '127.0.0.41')).errors).toBeUndefined();
+
+    // A botnet: each address stays under the per-address lock-out (3 of 5), together past the ceiling.
+    const codes: Array<string | undefined> = [];
+    for (let bot = 0; bot < ACCOUNT_CEILING / 3 + 2; bot++)
+      for (let i = 0; i < 3; i++)
+        codes.push(errorCodes(await signIn(email, `bot-${bot}-${i}`, `127.0.1.${bot + 1}`))[0]);
+    expect(codes.slice(0, ACCOUNT_CEILING)).toEqual(Array(ACCOUNT_CEILING).fill('UNAUTHENTICATED'));
+    expect(new Set(codes.slice(ACCOUNT_CEILING))).toEqual(new Set(['RATE_LIMITED']));
+
+    // A new address is refused even with the right password while the attack lasts…
+    expect(errorCodes(await signIn(email, 'owners-password', '127.0.0.42'))).toEqual([
+      'RATE_LIMITED',
+    ]);
+    // …but the owner at home signs in.
+    const home = await signIn(email, 'owners-password', '127.0.0.41');
+    expect(home.errors).toBeUndefined();
+    expect(home.data!.login.token).toEqual(expect.any(String));
   });
 });
