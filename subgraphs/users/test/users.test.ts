@@ -96,7 +96,10 @@ describe('accounts through the gateway', () => {
   });
 
   it('shows a user their own email only', async () => {
-    const a = (await register({ email: 'a-owner@example.com', role: 'ORGANIZER' })).data!.register;
+    // Organizer names are unique: the first test's organizer is already "Ada".
+    const a = (
+      await register({ email: 'a-owner@example.com', name: 'Ada Owner', role: 'ORGANIZER' })
+    ).data!.register;
     const b = (await register({ email: 'b-viewer@example.com' })).data!.register;
     const created = await graphql(
       url,
@@ -121,7 +124,11 @@ describe('accounts through the gateway', () => {
       { id },
       b.token,
     );
-    expect(seenByB.data!.event.organizer).toEqual({ id: a.user.id, name: 'Ada', email: null });
+    expect(seenByB.data!.event.organizer).toEqual({
+      id: a.user.id,
+      name: 'Ada Owner',
+      email: null,
+    });
     const seenByA = await graphql(
       url,
       'query($id: ID!) { event(id: $id) { organizer { email } } }',
@@ -138,5 +145,54 @@ describe('accounts through the gateway', () => {
     const tampered = `${header}.${Buffer.from(JSON.stringify({ ...claims, role: 'ORGANIZER' })).toString('base64url')}.${signature}`;
     const result = await graphql(url, '{ me { id } }', {}, tampered);
     expect(errorCodes(result)).toContain('UNAUTHENTICATED');
+  });
+});
+
+describe('organizer names', () => {
+  const organizer = (email: string, name: string) => register({ email, name, role: 'ORGANIZER' });
+
+  it.each([
+    ['the same name', 'Aurora Live'],
+    ['another letter case and spacing', '  aurora   LIVE '],
+    ['no space at all', 'AuroraLive'],
+    ['a zero-width space inside', 'Aurora\u200bLive'],
+    ['full-width letters', '\uff21\uff55\uff52\uff4f\uff52\uff41 Live'],
+  ])('refuses a second organizer with %s as CONFLICT', async (_label, name) => {
+    await organizer('first-aurora@example.com', 'Aurora Live');
+    const second = await organizer(`second-${name.length}@example.com`, name);
+    expect(errorCodes(second)).toEqual(['CONFLICT']);
+    expect(second.errors![0].extensions).toMatchObject({ field: 'name' });
+  });
+
+  it('lets one of many simultaneous registrations of a name through, and fans share names freely', async () => {
+    const results = await Promise.all(
+      Array.from({ length: 8 }, (_, i) =>
+        organizer(`rush-${i}@example.com`, i % 2 ? 'Harbour  Nights' : 'harbour nights'),
+      ),
+    );
+    expect(results.filter((r) => !r.errors)).toHaveLength(1);
+    expect(results.filter((r) => errorCodes(r)[0] === 'CONFLICT')).toHaveLength(7);
+
+    const fan = await register({ email: 'harbour-fan@example.com', name: 'Harbour Nights' });
+    expect(fan.errors).toBeUndefined();
+  });
+});
+
+describe('text that shows nothing or hides something', () => {
+  it.each([
+    ['only invisible characters', '\u200b\u200d\u2060\u00ad'],
+    ['a right-to-left override', 'Ada\u202Eevil'],
+    ['a control character', 'Ada\u0007'],
+  ])('refuses a name of %s with BAD_USER_INPUT', async (_label, name) => {
+    const result = await register({
+      email: `odd-${name.length}-${name.charCodeAt(3)}@example.com`,
+      name,
+    });
+    expect(errorCodes(result)).toEqual(['BAD_USER_INPUT']);
+  });
+
+  it('refuses an explicit null role as BAD_USER_INPUT, not an internal error', async () => {
+    const result = await register({ email: 'null-role@example.com', role: null });
+    expect(errorCodes(result)).toEqual(['BAD_USER_INPUT']);
   });
 });
