@@ -1,4 +1,4 @@
-import pino, { type Logger } from 'pino';
+import pino, { type DestinationStream, type Logger } from 'pino';
 
 export type { Logger };
 
@@ -15,10 +15,15 @@ const SECRET_KEYS = new Set([
  * Secrets that show up inside text: argon2 hashes (PostgreSQL quotes a failing row in `detail`)
  * and signed tokens (JWTs).
  */
-const SECRET_TEXT = /\$argon2(?:id|i|d)\$[^\s,)'"]+|eyJ[\w-]+\.[\w-]+\.[\w-]+/g;
+const SECRET_TEXT = /\$argon2(?:id|i|d)\$[^\s)'"]+|eyJ[\w-]+\.[\w-]+\.[\w-]+/g;
+/** PostgreSQL's `detail` quoting a whole row (a constraint violation): every column, secrets too. */
+const FAILING_ROW = /Failing row contains \(.*\)/gs;
 
 function scrub(value: unknown, depth = 0): unknown {
-  if (typeof value === 'string') return value.replace(SECRET_TEXT, '[redacted]');
+  if (typeof value === 'string')
+    return value
+      .replace(FAILING_ROW, 'Failing row contains ([redacted])')
+      .replace(SECRET_TEXT, '[redacted]');
   if (!value || typeof value !== 'object' || depth > 6) return value;
   if (Array.isArray(value)) return value.map((item) => scrub(item, depth + 1));
   return Object.fromEntries(
@@ -37,8 +42,9 @@ export const serializeError = (error: unknown): unknown =>
 export function createLogger(
   service: string,
   level: string = process.env.LOG_LEVEL ?? 'info',
+  destination?: DestinationStream,
 ): Logger {
-  return pino({
+  const options: pino.LoggerOptions = {
     name: service,
     level,
     base: { service },
@@ -59,5 +65,6 @@ export function createLogger(
       ],
       censor: '[redacted]',
     },
-  });
+  };
+  return destination ? pino(options, destination) : pino(options);
 }
