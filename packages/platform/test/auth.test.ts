@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DomainError } from '../src/errors';
 import {
+  MAX_TOKEN_AGE_SECONDS,
   TOKEN_AUDIENCE,
   TOKEN_ISSUER,
   createTokenVerifier,
@@ -75,5 +76,44 @@ describe('tokens', () => {
       expect(await codeOf(verify(token))).toBe('UNAUTHENTICATED');
     }
     expect(await codeOf(viewerFromAuthorization('Basic abc', verify))).toBe('UNAUTHENTICATED');
+  });
+
+  it('refuses a token older than the maximum age, whatever its expiry says', async () => {
+    const { key, verify } = await setup();
+    const now = Math.floor(Date.now() / 1000);
+    const ancient = await new SignJWT({ role: 'FAN', ver: 0 })
+      .setProtectedHeader({ alg: 'EdDSA', kid: key.kid })
+      .setSubject('u1')
+      .setIssuer(TOKEN_ISSUER)
+      .setAudience(TOKEN_AUDIENCE)
+      .setIssuedAt(now - MAX_TOKEN_AGE_SECONDS - 60)
+      .setExpirationTime(now + 3600)
+      .sign(key.privateKey);
+    expect(await codeOf(verify(ancient))).toBe('UNAUTHENTICATED');
+  });
+
+  it('asks the session check with the token version, and refuses what it refuses', async () => {
+    const { key } = await setup();
+    const asked: Array<{ id: string; tokenVersion: number }> = [];
+    const verify = createTokenVerifier(
+      { jwks: { keys: [key.publicJwk] } },
+      {
+        sessions: async (claims) => {
+          asked.push(claims);
+          if (claims.tokenVersion < 3) throw new DomainError('UNAUTHENTICATED', 'ended');
+        },
+      },
+    );
+    expect(await codeOf(verify(await issueToken(key, { id: 'u1', role: 'FAN' }, 60, 2)))).toBe(
+      'UNAUTHENTICATED',
+    );
+    await expect(verify(await issueToken(key, { id: 'u1', role: 'FAN' }, 60, 3))).resolves.toEqual({
+      id: 'u1',
+      role: 'FAN',
+    });
+    expect(asked).toEqual([
+      { id: 'u1', tokenVersion: 2 },
+      { id: 'u1', tokenVersion: 3 },
+    ]);
   });
 });
