@@ -40,7 +40,7 @@ const call = (query: string, variables: Record<string, unknown>, token?: string)
 beforeAll(async () => {
   stack = await startStack({
     ...testInfrastructure(),
-    services: ['users', 'events', 'tickets', 'chat', 'gateway'],
+    services: ['users', 'events', 'tickets', 'chat', 'lambda-runner', 'gateway'],
     serviceEnv: { users: { LOGIN_ATTEMPTS_PER_ADDRESS: '100000' } },
   });
   url = stack.gatewayUrl;
@@ -136,6 +136,46 @@ const anything = () =>
     fc.dictionary(fc.string({ maxLength: 8 }), fc.string({ maxLength: 8 }), { maxKeys: 3 }),
   );
 
+/**
+ * Cursors as a client could forge them: base64url JSON of a timestamp and an id, with timestamps
+ * outside what PostgreSQL holds (year 0, year 275760, numbers) and anything else.
+ */
+const forgedCursor = () =>
+  fc
+    .tuple(
+      fc.oneof(
+        fc.constantFrom(
+          '+275760-09-13T00:00:00.000Z',
+          '-271821-04-20T00:00:00.000Z',
+          '0000-01-01T00:00:00.000Z',
+          '+010000-01-01T00:00:00.000Z',
+          '9999-12-31T23:59:59.999Z',
+          '2031-06-01T20:00:00.000Z',
+        ),
+        fc.date({ noInvalidDate: true }).map((d) => d.toISOString()),
+        fc.integer(),
+        anything(),
+      ),
+      fc.oneof(fc.uuid(), anything()),
+    )
+    .map((pair) => Buffer.from(JSON.stringify(pair)).toString('base64url'));
+
+/** Text built to look like something else: control characters, direction overrides, nothing visible. */
+const deceptiveText = () =>
+  fc.constantFrom(
+    '\u200b\u200c\u200d\u2060',
+    '\u00ad\ufeff',
+    '\u3164\u2800',
+    'Aurora\u202eeviL',
+    'Aurora\u2066Live\u2069',
+    'bell\u0007',
+    'esc\u001b[31m',
+    'del\u007f',
+    '\ud800 lone surrogate',
+    'Aurora Live',
+    ' aurora  LIVE ',
+  );
+
 const objectOf = (keys: string[]) =>
   fc.record(Object.fromEntries(keys.map((k) => [k, anything()])), { requiredKeys: [] });
 
@@ -206,7 +246,161 @@ const MUTATIONS: Array<[string, string, fc.Arbitrary<Record<string, unknown>>]> 
     fc.record({ e: anything(), b: anything() }),
   ],
   ['deleteMessage', 'mutation($id: ID!) { deleteMessage(id: $id) }', fc.record({ id: anything() })],
+  [
+    'register (names)',
+    'mutation($i: RegisterInput!) { register(input: $i) { token } }',
+    fc.record({
+      i: fc.record({
+        email: fc.uuid().map((u) => `${u}@fuzz.example`),
+        password: fc.constant('password-123'),
+        name: fc.oneof(deceptiveText(), anything()),
+        role: fc.constantFrom('FAN', 'ORGANIZER', null, 'ADMIN', undefined),
+      }),
+    }),
+  ],
+  [
+    'deleteAccount',
+    'mutation($p: String!) { deleteAccount(password: $p) }',
+    fc.record({ p: anything() }),
+  ],
+  [
+    'events (cursor and filter)',
+    'query($f: EventFilter, $n: Int, $a: String) { events(filter: $f, first: $n, after: $a) { edges { cursor } } }',
+    fc.record({
+      f: fc.oneof(fc.constant(null), objectOf(['search', 'category', 'city', 'from', 'to'])),
+      n: fc.oneof(fc.constant(5), anything()),
+      a: fc.oneof(forgedCursor(), anything()),
+    }),
+  ],
+  [
+    'salesReport (bucket)',
+    'query($id: ID!, $b: SalesBucket) { event(id: $id) { salesReport(bucket: $b) { ticketsSold } } }',
+    fc.record({
+      id: fc.oneof(
+        fc.constant(null).map(() => ids.event),
+        anything(),
+      ),
+      b: fc.oneof(fc.constantFrom(null, 'HOUR', 'DAY', 'WEEK'), anything()),
+    }),
+  ],
+  [
+    'createEvent (deceptive text)',
+    'mutation($i: CreateEventInput!) { createEvent(input: $i) { id } }',
+    fc.record({
+      i: fc.record({
+        title: deceptiveText(),
+        description: deceptiveText(),
+        category: fc.constant('Music'),
+        venue: deceptiveText(),
+        city: deceptiveText(),
+        startsAt: fc.constant('2031-01-01T00:00:00Z'),
+      }),
+    }),
+  ],
+  [
+    'addTicketTier (deceptive name)',
+    'mutation($e: ID!, $t: TicketTierInput!) { addTicketTier(eventId: $e, input: $t) { id } }',
+    fc.record({
+      e: fc.constant(null).map(() => ids.event),
+      t: fc.record({
+        name: deceptiveText(),
+        priceCents: fc.constant(100),
+        capacity: fc.constant(1),
+      }),
+    }),
+  ],
+  [
+    'postMessage (deceptive body)',
+    'mutation($e: ID!, $b: String!) { postMessage(eventId: $e, body: $b) { id } }',
+    fc.record({ e: fc.constant(null).map(() => ids.event), b: deceptiveText() }),
+  ],
 ];
+
+/** Inputs that once came back INTERNAL_SERVER_ERROR, or slipped through, each with its answer. */
+const KNOWN: Array<[string, string, () => Record<string, unknown>, 'fan' | 'organizer' | null]> = [
+  [
+    'a cursor in year 275760',
+    'query($a: String) { events(after: $a) { totalCount } }',
+    () => ({
+      a: Buffer.from(JSON.stringify(['+275760-09-13T00:00:00.000Z', ids.event])).toString(
+        'base64url',
+      ),
+    }),
+    null,
+  ],
+  [
+    'a cursor in year 0',
+    'query($a: String) { events(after: $a) { totalCount } }',
+    () => ({
+      a: Buffer.from(JSON.stringify(['0000-01-01T00:00:00.000Z', ids.event])).toString('base64url'),
+    }),
+    null,
+  ],
+  [
+    'a filter starting in year 0',
+    'query($f: EventFilter) { events(filter: $f) { totalCount } }',
+    () => ({ f: { from: '0000-01-01T00:00:00Z' } }),
+    null,
+  ],
+  [
+    'a null role',
+    'mutation($i: RegisterInput!) { register(input: $i) { token } }',
+    () => ({
+      i: { email: 'null-role@fuzz.example', password: 'password-123', name: 'N', role: null },
+    }),
+    null,
+  ],
+  [
+    'a name of zero-width characters',
+    'mutation($i: RegisterInput!) { register(input: $i) { token } }',
+    () => ({ i: { email: 'zw@fuzz.example', password: 'password-123', name: '\u200b\u200d' } }),
+    null,
+  ],
+  [
+    'a title with a right-to-left override',
+    'mutation($i: CreateEventInput!) { createEvent(input: $i) { id } }',
+    () => ({
+      i: {
+        title: 'Free \u202eseert',
+        description: '',
+        category: 'Music',
+        venue: 'Hall',
+        city: 'Riga',
+        startsAt: '2031-06-01T20:00:00Z',
+      },
+    }),
+    'organizer',
+  ],
+  [
+    'a chat message of invisible characters',
+    'mutation($e: ID!, $b: String!) { postMessage(eventId: $e, body: $b) { id } }',
+    () => ({ e: ids.event, b: '\u2800\u3164\u200b' }),
+    'fan',
+  ],
+  [
+    'a tier name with a control character',
+    'mutation($e: ID!, $t: TicketTierInput!) { addTicketTier(eventId: $e, input: $t) { id } }',
+    () => ({ e: ids.event, t: { name: 'VIP\u001b[2J', priceCents: 100, capacity: 1 } }),
+    'organizer',
+  ],
+];
+
+describe('known hostile inputs', () => {
+  it.each(KNOWN)('refuses %s with BAD_USER_INPUT', async (_label, operation, variables, who) => {
+    const result = await call(operation, variables(), who ? tokens[who] : undefined);
+    expect(result.errors?.map((e) => e.extensions?.code)).toEqual(['BAD_USER_INPUT']);
+  });
+
+  it('treats an explicit null sales-report bucket as the default', async () => {
+    const result = await call(
+      'query($id: ID!, $b: SalesBucket) { event(id: $id) { salesReport(bucket: $b) { ticketsSold } } }',
+      { id: ids.event, b: null },
+      tokens.organizer,
+    );
+    expect(result.errors).toBeUndefined();
+    expect(result.data!.event.salesReport.ticketsSold).toBeGreaterThanOrEqual(1);
+  });
+});
 
 /** Every list's size argument (and cursor), as any client could send them. */
 const LIST_QUERIES: Array<[string, string, fc.Arbitrary<Record<string, unknown>>]> = [
@@ -319,6 +513,30 @@ describe('after the storm', () => {
         stack.databaseUrls.users!,
         'SELECT lower(email) FROM users GROUP BY lower(email) HAVING count(*) > 1',
       ),
+    ).toEqual([]);
+    expect(
+      await query(
+        stack.databaseUrls.users!,
+        `SELECT name_key FROM users WHERE role = 'ORGANIZER' AND name_key IS NOT NULL
+         GROUP BY name_key HAVING count(*) > 1`,
+      ),
+    ).toEqual([]);
+    // No stored text holds a control character (but tab and newlines) or a direction override.
+    const unsafe = `~ '[\\x01-\\x08\\x0b\\x0c\\x0e-\\x1f\\x7f-\\x9f\\u202a-\\u202e\\u2066-\\u2069]'`;
+    expect(
+      await query(
+        stack.databaseUrls.users!,
+        `SELECT id FROM users WHERE name ${unsafe} OR name_key = ''`,
+      ),
+    ).toEqual([]);
+    expect(
+      await query(
+        stack.databaseUrls.events!,
+        `SELECT id FROM events WHERE title ${unsafe} OR venue ${unsafe} OR city ${unsafe} OR description ${unsafe}`,
+      ),
+    ).toEqual([]);
+    expect(
+      await query(stack.databaseUrls.chat!, `SELECT id FROM chat_messages WHERE body ${unsafe}`),
     ).toEqual([]);
     expect(
       await query(
