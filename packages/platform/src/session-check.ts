@@ -44,14 +44,22 @@ export class SessionDirectory {
   ) {}
 
   check: SessionCheck = async (claims, token) => {
-    const status = await this.status(claims.id, token);
+    let status = await this.status(claims.id, token);
+    // A token newer than the answer held was issued since (signOutEverywhere hands one out): the
+    // answer is stale, not the token. Only users signs tokens, so no caller can claim a version.
+    if (status.tokenVersion < claims.tokenVersion)
+      status = await this.status(claims.id, token, { fresh: true });
     if (!isCurrentSession(status, claims.tokenVersion)) throw sessionEnded();
   };
 
-  private status(userId: string, token: string): Promise<SessionStatus> {
+  private status(
+    userId: string,
+    token: string,
+    options = { fresh: false },
+  ): Promise<SessionStatus> {
     const now = Date.now();
     const cached = this.answers.get(userId);
-    if (cached && cached.until > now) return cached.status;
+    if (cached && cached.until > now && !options.fresh) return cached.status;
     const status = this.ask(token);
     this.answers.delete(userId);
     if (this.ttlMs > 0) this.answers.set(userId, { until: now + this.ttlMs, status });
