@@ -3,6 +3,8 @@ import { join } from 'node:path';
 import DataLoader from 'dataloader';
 import { parse } from 'graphql';
 import {
+  DomainError,
+  SESSION_STATUS_PATH,
   createDataSource,
   createLogger,
   createTokenVerifier,
@@ -15,8 +17,6 @@ import {
   sessionEnded,
   startSubgraph,
   viewerFromAuthorization,
-  DomainError,
-  SESSION_STATUS_PATH,
   type RequestContext,
   type Route,
   type TokenVerifier,
