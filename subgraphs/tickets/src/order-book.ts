@@ -105,7 +105,7 @@ export class OrderBook {
     return changed ? order : null;
   }
 
-  /** The order and its signed tickets. `sale.tier` gives the ids and the price (never changed). */
+  /** The order and its signed tickets. `sale.tier` gives the ids and the price (locked: it only changes while nothing is sold or held). */
   private async insertOrder(manager: EntityManager, sale: Sale): Promise<Order> {
     const { tier } = sale;
     const [row] = await rows(

@@ -6,6 +6,7 @@ import type { TicketTier } from './entities/ticket-tier';
 import type { TierInput } from './inventory';
 import type { SalesBucket } from './sales-reports';
 import type { TicketsContext } from './server';
+import type { TierChanges } from './tier-editor';
 import { Wallet } from './wallet';
 
 const eventRef = (id: string) => ({ __typename: 'Event', id });
@@ -21,6 +22,8 @@ export const resolvers: Resolvers<TicketsContext> = {
   Mutation: {
     addTicketTier: (_root, { eventId, input }: { eventId: string; input: TierInput }, ctx) =>
       ctx.inventory.addTier(ctx.viewer, eventId, input, ctx.authorization),
+    updateTicketTier: (_root, { id, input }: { id: string; input: TierChanges }, ctx) =>
+      ctx.tierEditor.update(ctx.viewer, id, input),
     reserveTickets: (_root, { input }: { input: { tierId: string; quantity: number } }, ctx) =>
       ctx.boxOffice.reserve(ctx.viewer, input, ctx.authorization),
     checkout: (

@@ -41,10 +41,12 @@ import { resolvers } from './resolvers';
 import { SalesReports, type SalesBucket, type SalesRow } from './sales-reports';
 import { TicketSigner } from './ticket-codes';
 import { TicketPrinter } from './ticket-printer';
+import { TierEditor } from './tier-editor';
 import { Wallet } from './wallet';
 
 export interface TicketsContext extends RequestContext {
   inventory: Inventory;
+  tierEditor: TierEditor;
   boxOffice: BoxOffice;
   door: Door;
   wallet: Wallet;
@@ -91,6 +93,7 @@ export async function start(config: TicketsConfig = loadTicketsConfig()) {
   const events = new EventsClient(ServiceClient.fromServiceList(config.SERVICE_LIST, 'events'));
   const states = new EventStates(db, events);
   const inventory = new Inventory(db, states);
+  const tierEditor = new TierEditor(db);
   const boxOffice = new BoxOffice(
     db,
     states,
@@ -143,6 +146,7 @@ export async function start(config: TicketsConfig = loadTicketsConfig()) {
     extendContext: (base) => ({
       ...base,
       inventory,
+      tierEditor,
       boxOffice,
       door,
       wallet,

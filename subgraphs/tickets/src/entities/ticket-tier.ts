@@ -16,6 +16,10 @@ export class TicketTier {
   @Column({ type: 'text' })
   name: string;
 
+  /** Shown to fans beside the name; set with `updateTicketTier`. */
+  @Column({ type: 'text', nullable: true })
+  description: string | null;
+
   @Column({ name: 'price_cents', type: 'bigint', transformer: bigintColumn })
   priceCents: number;
 

@@ -2,10 +2,12 @@ import { CreateOutbox1764000000000 } from '@ko/platform';
 import { CreateTickets1764000000300 } from './1764000000300-CreateTickets';
 import { CreatePurchaseLimits1764000000301 } from './1764000000301-CreatePurchaseLimits';
 import { MoneyAsBigint1765012100000 } from './1765012100000-MoneyAsBigint';
+import { TierDescription1765015150100 } from './1765015150100-TierDescription';
 
 export const migrations = [
   CreateOutbox1764000000000,
   CreateTickets1764000000300,
   CreatePurchaseLimits1764000000301,
   MoneyAsBigint1765012100000,
+  TierDescription1765015150100,
 ];
