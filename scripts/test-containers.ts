@@ -19,7 +19,7 @@ import { ROOT } from './infrastructure';
 
 const PROJECT = process.env.CONTAINERS_PROJECT ?? 'ko-containers-test';
 const LOG_DIR = join(ROOT, '.data', 'containers');
-/** The subgraph restarted to show its data and its callers survive it. */
+/** The subgraph restarted (after PostgreSQL) to show its data and its callers survive it. */
 const RESTARTED_SUBGRAPH = 'tickets';
 const NODE_SERVICES = ['users', 'events', 'tickets', 'chat', 'subscriptions', 'router', 'client'];
 
@@ -173,16 +173,21 @@ async function main(): Promise<number> {
       return clientScenario(client, routerUrl.replace(/^http/, 'ws'), check);
     });
 
-    await phase('restart PostgreSQL', async () => {
-      await compose.compose(['restart', 'postgres']);
-      await compose.waitHealthy(['postgres']);
-      await dataSurvived(client, world, check, 'restarting PostgreSQL');
-    });
-    await phase(`restart the ${RESTARTED_SUBGRAPH} subgraph`, async () => {
-      await compose.compose(['restart', RESTARTED_SUBGRAPH]);
-      await compose.waitHealthy([RESTARTED_SUBGRAPH]);
-      await dataSurvived(client, world, check, `restarting ${RESTARTED_SUBGRAPH}`);
-    });
+    for (const service of ['postgres', RESTARTED_SUBGRAPH])
+      await phase(`restart ${service}`, async () => {
+        const before = (await compose.startedAt()).get(service);
+        await compose.compose(['restart', service]);
+        await compose.waitHealthy([service]);
+        await check(
+          `compose restart ${service}: a new container process, healthy again`,
+          async () => {
+            const after = (await compose.startedAt()).get(service);
+            if (!before || !after || after === before)
+              throw new Error(`started ${before}, then ${after}`);
+          },
+        );
+        await dataSurvived(client, world, check, `restarting ${service}`);
+      });
   } catch (error) {
     failed = error;
     say(`FAILED: ${(error as Error).message}`);
@@ -215,9 +220,8 @@ async function teardown(
   try {
     if (project) {
       await project.compose(['down', '--volumes', '--remove-orphans'], 300_000);
-      const left = await project.containers();
-      if (left.length)
-        throw new Error(`still there after down: ${left.map((c) => c.name).join(', ')}`);
+      const left = await project.leftovers();
+      if (left.length) throw new Error(`still there after down: ${left.join(', ')}`);
       checks.push('✓ torn down: no container, network or volume of the project left');
     }
   } finally {

@@ -8,7 +8,8 @@
 import { spawn } from 'node:child_process';
 import { KeyObject } from 'node:crypto';
 import { createRequire } from 'node:module';
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { dirname, join, posix, relative, resolve } from 'node:path';
@@ -17,6 +18,9 @@ import Ajv2019 from 'ajv/dist/2019';
 import { Copy, DockerfileParser, type Instruction } from 'dockerfile-ast';
 import { parse as parseYaml } from 'yaml';
 import { loadSigningKey } from '../packages/platform/src/auth';
+import { createLambdaInvoker, LambdaFunctionError } from '../packages/platform/src/lambda';
+import { freePort } from '../packages/platform/src/testing/processes';
+import { STAND_INS_BY_IMAGE } from '../scripts/containers/base-images';
 import { readServiceList } from '../packages/platform/src/service-list';
 import { SERVICES as STACK } from '../packages/platform/src/deployment/services';
 
@@ -942,6 +946,142 @@ describe('what the images run, run here', () => {
 });
 
 // ---------------------------------------------------------------------------------------------
+
+/** A public image name as an engine stores it: registry, path and tag spelled out. */
+function qualified(image: string): string {
+  const [name, tag = 'latest'] = image.split(/:(?=[^/]+$)/);
+  const parts = name!.split('/');
+  const withRegistry =
+    /[.:]/.test(parts[0]!) || parts[0] === 'localhost' ? parts : ['docker.io', ...parts];
+  if (withRegistry.length === 2) withRegistry.splice(1, 0, 'library');
+  return `${withRegistry.join('/')}:${tag}`;
+}
+
+/** The public images the Dockerfile and the compose file name (not stages, not built here). */
+function publicImages(dockerfile: string, doc: ComposeFile): string[] {
+  const stages = stagesOf(dockerfile);
+  const names = new Set(stages.flatMap((s) => (s.name ? [s.name] : [])));
+  const fromFile = stages.map((s) => s.image).filter((image) => !names.has(image));
+  const fromCompose = Object.values(doc.services).flatMap((s) =>
+    s.build || !s.image ? [] : [s.image],
+  );
+  return [...new Set([...fromFile, ...fromCompose].map(qualified))].sort();
+}
+
+describe('the stand-ins for the public base images', () => {
+  const standIns = STAND_INS_BY_IMAGE.map((s) => s.image).sort();
+
+  it('there is one for every public image the Dockerfile and the compose file name, and no other', () => {
+    expect(publicImages(read(DOCKERFILE), compose)).toEqual(standIns);
+    const readme = read('deploy/base-images/README.md');
+    for (const { image, dir } of STAND_INS_BY_IMAGE) {
+      expect(existsSync(join(ROOT, 'deploy/base-images', dir, 'Dockerfile'))).toBe(true);
+      const shortName = image.replace(/^docker\.io\/(library\/)?/, '');
+      expect([image, readme.includes(`**${shortName}.**`)]).toEqual([image, true]);
+    }
+  });
+
+  it('a new public image without a stand-in is caught', () => {
+    const text = read(DOCKERFILE).replace(
+      'FROM node:24-bookworm-slim AS client\n',
+      'FROM nginx:1.27-bookworm AS client\n',
+    );
+    expect(publicImages(text, compose)).toContain('docker.io/library/nginx:1.27-bookworm');
+    expect(publicImages(text, compose)).not.toEqual(standIns);
+  });
+
+  describe('the Lambda emulator, called as tickets calls it (the AWS SDK, platform/lambda.ts)', () => {
+    let taskRoot: string;
+    let emulator: ReturnType<typeof spawn>;
+    let url: string;
+
+    beforeAll(async () => {
+      taskRoot = mkdtempSync(join(tmpdir(), 'lambda-task-'));
+      writeFileSync(
+        join(taskRoot, 'index.js'),
+        `exports.handler = async (event, context) => {
+           if (event.fail) throw new TypeError('the event asked to fail');
+           return { echo: event, requestId: context.awsRequestId, left: context.getRemainingTimeInMillis() > 0 };
+         };`,
+      );
+      const port = await freePort();
+      url = `http://127.0.0.1:${port}`;
+      emulator = spawn(
+        process.execPath,
+        [join(ROOT, 'deploy/base-images/lambda-nodejs/emulator.mjs'), 'index.handler'],
+        {
+          env: {
+            ...process.env,
+            LAMBDA_TASK_ROOT: taskRoot,
+            LAMBDA_EMULATOR_PORT: String(port),
+            LAMBDA_EMULATOR_HOST: '127.0.0.1',
+          },
+          stdio: ['ignore', 'pipe', 'inherit'],
+        },
+      );
+      await new Promise<void>((ready, fail) => {
+        emulator.stdout!.on('data', (chunk: Buffer) => {
+          if (chunk.toString().includes('emulator:')) ready();
+        });
+        emulator.on('exit', (code) => fail(new Error(`emulator exited (${code})`)));
+      });
+    });
+
+    afterAll(() => {
+      emulator?.kill();
+      rmSync(taskRoot, { recursive: true, force: true });
+    });
+
+    const invoker = () =>
+      createLambdaInvoker({
+        endpoints: { render: url },
+        functionNames: { render: 'function' },
+        timeoutMs: 10_000,
+        maxRetries: 0,
+      });
+
+    it('answers an invocation with the handler result', async () => {
+      const lambda = invoker();
+      try {
+        const result = await lambda.invoke<
+          object,
+          { echo: unknown; requestId: string; left: boolean }
+        >('render', { order: 7 });
+        expect(result.echo).toEqual({ order: 7 });
+        expect(result.requestId).toMatch(/^[0-9a-f-]{36}$/);
+        expect(result.left).toBe(true);
+      } finally {
+        lambda.close();
+      }
+    });
+
+    it('answers a thrown error as the real emulator does: 200, the error document, no header', async () => {
+      const response = await fetch(`${url}/2015-03-31/functions/function/invocations`, {
+        method: 'POST',
+        body: JSON.stringify({ fail: true }),
+      });
+      expect(response.status).toBe(200);
+      expect(response.headers.get('x-amz-function-error')).toBeNull();
+      expect(await response.json()).toMatchObject({
+        errorType: 'TypeError',
+        errorMessage: 'the event asked to fail',
+      });
+      const lambda = invoker();
+      try {
+        await expect(lambda.invoke('render', { fail: true })).rejects.toBeInstanceOf(
+          LambdaFunctionError,
+        );
+      } finally {
+        lambda.close();
+      }
+    });
+
+    it('serves only the Invoke API path of the function `function`', async () => {
+      for (const path of ['/2015-03-31/functions/other/invocations', '/health'])
+        expect((await fetch(`${url}${path}`, { method: 'POST', body: '{}' })).status).toBe(404);
+    });
+  });
+});
 
 describe('the checks catch', () => {
   const context = repoContext();

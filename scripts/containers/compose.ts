@@ -87,6 +87,41 @@ export class ComposeProject {
     }
   }
 
+  /** When each of the project's containers last started, by service. */
+  async startedAt(): Promise<Map<string, string>> {
+    const started = new Map<string, string>();
+    for (const c of await this.containers()) {
+      const out = await run(
+        this.engine.cli,
+        ['inspect', '--format', '{{.State.StartedAt}}', c.name],
+        {
+          env: this.engine.env,
+        },
+      );
+      started.set(c.service, out.stdout.trim());
+    }
+    return started;
+  }
+
+  /** Containers, networks and volumes of the project still on the engine (after `down`). */
+  async leftovers(): Promise<string[]> {
+    const label = `label=com.docker.compose.project=${this.name}`;
+    const list = async (kind: string) =>
+      (
+        await run(this.engine.cli, [kind, 'ls', '--filter', label, '--format', '{{.Name}}'], {
+          env: this.engine.env,
+        })
+      ).stdout
+        .split('\n')
+        .filter(Boolean)
+        .map((name) => `${kind} ${name}`);
+    return [
+      ...(await this.containers()).map((c) => `container ${c.name}`),
+      ...(await list('network')),
+      ...(await list('volume')),
+    ];
+  }
+
   /** The last lines each container logged, for a failure report. */
   async logs(lines = 40): Promise<string> {
     const out = await this.compose(['logs', '--no-color', '--tail', String(lines)], 120_000).catch(

@@ -18,6 +18,8 @@ const [file, exportName] = [handlerName.slice(0, dot), handlerName.slice(dot + 1
 const root = process.env.LAMBDA_TASK_ROOT ?? '/var/task';
 const timeoutMs = Number(process.env.AWS_LAMBDA_FUNCTION_TIMEOUT ?? '300') * 1000;
 const functionName = process.env.AWS_LAMBDA_FUNCTION_NAME ?? 'test_function';
+// 8080 as the real emulator; another port only for this project's tests of the emulator itself.
+const port = Number(process.env.LAMBDA_EMULATOR_PORT ?? '8080');
 
 const modulePath = ['.js', '.mjs', '.cjs']
   .map((ext) => join(root, file + ext))
@@ -95,7 +97,8 @@ const server = createServer((req, res) => {
     );
   });
 });
-server.listen(8080, '0.0.0.0', () =>
-  console.log(`emulator: ${handlerName} on :8080, POST ${INVOKE_PATH}`),
+server.listen(port, process.env.LAMBDA_EMULATOR_HOST ?? '0.0.0.0', () =>
+  console.log(`emulator: ${handlerName} on :${server.address().port}, POST ${INVOKE_PATH}`),
 );
-for (const signal of ['SIGTERM', 'SIGINT']) process.on(signal, () => server.close(() => process.exit(0)));
+for (const signal of ['SIGTERM', 'SIGINT'])
+  process.on(signal, () => server.close(() => process.exit(0)));
