@@ -9,7 +9,7 @@ import { execFileSync } from 'node:child_process';
 import { accessSync, constants, mkdirSync, writeFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
-import { freePort } from '@ko/platform/testing';
+import { createServer } from 'node:net';
 import { ensureBaseImages } from './containers/base-images';
 import { ComposeProject } from './containers/compose';
 import { openEngine, type Engine } from './containers/engine';
@@ -48,6 +48,25 @@ async function check(name: string, step: () => Promise<string | void>): Promise<
 }
 
 const seconds = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
+
+/**
+ * A free port of 127.0.0.1 to publish on, from 34000-34999: clear of the services' defaults
+ * (4000-4005, 5173), of the test stacks' ports (20000-31999) and of the host's own servers.
+ */
+async function hostPort(taken: number[] = []): Promise<number> {
+  const start = 34_000 + Math.floor(Math.random() * 1000);
+  for (let i = 0; i < 1000; i++) {
+    const port = 34_000 + ((start - 34_000 + i) % 1000);
+    if (taken.includes(port)) continue;
+    const free = await new Promise<boolean>((resolve) => {
+      const server = createServer();
+      server.once('error', () => resolve(false));
+      server.listen(port, '127.0.0.1', () => server.close(() => resolve(true)));
+    });
+    if (free) return port;
+  }
+  throw new Error('no free port in 34000-34999 (set ROUTER_HOST_PORT and CLIENT_HOST_PORT)');
+}
 
 /** Where downloads and the Debian root file system are kept between runs (outside the clone). */
 function cacheDir(): string {
@@ -104,9 +123,8 @@ async function main(): Promise<number> {
     const bases = await phase('base images', () => ensureBaseImages(engine, cacheDir(), say));
     for (const b of bases) checks.push(`✓ ${b.image}: ${b.source}`);
 
-    const routerPort = await freePort();
-    let clientPort = await freePort();
-    while (clientPort === routerPort) clientPort = await freePort();
+    const routerPort = Number(process.env.ROUTER_HOST_PORT ?? 0) || (await hostPort());
+    const clientPort = Number(process.env.CLIENT_HOST_PORT ?? 0) || (await hostPort([routerPort]));
     const routerUrl = `http://127.0.0.1:${routerPort}/graphql`;
     project = new ComposeProject(engine, PROJECT, {
       ...generatedSecrets(),
