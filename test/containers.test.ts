@@ -19,7 +19,7 @@ import { Copy, DockerfileParser, type Instruction } from 'dockerfile-ast';
 import { parse as parseYaml } from 'yaml';
 import { loadSigningKey } from '../packages/platform/src/auth';
 import { createLambdaInvoker, LambdaFunctionError } from '../packages/platform/src/lambda';
-import { freePort } from '../packages/platform/src/testing/processes';
+import { freePort } from '../packages/platform/src/deployment/processes';
 import { STAND_INS_BY_IMAGE } from '../scripts/containers/base-images';
 import { readServiceList } from '../packages/platform/src/service-list';
 import { SERVICES as STACK } from '../packages/platform/src/deployment/services';
