@@ -1,13 +1,15 @@
-// The container setup, checked without a Docker engine (there is none here or in CI): the
-// compose file against the compose specification's JSON schema and this project's rules (only
-// the router and client published, health-gated start order, named volumes, one internal
-// network, no default secrets), every Dockerfile's paths and build steps against the tree, and
-// the commands the images run that can run here. No image is built or started. Each check also
-// runs on a deliberately broken input ("the checks catch …"), so none of them passes vacuously.
+// The container setup, checked statically (fast, no engine needed): the compose file against
+// the compose specification's JSON schema and this project's rules (only the router and client
+// published, health-gated start order, restart policies, named volumes and read-only bind mounts,
+// one internal network, no default secrets), the Dockerfile's paths, stages and build steps
+// against the tree, the stand-ins for the public base images, and the commands the images run
+// that can run here. `npm run test:containers` builds and starts all of it for real. Each check
+// also runs on a deliberately broken input ("the checks catch …"), so none passes vacuously.
 import { spawn } from 'node:child_process';
 import { KeyObject } from 'node:crypto';
 import { createRequire } from 'node:module';
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { dirname, join, posix, relative, resolve } from 'node:path';
@@ -16,6 +18,9 @@ import Ajv2019 from 'ajv/dist/2019';
 import { Copy, DockerfileParser, type Instruction } from 'dockerfile-ast';
 import { parse as parseYaml } from 'yaml';
 import { loadSigningKey } from '../packages/platform/src/auth';
+import { createLambdaInvoker, LambdaFunctionError } from '../packages/platform/src/lambda';
+import { freePort } from '../packages/platform/src/deployment/processes';
+import { STAND_INS_BY_IMAGE } from '../scripts/containers/base-images';
 import { readServiceList } from '../packages/platform/src/service-list';
 import { SERVICES as STACK } from '../packages/platform/src/deployment/services';
 
@@ -46,14 +51,14 @@ const LAMBDA_BASE = 'public.ecr.aws/lambda/';
 
 interface ComposeService {
   image?: string;
-  build?: string | { context?: string; dockerfile?: string };
+  build?: string | { context?: string; dockerfile?: string; target?: string };
+  restart?: string;
   environment?: Record<string, string | number | boolean | null> | string[];
   ports?: Array<string | number | { target?: number; published?: string | number }>;
   depends_on?: string[] | Record<string, { condition?: string }>;
   healthcheck?: { test?: string | string[]; disable?: boolean };
   volumes?: Array<string | { type?: string; source?: string; target?: string }>;
   networks?: string[] | Record<string, unknown>;
-  configs?: Array<string | { source: string; target?: string }>;
 }
 interface ComposeFile {
   services: Record<string, ComposeService>;
@@ -269,7 +274,10 @@ function tscBuilds(stage: Stage): Array<{ at: number; dir: string }> {
     if (i.getKeyword() !== 'RUN') return [];
     const tokens = args(i);
     return tokens.flatMap((t, k) =>
-      t === 'tsc' && tokens[k + 1] === '-b' ? [{ at, dir: tokens[k + 2] ?? '' }] : [],
+      t === 'tsc' && tokens[k + 1] === '-b'
+        ? // `tsc -b` followed by a flag or the end of its command builds the root tsconfig.json.
+          [{ at, dir: /^[^-&|;]/.test(tokens[k + 2] ?? '') ? tokens[k + 2]! : '' }]
+        : [],
     );
   });
 }
@@ -317,10 +325,8 @@ const repoContext = (dockerignore = read('.dockerignore')): Context => {
 function checkDockerfile(path: string, text: string, context: Context): string[] {
   const problems: string[] = [];
   const stages = stagesOf(text);
-  const final = stages.at(-1);
-  if (!final) return [`${path}: no FROM`];
+  if (stages.length === 0) return [`${path}: no FROM`];
   if (stages.length < 2) problems.push(`${path}: one stage; build and runtime should be separate`);
-  const lambda = final.image.startsWith(LAMBDA_BASE);
   const workspaces = workspaceDirs();
   const rootProjects = (
     JSON.parse(read('tsconfig.json')) as { references: Array<{ path: string }> }
@@ -358,6 +364,11 @@ function checkDockerfile(path: string, text: string, context: Context): string[]
         problems.push(
           `${path}: npm ci without --ignore-scripts (install scripts run in the image)`,
         );
+      // Without -w it installs every workspace, so it needs every workspace's package.json.
+      if (ci.workspaces.length === 0)
+        for (const dir of workspaces.values())
+          if (!copied(`${dir}/package.json`, ci.at))
+            problems.push(`${path}: npm ci before ${dir}/package.json is copied`);
       const omitDev = ci.tokens.includes('--omit=dev');
       for (const name of ci.workspaces) {
         const dir = workspaces.get(name);
@@ -380,24 +391,34 @@ function checkDockerfile(path: string, text: string, context: Context): string[]
       }
     }
     for (const { at, dir } of tscBuilds(stage)) {
-      if (!rootProjects.includes(dir))
+      // `tsc -b` alone builds the root tsconfig.json: every project it references.
+      const whole = dir === '' || dir === '.';
+      if (whole && !copied('tsconfig.json', at))
+        problems.push(`${path}: tsc -b needs tsconfig.json copied first`);
+      if (!whole && !rootProjects.includes(dir))
         problems.push(
           `${path}: tsc -b ${dir}: not in the root tsconfig.json, so npm test never builds it`,
         );
-      for (const project of projectClosure(dir)) {
+      const projects = new Set<string>();
+      for (const top of whole ? rootProjects : [dir]) projectClosure(top, projects);
+      for (const project of projects) {
         for (const needed of [
           `${project}/package.json`,
           `${project}/tsconfig.json`,
           `${project}/src`,
         ])
           if (!copied(needed, at))
-            problems.push(`${path}: tsc -b ${dir} needs ${needed} copied first`);
+            problems.push(`${path}: tsc -b${dir ? ` ${dir}` : ''} needs ${needed} copied first`);
         const name = (JSON.parse(read(`${project}/package.json`)) as { name: string }).name;
-        const installed = [
+        const installs = [
           ...parents.flatMap((s) => npmCis(s)),
           ...npmCis(stage).filter((ci) => ci.at < at),
-        ].flatMap((ci) => ci.workspaces);
-        if (!installed.includes(name))
+        ];
+        const installed = installs.flatMap((ci) => ci.workspaces);
+        const all = installs.some(
+          (ci) => ci.workspaces.length === 0 && !ci.tokens.includes('--omit=dev'),
+        );
+        if (!all && !installed.includes(name))
           problems.push(
             `${path}: tsc -b ${dir} needs ${name}'s dependencies installed (npm ci -w ${name})`,
           );
@@ -405,36 +426,56 @@ function checkDockerfile(path: string, text: string, context: Context): string[]
     }
   }
 
-  const finalKeywords = final.instructions.map((i) => i.getKeyword());
-  if (lambda) {
-    if (!finalKeywords.includes('CMD'))
-      problems.push(`${path}: a Lambda image needs CMD (the handler)`);
-  } else {
-    const user = final.instructions.filter((i) => i.getKeyword() === 'USER').at(-1);
+  for (const image of imageStages(stages)) {
+    const at = image.name ? `${path} (${image.name})` : path;
+    const keywords = image.instructions.map((i) => i.getKeyword());
+    if (image.image.startsWith(LAMBDA_BASE)) {
+      if (!keywords.includes('CMD')) problems.push(`${at}: a Lambda image needs CMD (the handler)`);
+      continue;
+    }
+    const user = image.instructions.filter((i) => i.getKeyword() === 'USER').at(-1);
     const name = user ? (args(user)[0] ?? '').split(':')[0] : undefined;
     if (!name || name === 'root' || name === '0')
-      problems.push(`${path}: the runtime stage runs as root (needs a USER other than root)`);
-    const health = final.instructions.filter((i) => i.getKeyword() === 'HEALTHCHECK').at(-1);
+      problems.push(`${at}: the runtime stage runs as root (needs a USER other than root)`);
+    const health = image.instructions.filter((i) => i.getKeyword() === 'HEALTHCHECK').at(-1);
     if (!health || (args(health)[0] ?? '').toUpperCase() === 'NONE')
-      problems.push(`${path}: the runtime stage has no HEALTHCHECK`);
+      problems.push(`${at}: the runtime stage has no HEALTHCHECK`);
   }
   return problems;
 }
 
-const dockerfileOf = (service: ComposeService): string | undefined =>
-  typeof service.build === 'object'
-    ? service.build.dockerfile
-    : service.build
-      ? `${service.build}/Dockerfile`
-      : undefined;
-
-function finalStage(dockerfile: string): Stage {
-  return stagesOf(read(dockerfile)).at(-1)!;
+/** The stages that are images (targets): those no other stage builds on or copies from. */
+function imageStages(stages: Stage[]): Stage[] {
+  const used = new Set(
+    stages.flatMap((s) => [s.image, ...copies(s).flatMap((c) => (c.from ? [c.from] : []))]),
+  );
+  return stages.filter((s) => !s.name || !used.has(s.name));
 }
 
-function imageEnv(dockerfile: string): Record<string, string> {
+/** The Dockerfile a compose service builds, and the stage (`target`) its image is. */
+function buildOf(service: ComposeService): { dockerfile: string; target?: string } | undefined {
+  if (typeof service.build === 'object')
+    return { dockerfile: service.build.dockerfile ?? 'Dockerfile', target: service.build.target };
+  return service.build ? { dockerfile: `${service.build}/Dockerfile` } : undefined;
+}
+
+/** A Dockerfile's stage by name, or its last stage (what a build without --target makes). */
+function stageIn(dockerfile: string, target?: string): Stage | undefined {
+  const stages = stagesOf(read(dockerfile));
+  return target === undefined ? stages.at(-1) : stages.find((s) => s.name === target);
+}
+
+/** The stage a compose service's image is built from. */
+function stageOf(service: ComposeService): Stage | undefined {
+  const build = buildOf(service);
+  return build && existsSync(join(ROOT, build.dockerfile))
+    ? stageIn(build.dockerfile, build.target)
+    : undefined;
+}
+
+function imageEnv(stage: Stage): Record<string, string> {
   const env: Record<string, string> = {};
-  for (const i of finalStage(dockerfile).instructions.filter((x) => x.getKeyword() === 'ENV'))
+  for (const i of stage.instructions.filter((x) => x.getKeyword() === 'ENV'))
     for (const pair of args(i)) {
       const eq = pair.indexOf('=');
       if (eq > 0) env[pair.slice(0, eq)] = pair.slice(eq + 1);
@@ -447,27 +488,39 @@ function serviceEnv(service: ComposeService): Record<string, string> {
   const entries = Array.isArray(list)
     ? list.map((e) => [e.slice(0, e.indexOf('=')), e.slice(e.indexOf('=') + 1)])
     : Object.entries(list).map(([k, v]) => [k, v === null ? '' : String(v)]);
-  const image = dockerfileOf(service) ? imageEnv(dockerfileOf(service)!) : {};
-  return { ...image, ...Object.fromEntries(entries) };
+  const stage = stageOf(service);
+  return { ...(stage ? imageEnv(stage) : {}), ...Object.fromEntries(entries) };
 }
 
 function hasHealthcheck(service: ComposeService): boolean {
   if (service.healthcheck?.disable) return false;
   const test = service.healthcheck?.test;
   if (test !== undefined) return !(Array.isArray(test) ? test[0] === 'NONE' : test === 'NONE');
-  const dockerfile = dockerfileOf(service);
-  return (
-    !!dockerfile &&
-    finalStage(dockerfile).instructions.some(
-      (i) => i.getKeyword() === 'HEALTHCHECK' && (args(i)[0] ?? '').toUpperCase() !== 'NONE',
-    )
+  return !!stageOf(service)?.instructions.some(
+    (i) => i.getKeyword() === 'HEALTHCHECK' && (args(i)[0] ?? '').toUpperCase() !== 'NONE',
   );
 }
 
-const isLambda = (service: ComposeService) => {
-  const dockerfile = dockerfileOf(service);
-  return !!dockerfile && finalStage(dockerfile).image.startsWith(LAMBDA_BASE);
-};
+const isLambda = (service: ComposeService) => !!stageOf(service)?.image.startsWith(LAMBDA_BASE);
+
+/** A volume entry's source, and whether it is a bind mount (a path) rather than a volume. */
+function mountOf(v: NonNullable<ComposeService['volumes']>[number]) {
+  if (typeof v === 'string') {
+    const [source = '', target = '', mode = ''] = v.split(':');
+    return {
+      source,
+      target,
+      bind: /^[./~]/.test(source),
+      readOnly: mode.split(',').includes('ro'),
+    };
+  }
+  return {
+    source: v.source ?? '',
+    target: v.target ?? '',
+    bind: v.type === 'bind',
+    readOnly: (v as { read_only?: boolean }).read_only === true,
+  };
+}
 
 const networksOf = (s: ComposeService) =>
   Array.isArray(s.networks) ? s.networks : Object.keys(s.networks ?? {});
@@ -497,18 +550,20 @@ function checkCompose(doc: ComposeFile): string[] {
       }
 
     if (!isLambda(s) && !hasHealthcheck(s)) problems.push(`${name} has no healthcheck`);
+    // Restarted when it exits (issue 12): `no` or none leaves a crashed service down.
+    if (!s.restart || s.restart === 'no') problems.push(`${name} has no restart policy`);
 
     for (const v of s.volumes ?? []) {
-      const source =
-        typeof v === 'string'
-          ? (v.split(':')[0] ?? '')
-          : v.type === 'volume'
-            ? (v.source ?? '')
-            : '';
-      if (!source || !Object.prototype.hasOwnProperty.call(doc.volumes ?? {}, source))
-        problems.push(
-          `${name} mounts ${typeof v === 'string' ? v : JSON.stringify(v)}, not a named volume`,
-        );
+      const { source, bind, readOnly } = mountOf(v);
+      const shown = typeof v === 'string' ? v : JSON.stringify(v);
+      // Files the project ships (a service list, an init script) as read-only bind mounts;
+      // everything a container writes, in a named volume.
+      if (bind) {
+        if (!readOnly) problems.push(`${name} mounts ${shown} writable; a bind mount must be :ro`);
+        else if (!source.startsWith('./deploy/') || !existsSync(join(ROOT, source)))
+          problems.push(`${name} mounts ${source}, not an existing file under ./deploy/`);
+      } else if (!source || !Object.prototype.hasOwnProperty.call(doc.volumes ?? {}, source))
+        problems.push(`${name} mounts ${shown}, not a named volume`);
     }
 
     const networks = networksOf(s);
@@ -516,19 +571,22 @@ function checkCompose(doc: ComposeFile): string[] {
     if (s.ports?.length && !networks.some((n) => doc.networks?.[n]?.internal !== true))
       problems.push(`${name} publishes ports but is only on internal networks, which publish none`);
 
-    const dockerfile = dockerfileOf(s);
-    if (s.build) {
+    const build = buildOf(s);
+    if (build) {
       if (typeof s.build === 'object' && (s.build.context ?? '.') !== '.')
         problems.push(`${name}: build context must be the repository root`);
-      if (!dockerfile || !existsSync(join(ROOT, dockerfile)))
-        problems.push(`${name}: ${dockerfile ?? 'its Dockerfile'} does not exist`);
+      if (!existsSync(join(ROOT, build.dockerfile)))
+        problems.push(`${name}: ${build.dockerfile} does not exist`);
+      else if (!stageOf(s))
+        problems.push(`${name}: target ${build.target} is not a stage of ${build.dockerfile}`);
     } else if (!s.image) problems.push(`${name} has neither build nor image`);
   }
   if (doc.networks?.internal?.internal !== true)
     problems.push('the internal network is not `internal: true`');
-  for (const [name, c] of Object.entries(doc.configs ?? {}))
-    if (!c.file || !existsSync(join(ROOT, c.file)))
-      problems.push(`config ${name}: ${c.file ?? '(no file)'} does not exist`);
+  if (Object.keys(doc.configs ?? {}).length)
+    problems.push(
+      'top-level configs: docker-compose 1.29 ignores them outside swarm mode (use a read-only bind mount)',
+    );
   return problems;
 }
 
@@ -548,6 +606,47 @@ function checkSecrets(raw: Json): string[] {
         problems.push(`${at}: a password written into a URL`);
     return value;
   });
+  return problems;
+}
+
+/**
+ * Problems with how the images share their work: one `npm ci` and one `tsc -b` in the file (so a
+ * builder runs each once, whatever the targets), every Node.js service image starting with the
+ * same production-dependency layer (the same parent and the same COPY, so it is built and stored
+ * once), and each image's code coming from the shared build stages.
+ */
+function sharedBuildProblems(text: string): string[] {
+  const problems: string[] = [];
+  const stages = stagesOf(text);
+  const cis = stages.flatMap((s) => npmCis(s));
+  const builds = stages.flatMap((s) => tscBuilds(s));
+  if (cis.length !== 1) problems.push(`${cis.length} npm ci steps (one install for every image)`);
+  if (builds.length !== 1)
+    problems.push(`${builds.length} tsc -b steps (one build for every image)`);
+  const named = new Set(stages.flatMap((s) => (s.name ? [s.name] : [])));
+  for (const image of imageStages(stages)) {
+    const name = image.name ?? '(last stage)';
+    const own = copies(image);
+    if (
+      own.some(
+        (c) =>
+          c.from === undefined && c.sources.some((src) => /(^|\/)src\/[^/]*\.ts$|\/src$/.test(src)),
+      )
+    )
+      problems.push(`${name} copies sources into the image instead of the build's output`);
+    if (image.image.startsWith(LAMBDA_BASE) || image.name === 'client') continue;
+    const keywords = image.instructions.map((i) => i.getKeyword());
+    const first = keywords.findIndex((k) => k !== 'WORKDIR');
+    const layer = copies(image).find((c) => c.at === first);
+    if (
+      named.has(image.image) ||
+      layer?.from !== 'runtime-deps' ||
+      layer.sources.join() !== '/repo'
+    )
+      problems.push(
+        `${name} does not start with COPY --from=runtime-deps /repo (the shared layer)`,
+      );
+  }
   return problems;
 }
 
@@ -577,13 +676,7 @@ async function generatedSecrets(): Promise<Record<string, string>> {
 }
 
 const COMPOSE_FILE = 'docker-compose.yml';
-const DOCKERFILES = [
-  ...NODE_SERVICES.map((s) => `${s.dir}/Dockerfile`),
-  'client/Dockerfile',
-  'lambdas/render-tickets/Dockerfile',
-  'lambdas/sales-report/Dockerfile',
-  'lambdas/runner/Dockerfile',
-];
+const DOCKERFILE = 'Dockerfile';
 
 let secrets: Record<string, string>;
 let raw: Json;
@@ -613,8 +706,12 @@ describe('docker-compose.yml', () => {
     // A cluster id is 16 bytes, base64url: anything else stops the broker's storage format.
     expect(Buffer.from(kafka.CLUSTER_ID ?? '', 'base64url')).toHaveLength(16);
     for (const name of LAMBDAS) expect(isLambda(compose.services[name]!)).toBe(true);
-    for (const { service, dir } of NODE_SERVICES)
-      expect(dockerfileOf(compose.services[service]!)).toBe(`${dir}/Dockerfile`);
+    // Every image is a target of the one Dockerfile, named after its service.
+    for (const service of [...NODE_SERVICES.map((s) => s.service), 'client', ...LAMBDAS])
+      expect(buildOf(compose.services[service]!)).toEqual({
+        dockerfile: DOCKERFILE,
+        target: service,
+      });
   });
 
   it('publishes only the router and the client, health-gates every dependency, uses named volumes and the internal network', () => {
@@ -684,8 +781,12 @@ describe('docker-compose.yml', () => {
   });
 
   it('gives the router, tickets, chat and subscriptions a service list of container hostnames', () => {
-    const listFile = compose.configs?.['service-list']?.file ?? '';
-    const list = readServiceList(join(ROOT, listFile));
+    const mounts = (s: ComposeService) => (s.volumes ?? []).map(mountOf);
+    const listFile = mounts(compose.services.router!).find((m) =>
+      m.target.endsWith('/supergraph.compose.yaml'),
+    )?.source;
+    expect(listFile).toBe('./deploy/supergraph.compose.yaml');
+    const list = readServiceList(join(ROOT, listFile!));
     const local = readServiceList(join(ROOT, 'supergraph.yaml'));
     // The same subgraphs and schema files as the service list `npm start` uses.
     expect(list.subgraphs.map((s) => [s.name, s.schemaFile])).toEqual(
@@ -698,19 +799,16 @@ describe('docker-compose.yml', () => {
     for (const [name, s] of Object.entries(compose.services)) {
       const path = serviceEnv(s).SERVICE_LIST;
       if (!path) continue;
-      const mounted = (s.configs ?? []).find((c) => typeof c === 'object' && c.target === path);
-      expect([name, typeof mounted === 'object' ? mounted.source : undefined]).toEqual([
-        name,
-        'service-list',
-      ]);
+      const mounted = mounts(s).find((m) => m.target === path);
+      expect([name, mounted?.source, mounted?.readOnly]).toEqual([name, listFile, true]);
     }
     // The router composes from the schema files the list names, relative to where it is mounted.
     const target = serviceEnv(compose.services.router!).SERVICE_LIST!;
-    const inImage = copies(finalStage('supergraph/Dockerfile'));
+    const inImage = copies(stageOf(compose.services.router!)!);
     const missing = list.subgraphs
       .map((s) => {
         const repoPath = relative(ROOT, s.schemaFile).split('\\').join('/');
-        const fromList = relative(dirname(join(ROOT, listFile)), s.schemaFile)
+        const fromList = relative(dirname(join(ROOT, listFile!)), s.schemaFile)
           .split('\\')
           .join('/');
         return { repoPath, containerPath: posix.join(posix.dirname(target), fromList) };
@@ -732,19 +830,15 @@ describe('docker-compose.yml', () => {
 describe('Dockerfiles', () => {
   const context = repoContext();
 
-  it.each(DOCKERFILES)(
-    '%s: several stages, paths inside the context, non-root, healthcheck',
-    (path) => {
-      expect(checkDockerfile(path, read(path), context)).toEqual([]);
-    },
-  );
+  it('Dockerfile: several stages, paths inside the context, every image non-root with a healthcheck', () => {
+    expect(checkDockerfile(DOCKERFILE, read(DOCKERFILE), context)).toEqual([]);
+  });
 
   it.each(NODE_SERVICES)(
     '$dir: the runtime image runs $dir/dist/main.js on port $port with what it reads',
-    ({ dir, port }) => {
-      const dockerfile = `${dir}/Dockerfile`;
-      const stage = finalStage(dockerfile);
-      expect(imageEnv(dockerfile).PORT).toBe(String(port));
+    ({ service, dir, port }) => {
+      const stage = stageIn(DOCKERFILE, service)!;
+      expect(imageEnv(stage).PORT).toBe(String(port));
       const cmd = stage.instructions.filter((i) => i.getKeyword() === 'CMD').at(-1);
       expect(cmd && args(cmd).join(' ')).toContain(`"${dir}/dist/main.js"`);
       expect(existsSync(join(ROOT, dir, 'src', 'main.ts'))).toBe(true);
@@ -766,19 +860,12 @@ describe('Dockerfiles', () => {
       const env: Record<string, string> = entry && 'env' in entry ? entry.env : {};
       for (const flag of nodeArgs) expect(cmd && args(cmd).join(' ')).toContain(`"${flag}"`);
       for (const [name, value] of Object.entries(env))
-        expect([name, imageEnv(dockerfile)[name]]).toEqual([name, value]);
+        expect([name, imageEnv(stage)[name]]).toEqual([name, value]);
     },
   );
 
-  it('the client and router images share their first two stages, so a builder runs them once', () => {
-    const text = (path: string, name: string) =>
-      stagesOf(read(path))
-        .find((s) => s.name === name)
-        ?.instructions.map((i) => i.getTextContent());
-    for (const name of ['client-deps', 'documents']) {
-      expect(text('client/Dockerfile', name)).toBeDefined();
-      expect(text('supergraph/Dockerfile', name)).toEqual(text('client/Dockerfile', name));
-    }
+  it('every image starts from one install and one build, and the Node.js images share one dependency layer', () => {
+    expect(sharedBuildProblems(read(DOCKERFILE))).toEqual([]);
   });
 
   it('.dockerignore keeps host builds, dependencies and secrets out of the context', () => {
@@ -812,8 +899,8 @@ describe('Dockerfiles', () => {
 
 describe('what the images run, run here', () => {
   /** The HEALTHCHECK command of a Dockerfile, run by sh as Docker would, against a stub /health. */
-  async function healthcheckExit(dockerfile: string, status: number): Promise<number> {
-    const health = finalStage(dockerfile).instructions.find(
+  async function healthcheckExit(target: string, status: number): Promise<number> {
+    const health = stageIn(DOCKERFILE, target)!.instructions.find(
       (i) => i.getKeyword() === 'HEALTHCHECK',
     )!;
     const command = (health.getArgumentsContent() ?? '').replace(/^CMD\s+/, '');
@@ -835,11 +922,11 @@ describe('what the images run, run here', () => {
     }
   }
 
-  it.each([...NODE_SERVICES.map((s) => `${s.dir}/Dockerfile`), 'client/Dockerfile'])(
+  it.each([...NODE_SERVICES.map((s) => s.service), 'client'])(
     '%s: the healthcheck passes on a ready service and fails on 503',
-    async (dockerfile) => {
-      expect(await healthcheckExit(dockerfile, 200)).toBe(0);
-      expect(await healthcheckExit(dockerfile, 503)).toBe(1);
+    async (target) => {
+      expect(await healthcheckExit(target, 200)).toBe(0);
+      expect(await healthcheckExit(target, 503)).toBe(1);
     },
   );
 
@@ -859,6 +946,142 @@ describe('what the images run, run here', () => {
 });
 
 // ---------------------------------------------------------------------------------------------
+
+/** A public image name as an engine stores it: registry, path and tag spelled out. */
+function qualified(image: string): string {
+  const [name, tag = 'latest'] = image.split(/:(?=[^/]+$)/);
+  const parts = name!.split('/');
+  const withRegistry =
+    /[.:]/.test(parts[0]!) || parts[0] === 'localhost' ? parts : ['docker.io', ...parts];
+  if (withRegistry.length === 2) withRegistry.splice(1, 0, 'library');
+  return `${withRegistry.join('/')}:${tag}`;
+}
+
+/** The public images the Dockerfile and the compose file name (not stages, not built here). */
+function publicImages(dockerfile: string, doc: ComposeFile): string[] {
+  const stages = stagesOf(dockerfile);
+  const names = new Set(stages.flatMap((s) => (s.name ? [s.name] : [])));
+  const fromFile = stages.map((s) => s.image).filter((image) => !names.has(image));
+  const fromCompose = Object.values(doc.services).flatMap((s) =>
+    s.build || !s.image ? [] : [s.image],
+  );
+  return [...new Set([...fromFile, ...fromCompose].map(qualified))].sort();
+}
+
+describe('the stand-ins for the public base images', () => {
+  const standIns = STAND_INS_BY_IMAGE.map((s) => s.image).sort();
+
+  it('there is one for every public image the Dockerfile and the compose file name, and no other', () => {
+    expect(publicImages(read(DOCKERFILE), compose)).toEqual(standIns);
+    const readme = read('deploy/base-images/README.md');
+    for (const { image, dir } of STAND_INS_BY_IMAGE) {
+      expect(existsSync(join(ROOT, 'deploy/base-images', dir, 'Dockerfile'))).toBe(true);
+      const shortName = image.replace(/^docker\.io\/(library\/)?/, '');
+      expect([image, readme.includes(`**${shortName}.**`)]).toEqual([image, true]);
+    }
+  });
+
+  it('a new public image without a stand-in is caught', () => {
+    const text = read(DOCKERFILE).replace(
+      'FROM node:24-bookworm-slim AS client\n',
+      'FROM nginx:1.27-bookworm AS client\n',
+    );
+    expect(publicImages(text, compose)).toContain('docker.io/library/nginx:1.27-bookworm');
+    expect(publicImages(text, compose)).not.toEqual(standIns);
+  });
+
+  describe('the Lambda emulator, called as tickets calls it (the AWS SDK, platform/lambda.ts)', () => {
+    let taskRoot: string;
+    let emulator: ReturnType<typeof spawn>;
+    let url: string;
+
+    beforeAll(async () => {
+      taskRoot = mkdtempSync(join(tmpdir(), 'lambda-task-'));
+      writeFileSync(
+        join(taskRoot, 'index.js'),
+        `exports.handler = async (event, context) => {
+           if (event.fail) throw new TypeError('the event asked to fail');
+           return { echo: event, requestId: context.awsRequestId, left: context.getRemainingTimeInMillis() > 0 };
+         };`,
+      );
+      const port = await freePort();
+      url = `http://127.0.0.1:${port}`;
+      emulator = spawn(
+        process.execPath,
+        [join(ROOT, 'deploy/base-images/lambda-nodejs/emulator.mjs'), 'index.handler'],
+        {
+          env: {
+            ...process.env,
+            LAMBDA_TASK_ROOT: taskRoot,
+            LAMBDA_EMULATOR_PORT: String(port),
+            LAMBDA_EMULATOR_HOST: '127.0.0.1',
+          },
+          stdio: ['ignore', 'pipe', 'inherit'],
+        },
+      );
+      await new Promise<void>((ready, fail) => {
+        emulator.stdout!.on('data', (chunk: Buffer) => {
+          if (chunk.toString().includes('emulator:')) ready();
+        });
+        emulator.on('exit', (code) => fail(new Error(`emulator exited (${code})`)));
+      });
+    });
+
+    afterAll(() => {
+      emulator?.kill();
+      rmSync(taskRoot, { recursive: true, force: true });
+    });
+
+    const invoker = () =>
+      createLambdaInvoker({
+        endpoints: { render: url },
+        functionNames: { render: 'function' },
+        timeoutMs: 10_000,
+        maxRetries: 0,
+      });
+
+    it('answers an invocation with the handler result', async () => {
+      const lambda = invoker();
+      try {
+        const result = await lambda.invoke<
+          object,
+          { echo: unknown; requestId: string; left: boolean }
+        >('render', { order: 7 });
+        expect(result.echo).toEqual({ order: 7 });
+        expect(result.requestId).toMatch(/^[0-9a-f-]{36}$/);
+        expect(result.left).toBe(true);
+      } finally {
+        lambda.close();
+      }
+    });
+
+    it('answers a thrown error as the real emulator does: 200, the error document, no header', async () => {
+      const response = await fetch(`${url}/2015-03-31/functions/function/invocations`, {
+        method: 'POST',
+        body: JSON.stringify({ fail: true }),
+      });
+      expect(response.status).toBe(200);
+      expect(response.headers.get('x-amz-function-error')).toBeNull();
+      expect(await response.json()).toMatchObject({
+        errorType: 'TypeError',
+        errorMessage: 'the event asked to fail',
+      });
+      const lambda = invoker();
+      try {
+        await expect(lambda.invoke('render', { fail: true })).rejects.toBeInstanceOf(
+          LambdaFunctionError,
+        );
+      } finally {
+        lambda.close();
+      }
+    });
+
+    it('serves only the Invoke API path of the function `function`', async () => {
+      for (const path of ['/2015-03-31/functions/other/invocations', '/health'])
+        expect((await fetch(`${url}${path}`, { method: 'POST', body: '{}' })).status).toBe(404);
+    });
+  });
+});
 
 describe('the checks catch', () => {
   const context = repoContext();
@@ -909,19 +1132,42 @@ describe('the checks catch', () => {
   });
 
   it('a service image without a HEALTHCHECK', () => {
-    const text = read('subgraphs/events/Dockerfile').replace(/^HEALTHCHECK .*$/m, '');
-    expect(checkDockerfile('events', text, context)).toContain(
-      'events: the runtime stage has no HEALTHCHECK',
+    const text = read(DOCKERFILE).replace(
+      /(FROM \S+ AS events\n(?:(?!FROM ).*\n)*?)HEALTHCHECK .*\n/,
+      '$1',
     );
+    expect(checkDockerfile('d', text, context)).toEqual([
+      'd (events): the runtime stage has no HEALTHCHECK',
+    ]);
   });
 
-  it('a bind mount or an undeclared volume', () => {
+  it('a writable bind mount, a bind mount of something missing, an undeclared volume', () => {
     expect(
       compose2((d) => (d.services.postgres!.volumes = ['./.data/pg:/var/lib/postgresql/data'])),
-    ).toContainEqual(expect.stringContaining('not a named volume'));
+    ).toContainEqual(expect.stringContaining('writable; a bind mount must be :ro'));
+    expect(
+      compose2((d) => (d.services.router!.volumes = ['./deploy/missing.yaml:/repo/x.yaml:ro'])),
+    ).toContain('router mounts ./deploy/missing.yaml, not an existing file under ./deploy/');
     expect(compose2((d) => delete d.volumes!['kafka-data'])).toContainEqual(
       expect.stringContaining('kafka mounts kafka-data:'),
     );
+  });
+
+  it('a service without a restart policy, a missing target, top-level configs', () => {
+    expect(compose2((d) => delete d.services.chat!.restart)).toContain(
+      'chat has no restart policy',
+    );
+    expect(compose2((d) => (d.services.events!.restart = 'no'))).toContain(
+      'events has no restart policy',
+    );
+    expect(
+      compose2(
+        (d) => (d.services.users!.build = { context: '.', dockerfile: DOCKERFILE, target: 'user' }),
+      ),
+    ).toContain('users: target user is not a stage of Dockerfile');
+    expect(
+      compose2((d) => (d.configs = { list: { file: './deploy/supergraph.compose.yaml' } })),
+    ).toContainEqual(expect.stringContaining('docker-compose 1.29 ignores them'));
   });
 
   it('a service off the internal network, an internal network with a way out, ports that cannot publish', () => {
@@ -954,23 +1200,20 @@ describe('the checks catch', () => {
   });
 
   it('COPY of a missing or ignored path, a single stage, root at run time, an unknown stage', () => {
-    const text = read('subgraphs/users/Dockerfile');
+    const text = read(DOCKERFILE);
     expect(
       checkDockerfile(
         'd',
-        text.replace(
-          'COPY subgraphs/users/src subgraphs/users/src',
-          'COPY subgraphs/users/srcs subgraphs/users/src',
-        ),
+        text.replace('COPY lambdas lambdas\n', 'COPY lambda lambdas\n'),
         context,
       ),
-    ).toContain('d: COPY subgraphs/users/srcs does not exist');
+    ).toContain('d: COPY lambda does not exist');
     expect(
       checkDockerfile(
         'd',
         text.replace(
-          'COPY subgraphs/users/src subgraphs/users/src',
-          'COPY subgraphs/users/src subgraphs/users/src\nCOPY node_modules node_modules',
+          'COPY lambdas lambdas\n',
+          'COPY lambdas lambdas\nCOPY node_modules node_modules\n',
         ),
         repoContext('node_modules\n'),
       ),
@@ -978,57 +1221,86 @@ describe('the checks catch', () => {
     expect(
       checkDockerfile(
         'd',
-        'FROM node:20-bookworm-slim\nUSER node\nHEALTHCHECK CMD true\n',
+        'FROM node:24-bookworm-slim\nUSER node\nHEALTHCHECK CMD true\n',
         context,
       ),
     ).toContain('d: one stage; build and runtime should be separate');
-    expect(checkDockerfile('d', text.replace('USER node', 'USER root'), context)).toContain(
-      'd: the runtime stage runs as root (needs a USER other than root)',
+    const router = /(FROM \S+ AS router\n(?:(?!FROM ).*\n)*?)USER node\n/;
+    expect(checkDockerfile('d', text.replace(router, '$1USER root\n'), context)).toContain(
+      'd (router): the runtime stage runs as root (needs a USER other than root)',
     );
-    expect(checkDockerfile('d', text.replace('USER node\n', ''), context)).toContain(
-      'd: the runtime stage runs as root (needs a USER other than root)',
+    expect(checkDockerfile('d', text.replace(router, '$1'), context)).toContain(
+      'd (router): the runtime stage runs as root (needs a USER other than root)',
     );
     expect(
-      checkDockerfile('d', text.replace('--from=deps', '--from=dependencies'), context),
-    ).toContain('d: COPY --from=dependencies names no earlier stage');
+      checkDockerfile(
+        'd',
+        text.replace('--from=build /repo/subgraphs/chat', '--from=builder /repo/subgraphs/chat'),
+        context,
+      ),
+    ).toContain('d: COPY --from=builder names no earlier stage');
   });
 
   it('a build that misses a project it compiles, or a workspace it installs', () => {
-    const text = read('subgraphs/tickets/Dockerfile');
+    const text = read(DOCKERFILE);
+    expect(
+      checkDockerfile('d', text.replace('COPY packages/platform packages/platform\n', ''), context),
+    ).toContain('d: tsc -b needs packages/platform/src copied first');
     expect(
       checkDockerfile(
         'd',
-        text.replace('COPY packages/platform/src packages/platform/src\n', ''),
+        text.replace('COPY subgraphs/chat/package.json subgraphs/chat/\n', ''),
         context,
       ),
-    ).toContain('d: tsc -b subgraphs/tickets needs packages/platform/src copied first');
-    expect(
-      checkDockerfile('d', text.replace(' -w @ko/lambda-render-tickets', ''), context),
-    ).toContainEqual(
-      expect.stringContaining('leaves out the workspace it needs, @ko/lambda-render-tickets'),
-    );
+    ).toContain('d: npm ci before subgraphs/chat/package.json is copied');
     expect(
       checkDockerfile(
         'd',
-        text.replace(
-          '--ignore-scripts --no-audit --no-fund --include-workspace-root',
-          '--no-audit --no-fund --include-workspace-root',
-        ),
+        text.replace('npm ci --ignore-scripts --no-audit', 'npm ci --no-audit'),
         context,
       ),
     ).toContainEqual(expect.stringContaining('without --ignore-scripts'));
     // Copied only after the step that needs it.
     const late = text
-      .replace('COPY subgraphs/tickets/package.json subgraphs/tickets/\n', '')
+      .replace('COPY subgraphs subgraphs\n', '')
       .replace(
-        'RUN npx tsc -b subgraphs/tickets',
-        'RUN npx tsc -b subgraphs/tickets\nCOPY subgraphs/tickets/package.json subgraphs/tickets/',
+        ' && node lambdas/bundle.mjs sales-report\n',
+        ' && node lambdas/bundle.mjs sales-report\nCOPY subgraphs subgraphs\n',
       );
-    expect(checkDockerfile('d', late, context)).toEqual(
-      expect.arrayContaining([
-        'd: npm ci -w @ko/tickets before subgraphs/tickets/package.json is copied',
-        'd: tsc -b subgraphs/tickets needs subgraphs/tickets/package.json copied first',
-      ]),
+    expect(checkDockerfile('d', late, context)).toContain(
+      'd: tsc -b needs subgraphs/users/src copied first',
     );
+  });
+
+  it('an image that installs or compiles on its own, or leaves the shared dependency layer', () => {
+    const text = read(DOCKERFILE);
+    expect(
+      sharedBuildProblems(
+        text.replace(
+          'FROM node:24-bookworm-slim AS chat\nWORKDIR /repo\n',
+          'FROM node:24-bookworm-slim AS chat\nWORKDIR /repo\nRUN npm ci --ignore-scripts && npx tsc -b\n',
+        ),
+      ),
+    ).toEqual([
+      '2 npm ci steps (one install for every image)',
+      '2 tsc -b steps (one build for every image)',
+      'chat does not start with COPY --from=runtime-deps /repo (the shared layer)',
+    ]);
+    expect(
+      sharedBuildProblems(
+        text.replace(
+          'COPY --from=runtime-deps /repo ./\nENV NODE_ENV=production HOST=0.0.0.0 PORT=4004\n',
+          'ENV NODE_ENV=production HOST=0.0.0.0 PORT=4004\nCOPY --from=runtime-deps /repo ./\n',
+        ),
+      ),
+    ).toEqual(['chat does not start with COPY --from=runtime-deps /repo (the shared layer)']);
+    expect(
+      sharedBuildProblems(
+        text.replace(
+          'COPY --from=build /repo/subgraphs/chat/dist subgraphs/chat/dist\n',
+          'COPY subgraphs/chat/src subgraphs/chat/src\n',
+        ),
+      ),
+    ).toEqual(["chat copies sources into the image instead of the build's output"]);
   });
 });
