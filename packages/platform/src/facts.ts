@@ -11,7 +11,7 @@ import { z } from 'zod';
 export const Topics = {
   eventsLifecycle: 'events.lifecycle',
   ticketsSold: 'tickets.sold',
-  /** Tiers whose places for sale changed other than by a sale (holds taken, given back, new tiers). */
+  /** Tiers whose places for sale changed other than by a sale (holds, new tiers, tier changes). */
   ticketsAvailability: 'tickets.availability',
   ordersCancelled: 'orders.cancelled',
   chatMessages: 'chat.messages',
@@ -138,7 +138,8 @@ export const Facts = {
   /**
    * The tiers a change left with another number of places for sale, as that change left them.
    * Sales say the same in `tickets.sold`; this covers holds taken, holds given back (by the
-   * buyer, by expiry) and new tiers. The subscriptions service turns both into `eventUpdated`.
+   * buyer, by expiry), new tiers and organizers' tier changes. The subscriptions service turns
+   * both into `eventUpdated`.
    */
   tiersAvailabilityChanged: defineFact({
     topic: Topics.ticketsAvailability,
