@@ -17,15 +17,16 @@ export const DEMO_ORGANIZERS = [
 
 export const DEMO_FAN = { name: 'Fran Fan', email: 'fan@fans.test' };
 
+// City, venue, the venue's time zone (its events happen in it), its address and currency.
 const CITIES = [
-  ['Lisbon', 'Coliseu dos Recreios'],
-  ['Berlin', 'Columbiahalle'],
-  ['Amsterdam', 'Paradiso'],
-  ['London', 'Roundhouse'],
-  ['Paris', "L'Olympia"],
-  ['Madrid', 'WiZink Center'],
-  ['Dublin', 'Vicar Street'],
-  ['Vienna', 'Gasometer'],
+  ['Lisbon', 'Coliseu dos Recreios', 'Europe/Lisbon', 'Rua das Portas de Santo Antão 96', 'EUR'],
+  ['Berlin', 'Columbiahalle', 'Europe/Berlin', 'Columbiadamm 13-21', 'EUR'],
+  ['Amsterdam', 'Paradiso', 'Europe/Amsterdam', 'Weteringschans 6-8', 'EUR'],
+  ['London', 'Roundhouse', 'Europe/London', 'Chalk Farm Road', 'GBP'],
+  ['Paris', "L'Olympia", 'Europe/Paris', '28 Boulevard des Capucines', 'EUR'],
+  ['Madrid', 'WiZink Center', 'Europe/Madrid', 'Avenida Felipe II', 'EUR'],
+  ['Dublin', 'Vicar Street', 'Europe/Dublin', '58-59 Thomas Street', 'EUR'],
+  ['Vienna', 'Gasometer', 'Europe/Vienna', 'Guglgasse 6', 'EUR'],
 ] as const;
 
 const TITLES: Record<string, string[]> = {
@@ -148,7 +149,7 @@ export async function seed(
     for (const [i, item] of wanted.entries()) {
       index++;
       if (i < count) continue;
-      const [city, venue] = CITIES[(index * 3) % CITIES.length];
+      const [city, venue, timeZone, address, currency] = CITIES[(index * 3) % CITIES.length];
       const edition = Math.floor(i / plan.length) + 1;
       const startsAt = new Date(start.getTime() + (2 + index * 3) * day);
       const data = await call(
@@ -162,6 +163,9 @@ export async function seed(
             venue,
             city,
             startsAt: startsAt.toISOString(),
+            timeZone,
+            address,
+            currency,
           },
         },
         token,

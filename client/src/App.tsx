@@ -3,6 +3,7 @@ import { Layout } from './components/Layout';
 import { HomePage } from './pages/HomePage';
 import { EventPage } from './pages/EventPage';
 import { AuthPage } from './pages/AuthPage';
+import { OrderPage } from './pages/OrderPage';
 import { ProfilePage } from './pages/ProfilePage';
 import { DashboardPage } from './pages/DashboardPage';
 import { NotFoundPage } from './pages/NotFoundPage';
@@ -16,6 +17,7 @@ export function App() {
         <Route path="/signin" element={<AuthPage mode="signin" />} />
         <Route path="/signup" element={<AuthPage mode="signup" />} />
         <Route path="/profile" element={<ProfilePage />} />
+        <Route path="/orders/:id" element={<OrderPage />} />
         <Route path="/dashboard" element={<DashboardPage />} />
         <Route path="/dashboard/new" element={<DashboardPage creating />} />
         <Route path="/dashboard/events/:id" element={<DashboardPage />} />

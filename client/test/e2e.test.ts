@@ -172,7 +172,7 @@ describe('a fan', () => {
     // Search, then a city filter: the list follows, and says how many match.
     await page.getByLabel('Search').fill('orchestra');
     await waitForCards(page, ['Midnight Orchestra']);
-    await page.getByText('1 event match your filters').waitFor();
+    await page.getByText('1 event matches your filters').waitFor();
     await page.getByLabel('Search').fill('');
     await page.getByLabel('City').selectOption('Lisbon');
     await waitForCards(page, ['River Jazz']);
@@ -238,8 +238,9 @@ describe('a fan', () => {
     expect((await tierAvailability(orchestra.id))['General Admission']).toBe(98);
 
     // The profile: both tickets under the event, each with the QR code of its own signed code.
-    await page.getByRole('link', { name: 'See my tickets' }).click();
-    await page.waitForURL('**/profile');
+    await page.getByRole('link', { name: 'See my order and tickets' }).click();
+    await page.waitForURL('**/orders/**');
+    await page.goto('/profile');
     await page.waitForFunction(
       () => document.querySelectorAll('[data-testid="ticket-qr"]').length === 2,
       undefined,
@@ -295,15 +296,24 @@ describe('a fan', () => {
       role: 'FAN',
     });
     const { page } = await open(DESKTOP, fan);
-    // Freeze what the page believes is available, so the rival's purchase lands unseen.
+    // Freeze what the page believes is available, so the rival's purchase lands unseen: no
+    // re-read, and no live eventUpdated payload (the rest of the socket passes through).
     await page.route('**/graphql', (route) =>
       route.request().postData()?.includes('"operationName":"EventAvailability"')
         ? route.abort()
         : route.fallback(),
     );
+    await page.routeWebSocket(/\/graphql/, (ws) => {
+      const server = ws.connectToServer();
+      ws.onMessage((message) => server.send(message));
+      server.onMessage((message) => {
+        if (!String(message).includes('"eventUpdated"')) ws.send(message);
+      });
+    });
     await page.goto(`/events/${orchestra.id}`);
     await page.getByRole('radio', { name: /VIP/ }).check();
-    await page.getByText('Only 1 left').waitFor();
+    // A tier of one with nothing sold yet: its one place, without "only".
+    await page.getByText('1 left', { exact: true }).waitFor();
 
     await call(
       e2e.stack.urls.tickets!,

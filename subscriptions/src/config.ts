@@ -13,7 +13,7 @@ export const subscriptionsConfigSchema = baseConfigSchema.extend({
   PORT: port(4005),
   JWKS_URL: jwksUrl(),
   ...kafkaSettings(),
-  /** Locates the events service, which says who organizes an event. */
+  /** Locates the events service (who organizes an event) and tickets (its tiers). */
   SERVICE_LIST: serviceList(),
   EVENT_CACHE_TTL_MS: millis(3_000),
   /** WebSocket ping interval; a client that misses a pong for as long is disconnected. */
@@ -22,6 +22,8 @@ export const subscriptionsConfigSchema = baseConfigSchema.extend({
   MAX_BUFFERED_BYTES: z.coerce.number().int().min(1_024).default(1_048_576),
   /** Payloads waiting for one subscription before its client counts as too slow. */
   MAX_QUEUED_PER_SUBSCRIPTION: z.coerce.number().int().min(1).default(500),
+  /** Shortest time between two `eventUpdated` payloads of one event (coalescing under a rush). */
+  EVENT_UPDATE_INTERVAL_MS: millis(250),
   MAX_SUBSCRIPTIONS_PER_CONNECTION: z.coerce.number().int().min(1).default(50),
 });
 

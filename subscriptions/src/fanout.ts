@@ -5,7 +5,7 @@ export interface ClientSocket {
   terminate(): void;
 }
 
-export type Channel = 'messagePosted' | 'messageDeleted' | 'ticketsSold';
+export type Channel = 'messagePosted' | 'messageDeleted' | 'ticketsSold' | 'eventUpdated';
 
 export interface FanoutLimits {
   /** Unsent bytes on a socket beyond which its client is too slow. */
@@ -82,15 +82,24 @@ class LiveSubscription<T> implements AsyncIterableIterator<T> {
 export class Fanout {
   private readonly subscribers = new Map<string, Set<LiveSubscription<unknown>>>();
   private slowClientsDropped = 0;
+  private readonly idleListeners: Array<(channel: Channel, eventId: string) => void> = [];
 
   constructor(private readonly limits: FanoutLimits) {}
+
+  /** Calls `listener` when the last subscription of (channel, eventId) ends. */
+  onIdle(listener: (channel: Channel, eventId: string) => void): void {
+    this.idleListeners.push(listener);
+  }
 
   subscribe<T>(channel: Channel, eventId: string, socket: ClientSocket): AsyncIterableIterator<T> {
     const key = `${channel}:${eventId}`;
     const subscription = new LiveSubscription<T>(socket, (ended) => {
       const set = this.subscribers.get(key);
       set?.delete(ended as LiveSubscription<unknown>);
-      if (set?.size === 0) this.subscribers.delete(key);
+      if (set?.size === 0) {
+        this.subscribers.delete(key);
+        for (const listener of this.idleListeners) listener(channel, eventId);
+      }
     });
     let set = this.subscribers.get(key);
     if (!set) this.subscribers.set(key, (set = new Set()));

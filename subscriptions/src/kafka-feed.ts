@@ -9,10 +9,19 @@ import {
   type ParsedFact,
 } from '@ko/platform';
 import { RecentIds } from './dedupe';
+import type { EventUpdates } from './event-updates';
 import type { Fanout } from './fanout';
 
 /** Facts this service turns into live updates. */
-export const FEED_FACTS = [Facts.chatMessagePosted, Facts.chatMessageDeleted, Facts.ticketsSold];
+export const FEED_FACTS = [
+  Facts.chatMessagePosted,
+  Facts.chatMessageDeleted,
+  Facts.ticketsSold,
+  Facts.tiersAvailabilityChanged,
+  Facts.eventPublished,
+  Facts.eventUpdated,
+  Facts.eventCancelled,
+];
 const FEED_TOPICS = [...new Set(FEED_FACTS.map((f) => f.topic))];
 
 export type ChatMessageFact = ChatMessagePostedFact;
@@ -27,13 +36,29 @@ function within<T>(ms: number, work: Promise<T>): Promise<T> {
 }
 
 /** Routes one fact (checked against its schema) to the subscriptions it concerns. */
-export function route(fanout: Fanout, fact: ParsedFact): number {
+export function route(fanout: Fanout, fact: ParsedFact, updates?: EventUpdates): number {
   if (isFact(fact, Facts.chatMessagePosted))
     return fanout.publish('messagePosted', fact.envelope.data.eventId, fact.envelope.data);
   if (isFact(fact, Facts.chatMessageDeleted))
     return fanout.publish('messageDeleted', fact.envelope.data.eventId, fact.envelope.data.id);
-  if (isFact(fact, Facts.ticketsSold))
-    return fanout.publish('ticketsSold', fact.envelope.data.eventId, fact.envelope.data);
+  if (isFact(fact, Facts.ticketsSold)) {
+    const data = fact.envelope.data;
+    updates?.tiersChanged(data.eventId, [
+      { tierId: data.tierId, name: data.tierName, available: data.available },
+    ]);
+    return fanout.publish('ticketsSold', data.eventId, data);
+  }
+  if (isFact(fact, Facts.tiersAvailabilityChanged)) {
+    updates?.tiersChanged(fact.envelope.data.eventId, fact.envelope.data.tiers);
+    return 0;
+  }
+  // The rest are events.lifecycle facts: only the status is live.
+  if (
+    isFact(fact, Facts.eventPublished) ||
+    isFact(fact, Facts.eventUpdated) ||
+    isFact(fact, Facts.eventCancelled)
+  )
+    updates?.statusChanged(fact.envelope.data.eventId, fact.envelope.data.status);
   return 0;
 }
 
@@ -54,6 +79,7 @@ export class KafkaFeed {
     private readonly kafka: Kafka,
     fanout: Fanout,
     private readonly logger: Logger,
+    updates?: EventUpdates,
   ) {
     this.consumer = new FactConsumer({
       kafka,
@@ -65,7 +91,7 @@ export class KafkaFeed {
       maxWaitTimeInMs: 100,
       prepare: () => this.pinStartingOffsets(),
       handle: async (fact) => {
-        if (this.recent.firstSighting(fact.envelope.id)) route(fanout, fact);
+        if (this.recent.firstSighting(fact.envelope.id)) route(fanout, fact, updates);
       },
     });
   }

@@ -12,6 +12,7 @@ import {
   type EventDirectory,
   type Viewer,
 } from '@ko/platform';
+import type { EventUpdates } from './event-updates';
 import type { ClientSocket, Fanout } from './fanout';
 import type { ChatMessageFact } from './kafka-feed';
 
@@ -26,6 +27,7 @@ export interface LiveContext {
   socket: ClientSocket;
   fanout: Fanout;
   events: EventDirectory;
+  updates: EventUpdates;
 }
 
 const typeDefs = readFileSync(join(__dirname, '..', 'src', 'schema.graphql'), 'utf8');
@@ -78,6 +80,15 @@ export function buildLiveSchema(): GraphQLSchema {
             if (event.organizerId !== ctx.viewer.id)
               throw forbidden('Only the organizer of this event can follow its ticket sales.');
             return ctx.fanout.subscribe('ticketsSold', eventId, ctx.socket);
+          },
+          resolve: passThrough,
+        },
+        eventUpdated: {
+          subscribe: async (_root: unknown, { eventId }: { eventId: string }, ctx: LiveContext) => {
+            // Anyone who may see the event: a draft's updates go to its organizer only.
+            const event = await visibleEvent(eventId, ctx);
+            ctx.updates.follow(eventId, event.status);
+            return ctx.fanout.subscribe('eventUpdated', eventId, ctx.socket);
           },
           resolve: passThrough,
         },

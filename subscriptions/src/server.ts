@@ -25,6 +25,7 @@ import {
   type Viewer,
 } from '@ko/platform';
 import { loadSubscriptionsConfig, type SubscriptionsConfig } from './config';
+import { EventUpdates, tierLookup } from './event-updates';
 import { Fanout } from './fanout';
 import { KafkaFeed } from './kafka-feed';
 import { createSharedSubscribe } from './shared-execution';
@@ -90,11 +91,17 @@ export async function start(config: SubscriptionsConfig = loadSubscriptionsConfi
     maxBufferedBytes: config.MAX_BUFFERED_BYTES,
     maxQueued: config.MAX_QUEUED_PER_SUBSCRIPTION,
   });
-  const feed = new KafkaFeed(kafka, fanout, logger);
   const events = new EventDirectory(
     ServiceClient.fromServiceList(config.SERVICE_LIST, 'events'),
     config.EVENT_CACHE_TTL_MS,
   );
+  const updates = new EventUpdates(
+    fanout,
+    tierLookup(ServiceClient.fromServiceList(config.SERVICE_LIST, 'tickets')),
+    config.EVENT_UPDATE_INTERVAL_MS,
+    logger,
+  );
+  const feed = new KafkaFeed(kafka, fanout, logger, updates);
   const verifyToken = createServiceTokenVerifier(config);
   const schema = buildLiveSchema();
 
@@ -112,6 +119,7 @@ export async function start(config: SubscriptionsConfig = loadSubscriptionsConfi
           sendJson(res, 200, {
             connections: wss.clients.size,
             subscriptions: fanout.size,
+            eventsFollowed: updates.size,
             slowClientsDropped: fanout.dropped,
             consumerGroup: feed.groupId,
             consuming: feed.running,
@@ -177,7 +185,7 @@ export async function start(config: SubscriptionsConfig = loadSubscriptionsConfi
       },
       context: (ctx): LiveContext => {
         const session = sessions.get(ctx) ?? { viewer: null };
-        return { ...session, socket: ctx.extra.socket, fanout, events };
+        return { ...session, socket: ctx.extra.socket, fanout, events, updates };
       },
       onNext: (_ctx, _id, _payload, _args, result) =>
         result.errors ? { ...result, errors: formatErrors(result.errors, logger) } : undefined,

@@ -1,6 +1,6 @@
-import { useEffect, useId, useState } from 'react';
+import { useEffect, useId, useRef, useState } from 'react';
 import { Link } from 'react-router';
-import { useMutation } from 'urql';
+import { useMutation, useQuery } from 'urql';
 import { graphql } from '../gql';
 import type { CheckoutMutation } from '../gql/graphql';
 import { errorCode, type ErrorLike } from '../lib/errors';
@@ -20,10 +20,51 @@ const ReserveDocument = graphql(`
   }
 `);
 
+/** The fan's active holds: one on this event's tiers is resumed after a reload or sign-in. */
+const MyHoldsDocument = graphql(`
+  query MyHolds {
+    me {
+      id
+      holds {
+        id
+        quantity
+        expiresAt
+        tier {
+          id
+        }
+      }
+    }
+  }
+`);
+
+/** What a fan chose before being sent to sign in, kept for their way back (this tab only). */
+const choiceKey = (eventId: string) => `ko.choice.${eventId}`;
+
+function savedChoice(eventId: string): { tierId?: string; quantity?: number } {
+  try {
+    return JSON.parse(sessionStorage.getItem(choiceKey(eventId)) ?? '{}') as {
+      tierId?: string;
+      quantity?: number;
+    };
+  } catch {
+    return {};
+  }
+}
+
+const ReleaseHoldDocument = graphql(`
+  mutation ReleaseHold($holdId: ID!) {
+    releaseHold(holdId: $holdId) {
+      id
+      status
+    }
+  }
+`);
+
 const CheckoutDocument = graphql(`
   mutation Checkout($holdId: ID!, $idempotencyKey: String!) {
     checkout(holdId: $holdId, idempotencyKey: $idempotencyKey) {
       id
+      number
       status
       totalCents
       createdAt
@@ -69,25 +110,78 @@ function useNow(active: boolean, intervalMs = 500): number {
   return now;
 }
 
+/** "Only N left" once a tier has sold some and few remain; a fresh small tier is just "N left". */
+export function availabilityLabel(tier: Pick<Tier, 'available' | 'capacity'>): string {
+  if (tier.available === 0) return 'Sold out';
+  return isLow(tier) ? `Only ${tier.available} left` : `${tier.available} left`;
+}
+
+const isLow = (tier: Pick<Tier, 'available' | 'capacity'>) =>
+  tier.available > 0 && tier.available <= 10 && tier.available < tier.capacity;
+
 export function BuyPanel({
   eventId,
+  currency,
   tiers,
   onPurchased,
 }: {
   eventId: string;
+  /** ISO 4217: the event's prices are in it. */
+  currency: string;
   tiers: readonly Tier[];
   onPurchased: () => void;
 }) {
   const { viewer } = useSession();
   const askToSignIn = useSignInRedirect();
-  const [tierId, setTierId] = useState<string | undefined>(
-    () => tiers.find((t) => t.available > 0)?.id,
-  );
-  const [quantity, setQuantity] = useState(1);
+  const [tierId, setTierId] = useState<string | undefined>(() => {
+    const saved = savedChoice(eventId).tierId;
+    return tiers.some((t) => t.id === saved && t.available > 0)
+      ? saved
+      : tiers.find((t) => t.available > 0)?.id;
+  });
+  const [quantity, setQuantity] = useState(() => savedChoice(eventId).quantity ?? 1);
   const [step, setStep] = useState<Step>({ kind: 'choose' });
+  // Keeps the choice while it is made, so "Sign in to buy" comes back to it.
+  useEffect(() => {
+    if (tierId) sessionStorage.setItem(choiceKey(eventId), JSON.stringify({ tierId, quantity }));
+  }, [eventId, tierId, quantity]);
+  // A hold of this event that is still running comes back, with its countdown.
+  const [holds] = useQuery({
+    query: MyHoldsDocument,
+    pause: !viewer,
+    requestPolicy: 'network-only',
+  });
+  // Each hold comes back once: one given back or checked out here is not resumed again.
+  const resumed = useRef(new Set<string>());
+  useEffect(() => {
+    const active = holds.data?.me?.holds?.find(
+      (h) =>
+        !resumed.current.has(h.id) &&
+        tiers.some((t) => t.id === h.tier.id) &&
+        new Date(h.expiresAt).getTime() > Date.now(),
+    );
+    const heldTier = active && tiers.find((t) => t.id === active.tier.id);
+    if (!active || !heldTier) return;
+    resumed.current.add(active.id);
+    setStep((current) =>
+      current.kind === 'choose'
+        ? {
+            kind: 'held',
+            holdId: active.id,
+            expiresAt: active.expiresAt,
+            tier: heldTier,
+            quantity: active.quantity,
+            idempotencyKey: newIdempotencyKey(),
+          }
+        : current,
+    );
+    // Only when the holds are read: later changes to the tiers do not bring a hold back.
+  }, [holds.data]);
   const [failure, setFailure] = useState<ErrorLike | undefined>();
   const [reserving, reserve] = useMutation(ReserveDocument);
   const [checkingOut, checkout] = useMutation(CheckoutDocument);
+  const [releasing, releaseHold] = useMutation(ReleaseHoldDocument);
+  const money = (cents: number) => formatMoney(cents, currency);
   const ids = { quantity: useId(), legend: useId(), countdown: useId() };
 
   const tier = tiers.find((t) => t.id === tierId);
@@ -127,6 +221,7 @@ export function BuyPanel({
       return;
     }
     const hold = result.data.reserveTickets;
+    resumed.current.add(hold.id);
     setStep({
       kind: 'held',
       holdId: hold.id,
@@ -142,6 +237,7 @@ export function BuyPanel({
     setFailure(undefined);
     const result = await checkout({ holdId: step.holdId, idempotencyKey: step.idempotencyKey });
     if (result.data) {
+      sessionStorage.removeItem(choiceKey(eventId));
       setStep({
         kind: 'confirmed',
         order: result.data.checkout,
@@ -163,8 +259,22 @@ export function BuyPanel({
     setStep({ kind: 'choose' });
   };
 
+  /** "Cancel" gives the hold back, so its places are for sale again at once. */
+  const onRelease = async () => {
+    if (step.kind !== 'held') return;
+    setFailure(undefined);
+    const result = await releaseHold({ holdId: step.holdId });
+    if (result.error && errorCode(result.error) !== 'NOT_FOUND') {
+      setFailure(result.error);
+      return;
+    }
+    startOver();
+    onPurchased();
+  };
+  const anyAvailable = tiers.some((t) => t.available > 0);
+
   return (
-    <section className="card buy-panel" aria-labelledby={ids.legend}>
+    <section id="tickets" className="card buy-panel" aria-labelledby={ids.legend}>
       <h2 id={ids.legend}>Tickets</h2>
 
       {step.kind === 'choose' && (
@@ -185,16 +295,12 @@ export function BuyPanel({
                   onChange={() => setTierId(t.id)}
                 />
                 <span className="tier-name">{t.name}</span>
-                <span className="tier-price">{formatMoney(t.priceCents)}</span>
+                <span className="tier-price">{money(t.priceCents)}</span>
                 <span
-                  className={`tier-availability${t.available === 0 ? ' sold-out' : t.available <= 10 ? ' low' : ''}`}
+                  className={`tier-availability${t.available === 0 ? ' sold-out' : isLow(t) ? ' low' : ''}`}
                   aria-live="polite"
                 >
-                  {t.available === 0
-                    ? 'Sold out'
-                    : t.available <= 10
-                      ? `Only ${t.available} left`
-                      : `${t.available} left`}
+                  {availabilityLabel(t)}
                 </span>
               </label>
             ))}
@@ -242,7 +348,7 @@ export function BuyPanel({
               </div>
               <div className="buy-total">
                 <span className="muted">Total</span>
-                <strong>{formatMoney(tier.priceCents * quantity)}</strong>
+                <strong>{money(tier.priceCents * quantity)}</strong>
               </div>
               <button
                 type="button"
@@ -258,7 +364,11 @@ export function BuyPanel({
               </button>
             </div>
           ) : (
-            <p className="muted">All tickets are sold out.</p>
+            <p className="muted" role="status">
+              {anyAvailable
+                ? `${tier?.name ?? 'This ticket type'} is sold out: choose another ticket type.`
+                : 'All tickets are sold out.'}
+            </p>
           )}
         </>
       )}
@@ -267,7 +377,7 @@ export function BuyPanel({
         <div className="hold">
           <p className="hold-summary">
             <strong>{plural(step.quantity, 'ticket')}</strong> · {step.tier.name} ·{' '}
-            {formatMoney(step.tier.priceCents * step.quantity)}
+            {money(step.tier.priceCents * step.quantity)}
           </p>
           <p id={ids.countdown} className="countdown" role="timer" aria-live="off">
             Held for you for <strong>{formatCountdown(remainingMs)}</strong>
@@ -285,13 +395,13 @@ export function BuyPanel({
             >
               {checkingOut.fetching
                 ? 'Confirming…'
-                : `Pay ${formatMoney(step.tier.priceCents * step.quantity)}`}
+                : `Pay ${money(step.tier.priceCents * step.quantity)}`}
             </button>
             <button
               type="button"
               className="button button-ghost"
-              disabled={checkingOut.fetching}
-              onClick={startOver}
+              disabled={checkingOut.fetching || releasing.fetching}
+              onClick={onRelease}
             >
               Cancel
             </button>
@@ -313,15 +423,14 @@ export function BuyPanel({
           <h3>You're going!</h3>
           <p>
             {plural(step.order.tickets.length, 'ticket')} · {step.tier.name} · paid{' '}
-            {formatMoney(step.order.totalCents)}
+            {money(step.order.totalCents)}
           </p>
           <p className="muted">
-            Order {step.order.id.slice(0, 8).toUpperCase()}. Your tickets and their QR codes are on
-            your profile.
+            Order {step.order.number}. Your tickets and their QR codes are on your profile.
           </p>
           <div className="actions">
-            <Link className="button button-primary" to="/profile">
-              See my tickets
+            <Link className="button button-primary" to={`/orders/${step.order.id}`}>
+              See my order and tickets
             </Link>
             <button type="button" className="button button-ghost" onClick={startOver}>
               Buy more

@@ -14,7 +14,10 @@ import { pipe, subscribe } from 'wonka';
 import { graphql } from '../gql';
 import type { ChatMessageFieldsFragment } from '../gql/graphql';
 import { describeError, errorCode, retryAfterSeconds, type ErrorLike } from '../lib/errors';
-import { formatDateTime, formatTime } from '../lib/format';
+import { formatChatTime, formatDateTime } from '../lib/format';
+
+/** Announcements pinned above the chat. */
+const PINNED = 3;
 import { useSession } from '../session/session';
 import { ErrorNotice, useSignInRedirect } from './common';
 
@@ -231,6 +234,11 @@ export function ChatPanel({
     () => visible.filter((m) => m.kind === 'ANNOUNCEMENT').reverse(),
     [visible],
   );
+  // The latest announcements are pinned above the chat; the stream shows each message once.
+  const stream = useMemo(() => {
+    const pinned = new Set(announcements.slice(0, PINNED).map((m) => m.id));
+    return visible.filter((m) => !pinned.has(m.id));
+  }, [visible, announcements]);
 
   // Follow the conversation when the reader is at the bottom; otherwise leave them be.
   useLayoutEffect(() => {
@@ -272,14 +280,14 @@ export function ChatPanel({
 
       {announcements.length > 0 && (
         <section className="announcements" aria-label="Announcements from the organizer">
-          {announcements.slice(0, 3).map((m) => (
+          {announcements.slice(0, PINNED).map((m) => (
             <article key={m.id} className="announcement" data-testid="announcement">
               <p className="announcement-head">
                 <span className="badge badge-organizer">Organizer announcement</span>
                 <span className="muted">
                   {m.author.name} ·{' '}
                   <time dateTime={m.createdAt} title={formatDateTime(m.createdAt)}>
-                    {formatTime(m.createdAt)}
+                    {formatChatTime(m.createdAt)}
                   </time>
                 </span>
               </p>
@@ -294,7 +302,7 @@ export function ChatPanel({
         className="messages"
         ref={list}
         onScroll={onScroll}
-        role="log"
+        // A list that announces its additions (role="log" would take its list semantics away).
         aria-live="polite"
         aria-relevant="additions"
         aria-label="Messages"
@@ -316,7 +324,7 @@ export function ChatPanel({
         {!loading && !loadError && visible.length === 0 && (
           <li className="muted messages-empty">No messages yet. Say hello!</li>
         )}
-        {visible.map((m) => (
+        {stream.map((m) => (
           <ChatLine
             key={m.id}
             message={m}
@@ -377,7 +385,7 @@ function ChatLine({
           dateTime={message.createdAt}
           title={formatDateTime(message.createdAt)}
         >
-          {formatTime(message.createdAt)}
+          {formatChatTime(message.createdAt)}
         </time>
         {canDelete && (
           <button

@@ -14,7 +14,14 @@ import {
 } from '../components/common';
 import { PostAnnouncementDocument } from '../components/ChatPanel';
 import { SalesReport } from '../optional/salesReport/SalesReport';
-import { formatDateTime, formatMoney, formatTime, plural } from '../lib/format';
+import {
+  formatEventTimeLine,
+  formatMoney,
+  formatTime,
+  plural,
+  visitorTimeZone,
+  zonedToIso,
+} from '../lib/format';
 import { useSession } from '../session/session';
 import { useTicketsSold, type SalesUpdate } from '../session/live';
 
@@ -27,6 +34,8 @@ graphql(`
     venue
     city
     startsAt
+    timeZone
+    currency
     status
     tiers {
       id
@@ -155,7 +164,7 @@ export function DashboardPage({ creating = false }: { creating?: boolean }) {
               <li key={e.id}>
                 <NavLink to={`/dashboard/events/${e.id}`}>
                   <span className="dashboard-event-title">{e.title}</span>
-                  <span className="muted small">{formatDateTime(e.startsAt)}</span>
+                  <span className="muted small">{formatEventTimeLine(e.startsAt, e.timeZone)}</span>
                   <StatusBadge status={e.status} />
                 </NavLink>
               </li>
@@ -184,8 +193,8 @@ export function DashboardPage({ creating = false }: { creating?: boolean }) {
   );
 }
 
-/** `datetime-local` has no zone: read it as the organizer's local time. */
-const localToIso = (value: string): string => new Date(value).toISOString();
+const TIME_ZONES = Intl.supportedValuesOf('timeZone');
+const CURRENCIES = ['EUR', 'USD', 'GBP', 'CHF', 'SEK', 'NOK', 'DKK', 'PLN', 'CZK', 'CAD', 'AUD'];
 
 function CreateEventForm({ onCreated }: { onCreated: () => void }) {
   const navigate = useNavigate();
@@ -197,6 +206,10 @@ function CreateEventForm({ onCreated }: { onCreated: () => void }) {
     venue: '',
     city: '',
     startsAt: '',
+    // The venue's zone: the organizer's own until they say otherwise.
+    timeZone: visitorTimeZone(),
+    currency: 'EUR',
+    address: '',
   });
   const ids = {
     title: useId(),
@@ -205,6 +218,10 @@ function CreateEventForm({ onCreated }: { onCreated: () => void }) {
     venue: useId(),
     city: useId(),
     startsAt: useId(),
+    startsHint: useId(),
+    timeZone: useId(),
+    currency: useId(),
+    address: useId(),
   };
   const set = (key: keyof typeof form) => (e: { target: { value: string } }) =>
     setForm((f) => ({ ...f, [key]: e.target.value }));
@@ -218,7 +235,11 @@ function CreateEventForm({ onCreated }: { onCreated: () => void }) {
         category: form.category.trim(),
         venue: form.venue.trim(),
         city: form.city.trim(),
-        startsAt: localToIso(form.startsAt),
+        // `datetime-local` has no zone: it is the time on the venue's clock.
+        startsAt: zonedToIso(form.startsAt, form.timeZone),
+        timeZone: form.timeZone,
+        currency: form.currency,
+        address: form.address.trim() || null,
       },
     });
     if (result.data) {
@@ -268,7 +289,11 @@ function CreateEventForm({ onCreated }: { onCreated: () => void }) {
             required
             value={form.startsAt}
             onChange={set('startsAt')}
+            aria-describedby={ids.startsHint}
           />
+          <small id={ids.startsHint} className="hint">
+            On the clock of the venue (its time zone below).
+          </small>
         </div>
         <div className="field">
           <label htmlFor={ids.venue}>Venue</label>
@@ -277,6 +302,32 @@ function CreateEventForm({ onCreated }: { onCreated: () => void }) {
         <div className="field">
           <label htmlFor={ids.city}>City</label>
           <input id={ids.city} required value={form.city} onChange={set('city')} />
+        </div>
+        <div className="field">
+          <label htmlFor={ids.timeZone}>Time zone</label>
+          <select id={ids.timeZone} value={form.timeZone} onChange={set('timeZone')}>
+            {(TIME_ZONES.includes(form.timeZone) ? TIME_ZONES : [form.timeZone, ...TIME_ZONES]).map(
+              (zone) => (
+                <option key={zone} value={zone}>
+                  {zone.replace(/_/g, ' ')}
+                </option>
+              ),
+            )}
+          </select>
+        </div>
+        <div className="field">
+          <label htmlFor={ids.currency}>Currency</label>
+          <select id={ids.currency} value={form.currency} onChange={set('currency')}>
+            {CURRENCIES.map((code) => (
+              <option key={code} value={code}>
+                {code}
+              </option>
+            ))}
+          </select>
+        </div>
+        <div className="field">
+          <label htmlFor={ids.address}>Street address (optional)</label>
+          <input id={ids.address} maxLength={200} value={form.address} onChange={set('address')} />
         </div>
       </div>
       <ErrorNotice error={error} />
@@ -316,7 +367,7 @@ function EventManager({ event }: { event: OrganizedEvent }) {
         </div>
         <h2>{event.title}</h2>
         <p className="muted">
-          {formatDateTime(event.startsAt)} · {event.venue}, {event.city}
+          {formatEventTimeLine(event.startsAt, event.timeZone)} · {event.venue}, {event.city}
         </p>
         <div className="actions">
           <Link className="button button-ghost button-small" to={`/events/${event.id}`}>
@@ -380,7 +431,7 @@ function EventManager({ event }: { event: OrganizedEvent }) {
             <span className="stat-label">of {capacity} tickets sold</span>
           </div>
           <div className="stat">
-            <span className="stat-value">{formatMoney(revenue)}</span>
+            <span className="stat-value">{formatMoney(revenue, event.currency)}</span>
             <span className="stat-label">revenue</span>
           </div>
         </div>
@@ -401,7 +452,7 @@ function EventManager({ event }: { event: OrganizedEvent }) {
               {tiers.map((t) => (
                 <tr key={t.id} data-testid="tier-row">
                   <th scope="row">{t.name}</th>
-                  <td>{formatMoney(t.priceCents)}</td>
+                  <td>{formatMoney(t.priceCents, event.currency)}</td>
                   <td data-testid="tier-sold">
                     {t.capacity - t.available} / {t.capacity}
                   </td>

@@ -2,12 +2,13 @@ import { useEffect } from 'react';
 import { Link, useParams } from 'react-router';
 import { useQuery } from 'urql';
 import { graphql } from '../gql';
+import type { EventPageQuery } from '../gql/graphql';
 import { ErrorNotice, Loading, Notice, StatusBadge, useTitle } from '../components/common';
 import { BuyPanel } from '../components/BuyPanel';
 import { ChatPanel } from '../components/ChatPanel';
-import { formatDateTime } from '../lib/format';
+import { formatEventTime, formatMoney, plural } from '../lib/format';
 import { useSession } from '../session/session';
-import { useTicketsSold } from '../session/live';
+import { useEventUpdated, useTicketsSold, type EventUpdate } from '../session/live';
 
 const EventPageDocument = graphql(`
   query EventPage($id: ID!) {
@@ -19,6 +20,10 @@ const EventPageDocument = graphql(`
       venue
       city
       startsAt
+      timeZone
+      currency
+      address
+      icalendar
       status
       organizer {
         id
@@ -48,6 +53,22 @@ const EventAvailabilityDocument = graphql(`
   }
 `);
 
+/** The fan's own tickets, to say "You have N tickets for this event". */
+const MyEventTicketsDocument = graphql(`
+  query MyEventTickets {
+    me {
+      id
+      tickets {
+        id
+        status
+        event {
+          id
+        }
+      }
+    }
+  }
+`);
+
 const POLL_MS = 5_000;
 
 export function EventPage() {
@@ -62,9 +83,20 @@ export function EventPage() {
     variables: { id },
     pause: true,
   });
-  const event = data?.event;
+  const loaded = data?.event;
+  // What eventUpdated said last overrides what was read: status, and each tier's places.
+  const update = useEventUpdated(loaded?.id, Boolean(loaded) && loaded?.status !== 'CANCELLED');
+  const event = loaded && withUpdate(loaded, update);
   useTitle(event?.title ?? (fetching ? undefined : 'Event'));
   const isOrganizer = Boolean(viewer && event?.organizer && viewer.id === event.organizer.id);
+  const [mine] = useQuery({
+    query: MyEventTicketsDocument,
+    pause: !viewer,
+    requestPolicy: 'cache-and-network',
+  });
+  const myTickets = (mine.data?.me?.tickets ?? []).filter(
+    (t) => t.event.id === id && t.status !== 'CANCELLED',
+  ).length;
 
   // The organizer sees sales live; everyone else re-reads availability every few seconds
   // while the tab is visible (ticketsSold is the organizer's subscription).
@@ -98,8 +130,10 @@ export function EventPage() {
     );
   }
 
+  const onSale = event.status === 'ON_SALE' && (event.tiers?.length ?? 0) > 0;
+  const cheapest = Math.min(...(event.tiers ?? []).map((t) => t.priceCents));
   return (
-    <div className="event-layout">
+    <div className={`event-layout${onSale ? ' has-buy-bar' : ''}`}>
       <article className="event-main">
         <header className="event-header card">
           <div className="event-card-top">
@@ -111,13 +145,29 @@ export function EventPage() {
             <div>
               <dt>When</dt>
               <dd>
-                <time dateTime={event.startsAt}>{formatDateTime(event.startsAt)}</time>
+                <EventTime startsAt={event.startsAt} timeZone={event.timeZone} />
+                <a
+                  className="calendar-link"
+                  href={calendarHref(event.icalendar)}
+                  download={`${event.title.replace(/[^\w-]+/g, '-')}.ics`}
+                >
+                  Add to calendar
+                </a>
               </dd>
             </div>
             <div>
               <dt>Where</dt>
               <dd>
-                {event.venue}, {event.city}
+                {event.venue}, {event.address ? `${event.address}, ` : ''}
+                {event.city}{' '}
+                <a
+                  className="map-link"
+                  href={mapHref([event.venue, event.address, event.city])}
+                  target="_blank"
+                  rel="noreferrer"
+                >
+                  Map
+                </a>
               </dd>
             </div>
             <div>
@@ -126,6 +176,12 @@ export function EventPage() {
             </div>
           </dl>
           <p className="event-description">{event.description}</p>
+          {myTickets > 0 && (
+            <p className="my-tickets-note">
+              You have {plural(myTickets, 'ticket')} for this event.{' '}
+              <Link to="/profile">See your tickets</Link>
+            </p>
+          )}
           {isOrganizer && (
             <p>
               <Link
@@ -150,11 +206,22 @@ export function EventPage() {
         ) : (
           <BuyPanel
             eventId={event.id}
+            currency={event.currency}
             tiers={event.tiers ?? []}
-            onPurchased={() => refreshAvailability({ requestPolicy: 'network-only' })}
+            onPurchased={() => {
+              refreshAvailability({ requestPolicy: 'network-only' });
+            }}
           />
         )}
       </article>
+      {onSale && (
+        <div className="buy-bar">
+          <span>From {formatMoney(cheapest, event.currency)}</span>
+          <a className="button button-primary" href="#tickets">
+            Get tickets
+          </a>
+        </div>
+      )}
       <aside className="event-aside" aria-label="Chat">
         <ChatPanel
           eventId={event.id}
@@ -165,3 +232,34 @@ export function EventPage() {
     </div>
   );
 }
+
+type LoadedEvent = NonNullable<EventPageQuery['event']>;
+
+function withUpdate(event: LoadedEvent, update: EventUpdate | undefined): LoadedEvent {
+  if (!update || update.eventId !== event.id) return event;
+  const live = new Map(update.tiers.map((t) => [t.tierId, t.available]));
+  return {
+    ...event,
+    status: update.status,
+    tiers: event.tiers?.map((t) => ({ ...t, available: live.get(t.id) ?? t.available })) ?? null,
+  };
+}
+
+/** The venue's local time with its zone, and the visitor's own where it differs. */
+export function EventTime({ startsAt, timeZone }: { startsAt: string; timeZone: string }) {
+  const { venue, visitor } = formatEventTime(startsAt, timeZone);
+  return (
+    <>
+      <time dateTime={startsAt} className="venue-time">
+        {venue}
+      </time>
+      {visitor && <span className="visitor-time muted">Your time: {visitor}</span>}
+    </>
+  );
+}
+
+export const calendarHref = (ics: string): string =>
+  `data:text/calendar;charset=utf-8,${encodeURIComponent(ics)}`;
+
+const mapHref = (parts: Array<string | null | undefined>): string =>
+  `https://www.openstreetmap.org/search?query=${encodeURIComponent(parts.filter(Boolean).join(', '))}`;

@@ -4,7 +4,7 @@ import { useQuery } from 'urql';
 import { graphql } from '../gql';
 import type { EventCardFieldsFragment, EventFilter } from '../gql/graphql';
 import { ErrorNotice, Loading, useTitle } from '../components/common';
-import { formatDateTime, formatMoney, plural } from '../lib/format';
+import { formatEventTimeLine, formatMoney, plural } from '../lib/format';
 
 const PAGE_SIZE = 12;
 
@@ -16,6 +16,8 @@ graphql(`
     venue
     city
     startsAt
+    timeZone
+    currency
     status
     tiers {
       id
@@ -67,7 +69,14 @@ export function HomePage() {
   const from = params.get('from') ?? '';
   const to = params.get('to') ?? '';
   const [searchText, setSearchText] = useState(search);
-  const ids = { search: useId(), category: useId(), city: useId(), from: useId(), to: useId() };
+  const ids = {
+    search: useId(),
+    category: useId(),
+    city: useId(),
+    from: useId(),
+    to: useId(),
+    more: useId(),
+  };
 
   // Reads the live URL: react-router's functional update sees the params of its own render, so
   // the debounced search would otherwise undo a filter chosen meanwhile.
@@ -111,6 +120,8 @@ export function HomePage() {
   });
   const connection = data?.events;
   const filtered = Boolean(search || category || city || from || to);
+  const activeFilters = [category, city, from, to].filter(Boolean).length;
+  const [moreFilters, setMoreFilters] = useState(false);
 
   return (
     <>
@@ -138,51 +149,65 @@ export function HomePage() {
             onChange={(e) => setSearchText(e.target.value)}
           />
         </div>
-        <div className="field">
-          <label htmlFor={ids.category}>Category</label>
-          <select
-            id={ids.category}
-            value={category}
-            onChange={(e) => setParam('category', e.target.value)}
-          >
-            <option value="">All categories</option>
-            {(options.data?.categories ?? (category ? [category] : [])).map((c) => (
-              <option key={c} value={c}>
-                {c}
-              </option>
-            ))}
-          </select>
-        </div>
-        <div className="field">
-          <label htmlFor={ids.city}>City</label>
-          <select id={ids.city} value={city} onChange={(e) => setParam('city', e.target.value)}>
-            <option value="">All cities</option>
-            {(options.data?.cities ?? (city ? [city] : [])).map((c) => (
-              <option key={c} value={c}>
-                {c}
-              </option>
-            ))}
-          </select>
-        </div>
-        <div className="field">
-          <label htmlFor={ids.from}>From</label>
-          <input
-            id={ids.from}
-            type="date"
-            value={from}
-            max={to || undefined}
-            onChange={(e) => setParam('from', e.target.value)}
-          />
-        </div>
-        <div className="field">
-          <label htmlFor={ids.to}>To</label>
-          <input
-            id={ids.to}
-            type="date"
-            value={to}
-            min={from || undefined}
-            onChange={(e) => setParam('to', e.target.value)}
-          />
+        {/* On phones the other filters fold away, so the first event shows without scrolling. */}
+        <button
+          type="button"
+          className="button button-ghost filters-toggle"
+          aria-expanded={moreFilters}
+          aria-controls={ids.more}
+          onClick={() => setMoreFilters((open) => !open)}
+        >
+          {moreFilters
+            ? 'Fewer filters'
+            : `More filters${activeFilters ? ` (${activeFilters})` : ''}`}
+        </button>
+        <div id={ids.more} className={`filters-more${moreFilters ? ' open' : ''}`}>
+          <div className="field">
+            <label htmlFor={ids.category}>Category</label>
+            <select
+              id={ids.category}
+              value={category}
+              onChange={(e) => setParam('category', e.target.value)}
+            >
+              <option value="">All categories</option>
+              {(options.data?.categories ?? (category ? [category] : [])).map((c) => (
+                <option key={c} value={c}>
+                  {c}
+                </option>
+              ))}
+            </select>
+          </div>
+          <div className="field">
+            <label htmlFor={ids.city}>City</label>
+            <select id={ids.city} value={city} onChange={(e) => setParam('city', e.target.value)}>
+              <option value="">All cities</option>
+              {(options.data?.cities ?? (city ? [city] : [])).map((c) => (
+                <option key={c} value={c}>
+                  {c}
+                </option>
+              ))}
+            </select>
+          </div>
+          <div className="field">
+            <label htmlFor={ids.from}>From</label>
+            <input
+              id={ids.from}
+              type="date"
+              value={from}
+              max={to || undefined}
+              onChange={(e) => setParam('from', e.target.value)}
+            />
+          </div>
+          <div className="field">
+            <label htmlFor={ids.to}>To</label>
+            <input
+              id={ids.to}
+              type="date"
+              value={to}
+              min={from || undefined}
+              onChange={(e) => setParam('to', e.target.value)}
+            />
+          </div>
         </div>
         {filtered && (
           <button
@@ -198,7 +223,10 @@ export function HomePage() {
       <ErrorNotice error={error} onRetry={() => reexecute({ requestPolicy: 'network-only' })} />
       {connection && (
         <p className="result-count" aria-live="polite">
-          {plural(connection.totalCount, 'event')} {filtered ? 'match your filters' : 'coming up'}
+          {plural(connection.totalCount, 'event')}{' '}
+          {filtered
+            ? (connection.totalCount === 1 ? 'matches' : 'match') + ' your filters'
+            : 'coming up'}
         </p>
       )}
       {!connection && fetching && <Loading label="Loading events…" />}
@@ -266,13 +294,15 @@ function EventCard({ event }: { event: EventCardFieldsFragment }) {
         </Link>
       </h2>
       <p className="event-meta">
-        <time dateTime={event.startsAt}>{formatDateTime(event.startsAt)}</time>
+        <time dateTime={event.startsAt}>{formatEventTimeLine(event.startsAt, event.timeZone)}</time>
       </p>
       <p className="event-meta">
         {event.venue} · {event.city}
       </p>
       <p className="event-card-price">
-        {prices.length ? `From ${formatMoney(Math.min(...prices))}` : 'Tickets coming soon'}
+        {prices.length
+          ? `From ${formatMoney(Math.min(...prices), event.currency)}`
+          : 'Tickets coming soon'}
       </p>
     </article>
   );

@@ -13,7 +13,7 @@ import {
 } from '../components/common';
 import { QrCode } from '../components/QrCode';
 import { OrderPdfButton } from '../optional/orderPdf/OrderPdfButton';
-import { formatDate, formatDateTime, formatMoney, plural } from '../lib/format';
+import { formatDate, formatEventTimeLine, formatMoney, plural } from '../lib/format';
 import { useSession } from '../session/session';
 
 const MyTicketsDocument = graphql(`
@@ -35,16 +35,30 @@ const MyTicketsDocument = graphql(`
           id
           title
           startsAt
+          timeZone
+          currency
+          status
           venue
           city
         }
       }
       orders {
         id
+        number
         status
         totalCents
         createdAt
         quantity
+        event {
+          id
+          title
+          currency
+          status
+        }
+        tier {
+          id
+          name
+        }
       }
     }
   }
@@ -110,8 +124,10 @@ export function ProfilePage() {
               <Link to={`/events/${event.id}`}>{event.title}</Link>
             </h2>
             <p className="muted">
-              <time dateTime={event.startsAt}>{formatDateTime(event.startsAt)}</time> ·{' '}
-              {event.venue}, {event.city} · {plural(tickets.length, 'ticket')}
+              <time dateTime={event.startsAt}>
+                {formatEventTimeLine(event.startsAt, event.timeZone)}
+              </time>{' '}
+              · {event.venue}, {event.city} · {plural(tickets.length, 'ticket')}
             </p>
           </header>
           <ul className="ticket-grid" aria-label={`Tickets for ${event.title}`}>
@@ -121,13 +137,20 @@ export function ProfilePage() {
                 className={`ticket ticket-${ticket.status.toLowerCase()}`}
                 data-testid="ticket"
               >
-                <QrCode
-                  value={ticket.code}
-                  label={`QR code for ticket ${i + 1}, ${ticket.tier.name}, ${event.title}`}
-                />
+                {ticket.status === 'CANCELLED' ? (
+                  // A void ticket admits no one: no code to show at the door.
+                  <p className="ticket-void" aria-label={`Ticket ${i + 1} is void`}>
+                    VOID
+                  </p>
+                ) : (
+                  <QrCode
+                    value={ticket.code}
+                    label={`QR code for ticket ${i + 1}, ${ticket.tier.name}, ${event.title}`}
+                  />
+                )}
                 <div className="ticket-info">
                   <p className="ticket-tier">{ticket.tier.name}</p>
-                  <p className="muted">{formatMoney(ticket.tier.priceCents)}</p>
+                  <p className="muted">{formatMoney(ticket.tier.priceCents, event.currency)}</p>
                   <StatusBadge status={ticket.status} />
                   <p className="ticket-code" title={ticket.code}>
                     #{ticket.id.slice(0, 8).toUpperCase()}
@@ -142,40 +165,56 @@ export function ProfilePage() {
       {orders.length > 0 && (
         <section className="card orders" aria-labelledby="orders-heading">
           <h2 id="orders-heading">Orders</h2>
-          <table className="table">
-            <thead>
-              <tr>
-                <th scope="col">Order</th>
-                <th scope="col">Date</th>
-                <th scope="col">Tickets</th>
-                <th scope="col">Total</th>
-                <th scope="col">Status</th>
-                {SCHEMA_FEATURES.orderPdf && (
-                  <th scope="col">
-                    <span className="visually-hidden">Download</span>
-                  </th>
-                )}
-              </tr>
-            </thead>
-            <tbody>
-              {orders.map((order) => (
-                <tr key={order.id}>
-                  <td>{order.id.slice(0, 8).toUpperCase()}</td>
-                  <td>{formatDate(order.createdAt)}</td>
-                  <td>{order.quantity}</td>
-                  <td>{formatMoney(order.totalCents)}</td>
-                  <td>
-                    <StatusBadge status={order.status} />
-                  </td>
+          <div className="table-scroll">
+            <table className="table">
+              <thead>
+                <tr>
+                  <th scope="col">Order</th>
+                  <th scope="col">Event</th>
+                  <th scope="col">Date</th>
+                  <th scope="col">Tickets</th>
+                  <th scope="col">Total</th>
+                  <th scope="col">Status</th>
                   {SCHEMA_FEATURES.orderPdf && (
-                    <td>
-                      <OrderPdfButton orderId={order.id} />
-                    </td>
+                    <th scope="col">
+                      <span className="visually-hidden">Download</span>
+                    </th>
                   )}
                 </tr>
-              ))}
-            </tbody>
-          </table>
+              </thead>
+              <tbody>
+                {orders.map((order) => (
+                  <tr key={order.id}>
+                    <td data-label="Order">
+                      <Link to={`/orders/${order.id}`}>{order.number}</Link>
+                    </td>
+                    <td data-label="Event">
+                      <Link to={`/events/${order.event.id}`}>{order.event.title}</Link>
+                      {order.event.status === 'CANCELLED' && (
+                        <span className="muted"> (event cancelled)</span>
+                      )}
+                    </td>
+                    <td data-label="Date">{formatDate(order.createdAt)}</td>
+                    <td data-label="Tickets">
+                      {order.quantity} × {order.tier.name}
+                    </td>
+                    <td data-label="Total">
+                      {formatMoney(order.totalCents, order.event.currency)}
+                    </td>
+                    <td data-label="Status">
+                      <StatusBadge status={order.status} />
+                    </td>
+                    {SCHEMA_FEATURES.orderPdf && (
+                      <td>
+                        {/* A cancelled order's tickets are void: there is nothing to print. */}
+                        {order.status !== 'CANCELLED' && <OrderPdfButton orderId={order.id} />}
+                      </td>
+                    )}
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          </div>
         </section>
       )}
     </>

@@ -1,8 +1,8 @@
-import { useEffect, useRef } from 'react';
+import { useEffect, useRef, useState } from 'react';
 import { useClient } from 'urql';
 import { pipe, subscribe } from 'wonka';
 import { graphql } from '../gql';
-import type { TicketsSoldSubscription } from '../gql/graphql';
+import type { EventUpdatedSubscription, TicketsSoldSubscription } from '../gql/graphql';
 
 export const TicketsSoldDocument = graphql(`
   subscription TicketsSold($eventId: ID!) {
@@ -44,4 +44,45 @@ export function useTicketsSold(
     );
     return unsubscribe;
   }, [client, eventId, enabled]);
+}
+
+export const EventUpdatedDocument = graphql(`
+  subscription EventUpdated($eventId: ID!) {
+    eventUpdated(eventId: $eventId) {
+      eventId
+      status
+      tiers {
+        tierId
+        name
+        available
+      }
+    }
+  }
+`);
+
+export type EventUpdate = EventUpdatedSubscription['eventUpdated'];
+
+/**
+ * The event's status and tiers' availability as they change, for anyone looking at it: the
+ * latest update, or undefined until one comes. Counts move, a sold-out tier greys out and a
+ * cancelled event shows as such without a click.
+ */
+export function useEventUpdated(
+  eventId: string | undefined,
+  enabled: boolean,
+): EventUpdate | undefined {
+  const client = useClient();
+  const [latest, setLatest] = useState<EventUpdate | undefined>();
+  useEffect(() => {
+    setLatest(undefined);
+    if (!eventId || !enabled) return;
+    const { unsubscribe } = pipe(
+      client.subscription(EventUpdatedDocument, { eventId }),
+      subscribe((result) => {
+        if (result.data?.eventUpdated) setLatest(result.data.eventUpdated);
+      }),
+    );
+    return unsubscribe;
+  }, [client, eventId, enabled]);
+  return latest;
 }

@@ -145,12 +145,14 @@ export const DESKTOP = { viewport: { width: 1280, height: 900 } };
 export async function newPage(
   e2e: E2E,
   device: typeof DESKTOP | typeof PHONE = DESKTOP,
+  /** The visitor's own clock; Lisbon unless a test travels. */
+  timezoneId = 'Europe/Lisbon',
 ): Promise<{ context: BrowserContext; page: Page; problems: string[] }> {
   const context = await e2e.browser.newContext({
     ...device,
     baseURL: e2e.baseUrl,
     locale: 'en-GB',
-    timezoneId: 'Europe/Lisbon',
+    timezoneId,
   });
   const page = await context.newPage();
   // Console errors and CSP violations fail the page checks that look at them.

@@ -37,6 +37,10 @@ export interface EventSpec {
   venue?: string;
   description?: string;
   startsAt?: string;
+  /** IANA zone of the venue; the API's default (UTC) when not given. */
+  timeZone?: string;
+  currency?: string;
+  address?: string;
   tiers?: Array<{ name: string; priceCents: number; capacity: number }>;
   publish?: boolean;
 }
@@ -57,6 +61,9 @@ export async function createEvent(
         venue: spec.venue ?? 'Coliseu',
         city: spec.city ?? 'Porto',
         startsAt: spec.startsAt ?? new Date(Date.now() + 30 * 86_400_000).toISOString(),
+        timeZone: spec.timeZone,
+        currency: spec.currency,
+        address: spec.address,
       },
     },
     organizer.token,

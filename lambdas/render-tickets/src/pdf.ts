@@ -31,7 +31,8 @@ function formatters(input: ParsedRenderTicketsInput): Formatters {
   });
   return {
     price: (cents) => money.format(cents / 100),
-    date: (iso) => when.format(new Date(iso)),
+    // The venue's zone by name too: "GMT-5" alone does not say where the clock hangs.
+    date: (iso) => `${when.format(new Date(iso))} (${timeZone})`,
   };
 }
 

@@ -11,6 +11,8 @@ import { z } from 'zod';
 export const Topics = {
   eventsLifecycle: 'events.lifecycle',
   ticketsSold: 'tickets.sold',
+  /** Tiers whose places for sale changed other than by a sale (holds, new tiers, tier changes). */
+  ticketsAvailability: 'tickets.availability',
   ordersCancelled: 'orders.cancelled',
   chatMessages: 'chat.messages',
 } as const;
@@ -26,8 +28,9 @@ export type KafkaPrincipal = (typeof KAFKA_PRINCIPALS)[number];
  */
 export const TopicAccess: Record<TopicName, { writer: KafkaPrincipal; readers: KafkaPrincipal[] }> =
   {
-    'events.lifecycle': { writer: 'events', readers: ['tickets'] },
+    'events.lifecycle': { writer: 'events', readers: ['tickets', 'subscriptions'] },
     'tickets.sold': { writer: 'tickets', readers: ['subscriptions'] },
+    'tickets.availability': { writer: 'tickets', readers: ['subscriptions'] },
     'orders.cancelled': { writer: 'tickets', readers: [] },
     'chat.messages': { writer: 'chat', readers: ['subscriptions'] },
   };
@@ -132,6 +135,23 @@ export const Facts = {
     key: (data) => data.eventId,
   }),
 
+  /**
+   * The tiers a change left with another number of places for sale, as that change left them.
+   * Sales say the same in `tickets.sold`; this covers holds taken, holds given back (by the
+   * buyer, by expiry), new tiers and organizers' tier changes. The subscriptions service turns
+   * both into `eventUpdated`.
+   */
+  tiersAvailabilityChanged: defineFact({
+    topic: Topics.ticketsAvailability,
+    type: 'tiers.availability.changed',
+    version: 1,
+    schema: z.object({
+      eventId: id,
+      tiers: z.array(z.object({ tierId: id, name: z.string(), available: count })).min(1),
+    }),
+    key: (data) => data.eventId,
+  }),
+
   /** An order cancelled because its event was (for refunds). */
   orderCancelled: defineFact({
     topic: Topics.ordersCancelled,
@@ -175,6 +195,7 @@ export const Facts = {
 
 export type FactData<F extends { schema: z.ZodTypeAny }> = z.output<F['schema']>;
 export type TicketsSoldFact = FactData<typeof Facts.ticketsSold>;
+export type TiersAvailabilityChangedFact = FactData<typeof Facts.tiersAvailabilityChanged>;
 export type OrderCancelledFact = FactData<typeof Facts.orderCancelled>;
 export type ChatMessagePostedFact = FactData<typeof Facts.chatMessagePosted>;
 export type ChatMessageDeletedFact = FactData<typeof Facts.chatMessageDeleted>;

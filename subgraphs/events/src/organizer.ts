@@ -14,6 +14,7 @@ import {
   type Viewer,
 } from '@ko/platform';
 import { Event } from './entities/event';
+import { validAddress, validCurrency, validTimeZone } from './event-place';
 
 export interface EventDetails {
   title: string;
@@ -22,9 +23,16 @@ export interface EventDetails {
   venue: string;
   city: string;
   startsAt: Date;
+  /** IANA zone of the venue; `UTC` when not given. */
+  timeZone?: string;
+  /** ISO 4217; `EUR` when not given. */
+  currency?: string;
+  address?: string | null;
 }
 
-const LIMITS: Record<keyof Omit<EventDetails, 'startsAt'>, [number, number]> = {
+type TextField = 'title' | 'description' | 'category' | 'venue' | 'city';
+
+const LIMITS: Record<TextField, [number, number]> = {
   title: [3, 120],
   description: [0, 5_000],
   category: [2, 40],
@@ -62,6 +70,12 @@ export function validateDetails(
       });
     clean.startsAt = input.startsAt;
   }
+  if (input.timeZone !== undefined && input.timeZone !== null)
+    clean.timeZone = validTimeZone(input.timeZone);
+  if (input.currency !== undefined && input.currency !== null)
+    clean.currency = validCurrency(input.currency);
+  if (input.address !== undefined)
+    clean.address = input.address === null ? null : validAddress(input.address);
   return clean;
 }
 
@@ -76,7 +90,16 @@ export class EventManagement {
     const organizer = requireOrganizer(viewer);
     const details = validateDetails(input) as EventDetails;
     const repo = this.db.getRepository(Event);
-    return repo.save(repo.create({ ...details, organizerId: organizer.id, status: 'DRAFT' }));
+    return repo.save(
+      repo.create({
+        timeZone: 'UTC',
+        currency: 'EUR',
+        address: null,
+        ...details,
+        organizerId: organizer.id,
+        status: 'DRAFT',
+      }),
+    );
   }
 
   async update(viewer: Viewer | null, id: string, input: Partial<EventDetails>): Promise<Event> {
@@ -84,6 +107,13 @@ export class EventManagement {
     return this.change(viewer, id, Facts.eventUpdated, (event) => {
       if (event.status === 'CANCELLED')
         throw new DomainError('CONFLICT', 'A cancelled event cannot be changed.');
+      // Tickets sell only once the event is published, so a draft's prices were never paid.
+      if (details.currency && details.currency !== event.currency && event.status !== 'DRAFT')
+        throw new DomainError(
+          'CONFLICT',
+          'The currency can change only while the event is a draft: its tickets are priced in it.',
+          { field: 'currency' },
+        );
       Object.assign(event, details);
     });
   }

@@ -1,4 +1,5 @@
 import { DateTime, checkFirst, type Resolvers } from '@ko/platform';
+import { eventCalendar } from './calendar';
 import type { EventFilter } from './catalogue';
 import type { Event } from './entities/event';
 import type { EventDetails } from './organizer';
@@ -39,6 +40,7 @@ export const resolvers: Resolvers<EventsContext> = {
         : null;
     },
     organizer: (event: Event) => ({ __typename: 'User', id: event.organizerId }),
+    icalendar: (event: Event) => eventCalendar(event),
   },
   User: {
     organizedEvents: (user: { id: string }, args: { first: unknown }, ctx: EventsContext) =>

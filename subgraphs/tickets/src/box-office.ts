@@ -19,7 +19,14 @@ import type { OrderBook } from './order-book';
 import type { PurchaseThrottle } from './purchase-throttle';
 import { eventCancelled, soldOut } from './sale-refusals';
 import { checkKey, fingerprintOf, sameRequest } from './sale-terms';
-import { holdPlaces, refuse, releaseExpired, sellHeldPlaces, takePlaces } from './tier-places';
+import {
+  holdPlaces,
+  refuse,
+  releaseExpired,
+  releasedHold,
+  sellHeldPlaces,
+  takePlaces,
+} from './tier-places';
 
 export interface BoxOfficeOptions {
   holdTtlSeconds: number;
@@ -136,7 +143,7 @@ export class BoxOffice {
           orderId: done?.id,
         });
       }
-      if (hold.status === 'RELEASED') throw eventCancelled();
+      if (hold.status === 'RELEASED') throw await releasedHold(manager, hold);
       if (hold.status === 'EXPIRED' || row.expired) {
         // Give the places back now rather than waiting for the sweeper, and say so after commit.
         if (hold.status === 'ACTIVE') await releaseExpired(manager, hold);

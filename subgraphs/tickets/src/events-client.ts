@@ -7,6 +7,11 @@ export interface EventDetails {
   venue: string;
   city: string;
   startsAt: string;
+  /** The venue's IANA zone: printed times are in it. */
+  timeZone: string;
+  /** ISO 4217: printed prices are in it. */
+  currency: string;
+  address: string | null;
   status: EventStatus;
   organizerId: string;
 }
@@ -14,7 +19,7 @@ export interface EventDetails {
 // The events subgraph's entity resolver: many events in one call (and one query on its side).
 const EVENTS_QUERY = `query EventDetails($representations: [_Any!]!) {
   _entities(representations: $representations) {
-    ... on Event { id title venue city startsAt status organizer { id } }
+    ... on Event { id title venue city startsAt timeZone currency address status organizer { id } }
   }
 }`;
 

@@ -1,6 +1,7 @@
 import { rows } from '@ko/platform';
 import type { DataSource } from 'typeorm';
 import type { Logger } from '@ko/platform';
+import { giveBackHeld } from './availability';
 
 /**
  * Gives expired holds' places back to their tiers, without anyone having to call anything.
@@ -53,23 +54,22 @@ export class HoldSweeper {
 
   private async sweepOnce(): Promise<number> {
     return this.db.transaction(async (manager) => {
-      const expired = await rows<{ tier_id: string; quantity: number }>(
+      const expired = await rows<{ tier_id: string; event_id: string; quantity: number }>(
         manager,
         `UPDATE holds SET status = 'EXPIRED' WHERE id IN (
            SELECT id FROM holds WHERE status = 'ACTIVE' AND expires_at <= now()
            ORDER BY expires_at LIMIT $1 FOR UPDATE SKIP LOCKED)
-         RETURNING tier_id, quantity`,
+         RETURNING tier_id, event_id, quantity`,
         [this.batchSize],
       );
-      const byTier = new Map<string, number>();
-      for (const hold of expired)
-        byTier.set(hold.tier_id, (byTier.get(hold.tier_id) ?? 0) + hold.quantity);
+      const byTier = new Map<string, { eventId: string; quantity: number }>();
+      for (const hold of expired) {
+        const tier = byTier.get(hold.tier_id) ?? { eventId: hold.event_id, quantity: 0 };
+        byTier.set(hold.tier_id, { ...tier, quantity: tier.quantity + hold.quantity });
+      }
       // Tiers in id order, so two sweepers touching the same tiers cannot deadlock.
       for (const tierId of [...byTier.keys()].sort()) {
-        await manager.query('UPDATE ticket_tiers SET held = held - $2 WHERE id = $1', [
-          tierId,
-          byTier.get(tierId),
-        ]);
+        await giveBackHeld(manager, { tierId, ...byTier.get(tierId)! });
       }
       return expired.length;
     });

@@ -2,7 +2,6 @@ import type { DataSource } from 'typeorm';
 import {
   hydrate,
   isUniqueViolation,
-  rows,
   DomainError,
   badInput,
   checkText,
@@ -10,6 +9,7 @@ import {
   requireOrganizer,
   type Viewer,
 } from '@ko/platform';
+import { changeTier } from './availability';
 import { TicketTier } from './entities/ticket-tier';
 import type { EventStates } from './event-states';
 import { eventCancelled } from './sale-refusals';
@@ -73,16 +73,23 @@ export class Inventory {
           asOf: event.asOf,
         });
         // The event's state row, locked, serialises tier additions to one event, so the count
-        // below cannot be passed by two additions at once.
+        // below cannot be passed by two additions at once. Announced, so an open event page
+        // shows a tier added while it is on sale.
         await manager.query('SELECT 1 FROM event_states WHERE event_id = $1 FOR UPDATE', [eventId]);
-        const [row] = await rows(
-          manager,
-          `INSERT INTO ticket_tiers (event_id, organizer_id, name, price_cents, capacity, event_cancelled)
+        const [row] = await changeTier(manager, eventId, {
+          sql: `INSERT INTO ticket_tiers (event_id, organizer_id, name, price_cents, capacity, event_cancelled)
            SELECT $1, $2, $3, $4, $5, EXISTS (SELECT 1 FROM event_states WHERE event_id = $1 AND status = 'CANCELLED')
            WHERE (SELECT count(*) FROM ticket_tiers WHERE event_id = $1) < $6
            RETURNING *`,
-          [eventId, event.organizerId, tier.name, tier.priceCents, tier.capacity, MAX_TIERS],
-        );
+          params: [
+            eventId,
+            event.organizerId,
+            tier.name,
+            tier.priceCents,
+            tier.capacity,
+            MAX_TIERS,
+          ],
+        });
         if (!row)
           throw new DomainError('CONFLICT', `An event has at most ${MAX_TIERS} ticket tiers.`, {
             limit: MAX_TIERS,

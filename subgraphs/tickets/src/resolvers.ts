@@ -7,7 +7,7 @@ import type { TierInput } from './inventory';
 import type { SalesBucket } from './sales-reports';
 import type { TicketsContext } from './server';
 import type { TierChanges } from './tier-editor';
-import { Wallet } from './wallet';
+import { Wallet, orderNumber } from './wallet';
 
 const eventRef = (id: string) => ({ __typename: 'Event', id });
 const userRef = (id: string) => ({ __typename: 'User', id });
@@ -38,6 +38,8 @@ export const resolvers: Resolvers<TicketsContext> = {
     ) => ctx.boxOffice.purchase(ctx.viewer, input, ctx.authorization),
     checkInTicket: (_root, { code }: { code: string }, ctx) =>
       ctx.door.checkIn(ctx.viewer, code, ctx.authorization),
+    releaseHold: (_root, { holdId }: { holdId: string }, ctx) =>
+      ctx.holdDesk.release(ctx.viewer, holdId),
   },
   Event: {
     __resolveReference: (ref: { id: string }) => ({ id: ref.id }),
@@ -66,6 +68,8 @@ export const resolvers: Resolvers<TicketsContext> = {
       const first = checkFirst(args.first, 'orders');
       return ctx.viewer?.id === user.id ? ctx.ordersOf.load({ parentId: user.id, first }) : null;
     },
+    holds: (user: { id: string }, args: { first: unknown }, ctx: TicketsContext) =>
+      ctx.holdDesk.activeOf(ctx.viewer, user.id, checkFirst(args.first, 'holds')),
   },
   TicketTier: {
     available: (tier: TicketTier) => tier.available,
@@ -76,6 +80,9 @@ export const resolvers: Resolvers<TicketsContext> = {
     status: (hold: Hold) => Wallet.holdStatus(hold),
   },
   Order: {
+    number: (order: Order) => orderNumber(order.id),
+    event: (order: Order) => eventRef(order.eventId),
+    tier: (order: Order, _args: unknown, ctx: TicketsContext) => ctx.tiers.load(order.tierId),
     tickets: (order: Order, _args: unknown, ctx: TicketsContext) =>
       ctx.ticketsByOrder.load(order.id),
     pdf: (order: Order, _args: unknown, ctx: TicketsContext) =>

@@ -32,6 +32,7 @@ import { LIFECYCLE_FACTS, eventLifecycleHandler } from './event-lifecycle';
 import { EventStates } from './event-states';
 import { EventsClient, type EventDetails } from './events-client';
 import { FanLimits } from './fan-limits';
+import { HoldDesk } from './hold-desk';
 import { HoldSweeper } from './hold-sweeper';
 import { Inventory } from './inventory';
 import { migrations } from './migrations';
@@ -50,6 +51,7 @@ export interface TicketsContext extends RequestContext {
   boxOffice: BoxOffice;
   door: Door;
   wallet: Wallet;
+  holdDesk: HoldDesk;
   signer: TicketSigner;
   printer: TicketPrinter;
   salesReports: SalesReports;
@@ -86,7 +88,7 @@ export async function start(config: TicketsConfig = loadTicketsConfig()) {
     dataSource: db,
     kafka,
     logger,
-    topics: [Topics.ticketsSold, Topics.ordersCancelled],
+    topics: [Topics.ticketsSold, Topics.ticketsAvailability, Topics.ordersCancelled],
   });
   relay.start();
 
@@ -107,6 +109,7 @@ export async function start(config: TicketsConfig = loadTicketsConfig()) {
   );
   const door = new Door(db, signer, states);
   const wallet = new Wallet(db);
+  const holdDesk = new HoldDesk(db, () => relay.nudge());
   // PDFs and reports are drawn by lambdas: the runner locally (LAMBDA_ENDPOINT), AWS Lambda otherwise.
   const lambda = createLambdaInvoker(config.lambda);
   const everyFunctionLocal = Object.keys(config.lambda.functionNames).every(
@@ -150,6 +153,7 @@ export async function start(config: TicketsConfig = loadTicketsConfig()) {
       boxOffice,
       door,
       wallet,
+      holdDesk,
       signer,
       printer,
       salesReports,

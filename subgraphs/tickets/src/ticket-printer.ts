@@ -13,6 +13,7 @@ import type { Ticket } from './entities/ticket';
 import type { TicketTier } from './entities/ticket-tier';
 import type { EventDetails } from './events-client';
 import { callLambda } from './lambda-calls';
+import { orderNumber } from './wallet';
 
 /** The render-tickets lambda's limit per invocation (its `MAX_TICKETS`). */
 export const MAX_TICKETS_PER_PDF = 50;
@@ -61,7 +62,11 @@ export class TicketPrinter {
       );
     }
     const input: RenderTicketsInput = {
-      orderId: order.id,
+      // The number the site shows, so a fan finds the order they read on the page.
+      orderId: orderNumber(order.id),
+      // The event's own money and the venue's clock, never the renderer's defaults.
+      currency: event.currency,
+      timeZone: event.timeZone,
       tickets: tickets.map((ticket) => ({
         code: ticket.code,
         eventTitle: event.title,

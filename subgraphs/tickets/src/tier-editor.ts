@@ -12,6 +12,7 @@ import {
   rows,
   type Viewer,
 } from '@ko/platform';
+import { changeTier } from './availability';
 import { TicketTier } from './entities/ticket-tier';
 import { MAX_CAPACITY, MAX_PRICE_CENTS, MAX_TIER_NAME } from './inventory';
 
@@ -69,11 +70,18 @@ export class TierEditor {
     // COMMITTED re-evaluates it on the new row version), so capacity never drops below sold +
     // held, and a price changes only while nothing was ever sold or held. The organizer is the
     // one the events service confirmed when the tier was added (an event's organizer never changes).
+    // A tier's event never changes: read it first, as the key of the availability fact the
+    // change writes (open event pages show a new name or capacity).
+    const [tier] = await rows<{ event_id: string }>(
+      this.db.manager,
+      'SELECT event_id FROM ticket_tiers WHERE id = $1',
+      [tierId],
+    );
+    if (!tier) throw notFound('TicketTier', tierId);
     let updated: Record<string, unknown> | undefined;
     try {
-      [updated] = await rows(
-        this.db.manager,
-        `UPDATE ticket_tiers t SET
+      [updated] = await changeTier(this.db.manager, tier.event_id, {
+        sql: `UPDATE ticket_tiers t SET
            name = coalesce($3, t.name),
            price_cents = coalesce($4::bigint, t.price_cents),
            capacity = coalesce($5::int, t.capacity),
@@ -83,7 +91,7 @@ export class TierEditor {
            AND ($4::bigint IS NULL OR $4::bigint = t.price_cents
                 OR (t.sold = 0 AND t.held = 0 AND NOT EXISTS (SELECT 1 FROM orders o WHERE o.tier_id = t.id)))
          RETURNING *`,
-        [
+        params: [
           tierId,
           organizer.id,
           changes.name,
@@ -92,7 +100,7 @@ export class TierEditor {
           changes.description !== undefined,
           changes.description ?? null,
         ],
-      );
+      });
     } catch (error) {
       if (isUniqueViolation(error, 'ticket_tiers_event_name'))
         throw new DomainError(

@@ -1,5 +1,6 @@
 import type { EntityManager } from 'typeorm';
-import { hydrate, rows } from '@ko/platform';
+import { conflict, hydrate, rows, type DomainError } from '@ko/platform';
+import { changeTier, giveBackHeld } from './availability';
 import type { Hold } from './entities/hold';
 import { TicketTier } from './entities/ticket-tier';
 import { eventCancelled, soldOut } from './sale-refusals';
@@ -25,7 +26,11 @@ export async function holdPlaces(
   tier: TicketTier,
   quantity: number,
 ): Promise<TicketTier> {
-  const [row] = await rows(manager, takePlaces('held'), [tier.id, quantity]);
+  // Announced with the change, so open event pages show the places held (eventUpdated).
+  const [row] = await changeTier(manager, tier.eventId, {
+    sql: takePlaces('held'),
+    params: [tier.id, quantity],
+  });
   if (row) return hydrate(manager, TicketTier, row);
   return refuse(manager, tier);
 }
@@ -44,8 +49,19 @@ export async function refuse(manager: EntityManager, tier: TicketTier): Promise<
 /** An expired hold (locked by the caller) gives its places back now rather than at the next sweep. */
 export async function releaseExpired(manager: EntityManager, hold: Hold): Promise<void> {
   await manager.query(`UPDATE holds SET status = 'EXPIRED' WHERE id = $1`, [hold.id]);
-  await manager.query('UPDATE ticket_tiers SET held = held - $2 WHERE id = $1', [
-    hold.tierId,
-    hold.quantity,
-  ]);
+  await giveBackHeld(manager, hold);
+}
+
+/** Why a RELEASED hold cannot be checked out: its buyer gave it back, or its event was cancelled. */
+export async function releasedHold(manager: EntityManager, hold: Hold): Promise<DomainError> {
+  const [tier] = await rows<{ event_cancelled: boolean }>(
+    manager,
+    'SELECT event_cancelled FROM ticket_tiers WHERE id = $1',
+    [hold.tierId],
+  );
+  return tier?.event_cancelled
+    ? eventCancelled()
+    : conflict('This hold was given back and its places are on sale again; reserve again.', {
+        holdId: hold.id,
+      });
 }

@@ -4,6 +4,10 @@ import { Hold } from './entities/hold';
 import { Order } from './entities/order';
 import { Ticket } from './entities/ticket';
 
+/** An order's number as people read it: on the site, in e-mails and on the PDF alike. */
+export const orderNumber = (orderId: string): string =>
+  `KO-${orderId.replace(/-/g, '').slice(0, 12).toUpperCase()}`;
+
 /** What a buyer owns: their tickets and orders, shown to them only. */
 export class Wallet {
   constructor(private readonly db: DataSource) {}

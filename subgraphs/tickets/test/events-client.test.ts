@@ -8,6 +8,9 @@ const event: EventDetails = {
   venue: 'The Arena',
   city: 'Lisbon',
   startsAt: '2031-06-01T20:00:00.000Z',
+  timeZone: 'Europe/Lisbon',
+  currency: 'EUR',
+  address: null,
   status: 'ON_SALE',
   organizerId: '66666666-6666-4666-8666-666666666666',
 };

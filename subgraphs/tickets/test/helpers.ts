@@ -54,7 +54,14 @@ export class Client {
   async event(
     token: string,
     tiers: Array<{ name: string; priceCents: number; capacity: number }>,
-    options: { publish?: boolean; title?: string } = {},
+    options: {
+      publish?: boolean;
+      title?: string;
+      startsAt?: string;
+      timeZone?: string;
+      currency?: string;
+      address?: string;
+    } = {},
   ): Promise<{ id: string; tiers: Array<{ id: string; name: string }> }> {
     const created = await this.ok(
       'mutation($i: CreateEventInput!) { createEvent(input: $i) { id } }',
@@ -65,7 +72,10 @@ export class Client {
           category: 'Music',
           venue: 'The Arena',
           city: 'Lisbon',
-          startsAt: inDays(40),
+          startsAt: options.startsAt ?? inDays(40),
+          timeZone: options.timeZone,
+          currency: options.currency,
+          address: options.address,
         },
       },
       token,

@@ -32,6 +32,9 @@ const event: EventDetails = {
   venue: 'The Arena',
   city: 'Lisbon',
   startsAt: '2031-06-01T20:00:00.000Z',
+  timeZone: 'America/New_York',
+  currency: 'USD',
+  address: null,
   status: 'ON_SALE',
   organizerId: '66666666-6666-4666-8666-666666666666',
 };
@@ -76,7 +79,7 @@ async function rejection(p: Promise<unknown>): Promise<DomainError> {
 }
 
 describe('TicketPrinter', () => {
-  it('prints the buyer’s order from its tickets, tier, event and the buyer’s own name', async () => {
+  it('prints the buyer’s order from its tickets, tier, event (its zone and currency) and the buyer’s own name', async () => {
     const lambda = invoker(async () => ({ pdfBase64: 'JVBERi0=', pages: 2 }));
     const pdf = await new TicketPrinter(lambda, logger).orderPdf(buyer, order(), sources());
     expect(pdf).toBe('JVBERi0=');
@@ -84,7 +87,9 @@ describe('TicketPrinter', () => {
       {
         name: 'render-tickets',
         payload: {
-          orderId: order().id,
+          orderId: 'KO-444444444444',
+          currency: 'USD',
+          timeZone: 'America/New_York',
           tickets: ['CODE-1', 'CODE-2'].map((code) => ({
             code,
             eventTitle: 'Night at the Arena',

@@ -24,6 +24,18 @@ export class Event {
   @Column({ name: 'starts_at', type: 'timestamptz' })
   startsAt: Date;
 
+  /** The venue's IANA time zone: the event happens in it, and every surface shows its times in it. */
+  @Column({ name: 'time_zone', type: 'text', default: 'UTC' })
+  timeZone: string;
+
+  /** ISO 4217: every price of the event is in it (fixed once a ticket can be sold). */
+  @Column({ type: 'text', default: 'EUR' })
+  currency: string;
+
+  /** The venue's street address, for a map link. */
+  @Column({ type: 'text', nullable: true })
+  address: string | null;
+
   @Column({ type: 'text', default: 'DRAFT' })
   status: EventStatus;
 

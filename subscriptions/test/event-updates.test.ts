@@ -1,0 +1,80 @@
+import { createLogger } from '@ko/platform';
+import { EventUpdates, type TierAvailability } from '../src/event-updates';
+import { Fanout } from '../src/fanout';
+
+// Coalescing and merging of eventUpdated, without Kafka: facts in, payloads out.
+
+const socket = { bufferedAmount: 0, close: () => undefined, terminate: () => undefined };
+const tier = (tierId: string, available: number): TierAvailability => ({
+  tierId,
+  name: tierId.toUpperCase(),
+  available,
+});
+
+describe('EventUpdates', () => {
+  beforeEach(() => jest.useFakeTimers());
+  afterEach(() => jest.useRealTimers());
+
+  async function setUp(baseline: TierAvailability[]) {
+    const fanout = new Fanout({ maxBufferedBytes: 1 << 20, maxQueued: 10_000 });
+    const published: unknown[] = [];
+    const publish = fanout.publish.bind(fanout);
+    fanout.publish = (channel, eventId, payload) => {
+      published.push(payload);
+      return publish(channel, eventId, payload);
+    };
+    const updates = new EventUpdates(
+      fanout,
+      () => Promise.resolve(baseline),
+      250,
+      createLogger('test', 'silent'),
+    );
+    updates.follow('e1', 'ON_SALE');
+    const subscription = fanout.subscribe('eventUpdated', 'e1', socket);
+    await jest.advanceTimersByTimeAsync(0);
+    return { updates, published, subscription };
+  }
+
+  it('coalesces a rush into at most one payload per interval, carrying the latest state', async () => {
+    const { updates, published } = await setUp([tier('a', 1000), tier('b', 50)]);
+    // 1,000 sales over one second: 4 intervals of 250 ms.
+    for (let sold = 1; sold <= 1000; sold++) {
+      updates.tiersChanged('e1', [tier('a', 1000 - sold)]);
+      await jest.advanceTimersByTimeAsync(1);
+    }
+    await jest.advanceTimersByTimeAsync(250);
+    expect(published.length).toBeGreaterThanOrEqual(4);
+    expect(published.length).toBeLessThanOrEqual(6);
+    expect(published.at(-1)).toEqual({
+      eventId: 'e1',
+      status: 'ON_SALE',
+      tiers: [tier('a', 0), tier('b', 50)],
+    });
+  });
+
+  it("keeps a tier's fact over an older answer of the tickets service, and CANCELLED for good", async () => {
+    const { updates, published } = await setUp([tier('a', 10)]);
+    updates.tiersChanged('e1', [tier('a', 7)]);
+    await jest.advanceTimersByTimeAsync(300);
+    updates.statusChanged('e1', 'CANCELLED');
+    await jest.advanceTimersByTimeAsync(300);
+    updates.statusChanged('e1', 'ON_SALE');
+    updates.tiersChanged('e1', [tier('a', 9)]);
+    await jest.advanceTimersByTimeAsync(300);
+    expect(published).toEqual([
+      { eventId: 'e1', status: 'ON_SALE', tiers: [tier('a', 7)] },
+      { eventId: 'e1', status: 'CANCELLED', tiers: [tier('a', 0)] },
+      { eventId: 'e1', status: 'CANCELLED', tiers: [tier('a', 0)] },
+    ]);
+  });
+
+  it('forgets an event when its last follower leaves', async () => {
+    const { updates, published, subscription } = await setUp([tier('a', 10)]);
+    expect(updates.size).toBe(1);
+    await subscription.return!();
+    expect(updates.size).toBe(0);
+    updates.tiersChanged('e1', [tier('a', 3)]);
+    await jest.advanceTimersByTimeAsync(300);
+    expect(published).toEqual([]);
+  });
+});
