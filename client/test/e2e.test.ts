@@ -563,7 +563,7 @@ describe('an organizer', () => {
     await page.getByRole('heading', { name: 'Dashboard Gala' }).waitFor();
 
     await page.getByLabel('Tier name').fill('Stalls');
-    await page.getByLabel('Price (€)').fill('55');
+    await page.getByLabel('Price (EUR)').fill('55');
     await page.getByLabel('Capacity').fill('40');
     await page.getByRole('button', { name: 'Add tier' }).click();
     await page.locator('[data-testid="tier-row"]', { hasText: 'Stalls' }).waitFor();

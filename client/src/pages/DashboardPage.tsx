@@ -485,13 +485,13 @@ function EventManager({ event }: { event: OrganizedEvent }) {
         {SCHEMA_FEATURES.salesReport && <SalesReport eventId={event.id} soldCount={sold} />}
       </section>
 
-      {event.status !== 'CANCELLED' && <AddTierForm eventId={event.id} />}
+      {event.status !== 'CANCELLED' && <AddTierForm eventId={event.id} currency={event.currency} />}
       {event.status === 'ON_SALE' && <AnnouncementForm eventId={event.id} />}
     </div>
   );
 }
 
-function AddTierForm({ eventId }: { eventId: string }) {
+function AddTierForm({ eventId, currency }: { eventId: string; currency: string }) {
   const [{ fetching, error }, addTier] = useMutation(AddTierDocument);
   const [name, setName] = useState('');
   const [price, setPrice] = useState('');
@@ -531,7 +531,7 @@ function AddTierForm({ eventId }: { eventId: string }) {
           />
         </div>
         <div className="field">
-          <label htmlFor={ids.price}>Price (€)</label>
+          <label htmlFor={ids.price}>Price ({currency})</label>
           <input
             id={ids.price}
             type="number"
