@@ -438,7 +438,11 @@ describe('the live chat', () => {
       { timeout: 15_000 },
     );
     expect(await messages(fanSide.page).first().innerText()).toContain('history message 6');
-    await fanSide.page.getByRole('button', { name: 'Load older messages' }).click();
+    // Scrolling to the button loads older messages by itself (an IntersectionObserver), which
+    // replaces the button while a click is under way; a click loads them where it does not.
+    const loadOlder = fanSide.page.getByRole('button', { name: 'Load older messages' });
+    await loadOlder.scrollIntoViewIfNeeded();
+    await loadOlder.click({ timeout: 2_000 }).catch(() => undefined);
     await fanSide.page.waitForFunction(
       () => document.querySelectorAll('[data-testid="chat-message"]').length === 35,
       undefined,

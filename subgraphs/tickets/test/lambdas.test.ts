@@ -141,7 +141,7 @@ describe('Order.pdf', () => {
       expect(text).toContain('The Arena, Lisbon');
       expect(text).toContain('Ana Ticketholder');
       expect(text).toContain('Floor');
-      expect(text).toContain('$45.00');
+      expect(text).toContain('€45.00'); // the event's currency (EUR by default), as the site shows it
       expect(text).toContain(`Ticket ${i + 1} of 3`);
     }
   });

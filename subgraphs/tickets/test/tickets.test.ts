@@ -507,7 +507,10 @@ describe('cancellation', () => {
 
     const view = await eventually(
       async () => (await client.ok(MY_TICKETS, {}, fan.token)).me,
-      (me) => me.orders.every((o: { status: string }) => o.status === 'CANCELLED'),
+      // Orders and tickets are two reads (two loaders), so wait for both to show the change.
+      (me) =>
+        me.orders.every((o: { status: string }) => o.status === 'CANCELLED') &&
+        me.tickets.every((t: { status: string }) => t.status === 'CANCELLED'),
     );
     expect(view.orders).toEqual([
       expect.objectContaining({ id: bought.data!.purchaseTickets.id, status: 'CANCELLED' }),
