@@ -95,9 +95,15 @@ export async function start(config: SubscriptionsConfig = loadSubscriptionsConfi
     ServiceClient.fromServiceList(config.SERVICE_LIST, 'events'),
     config.EVENT_CACHE_TTL_MS,
   );
+  // Found at first use: a deployment without the tickets service still serves chat.
+  let tickets: ServiceClient | undefined;
+  const ticketsClient: Pick<ServiceClient, 'query'> = {
+    query: (...args) =>
+      (tickets ??= ServiceClient.fromServiceList(config.SERVICE_LIST, 'tickets')).query(...args),
+  };
   const updates = new EventUpdates(
     fanout,
-    tierLookup(ServiceClient.fromServiceList(config.SERVICE_LIST, 'tickets')),
+    tierLookup(ticketsClient),
     config.EVENT_UPDATE_INTERVAL_MS,
     logger,
   );
