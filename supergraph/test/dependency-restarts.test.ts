@@ -210,7 +210,9 @@ describe('PostgreSQL restart under load', () => {
       args: ['--import', 'tsx', join(root, 'scripts/provision/postgres.ts'), dataDir, String(port)],
       cwd: root,
       env: {},
-      logFile: join(dataDir, 'cli.log'),
+      // Not inside dataDir: a log's folder is made private (0700) to root, and the server runs
+      // as the postgres user, which must reach its data directory.
+      logFile: `${dataDir}.log`,
     });
     await postgres.start();
     await until(
@@ -234,6 +236,7 @@ describe('PostgreSQL restart under load', () => {
     await stack?.stop();
     await postgres?.stop();
     rmSync(dataDir, { recursive: true, force: true });
+    rmSync(`${dataDir}.log`, { force: true });
   });
 
   it('loses no acknowledged purchase or message, and readiness follows the database', async () => {
