@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { parse, stringify } from 'yaml';
 import {
   ManagedProcess,
+  eventually,
   freePort,
   graphql,
   startStack,
@@ -30,23 +31,6 @@ async function instancesOf(service: string): Promise<InstanceHealth[]> {
     services: Record<string, InstanceHealth[]>;
   };
   return body.services[service] ?? [];
-}
-
-async function eventually<T>(
-  what: string,
-  probe: () => Promise<T>,
-  ok: (value: T) => boolean,
-  timeoutMs = 10_000,
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last: T = await probe();
-  while (!ok(last)) {
-    if (Date.now() > deadline)
-      throw new Error(`${what}: still ${JSON.stringify(last)} after ${timeoutMs} ms`);
-    await new Promise((r) => setTimeout(r, 100));
-    last = await probe();
-  }
-  return last;
 }
 
 /** Requests each events instance has received from the router, from its /metrics. */
