@@ -1,4 +1,10 @@
-import { formatChatTime, formatEventTime, formatMoney, zonedToIso } from '../src/lib/format';
+import {
+  formatChatTime,
+  formatEventTime,
+  formatMoney,
+  isoToZonedLocal,
+  zonedToIso,
+} from '../src/lib/format';
 
 // The venue's clock and the event's money, as the pages print them.
 
@@ -23,6 +29,16 @@ describe('zonedToIso', () => {
     expect(zonedToIso('2031-07-09T19:30', 'America/New_York')).toBe('2031-07-09T23:30:00.000Z');
     expect(zonedToIso('2031-03-30T03:30', 'Europe/Berlin')).toBe('2031-03-30T01:30:00.000Z');
     expect(zonedToIso('2031-06-01T20:00', 'UTC')).toBe('2031-06-01T20:00:00.000Z');
+  });
+
+  it('is undone by isoToZonedLocal, which fills the edit form', () => {
+    expect(isoToZonedLocal('2031-01-10T00:30:00.000Z', 'America/New_York')).toBe(
+      '2031-01-09T19:30',
+    );
+    expect(isoToZonedLocal('2031-07-09T23:30:00.000Z', 'America/New_York')).toBe(
+      '2031-07-09T19:30',
+    );
+    expect(isoToZonedLocal('2031-03-30T01:30:00.000Z', 'Europe/Berlin')).toBe('2031-03-30T03:30');
   });
 });
 

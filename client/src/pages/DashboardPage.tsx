@@ -1,4 +1,4 @@
-import { useEffect } from 'react';
+import { useEffect, useRef } from 'react';
 import { Link, NavLink, useParams } from 'react-router';
 import { useQuery } from 'urql';
 import {
@@ -14,6 +14,7 @@ import { useSession } from '../session/session';
 import { CreateEventForm } from './dashboard/CreateEventForm';
 import { EventManager } from './dashboard/EventManager';
 import { DashboardDocument } from './dashboard/operations';
+import { Overview } from './dashboard/Overview';
 
 export function DashboardPage({ creating = false }: { creating?: boolean }) {
   useTitle('Dashboard');
@@ -33,6 +34,18 @@ export function DashboardPage({ creating = false }: { creating?: boolean }) {
   useEffect(() => {
     if (viewer === null) askToSignIn();
   }, [viewer, askToSignIn]);
+
+  // On a phone the list stands above the panel: choosing an event brings its panel into view
+  // (once per choice, when it is there) instead of leaving the reader at the top of the list.
+  const main = useRef<HTMLElement>(null);
+  const chosen = creating ? 'new' : id;
+  const loaded = Boolean(data);
+  useEffect(() => {
+    const panel = main.current;
+    if (!chosen || !panel) return;
+    const top = panel.getBoundingClientRect().top;
+    if (top < 0 || top > window.innerHeight / 2) panel.scrollIntoView({ block: 'start' });
+  }, [chosen, loaded]);
 
   if (!viewer || (!data && fetching)) return <Loading label="Loading your dashboard…" />;
   if (viewer.role !== 'ORGANIZER') {
@@ -63,7 +76,7 @@ export function DashboardPage({ creating = false }: { creating?: boolean }) {
         </div>
         <ErrorNotice error={error} onRetry={() => reexecute({ requestPolicy: 'network-only' })} />
         {events.length === 0 ? (
-          <p className="muted">No events yet. Create your first one.</p>
+          <p className="muted">No events yet.</p>
         ) : (
           <ul className="dashboard-events">
             {events.map((e) => (
@@ -78,21 +91,20 @@ export function DashboardPage({ creating = false }: { creating?: boolean }) {
           </ul>
         )}
       </aside>
-      <section className="dashboard-main">
+      <section className="dashboard-main" ref={main} data-testid="dashboard-panel">
         {creating ? (
           <CreateEventForm onCreated={() => reexecute({ requestPolicy: 'network-only' })} />
         ) : selected ? (
-          <EventManager key={selected.id} event={selected} />
+          <EventManager
+            key={selected.id}
+            event={selected}
+            onDeleted={() => reexecute({ requestPolicy: 'network-only' })}
+            onSale={() => reexecute({ requestPolicy: 'network-only' })}
+          />
         ) : id && !fetching ? (
           <Notice kind="warning">This event is not one of yours, or it no longer exists.</Notice>
         ) : (
-          <div className="card empty-state">
-            <h2>Run your events</h2>
-            <p>
-              Pick an event on the left to add ticket tiers, publish it, watch sales live and post
-              announcements — or create a new one.
-            </p>
-          </div>
+          <Overview events={events} />
         )}
       </section>
     </div>

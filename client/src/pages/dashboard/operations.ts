@@ -10,6 +10,7 @@ graphql(`
     category
     venue
     city
+    address
     startsAt
     timeZone
     currency
@@ -17,9 +18,12 @@ graphql(`
     tiers {
       id
       name
+      description
       priceCents
       capacity
       available
+      sold
+      held
     }
   }
 `);
@@ -62,6 +66,33 @@ export const AddTierDocument = graphql(`
           available
         }
       }
+    }
+  }
+`);
+
+export const UpdateEventDocument = graphql(`
+  mutation UpdateEvent($id: ID!, $input: UpdateEventInput!) {
+    updateEvent(id: $id, input: $input) {
+      ...DashboardEvent
+    }
+  }
+`);
+
+export const DeleteEventDocument = graphql(`
+  mutation DeleteEvent($id: ID!) {
+    deleteEvent(id: $id)
+  }
+`);
+
+export const UpdateTierDocument = graphql(`
+  mutation UpdateTier($id: ID!, $input: UpdateTicketTierInput!) {
+    updateTicketTier(id: $id, input: $input) {
+      id
+      name
+      description
+      priceCents
+      capacity
+      available
     }
   }
 `);
