@@ -51,8 +51,9 @@ export function securityHeaders(graphqlUrl: string): Record<string, string> {
     "default-src 'self'",
     "script-src 'self'",
     "style-src 'self'",
-    // QR codes are drawn to data: URLs; PDFs are handed over as blob: URLs.
-    "img-src 'self' data: blob:",
+    // QR codes are drawn to data: URLs; PDFs are handed over as blob: URLs; cover images come
+    // from the router.
+    `img-src 'self' data: blob: ${new URL(graphqlUrl).origin}`,
     "font-src 'self'",
     `connect-src 'self' ${routerOrigins(graphqlUrl).join(' ')}`,
     "object-src 'none'",

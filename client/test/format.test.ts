@@ -65,6 +65,7 @@ describe('formatShare', () => {
     expect(formatShare(1, 100_000)).toBe('<0.1%');
     expect(formatShare(0, 450)).toBe('0%');
     expect(formatShare(0, 0)).toBe('0%');
+    expect(formatShare(3, 50)).toBe('6%');
     expect(formatShare(45, 450)).toBe('10%');
     expect(formatShare(133, 450)).toBe('30%');
     expect(formatShare(449, 450)).toBe('99.7%');

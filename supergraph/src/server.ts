@@ -12,6 +12,8 @@ import {
   listen,
   readServiceList,
   rejectUnsafeCharacters,
+  EVENT_IMAGE_BODY_BYTES,
+  onlyMutationOf,
   viewerFromAuthorization,
   sendJson,
   type Logger,
@@ -22,6 +24,7 @@ import { GraphQLError } from 'graphql';
 import { composeSupergraph } from './composition';
 import { deduplicateQueries } from './deduplication';
 import { loadGatewayConfig, type GatewayConfig } from './config';
+import { IMAGE_PATH, imageProxy } from './image-proxy';
 import { queryLimits } from './limits';
 import { createMetrics, type Metrics } from './metrics';
 import { readManifest, trustedDocumentsPlugin } from './trusted-documents';
@@ -230,9 +233,24 @@ export async function start(config: GatewayConfig = loadGatewayConfig()) {
             clientAddress: clientAddressOf(req, config.TRUST_PROXY),
           };
         },
+        // MAX_BODY_BYTES holds for every request but a cover image upload (setEventImage alone),
+        // sent as a query or as a registered operation's hash.
+        largeBody: onlyMutationOf('setEventImage', EVENT_IMAGE_BODY_BYTES, (body) => {
+          const hash = (
+            body.extensions as { persistedQuery?: { sha256Hash?: unknown } } | undefined
+          )?.persistedQuery?.sha256Hash;
+          return typeof hash === 'string' ? trusted.get(hash) : undefined;
+        }),
       },
       // In production the public port tells only that the router is up; the rest is on the admin port.
-      routes: production ? { '/health': liveness } : adminRoutes,
+      routes: {
+        ...(production ? { '/health': liveness } : adminRoutes),
+        [`${IMAGE_PATH}*`]: imageProxy(
+          () => registry.pick('events')?.url,
+          logger,
+          config.SUBGRAPH_TIMEOUT_MS,
+        ),
+      },
     },
     config.PORT,
     config.HOST,

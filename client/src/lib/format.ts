@@ -156,7 +156,7 @@ export function formatShare(part: number, whole: number): string {
   if (part >= whole) return '100%';
   const pct = (part / whole) * 100;
   if (pct < 0.1) return '<0.1%';
-  if (pct < 10) return `${pct.toFixed(1)}%`;
+  if (pct < 10) return `${pct.toFixed(1).replace(/\.0$/, '')}%`;
   if (pct > 99.9) return '>99.9%';
   if (pct >= 99) return `${(Math.floor(pct * 10) / 10).toFixed(1)}%`;
   return `${Math.round(pct)}%`;

@@ -43,8 +43,12 @@ export function DashboardPage({ creating = false }: { creating?: boolean }) {
   useEffect(() => {
     const panel = main.current;
     if (!chosen || !panel) return;
-    const top = panel.getBoundingClientRect().top;
-    if (top < 0 || top > window.innerHeight / 2) panel.scrollIntoView({ block: 'start' });
+    // After the layout's own scroll to the top on every navigation (a parent's effect runs later).
+    const frame = requestAnimationFrame(() => {
+      const top = panel.getBoundingClientRect().top;
+      if (top < 0 || top > window.innerHeight / 2) panel.scrollIntoView({ block: 'start' });
+    });
+    return () => cancelAnimationFrame(frame);
   }, [chosen, loaded]);
 
   if (!viewer || (!data && fetching)) return <Loading label="Loading your dashboard…" />;

@@ -5,6 +5,7 @@ import { graphql } from '../gql';
 import type { EventPageQuery } from '../gql/graphql';
 import { ErrorNotice, Loading, Notice, StatusBadge, useTitle } from '../components/common';
 import { BuyPanel } from '../components/BuyPanel';
+import { EventCover } from '../components/EventCover';
 import { ChatPanel } from '../components/ChatPanel';
 import { formatEventTime, formatMoney, plural } from '../lib/format';
 import { useSession } from '../session/session';
@@ -14,6 +15,7 @@ const EventPageDocument = graphql(`
   query EventPage($id: ID!) {
     event(id: $id) {
       id
+      imageUrl
       title
       description
       category
@@ -136,6 +138,7 @@ export function EventPage() {
     <div className={`event-layout${onSale ? ' has-buy-bar' : ''}`}>
       <article className="event-main">
         <header className="event-header card">
+          <EventCover event={event} size="hero" />
           <div className="event-card-top">
             <span className="pill">{event.category}</span>
             {event.status !== 'ON_SALE' && <StatusBadge status={event.status} />}

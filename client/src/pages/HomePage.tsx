@@ -2,6 +2,7 @@ import { useEffect, useId, useMemo, useState } from 'react';
 import { Link, useSearchParams } from 'react-router';
 import { useQuery } from 'urql';
 import { graphql } from '../gql';
+import { EventCover } from '../components/EventCover';
 import type { EventCardFieldsFragment, EventFilter } from '../gql/graphql';
 import { ErrorNotice, Loading, useTitle } from '../components/common';
 import { formatEventTimeLine, formatMoney, plural } from '../lib/format';
@@ -11,6 +12,7 @@ const PAGE_SIZE = 12;
 graphql(`
   fragment EventCardFields on Event {
     id
+    imageUrl
     title
     category
     venue
@@ -284,6 +286,7 @@ function EventCard({ event }: { event: EventCardFieldsFragment }) {
   const soldOut = tiers.length > 0 && available === 0;
   return (
     <article className="event-card card">
+      <EventCover event={event} />
       <div className="event-card-top">
         <span className="pill">{event.category}</span>
         {soldOut && <span className="badge badge-sold-out">Sold out</span>}

@@ -25,6 +25,8 @@ interface Session {
   signOut(): void;
   /** Counts live-connection recoveries: pages showing live data re-read when it changes. */
   reconnects: number;
+  /** The router's origin: paths it serves besides GraphQL (cover images) are on it. */
+  apiOrigin: string;
 }
 
 const SessionContext = createContext<Session | null>(null);
@@ -92,7 +94,13 @@ export function SessionProvider({
 
   return (
     <Provider value={connection.client}>
-      <ViewerLoader token={token} signIn={signIn} signOut={signOut} reconnects={reconnects}>
+      <ViewerLoader
+        token={token}
+        signIn={signIn}
+        signOut={signOut}
+        reconnects={reconnects}
+        apiOrigin={new URL(config.graphqlUrl).origin}
+      >
         {children}
       </ViewerLoader>
     </Provider>
@@ -104,6 +112,7 @@ function ViewerLoader({
   signIn,
   signOut,
   reconnects,
+  apiOrigin,
   children,
 }: Omit<Session, 'viewer'> & { children: ReactNode }) {
   const [{ data, error, fetching }] = useQuery({ query: MeDocument, pause: !token });
@@ -113,8 +122,8 @@ function ViewerLoader({
     if (token && !fetching && data && data.me === null) signOut();
   }, [token, fetching, data, signOut]);
   const value = useMemo(
-    () => ({ token, viewer, signIn, signOut, reconnects }),
-    [token, viewer, signIn, signOut, reconnects],
+    () => ({ token, viewer, signIn, signOut, reconnects, apiOrigin }),
+    [token, viewer, signIn, signOut, reconnects, apiOrigin],
   );
   return <SessionContext.Provider value={value}>{children}</SessionContext.Provider>;
 }

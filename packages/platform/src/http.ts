@@ -5,9 +5,21 @@ import type { Logger } from './logger';
 
 export type Route = (req: IncomingMessage, res: ServerResponse) => Promise<void> | void;
 
+/**
+ * A bigger GraphQL body for one kind of request only (an image upload). The body is read up to
+ * `maxBytes`; past the ordinary limit it is refused unless `admits` accepts the parsed body.
+ */
+export interface LargeBody {
+  maxBytes: number;
+  admits: (body: unknown) => boolean;
+}
+
 export interface HttpServiceOptions<C extends BaseContext> {
   logger: Logger;
-  /** Exact-path routes besides /graphql, e.g. `/health` or `/.well-known/jwks.json`. */
+  /**
+   * Exact-path routes besides /graphql, e.g. `/health` or `/.well-known/jwks.json`; a key
+   * ending in `*` matches every path that starts with what comes before it.
+   */
   routes?: Record<string, Route>;
   apollo?: {
     server: ApolloServer<C>;
@@ -17,6 +29,7 @@ export interface HttpServiceOptions<C extends BaseContext> {
     perRequest?: (work: () => Promise<void>) => Promise<void>;
     /** A larger answer is replaced by a RESPONSE_TOO_LARGE error. */
     maxResponseBytes?: number;
+    largeBody?: LargeBody;
   };
   maxBodyBytes?: number;
   /** Browser origins allowed to call (CORS); others get no CORS headers, so browsers block them. */
@@ -89,9 +102,13 @@ export async function handleGraphQL<C extends BaseContext>(
   context: () => Promise<C>,
   maxBodyBytes: number,
   maxResponseBytes = Infinity,
+  largeBody?: LargeBody,
 ): Promise<void> {
   const url = new URL(req.url ?? '/', 'http://localhost');
-  const raw = req.method === 'POST' ? await readBody(req, maxBodyBytes) : '';
+  const raw =
+    req.method === 'POST'
+      ? await readBody(req, Math.max(maxBodyBytes, largeBody?.maxBytes ?? 0))
+      : '';
   let body: unknown = raw;
   if (raw && (req.headers['content-type'] ?? '').includes('application/json')) {
     try {
@@ -105,6 +122,8 @@ export async function handleGraphQL<C extends BaseContext>(
       return;
     }
   }
+  if (Buffer.byteLength(raw) > maxBodyBytes && !largeBody?.admits(body))
+    throw new PayloadTooLargeError(`Request body over ${maxBodyBytes} bytes`);
   const response = await server.executeHTTPGraphQLRequest({
     httpGraphQLRequest: {
       method: req.method ?? 'GET',
@@ -135,6 +154,12 @@ export async function handleGraphQL<C extends BaseContext>(
   res.end();
 }
 
+function prefixRoute(routes: Record<string, Route>, path: string): Route | undefined {
+  for (const [key, route] of Object.entries(routes))
+    if (key.endsWith('*') && path.startsWith(key.slice(0, -1))) return route;
+  return undefined;
+}
+
 export interface RunningHttpService {
   server: Server;
   port: number;
@@ -151,13 +176,18 @@ export async function listen<C extends BaseContext>(
   const { logger, routes = {}, apollo, maxBodyBytes = 1_000_000, corsOrigins = [] } = options;
   const graphqlPath = apollo?.path ?? '/graphql';
   const server = createServer((req, res) => {
-    const path = (req.url ?? '/').split('?')[0];
+    const path = (req.url ?? '/').split('?')[0] ?? '/';
     if (applyCors(req, res, corsOrigins)) return;
-    if (Number(req.headers['content-length'] ?? 0) > maxBodyBytes) {
+    // Only GraphQL requests may be admitted past the ordinary limit, once their body is read.
+    const limit =
+      apollo?.largeBody && path === graphqlPath
+        ? Math.max(maxBodyBytes, apollo.largeBody.maxBytes)
+        : maxBodyBytes;
+    if (Number(req.headers['content-length'] ?? 0) > limit) {
       sendJson(res, 413, {
         errors: [
           {
-            message: `Request body over ${maxBodyBytes} bytes`,
+            message: `Request body over ${limit} bytes`,
             extensions: { code: 'PAYLOAD_TOO_LARGE' },
           },
         ],
@@ -165,7 +195,7 @@ export async function listen<C extends BaseContext>(
       req.resume();
       return;
     }
-    const route = routes[path];
+    const route = routes[path] ?? prefixRoute(routes, path);
     const work = route
       ? route(req, res)
       : apollo && path === graphqlPath
@@ -177,6 +207,7 @@ export async function listen<C extends BaseContext>(
               () => apollo.context(req),
               maxBodyBytes,
               apollo.maxResponseBytes,
+              apollo.largeBody,
             ),
           )
         : sendJson(res, 404, { error: `No route for ${path}` });

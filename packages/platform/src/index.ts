@@ -10,6 +10,7 @@ export * from './health';
 export * from './ids';
 export * from './input-guard';
 export * from './http';
+export * from './uploads';
 export * from './kafka';
 export * from './kafka-access';
 export * from './lambda';

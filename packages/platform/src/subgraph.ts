@@ -10,7 +10,7 @@ import { clientAddressOf, type ProxyTrust } from './client-address';
 import { DomainError, toGraphQLError } from './errors';
 import { healthRoute, type ReadinessCheck } from './health';
 import { rejectUnsafeCharacters } from './input-guard';
-import { listen, type Route, type RunningHttpService } from './http';
+import { listen, type LargeBody, type Route, type RunningHttpService } from './http';
 import type { Logger } from './logger';
 import {
   RequestBudget,
@@ -51,6 +51,8 @@ export interface SubgraphOptions<C extends RequestContext> {
   limits?: RequestLimits;
   /** Peers whose `x-forwarded-for` is believed (the router's address, TRUST_PROXY); none by default. */
   trustProxy?: ProxyTrust;
+  /** The one kind of request that may have a bigger body than the default (an upload). */
+  largeBody?: LargeBody;
 }
 
 export interface RunningSubgraph extends RunningHttpService {
@@ -152,6 +154,7 @@ export async function startSubgraph<C extends RequestContext>(
         context,
         perRequest: (work) => withRequestBudget(new RequestBudget(limits), work),
         maxResponseBytes: limits.MAX_RESPONSE_BYTES,
+        largeBody: options.largeBody,
       },
     },
     options.port,

@@ -14,6 +14,7 @@ import {
   type FactDefinition,
   type Viewer,
 } from '@ko/platform';
+import { prepareCover, storeCover } from './cover-image';
 import { Event } from './entities/event';
 import { validAddress, validCurrency, validTimeZone } from './event-place';
 
@@ -151,6 +152,21 @@ export class EventManagement {
       if (event.status === 'CANCELLED')
         throw new DomainError('CONFLICT', 'This event is already cancelled.');
       event.status = 'CANCELLED';
+    });
+  }
+
+  /**
+   * Sets the event's cover image (checked and re-encoded first, outside the transaction).
+   * A cancelled event's page no longer changes: CONFLICT.
+   */
+  async setImage(viewer: Viewer | null, id: string, imageBase64: string): Promise<Event> {
+    requireOrganizer(viewer);
+    const cover = await prepareCover(imageBase64);
+    return this.change(viewer, id, Facts.eventUpdated, (event) => {
+      if (event.status === 'CANCELLED')
+        throw new DomainError('CONFLICT', 'A cancelled event cannot be changed.');
+      event.imageHash = cover.hash;
+      return (manager) => storeCover(manager, cover);
     });
   }
 

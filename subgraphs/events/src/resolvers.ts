@@ -1,5 +1,6 @@
 import { DateTime, checkFirst, type Resolvers } from '@ko/platform';
 import { eventCalendar } from './calendar';
+import { imageUrl } from './cover-image';
 import type { EventFilter } from './catalogue';
 import type { Event } from './entities/event';
 import type { EventDetails } from './organizer';
@@ -32,6 +33,11 @@ export const resolvers: Resolvers<EventsContext> = {
     publishEvent: (_root, { id }: { id: string }, ctx) => ctx.management.publish(ctx.viewer, id),
     cancelEvent: (_root, { id }: { id: string }, ctx) => ctx.management.cancel(ctx.viewer, id),
     deleteEvent: (_root, { id }: { id: string }, ctx) => ctx.management.delete(ctx.viewer, id),
+    setEventImage: (
+      _root,
+      { eventId, imageBase64 }: { eventId: string; imageBase64: string },
+      ctx,
+    ) => ctx.management.setImage(ctx.viewer, eventId, imageBase64),
   },
   Event: {
     __resolveReference: async (ref: { id: string }, ctx: EventsContext) => {
@@ -42,6 +48,7 @@ export const resolvers: Resolvers<EventsContext> = {
     },
     organizer: (event: Event) => ({ __typename: 'User', id: event.organizerId }),
     icalendar: (event: Event) => eventCalendar(event),
+    imageUrl: (event: Event) => imageUrl(event.imageHash),
   },
   User: {
     organizedEvents: (user: { id: string }, args: { first: unknown }, ctx: EventsContext) =>

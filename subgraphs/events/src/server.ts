@@ -14,10 +14,13 @@ import {
   listLoader,
   startSubgraph,
   Topics,
+  EVENT_IMAGE_BODY_BYTES,
+  onlyMutationOf,
   type ListKey,
   type RequestContext,
 } from '@ko/platform';
 import { Catalogue } from './catalogue';
+import { IMAGE_PATH, coverRoute } from './cover-image';
 import { loadEventsConfig, type EventsConfig } from './config';
 import { Event } from './entities/event';
 import { migrations } from './migrations';
@@ -75,6 +78,9 @@ export async function start(config: EventsConfig = loadEventsConfig()) {
       ),
     }),
     readiness: { database: async () => void (await db.query('SELECT 1')) },
+    routes: { [`${IMAGE_PATH}*`]: coverRoute(db) },
+    // Only an image upload may be bigger than an ordinary request.
+    largeBody: onlyMutationOf('setEventImage', EVENT_IMAGE_BODY_BYTES),
   });
 
   return {

@@ -3,6 +3,7 @@ import { Link, useNavigate } from 'react-router';
 import { useMutation } from 'urql';
 import { ErrorNotice, StatusBadge } from '../../components/common';
 import { formatEventTimeLine } from '../../lib/format';
+import { CoverPicker } from './CoverPicker';
 import { EditEventForm } from './EditEventForm';
 import {
   CancelEventDocument,
@@ -39,6 +40,7 @@ export function EventHeader({
   return (
     <>
       <header className="card">
+        <CoverPicker event={event} />
         <div className="event-card-top">
           <span className="pill">{event.category}</span>
           <StatusBadge status={event.status} />

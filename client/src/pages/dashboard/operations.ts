@@ -11,6 +11,7 @@ graphql(`
     venue
     city
     address
+    imageUrl
     startsAt
     timeZone
     currency
@@ -74,6 +75,15 @@ export const UpdateEventDocument = graphql(`
   mutation UpdateEvent($id: ID!, $input: UpdateEventInput!) {
     updateEvent(id: $id, input: $input) {
       ...DashboardEvent
+    }
+  }
+`);
+
+export const SetEventImageDocument = graphql(`
+  mutation SetEventImage($eventId: ID!, $imageBase64: String!) {
+    setEventImage(eventId: $eventId, imageBase64: $imageBase64) {
+      id
+      imageUrl
     }
   }
 `);

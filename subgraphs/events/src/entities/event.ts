@@ -36,6 +36,10 @@ export class Event {
   @Column({ type: 'text', nullable: true })
   address: string | null;
 
+  /** The cover image's content hash (event_images), when the organizer gave one. */
+  @Column({ name: 'image_hash', type: 'text', nullable: true })
+  imageHash: string | null;
+
   @Column({ type: 'text', default: 'DRAFT' })
   status: EventStatus;
 
