@@ -1,5 +1,6 @@
 import { request, type IncomingMessage, type ServerResponse } from 'node:http';
-import { sendJson, type Logger, type Route } from '@ko/platform';
+import { sendJson, type Route } from '@ko/platform/http';
+import type { Logger } from '@ko/platform/logger';
 
 /** Served by the events service (its cover images); the router passes these paths on. */
 export const IMAGE_PATH = '/images/events/';
