@@ -115,10 +115,6 @@ export function SalesReport({
           ))}
         </div>
       </div>
-      <p className="muted" data-testid="report-summary">
-        {live.sold} of {live.capacity} sold ({formatShare(live.sold, live.capacity)})
-        {agrees && <> · {formatMoney(report.revenueCents, currency)}</>}
-      </p>
       {!agrees ? (
         error && !fetching ? (
           <ErrorNotice error={error} onRetry={() => reexecute({ requestPolicy: 'network-only' })} />
@@ -127,6 +123,11 @@ export function SalesReport({
         )
       ) : (
         <>
+          <p className="muted" data-testid="report-summary">
+            {report.ticketsSold} of {report.capacity} sold (
+            {formatShare(report.ticketsSold, report.capacity)}) ·{' '}
+            {formatMoney(report.revenueCents, currency)}
+          </p>
           {report.perBucket.length > 0 ? (
             <SalesChart
               periods={report.perBucket}
