@@ -197,7 +197,7 @@ export function DoorPage() {
   };
 
   if (!viewer || (!event && fetching)) return <Loading label="Opening the door…" />;
-  if (!event || event.organizer.id !== viewer.id)
+  if (!event || event.organizer?.id !== viewer.id)
     return (
       <section className="empty-state">
         <h1>Door</h1>
