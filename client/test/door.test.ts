@@ -110,6 +110,7 @@ describe('the door page', () => {
     const online = new Date();
     await context.setOffline(false);
     const synced = await eventually(
+      'the offline check-in on the server',
       () => ticketRow(ticket!.id),
       (row) => row.status === 'USED',
       30_000,
