@@ -1,6 +1,7 @@
 // The door in Chromium against the real stack (issue 15): the organizer's check-in page keeps
 // working when the network goes away, and what it did offline reaches the server once, with
 // the time of the scan rather than of the sync.
+import { readFileSync } from 'node:fs';
 import { Client as Pg } from 'pg';
 import type { BrowserContext, Page } from 'playwright-core';
 import { eventually } from '@ko/platform/testing';
@@ -134,5 +135,43 @@ describe('the door page', () => {
     const event = await createEvent(e2e.stack, organizer, { title: 'Private Door', tiers: [] });
     const { page } = await openAs(fan, `/door/${event.id}`);
     await page.getByText('Only the organizer of an event can check its tickets in.').waitFor();
+  });
+
+  it('is linked from the dashboard, beside the attendees and their CSV export', async () => {
+    const event = await createEvent(e2e.stack, organizer, {
+      title: 'Export Night',
+      tiers: [{ name: 'Seated', priceCents: 2_500, capacity: 20 }],
+    });
+    const hostile = await registerAccount(e2e.stack, {
+      email: 'door-hostile@example.com',
+      name: '=HYPERLINK("x"), Ελένη',
+      role: 'FAN',
+    });
+    await call(
+      e2e.stack.urls.tickets!,
+      'mutation($i: PurchaseInput!) { purchaseTickets(input: $i) { id } }',
+      { i: { tierId: event.tierIds[0], quantity: 1, idempotencyKey: 'door-export' } },
+      hostile.token,
+    );
+    const { page } = await openAs(organizer, `/dashboard/events/${event.id}`);
+    await page.getByRole('cell', { name: '=HYPERLINK("x"), Ελένη' }).waitFor();
+    await page.getByText('0 of 1 checked in').waitFor();
+    await page.getByLabel('Search attendees').fill('ελένη');
+    await page.getByRole('button', { name: 'Search', exact: true }).click();
+    await page.getByText('1 ticket matching “ελένη”').waitFor();
+
+    const [download] = await Promise.all([
+      page.waitForEvent('download'),
+      page.getByRole('button', { name: 'Download CSV' }).click(),
+    ]);
+    const csv = readFileSync((await download.path())!, 'utf8');
+    const lines = csv.split('\r\n');
+    // A byte-order mark for spreadsheets, then the header; the name quoted and never a formula.
+    expect(lines[0]).toBe('\uFEFFName,E-mail,Tier,Order,Ticket,Code,Status,Checked in at');
+    expect(lines[1]).toMatch(/^"'=HYPERLINK\(""x""\), Ελένη",door-hostile@example\.com,Seated,KO-/);
+
+    await page.getByRole('link', { name: 'Open the door page' }).click();
+    await page.getByText('Ready to scan').waitFor();
+    expect(new URL(page.url()).pathname).toBe(`/door/${event.id}`);
   });
 });

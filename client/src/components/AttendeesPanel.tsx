@@ -100,7 +100,7 @@ export function AttendeesPanel({ eventId, title }: { eventId: string; title: str
   const rows = connection?.edges ?? [];
   return (
     <section className="card" aria-labelledby="attendees-heading">
-      <h2 id="attendees-heading">Attendees</h2>
+      <h3 id="attendees-heading">Attendees</h3>
       <form className="attendee-search" onSubmit={submit} role="search">
         <label htmlFor="attendee-search" className="visually-hidden">
           Search attendees

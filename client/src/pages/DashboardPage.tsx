@@ -13,6 +13,7 @@ import {
   useTitle,
 } from '../components/common';
 import { PostAnnouncementDocument } from '../components/ChatPanel';
+import { EventAudience } from '../components/EventAudience';
 import { SalesReport } from '../optional/salesReport/SalesReport';
 import {
   formatEventTimeLine,
@@ -485,6 +486,7 @@ function EventManager({ event }: { event: OrganizedEvent }) {
         {SCHEMA_FEATURES.salesReport && <SalesReport eventId={event.id} soldCount={sold} />}
       </section>
 
+      {event.status !== 'DRAFT' && <EventAudience eventId={event.id} title={event.title} />}
       {event.status !== 'CANCELLED' && <AddTierForm eventId={event.id} currency={event.currency} />}
       {event.status === 'ON_SALE' && <AnnouncementForm eventId={event.id} />}
     </div>
