@@ -139,6 +139,22 @@ describe('the attendee list', () => {
     }
     const anonymous = await graphql(url, ATTENDEES, { id: event.id, first: 10 });
     expect(errorCodes(anonymous)).toEqual(['UNAUTHENTICATED']);
+    // Users' people lookup (internal network only) answers organizers only, too.
+    const lookup = (token?: string) =>
+      fetch(new URL('/internal/people', stack.urls.users!), {
+        method: 'POST',
+        headers: {
+          'content-type': 'application/json',
+          ...(token ? { authorization: `Bearer ${token}` } : {}),
+        },
+        body: JSON.stringify({ ids: [fans[0].id] }),
+      });
+    expect((await lookup(fans[0].token)).status).toBe(403);
+    expect((await lookup()).status).toBe(401);
+    const answered = await lookup(organizer.token);
+    expect(((await answered.json()) as { people: Array<{ name: string }> }).people).toEqual([
+      expect.objectContaining({ id: fans[0].id, name: 'Private Person' }),
+    ]);
     // Someone else's draft: not even its existence.
     const draft = await client.event(otherOrganizer.token, [], { publish: false });
     const hidden = await graphql(url, ATTENDEES, { id: draft.id, first: 10 }, organizer.token);
