@@ -102,6 +102,7 @@ describe('the door page', () => {
     expect(await scan(page, 'not a ticket at all')).toMatch(/^INVALID/);
     expect(await scan(page, ticket!.code)).toMatch(/^ALREADY USED/);
     expect(await page.getByTestId('pending').textContent()).toBe('1');
+    expect(await page.locator('.door-recent .badge-pending').count()).toBe(1);
     await screenshot(page, 'door-offline');
     // Nothing reached the server while offline.
     expect(await ticketRow(ticket!.id)).toEqual({ status: 'VALID', used_at: null });
@@ -124,6 +125,7 @@ describe('the door page', () => {
       () => document.querySelector('[data-testid=pending]')?.textContent === '0',
     );
     await page.getByText('1 of 2 checked in').waitFor({ timeout: 30_000 });
+    expect(await page.locator('.door-recent .badge').allTextContents()).toEqual(['Synced']);
     // Back online, the same ticket again is still a second use, with the first scan's time.
     expect(await scan(page, ticket!.code)).toMatch(/^ALREADY USED/);
     expect(problems.filter((p) => !/Failed to fetch|ERR_INTERNET_DISCONNECTED/.test(p))).toEqual(

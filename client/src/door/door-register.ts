@@ -71,6 +71,13 @@ export class DoorRegister {
       .slice(0, SYNC_BATCH);
   }
 
+  /** This device's latest check-ins, newest first. */
+  recent(count: number): DoorScan[] {
+    return Object.values(this.scans)
+      .sort((a, b) => b.scannedAt.localeCompare(a.scannedAt))
+      .slice(0, count);
+  }
+
   pendingCount(): number {
     return Object.values(this.scans).filter((s) => !s.synced).length;
   }

@@ -12,6 +12,7 @@ import {
   storeSigningKey,
   storedSigningKey,
   type DoorScan,
+  type ScanOutcome,
 } from '../door/door-register';
 import { importSigningKey, verifyTicketCode } from '../door/ticket-code';
 import { formatDateTime } from '../lib/format';
@@ -240,6 +241,7 @@ export function DoorPage() {
         </button>
       </form>
       <CameraScanner onCode={onCameraCode} />
+      <RecentScans scans={register.recent(8)} />
       <CheckInCounts eventId={event.id} refresh={synced} />
     </section>
   );
@@ -269,5 +271,34 @@ function VerdictPanel({ verdict }: { verdict: Verdict | null }) {
       <strong>{title}</strong>
       <span>{detail}</span>
     </div>
+  );
+}
+
+const SYNCED_LABELS: Record<ScanOutcome, string> = {
+  VALID: 'Synced',
+  ALREADY_USED: 'Used before (another door)',
+  INVALID: 'Refused by the server',
+};
+
+/** This device's latest check-ins, each marked pending until the server has it. */
+function RecentScans({ scans }: { scans: DoorScan[] }) {
+  if (!scans.length) return null;
+  return (
+    <section aria-labelledby="recent-heading">
+      <h2 id="recent-heading">Checked in at this door</h2>
+      <ul className="door-recent">
+        {scans.map((scan) => (
+          <li key={scan.ticketId}>
+            <time dateTime={scan.scannedAt}>{formatDateTime(scan.scannedAt)}</time>{' '}
+            <code>…{scan.code.slice(-8)}</code>{' '}
+            {scan.synced ? (
+              <span className="badge">{SYNCED_LABELS[scan.outcome ?? 'VALID']}</span>
+            ) : (
+              <span className="badge badge-pending">Pending</span>
+            )}
+          </li>
+        ))}
+      </ul>
+    </section>
   );
 }
