@@ -1,4 +1,4 @@
-import { sendJson, type Route } from '@ko/platform';
+import { sendJson, type Route } from '@ko/platform/http';
 import type { Registry } from './registry';
 
 /** Where door scanners find the key that signs ticket codes (DESIGN.md), on the router's origin. */
