@@ -51,8 +51,8 @@ export function securityHeaders(graphqlUrl: string): Record<string, string> {
     "default-src 'self'",
     "script-src 'self'",
     "style-src 'self'",
-    // QR codes are drawn to data: URLs; PDFs are handed over as blob: URLs; cover images come
-    // from the router.
+    // QR codes are drawn to data: URLs; PDFs and CSV exports are handed over as blob: URLs;
+    // cover images come from the router.
     `img-src 'self' data: blob: ${new URL(graphqlUrl).origin}`,
     "font-src 'self'",
     `connect-src 'self' ${routerOrigins(graphqlUrl).join(' ')}`,
@@ -67,7 +67,7 @@ export function securityHeaders(graphqlUrl: string): Record<string, string> {
     'referrer-policy': 'no-referrer',
     'x-frame-options': 'DENY',
     'cross-origin-opener-policy': 'same-origin',
-    'permissions-policy': 'camera=(), microphone=(), geolocation=(), payment=()',
+    'permissions-policy': 'camera=(self), microphone=(), geolocation=(), payment=()',
   };
 }
 

@@ -26,3 +26,4 @@ export * from './session-check';
 export * from './sql';
 export * from './subgraph';
 export * from './loaders';
+export * from './people-directory';
