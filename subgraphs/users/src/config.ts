@@ -1,5 +1,11 @@
 import { z } from 'zod';
-import { MAX_TOKEN_AGE_SECONDS, baseConfigSchema, loadConfig, port } from '@ko/platform';
+import {
+  MAX_TOKEN_AGE_SECONDS,
+  baseConfigSchema,
+  kafkaSettings,
+  loadConfig,
+  port,
+} from '@ko/platform';
 
 export const usersConfigSchema = baseConfigSchema
   .extend({
@@ -20,6 +26,11 @@ export const usersConfigSchema = baseConfigSchema
     LOGIN_MAX_LOCKOUT_SECONDS: z.coerce.number().int().min(1).default(3_600),
     REGISTRATIONS_PER_ADDRESS: z.coerce.number().int().min(1).default(20),
     REGISTRATION_WINDOW_SECONDS: z.coerce.number().int().min(1).default(3_600),
+    /** Password-reset and verification mails one address, or one account, may ask for per window. */
+    MAIL_REQUESTS_PER_WINDOW: z.coerce.number().int().min(1).default(5),
+    MAIL_REQUEST_WINDOW_SECONDS: z.coerce.number().int().min(1).default(900),
+    /** Facts for the mail function (sign-ups, verification and reset links) go out on Kafka. */
+    ...kafkaSettings(),
   })
   .refine((c) => c.NODE_ENV !== 'production' || c.JWT_PRIVATE_JWK, {
     message: 'JWT_PRIVATE_JWK is required in production',
