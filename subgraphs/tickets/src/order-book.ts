@@ -3,6 +3,7 @@ import type { DataSource, EntityManager } from 'typeorm';
 import {
   Facts,
   changeAndEnqueue,
+  enqueue,
   hydrate,
   isUniqueViolation,
   rows,
@@ -12,6 +13,7 @@ import { Order } from './entities/order';
 import type { TicketTier } from './entities/ticket-tier';
 import { sameRequest } from './sale-terms';
 import type { TicketSigner } from './ticket-codes';
+import { orderNumber } from './wallet';
 
 /** One sale to write: who buys how many of which tier, from which hold, under which key. */
 export interface Sale {
@@ -78,7 +80,7 @@ export class OrderBook {
     sale: Sale,
     placesChange: { sql: string; params: unknown[] },
   ): Promise<Order | null> {
-    const order = await this.insertOrder(manager, sale);
+    const { order, tickets } = await this.insertOrder(manager, sale);
     const { tier, quantity } = sale;
     const [changed] = await changeAndEnqueue<
       Record<string, unknown>,
@@ -102,11 +104,28 @@ export class OrderBook {
         capacity: 'changed.capacity',
       },
     );
-    return changed ? order : null;
+    if (!changed) return null;
+    // The receipt's facts (the mail function sends it from this, never from the request).
+    await enqueue(manager, Facts.orderPlaced, {
+      orderId: order.id,
+      number: orderNumber(order.id),
+      eventId: tier.eventId,
+      tierId: tier.id,
+      tierName: tier.name,
+      userId: sale.fan,
+      quantity,
+      totalCents: order.totalCents,
+      tickets,
+      placedAt: order.createdAt.toISOString(),
+    });
+    return order;
   }
 
   /** The order and its signed tickets. `sale.tier` gives the ids and the price (locked: it only changes while nothing is sold or held). */
-  private async insertOrder(manager: EntityManager, sale: Sale): Promise<Order> {
+  private async insertOrder(
+    manager: EntityManager,
+    sale: Sale,
+  ): Promise<{ order: Order; tickets: Array<{ id: string; code: string }> }> {
     const { tier } = sale;
     const [row] = await rows(
       manager,
@@ -125,6 +144,7 @@ export class OrderBook {
     );
     const order = hydrate(manager, Order, row);
     const ids = Array.from({ length: sale.quantity }, () => randomUUID());
+    const codes = ids.map((id) => this.signer.sign(id, tier.eventId));
     await manager.query(
       `INSERT INTO tickets (id, order_id, tier_id, event_id, owner_id, code)
        SELECT id, $2, $3, $4, $5, code FROM unnest($1::uuid[], $6::text[]) AS t(id, code)`,
@@ -134,9 +154,9 @@ export class OrderBook {
         tier.id,
         tier.eventId,
         sale.fan,
-        ids.map((id) => this.signer.sign(id, tier.eventId)),
+        codes,
       ],
     );
-    return order;
+    return { order, tickets: ids.map((id, i) => ({ id, code: codes[i] })) };
   }
 }

@@ -88,7 +88,12 @@ export async function start(config: TicketsConfig = loadTicketsConfig()) {
     dataSource: db,
     kafka,
     logger,
-    topics: [Topics.ticketsSold, Topics.ticketsAvailability, Topics.ordersCancelled],
+    topics: [
+      Topics.ticketsSold,
+      Topics.ticketsAvailability,
+      Topics.ordersCancelled,
+      Topics.ordersPlaced,
+    ],
   });
   relay.start();
 
