@@ -227,6 +227,9 @@ export const Facts = {
       tierId: id,
       tierName: z.string(),
       userId: id,
+      /** Where the receipt goes: the buyer's address and name from their token (absent from old tokens). */
+      buyerEmail: z.string().email().optional(),
+      buyerName: z.string().optional(),
       quantity: z.number().int().min(1),
       totalCents: count,
       tickets: z.array(z.object({ id, code: z.string() })).min(1),

@@ -8,6 +8,7 @@ import {
   isUniqueViolation,
   rows,
   type TicketsSoldFact,
+  type Viewer,
 } from '@ko/platform';
 import { Order } from './entities/order';
 import type { TicketTier } from './entities/ticket-tier';
@@ -18,6 +19,8 @@ import { orderNumber } from './wallet';
 /** One sale to write: who buys how many of which tier, from which hold, under which key. */
 export interface Sale {
   fan: string;
+  /** The buyer's token: its address and name go into the receipt's fact. */
+  buyer?: Viewer;
   tier: TicketTier;
   quantity: number;
   holdId: string | null;
@@ -113,6 +116,8 @@ export class OrderBook {
       tierId: tier.id,
       tierName: tier.name,
       userId: sale.fan,
+      buyerEmail: sale.buyer?.email,
+      buyerName: sale.buyer?.name,
       quantity,
       totalCents: order.totalCents,
       tickets,

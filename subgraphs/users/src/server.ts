@@ -111,7 +111,7 @@ export async function start(config: UsersConfig = loadUsersConfig()) {
       issueToken: (user) =>
         issueToken(
           key,
-          { id: user.id, role: user.role, name: user.name },
+          { id: user.id, role: user.role, name: user.name, email: user.email },
           config.TOKEN_TTL_SECONDS,
           user.tokenVersion,
         ),
