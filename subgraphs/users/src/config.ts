@@ -31,12 +31,21 @@ export const usersConfigSchema = baseConfigSchema
     MAIL_REQUEST_WINDOW_SECONDS: z.coerce.number().int().min(1).default(900),
     /** Facts for the mail function (sign-ups, verification and reset links) go out on Kafka. */
     ...kafkaSettings(),
-  })
+  });
+
+/**
+ * The signing key rule on its own: zod runs an object's refinements only once every field
+ * parsed, so as part of the schema it would go unsaid whenever another variable is missing.
+ */
+const productionKeySchema = z
+  .object({ NODE_ENV: z.string().optional(), JWT_PRIVATE_JWK: z.string().optional() })
   .refine((c) => c.NODE_ENV !== 'production' || c.JWT_PRIVATE_JWK, {
     message: 'JWT_PRIVATE_JWK is required in production',
     path: ['JWT_PRIVATE_JWK'],
   });
 
 export type UsersConfig = z.infer<typeof usersConfigSchema>;
-export const loadUsersConfig = (env?: Record<string, string | undefined>) =>
-  loadConfig(usersConfigSchema, env);
+export const loadUsersConfig = (env?: Record<string, string | undefined>): UsersConfig => {
+  loadConfig(productionKeySchema, env);
+  return loadConfig(usersConfigSchema, env);
+};
