@@ -48,10 +48,13 @@ export class Delivery {
   async deliver(factId: string, mail: Mail, counts: DeliveryCounts): Promise<void> {
     const recipient = mail.to.trim().toLowerCase();
     const messageId = this.messageId(factId, recipient);
-    if (!(await this.store.claim(factId, recipient, mail.kind, messageId))) {
+    const claim = await this.store.claim(factId, recipient, mail.kind, messageId);
+    if (claim === 'done') {
       counts.skipped += 1;
       return;
     }
+    if (claim === 'busy')
+      throw new Error(`Another invocation is sending ${mail.kind} of ${factId}; retry later.`);
     const attachments = mail.attachments ? await mail.attachments() : [];
     for (let attempt = 0; ; attempt++) {
       try {

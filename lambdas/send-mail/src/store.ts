@@ -1,6 +1,12 @@
 import { Pool } from 'pg';
 import type { OrderPlacedFact } from '@ko/platform/facts';
 
+/**
+ * How long a "sending" record is left to the invocation that wrote it: longer than one SMTP
+ * exchange can take (the transport's timeouts), shorter than the event source's retries last.
+ */
+export const SENDING_LEASE_SECONDS = 45;
+
 /** One holder of an event's orders, as the mail function recorded them. */
 export interface Holder {
   orderId: string;
@@ -27,26 +33,35 @@ export class MailStore {
 
   /**
    * Claims (fact, recipient) before sending. The row is written "sending" first: a fact seen
-   * again finds it "sent" (or "failed") and is skipped. A row still "sending" means an earlier
-   * attempt died between its SMTP call and its record: that is the one case sent again (with
-   * the same Message-ID), see ARCHITECTURE.md. The primary key decides between two claimants.
+   * again finds it "sent" (or "failed") and answers `done`. A row "sending" for less than
+   * SENDING_LEASE_SECONDS belongs to an invocation still at work (a batch redelivered while the
+   * first is running): `busy`, and the caller's batch is retried later. An older "sending" row
+   * means an attempt died between its SMTP call and its record: that one is taken over and sent
+   * again (with the same Message-ID), the one duplicate left, see ARCHITECTURE.md. The primary
+   * key and the conditional upsert decide between two claimants.
    */
   async claim(
     factId: string,
     recipient: string,
     kind: string,
     messageId: string,
-  ): Promise<boolean> {
-    const { rows } = await this.pool.query(
+  ): Promise<'claimed' | 'done' | 'busy'> {
+    const { rows } = await this.pool.query<{ status: string }>(
       `INSERT INTO sent_mail (fact_id, recipient, kind, status, message_id)
        VALUES ($1, $2, $3, 'sending', $4)
        ON CONFLICT (fact_id, recipient) DO UPDATE
          SET attempts = sent_mail.attempts + 1, updated_at = now()
          WHERE sent_mail.status = 'sending'
+           AND sent_mail.updated_at < now() - make_interval(secs => $5)
        RETURNING status`,
-      [factId, recipient, kind, messageId],
+      [factId, recipient, kind, messageId, SENDING_LEASE_SECONDS],
     );
-    return rows.length > 0;
+    if (rows.length > 0) return 'claimed';
+    const { rows: current } = await this.pool.query<{ status: string }>(
+      'SELECT status FROM sent_mail WHERE fact_id = $1 AND recipient = $2',
+      [factId, recipient],
+    );
+    return current[0]?.status === 'sending' ? 'busy' : 'done';
   }
 
   async markSent(factId: string, recipient: string): Promise<void> {
