@@ -35,6 +35,7 @@ export const MeDocument = graphql(`
       id
       name
       email
+      emailVerified
       role
     }
   }

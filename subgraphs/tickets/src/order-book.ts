@@ -153,14 +153,7 @@ export class OrderBook {
     await manager.query(
       `INSERT INTO tickets (id, order_id, tier_id, event_id, owner_id, code)
        SELECT id, $2, $3, $4, $5, code FROM unnest($1::uuid[], $6::text[]) AS t(id, code)`,
-      [
-        ids,
-        order.id,
-        tier.id,
-        tier.eventId,
-        sale.fan,
-        codes,
-      ],
+      [ids, order.id, tier.id, tier.eventId, sale.fan, codes],
     );
     return { order, tickets: ids.map((id, i) => ({ id, code: codes[i] })) };
   }
