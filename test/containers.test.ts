@@ -35,14 +35,19 @@ const NODE_SERVICES = [
   { service: 'chat', dir: 'subgraphs/chat', port: 4004 },
   { service: 'subscriptions', dir: 'subscriptions', port: 4005 },
   { service: 'router', dir: 'supergraph', port: 4000 },
+  { service: 'mail', dir: 'lambdas/event-source', port: 4006 },
+  { service: 'maildev', dir: 'lambdas/mailbox', port: 1080 },
 ];
-const LAMBDAS = ['render-tickets', 'sales-report'];
-const PUBLISHED = ['router', 'client'];
+const LAMBDAS = ['render-tickets', 'sales-report', 'send-mail'];
+// The inbox is for people to read, like the client.
+const PUBLISHED = ['router', 'client', 'maildev'];
 const SECRETS = [
   'POSTGRES_PASSWORD',
   'JWT_PRIVATE_JWK',
   'TICKET_SIGNING_PRIVATE_JWK',
-  ...['ADMIN', 'EVENTS', 'TICKETS', 'CHAT', 'SUBSCRIPTIONS'].map((a) => `KAFKA_${a}_PASSWORD`),
+  ...['ADMIN', 'EVENTS', 'TICKETS', 'CHAT', 'SUBSCRIPTIONS', 'USERS', 'MAIL'].map(
+    (a) => `KAFKA_${a}_PASSWORD`,
+  ),
 ];
 const LAMBDA_BASE = 'public.ecr.aws/lambda/';
 
@@ -774,7 +779,7 @@ describe('docker-compose.yml', () => {
           expect(env('kafka').KAFKA_ADVERTISED_LISTENERS).toContain(`://${broker}`);
     }
     // Every subgraph's own database is made by the init script, since the services do not.
-    expect(databases.sort()).toEqual(['ko_chat', 'ko_events', 'ko_tickets', 'ko_users']);
+    expect(databases.sort()).toEqual(['ko_chat', 'ko_events', 'ko_mail', 'ko_tickets', 'ko_users']);
     for (const v of ['LAMBDA_RENDER_TICKETS_ENDPOINT', 'LAMBDA_SALES_REPORT_ENDPOINT'])
       expect(LAMBDAS).toContain(new URL(env('tickets')[v] ?? 'x:').hostname);
     expect(new URL(env('client').GRAPHQL_URL ?? '').port).toBe(port('router'));
@@ -905,7 +910,8 @@ describe('what the images run, run here', () => {
     )!;
     const command = (health.getArgumentsContent() ?? '').replace(/^CMD\s+/, '');
     const server = createServer((req, res) =>
-      res.writeHead(req.url === '/health' ? status : 404).end(),
+      // MailDev's own health path is /api/healthz.
+      res.writeHead(req.url === '/health' || req.url === '/api/healthz' ? status : 404).end(),
     );
     await new Promise<void>((ok) => server.listen(0, '127.0.0.1', ok));
     const port = String((server.address() as AddressInfo).port);
@@ -1111,7 +1117,7 @@ describe('the checks catch', () => {
 
   it('a published port on another service', () => {
     expect(compose2((d) => (d.services.users!.ports = ['4001:4001']))).toContain(
-      'users publishes ports (only router and client may)',
+      `users publishes ports (only ${PUBLISHED.join(' and ')} may)`,
     );
   });
 
