@@ -27,6 +27,8 @@ export const eventSourceConfigSchema = baseConfigSchema.extend({
     ),
   /** The function's logical name (the invoker maps it to a deployed name: LAMBDA_SEND_MAIL_FUNCTION). */
   EVENT_SOURCE_FUNCTION: z.string().default('send-mail'),
+  /** LATEST: a new mapping mails only what happens after it starts (not every past sign-up). */
+  EVENT_SOURCE_STARTING_POSITION: z.enum(['LATEST', 'TRIM_HORIZON']).default('LATEST'),
   EVENT_SOURCE_BATCH_SIZE: z.coerce.number().int().min(1).max(10_000).default(100),
   EVENT_SOURCE_MAX_ATTEMPTS: z.coerce.number().int().min(1).default(8),
   EVENT_SOURCE_RETRY_BASE_MS: z.coerce.number().int().min(1).default(500),

@@ -19,6 +19,11 @@ export interface EventSourceOptions {
   maxAttempts: number;
   retryBaseMs: number;
   retryMaxMs: number;
+  /**
+   * Where a new mapping starts, in Lambda's words: LATEST (only what comes after it is created)
+   * or TRIM_HORIZON (everything the topics still hold). Later starts resume from its commits.
+   */
+  startingPosition: 'LATEST' | 'TRIM_HORIZON';
 }
 
 /** Lambda's record shape from a kafkajs message. */
@@ -87,6 +92,7 @@ export class KafkaEventSource {
       retry: { retries: Number.MAX_SAFE_INTEGER, initialRetryTime: 300, maxRetryTime: 5_000 },
     });
     this.consumer = consumer;
+    if (this.options.startingPosition === 'LATEST') await this.pinNewGroupToLatest();
     consumer.on(consumer.events.GROUP_JOIN, () => {
       if (!this.joined) logger.info({ groupId, topics }, 'event source polling Kafka');
       this.joined = true;
@@ -124,6 +130,27 @@ export class KafkaEventSource {
         }
       },
     });
+  }
+
+  /** A group without commits on a topic gets the topic's end as its offsets: LATEST, durably. */
+  private async pinNewGroupToLatest(): Promise<void> {
+    const { kafka, groupId, topics } = this.options;
+    const admin = kafka.admin();
+    await admin.connect();
+    try {
+      const committed = await admin.fetchOffsets({ groupId, topics });
+      for (const { topic, partitions } of committed) {
+        if (partitions.some((p) => p.offset !== '-1')) continue;
+        const ends = await admin.fetchTopicOffsets(topic);
+        await admin.setOffsets({
+          groupId,
+          topic,
+          partitions: ends.map(({ partition, high }) => ({ partition, offset: high })),
+        });
+      }
+    } finally {
+      await admin.disconnect();
+    }
   }
 
   /** Invokes until it succeeds; after maxAttempts, one record at a time, setting aside failures. */

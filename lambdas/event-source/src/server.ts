@@ -41,6 +41,7 @@ export async function start(config: EventSourceConfig = loadEventSourceConfig())
     maxAttempts: config.EVENT_SOURCE_MAX_ATTEMPTS,
     retryBaseMs: config.EVENT_SOURCE_RETRY_BASE_MS,
     retryMaxMs: config.EVENT_SOURCE_RETRY_MAX_MS,
+    startingPosition: config.EVENT_SOURCE_STARTING_POSITION,
   });
   void source.start();
 

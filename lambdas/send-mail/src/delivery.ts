@@ -55,6 +55,11 @@ export class Delivery {
     }
     if (claim === 'busy')
       throw new Error(`Another invocation is sending ${mail.kind} of ${factId}; retry later.`);
+    if (mail.unsendable) {
+      await this.store.markFailed(factId, recipient, mail.unsendable);
+      counts.failed += 1;
+      return;
+    }
     const attachments = mail.attachments ? await mail.attachments() : [];
     for (let attempt = 0; ; attempt++) {
       try {

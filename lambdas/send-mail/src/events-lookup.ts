@@ -19,10 +19,14 @@ const QUERY = `query MailEvent($id: ID!) {
 
 /**
  * Asks the events service (an instance from the service list) for an event. Published and
- * cancelled events are public, so no token is needed. An error is thrown, for the event source
- * to retry the batch.
+ * cancelled events are public, so no token is needed. Null when the service answers that there
+ * is no such event (nothing to retry); an error is thrown when it cannot be asked, for the event
+ * source to retry the batch.
  */
-export async function lookUpEvent(serviceListPath: string, eventId: string): Promise<EventInfo> {
+export async function lookUpEvent(
+  serviceListPath: string,
+  eventId: string,
+): Promise<EventInfo | null> {
   const entry = readServiceList(serviceListPath).subgraphs.find((s) => s.name === 'events');
   if (!entry) throw new Error(`${serviceListPath} lists no events service`);
   let lastError: unknown;
@@ -38,7 +42,7 @@ export async function lookUpEvent(serviceListPath: string, eventId: string): Pro
         data?: { event: EventInfo | null };
         errors?: Array<{ message: string }>;
       };
-      if (body.data?.event) return body.data.event;
+      if (body.data) return body.data.event;
       lastError = new Error(body.errors?.[0]?.message ?? `event ${eventId} not found`);
     } catch (error) {
       lastError = error;

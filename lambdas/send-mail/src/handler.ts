@@ -110,6 +110,7 @@ async function mailsFor(box: Sandbox, fact: ParsedFact): Promise<Mail[]> {
     await store.recordOrder(order);
     if (!order.buyerEmail) return [];
     const event = await lookUpEvent(box.serviceList, order.eventId);
+    if (!event) return [unsendable(order.buyerEmail, 'receipt', `event ${order.eventId} unknown`)];
     const attachments = async (): Promise<Attachment[]> => [
       ...(order.tickets.length <= MAX_TICKETS_PER_PDF
         ? [
@@ -136,6 +137,7 @@ async function mailsFor(box: Sandbox, fact: ParsedFact): Promise<Mail[]> {
     const holders = await store.holders(fact.envelope.data.eventId, true);
     if (holders.length === 0) return [];
     const event = await lookUpEvent(box.serviceList, fact.envelope.data.eventId);
+    if (!event) return [];
     return [...groupByAddress(holders)].map(([email, orders]) =>
       cancellation(site, event, email, orders),
     );
@@ -147,6 +149,11 @@ async function mailsFor(box: Sandbox, fact: ParsedFact): Promise<Mail[]> {
     );
   }
   return [];
+}
+
+/** A message that cannot be written: delivery records it as failed, for operators. */
+function unsendable(to: string, kind: string, reason: string): Mail {
+  return { kind, to, subject: '', text: '', html: '', unsendable: reason };
 }
 
 async function ticketsPdf(box: Sandbox, order: OrderPlacedFact, event: EventInfo): Promise<string> {

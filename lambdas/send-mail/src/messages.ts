@@ -23,6 +23,8 @@ export interface Mail {
   text: string;
   html: string;
   attachments?: () => Promise<Attachment[]>;
+  /** Why this message cannot be sent (recorded as failed instead). */
+  unsendable?: string;
 }
 
 const link = (site: Site, path: string, token?: string) =>
