@@ -4,21 +4,13 @@ import { ApolloServer, type ApolloServerPlugin } from '@apollo/server';
 import { ApolloServerPluginLandingPageLocalDefault } from '@apollo/server/plugin/landingPage/default';
 import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import { ApolloGateway, type SupergraphSdlUpdateFunction } from '@apollo/gateway';
-import {
-  DomainError,
-  clientAddressOf,
-  createLogger,
-  createServiceTokenVerifier,
-  listen,
-  readServiceList,
-  rejectUnsafeCharacters,
-  viewerFromAuthorization,
-  sendJson,
-  type Logger,
-  type Route,
-  type ServiceList,
-} from '@ko/platform';
-import { GraphQLError } from 'graphql';
+import { clientAddressOf } from '@ko/platform/client-address';
+import { createLogger, type Logger } from '@ko/platform/logger';
+import { createServiceTokenVerifier } from '@ko/platform/session-check';
+import { listen, sendJson, type Route } from '@ko/platform/http';
+import { readServiceList, type ServiceList } from '@ko/platform/service-list';
+import { rejectUnsafeCharacters } from '@ko/platform/input-guard';
+import { viewerFromAuthorization, tokenRefusedError } from '@ko/platform/auth';
 import { composeSupergraph } from './composition';
 import { deduplicateQueries } from './deduplication';
 import { loadGatewayConfig, type GatewayConfig } from './config';
@@ -218,10 +210,7 @@ export async function start(config: GatewayConfig = loadGatewayConfig()) {
           // clear 401 instead of an error per subgraph beside partial data.
           await viewerFromAuthorization(req.headers.authorization, verifyToken).catch(
             (error: unknown) => {
-              const code = error instanceof DomainError ? error.code : 'UNAUTHENTICATED';
-              throw new GraphQLError(error instanceof Error ? error.message : 'Invalid token', {
-                extensions: { code, http: { status: code === 'UNAUTHENTICATED' ? 401 : 503 } },
-              });
+              throw tokenRefusedError(error);
             },
           );
           return {

@@ -171,6 +171,7 @@ describe('organizer mutations', () => {
         (await graphql(url, UPDATE, { id: event, i: input }, organizer)).errors,
       ).toBeUndefined();
     const db = new Pg({ connectionString: stack.databaseUrls.events });
+    await db.connect();
     try {
       const { rows } = await db.query(
         "SELECT envelope FROM outbox WHERE envelope->>'type' = 'event.rescheduled' ORDER BY seq",

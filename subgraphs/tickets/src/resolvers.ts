@@ -82,6 +82,11 @@ export const resolvers: Resolvers<TicketsContext> = {
   },
   TicketTier: {
     available: (tier: TicketTier) => tier.available,
+    // The organizer's counters, the same rows the sales report reads: nobody else's business.
+    sold: (tier: TicketTier, _args: unknown, ctx: TicketsContext) =>
+      ctx.viewer?.id === tier.organizerId ? tier.sold : null,
+    held: (tier: TicketTier, _args: unknown, ctx: TicketsContext) =>
+      ctx.viewer?.id === tier.organizerId ? tier.held : null,
     event: (tier: TicketTier) => eventRef(tier.eventId),
   },
   Hold: {
