@@ -23,7 +23,14 @@ export const Topics = {
 export type TopicName = (typeof Topics)[keyof typeof Topics];
 
 /** The services that hold Kafka credentials of their own (`mail`: the mail function's event source). */
-export const KAFKA_PRINCIPALS = ['users', 'events', 'tickets', 'chat', 'subscriptions', 'mail'] as const;
+export const KAFKA_PRINCIPALS = [
+  'users',
+  'events',
+  'tickets',
+  'chat',
+  'subscriptions',
+  'mail',
+] as const;
 export type KafkaPrincipal = (typeof KAFKA_PRINCIPALS)[number];
 
 /**
