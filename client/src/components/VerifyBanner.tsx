@@ -20,8 +20,10 @@ export function VerifyBanner() {
         Please verify your email address: follow the link we mailed to {viewer.email}.
         {result.data?.resendVerificationEmail && ' We have sent a new link.'}
       </span>
+      {/* Named apart from "Send" (the chat's button): pages are searched by accessible name. */}
       <button
         type="button"
+        aria-label="Mail me the verification link again"
         className="button button-small"
         disabled={result.fetching}
         onClick={() => void resend({})}
