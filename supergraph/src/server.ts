@@ -18,6 +18,7 @@ import { queryLimits } from './limits';
 import { createMetrics, type Metrics } from './metrics';
 import { readManifest, trustedDocumentsPlugin } from './trusted-documents';
 import { Registry, SUBSCRIPTIONS } from './registry';
+import { TICKET_SIGNING_KEY_PATH, ticketSigningKeyRoute } from './well-known';
 import { RoutingDataSource, routingFetcher, type GatewayContext } from './routing';
 import { proxyWebSockets } from './websocket-proxy';
 
@@ -177,9 +178,11 @@ export async function start(config: GatewayConfig = loadGatewayConfig()) {
   await apollo.start();
 
   const production = config.NODE_ENV === 'production';
+  const signingKey = ticketSigningKeyRoute(registry);
   const liveness: Route = (_req, res) =>
     sendJson(res, 200, { service: 'gateway', status: 'ok', live: true, ready: true });
   const adminRoutes: Record<string, Route> = {
+    [TICKET_SIGNING_KEY_PATH]: signingKey,
     '/health': (_req, res) => {
       const services = registry.snapshot();
       const degraded = Object.values(services).some(
@@ -221,7 +224,9 @@ export async function start(config: GatewayConfig = loadGatewayConfig()) {
         },
       },
       // In production the public port tells only that the router is up; the rest is on the admin port.
-      routes: production ? { '/health': liveness } : adminRoutes,
+      routes: production
+        ? { '/health': liveness, [TICKET_SIGNING_KEY_PATH]: signingKey }
+        : adminRoutes,
     },
     config.PORT,
     config.HOST,

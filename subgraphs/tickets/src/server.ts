@@ -5,6 +5,7 @@ import { parse } from 'graphql';
 import {
   FactConsumer,
   OutboxRelay,
+  PeopleDirectory,
   ServiceClient,
   Topics,
   createDataSource,
@@ -25,6 +26,7 @@ import { BoxOffice } from './box-office';
 import { loadTicketsConfig, type TicketsConfig } from './config';
 import { Door } from './door';
 import { ticketEntities } from './entities';
+import { GuestList } from './guest-list';
 import type { Order } from './entities/order';
 import type { Ticket } from './entities/ticket';
 import type { TicketTier } from './entities/ticket-tier';
@@ -52,6 +54,7 @@ export interface TicketsContext extends RequestContext {
   boxOffice: BoxOffice;
   verifiedBuyers: VerifiedBuyers;
   door: Door;
+  guestList: GuestList;
   wallet: Wallet;
   holdDesk: HoldDesk;
   signer: TicketSigner;
@@ -120,6 +123,7 @@ export async function start(config: TicketsConfig = loadTicketsConfig()) {
     { holdTtlSeconds: config.HOLD_TTL_SECONDS },
   );
   const door = new Door(db, signer, states);
+  const guestList = new GuestList(db, states, PeopleDirectory.fromServiceList(config.SERVICE_LIST));
   const wallet = new Wallet(db);
   const holdDesk = new HoldDesk(db, () => relay.nudge());
   // PDFs and reports are drawn by lambdas: the runner locally (LAMBDA_ENDPOINT), AWS Lambda otherwise.
@@ -165,6 +169,7 @@ export async function start(config: TicketsConfig = loadTicketsConfig()) {
       boxOffice,
       verifiedBuyers,
       door,
+      guestList,
       wallet,
       holdDesk,
       signer,

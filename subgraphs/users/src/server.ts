@@ -17,6 +17,7 @@ import {
   loadSigningKey,
   openDatabase,
   outboxEntities,
+  PEOPLE_PATH,
   sendJson,
   sessionEnded,
   startSubgraph,
@@ -30,6 +31,7 @@ import { loadUsersConfig, type UsersConfig } from './config';
 import { User } from './entities/user';
 import { MailLinks } from './mail-links';
 import { migrations } from './migrations';
+import { peopleRoute } from './people-route';
 import { resolvers } from './resolvers';
 import { SignInGuard } from './sign-in-guard';
 
@@ -123,6 +125,7 @@ export async function start(config: UsersConfig = loadUsersConfig()) {
         sendJson(res, 200, jwks);
       },
       [SESSION_STATUS_PATH]: sessionStatusRoute(signatureOnly, accounts),
+      [PEOPLE_PATH]: peopleRoute(verifyToken, db),
     },
   });
 

@@ -1,4 +1,5 @@
 import { useState } from 'react';
+import { EventAudience } from '../../components/EventAudience';
 import { useTicketsSold, type SalesUpdate } from '../../session/live';
 import { AddTierForm } from './AddTierForm';
 import { AnnouncementForm } from './AnnouncementForm';
@@ -41,6 +42,7 @@ export function EventManager({
           onDone={() => setEditingTier(null)}
         />
       )}
+      {event.status !== 'DRAFT' && <EventAudience eventId={event.id} title={event.title} />}
       {event.status !== 'CANCELLED' && <AddTierForm eventId={event.id} currency={event.currency} />}
       {event.status === 'ON_SALE' && <AnnouncementForm eventId={event.id} />}
     </div>
