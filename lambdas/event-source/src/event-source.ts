@@ -92,7 +92,6 @@ export class KafkaEventSource {
       retry: { retries: Number.MAX_SAFE_INTEGER, initialRetryTime: 300, maxRetryTime: 5_000 },
     });
     this.consumer = consumer;
-    if (this.options.startingPosition === 'LATEST') await this.pinNewGroupToLatest();
     consumer.on(consumer.events.GROUP_JOIN, () => {
       if (!this.joined) logger.info({ groupId, topics }, 'event source polling Kafka');
       this.joined = true;
@@ -132,7 +131,24 @@ export class KafkaEventSource {
     });
   }
 
-  /** A group without commits on a topic gets the topic's end as its offsets: LATEST, durably. */
+  /**
+   * Before the first poll: with LATEST, a group without commits on a topic gets the topic's end
+   * as its offsets, durably, so what happens from now on is read however long joining takes.
+   * Retries while Kafka (or a topic, made by its writer's relay) is not there yet.
+   */
+  async prepare(): Promise<void> {
+    if (this.options.startingPosition !== 'LATEST') return;
+    for (let attempt = 1; !this.stopped; attempt++) {
+      try {
+        return await this.pinNewGroupToLatest();
+      } catch (error) {
+        if (attempt === 1 || attempt % 10 === 0)
+          this.options.logger.warn({ err: error, attempt }, 'cannot set the starting offsets yet');
+        await sleep(Math.min(5_000, 500 * attempt));
+      }
+    }
+  }
+
   private async pinNewGroupToLatest(): Promise<void> {
     const { kafka, groupId, topics } = this.options;
     const admin = kafka.admin();

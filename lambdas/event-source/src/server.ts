@@ -43,13 +43,13 @@ export async function start(config: EventSourceConfig = loadEventSourceConfig())
     retryMaxMs: config.EVENT_SOURCE_RETRY_MAX_MS,
     startingPosition: config.EVENT_SOURCE_STARTING_POSITION,
   });
+  // Ready once the starting offsets are set: joining the group may take a while longer, and
+  // nothing that happens meanwhile is missed (the polling state is on /failures).
+  await source.prepare();
   void source.start();
 
   const health = healthRoute('mail', {
     database: async () => void (await db.query('SELECT 1')),
-    kafka: async () => {
-      if (!source.running) throw new Error('not polling Kafka yet');
-    },
   });
   const server = await listen(
     {
@@ -68,7 +68,12 @@ export async function start(config: EventSourceConfig = loadEventSourceConfig())
                ORDER BY created_at DESC LIMIT 100`,
             ),
           ]);
-          sendJson(res, 200, { failedMail: mail, deadLetters: records, stats: source.stats });
+          sendJson(res, 200, {
+            polling: source.running,
+            failedMail: mail,
+            deadLetters: records,
+            stats: source.stats,
+          });
         },
       },
     },
