@@ -23,6 +23,9 @@ COPY supergraph/package.json supergraph/
 COPY lambdas/runner/package.json lambdas/runner/
 COPY lambdas/render-tickets/package.json lambdas/render-tickets/
 COPY lambdas/sales-report/package.json lambdas/sales-report/
+COPY lambdas/send-mail/package.json lambdas/send-mail/
+COPY lambdas/event-source/package.json lambdas/event-source/
+COPY lambdas/mailbox/package.json lambdas/mailbox/
 COPY client/package.json client/
 COPY bench/package.json bench/
 RUN npm ci --ignore-scripts --no-audit --no-fund
@@ -37,7 +40,8 @@ COPY supergraph supergraph
 COPY lambdas lambdas
 RUN npx tsc -b \
  && node lambdas/bundle.mjs render-tickets \
- && node lambdas/bundle.mjs sales-report
+ && node lambdas/bundle.mjs sales-report \
+ && node lambdas/bundle.mjs send-mail
 
 # 3. The web client: codegen from the composed schema (it also writes the operations' manifest,
 # persisted-documents.json, that the router registers as trusted documents), the app
@@ -186,6 +190,12 @@ ENV NODE_OPTIONS=--enable-source-maps
 COPY --from=build /repo/lambdas/sales-report/dist/bundle/ ${LAMBDA_TASK_ROOT}/
 CMD ["index.handler"]
 
+# The mail function (Kafka batches from the `mail` event source), on Lambda's base image.
+FROM public.ecr.aws/lambda/nodejs:24 AS send-mail
+ENV NODE_OPTIONS=--enable-source-maps
+COPY --from=build /repo/lambdas/send-mail/dist/bundle/ ${LAMBDA_TASK_ROOT}/
+CMD ["index.handler"]
+
 # The local lambda runner (Lambda's Invoke API over both handlers, in worker threads), for a
 # deployment without Lambda:
 #   docker run --rm -p 9001:9001 ko-lambda-runner     # then LAMBDA_ENDPOINT=http://localhost:9001
@@ -195,9 +205,36 @@ COPY --from=runtime-deps /repo ./
 ENV NODE_ENV=production PORT=9001 HOST=0.0.0.0
 COPY --from=build /repo/lambdas/render-tickets/dist lambdas/render-tickets/dist
 COPY --from=build /repo/lambdas/sales-report/dist lambdas/sales-report/dist
+COPY --from=build /repo/lambdas/send-mail/dist lambdas/send-mail/dist
 COPY --from=build /repo/lambdas/runner/dist lambdas/runner/dist
 USER node
 EXPOSE 9001
 HEALTHCHECK --interval=10s --timeout=3s CMD node -e "fetch('http://127.0.0.1:'+process.env.PORT+'/health').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"
 STOPSIGNAL SIGTERM
 CMD ["node", "--enable-source-maps", "lambdas/runner/dist/main.js"]
+
+# The mail function's event source mapping: polls Kafka, invokes send-mail, owns ko_mail's schema.
+FROM node:24-bookworm-slim AS mail
+WORKDIR /repo
+COPY --from=runtime-deps /repo ./
+ENV NODE_ENV=production HOST=0.0.0.0 PORT=4006
+COPY --from=build /repo/packages/platform/dist packages/platform/dist
+COPY --from=build /repo/lambdas/send-mail/dist lambdas/send-mail/dist
+COPY --from=build /repo/lambdas/event-source/dist lambdas/event-source/dist
+USER node
+EXPOSE 4006
+HEALTHCHECK --interval=5s --timeout=3s --start-period=60s --retries=3 CMD node -e "fetch('http://127.0.0.1:'+process.env.PORT+'/health').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"
+STOPSIGNAL SIGTERM
+CMD ["node", "--enable-source-maps", "--max-old-space-size=128", "lambdas/event-source/dist/main.js"]
+
+# A mail server with a web inbox (MailDev) for the containers: SMTP 1025, inbox and REST API 1080.
+FROM node:24-bookworm-slim AS maildev
+WORKDIR /repo
+COPY --from=runtime-deps /repo ./
+ENV NODE_ENV=production HOST=0.0.0.0 PORT=1080 SMTP_PORT=1025
+COPY --from=build /repo/lambdas/mailbox/dist lambdas/mailbox/dist
+USER node
+EXPOSE 1025 1080
+HEALTHCHECK --interval=5s --timeout=3s --start-period=30s --retries=3 CMD node -e "fetch('http://127.0.0.1:'+process.env.PORT+'/api/healthz').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"
+STOPSIGNAL SIGTERM
+CMD ["node", "--enable-source-maps", "lambdas/mailbox/dist/main.js"]

@@ -24,6 +24,7 @@ module.exports = {
     '^@ko/platform$': '<rootDir>/packages/platform/src/index.ts',
     '^@ko/platform/testing$': '<rootDir>/packages/platform/src/testing/index.ts',
     '^@ko/platform/deployment$': '<rootDir>/packages/platform/src/deployment/index.ts',
+    '^@ko/platform/(facts|lambda|service-list)$': '<rootDir>/packages/platform/src/$1.ts',
   },
   testTimeout: 60_000,
   maxWorkers: 2,

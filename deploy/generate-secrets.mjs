@@ -24,7 +24,7 @@ const text = [
   `TICKET_SIGNING_PRIVATE_JWK='${privateJwk()}'`,
   // The broker's accounts (SASL/SCRAM): its administrator and one per service. Hex: safe in the
   // broker's JAAS and --add-scram syntax. Fixed once the broker's volume is formatted with them.
-  ...['ADMIN', 'EVENTS', 'TICKETS', 'CHAT', 'SUBSCRIPTIONS'].map(
+  ...['ADMIN', 'EVENTS', 'TICKETS', 'CHAT', 'SUBSCRIPTIONS', 'USERS', 'MAIL'].map(
     (account) => `KAFKA_${account}_PASSWORD=${randomBytes(24).toString('hex')}`,
   ),
   '',

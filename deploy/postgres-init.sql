@@ -5,3 +5,5 @@ CREATE DATABASE ko_users;
 CREATE DATABASE ko_events;
 CREATE DATABASE ko_tickets;
 CREATE DATABASE ko_chat;
+-- The mail function's records (its event source, `mail`, migrates the schema).
+CREATE DATABASE ko_mail;

@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import {
   PLATFORM_SERVICES,
   SERVICES,
+  freePort,
   startStack,
   type ServiceName,
   type Stack,
@@ -39,15 +40,39 @@ function parseInstances(args: string[]): Partial<Record<ServiceName, number>> {
   return instances;
 }
 
+/**
+ * The local mailbox's ports (MailDev: SMTP 1025, inbox 1080), or free ones when those are taken
+ * (another MailDev, say), which is then said. None when SMTP_URL points at a real mail server.
+ */
+async function mailboxPorts(): Promise<{ mailbox?: number; 'mailbox-smtp'?: number }> {
+  if (process.env.SMTP_URL) return {};
+  const chosen: { mailbox?: number; 'mailbox-smtp'?: number } = {};
+  for (const [key, port, what] of [
+    ['mailbox', SERVICES.mailbox.port, 'mailbox inbox'],
+    ['mailbox-smtp', SERVICES.mailbox.smtpPort, 'mailbox SMTP'],
+  ] as const) {
+    if (await portInUse(port)) {
+      chosen[key] = await freePort();
+      log(`port ${port} (${what}) is taken: using ${chosen[key]} instead`);
+    }
+  }
+  return chosen;
+}
+
 async function main() {
   const instances = parseInstances(process.argv.slice(2));
+  // A real mail server (SMTP_URL) replaces the local mailbox.
+  const services = PLATFORM_SERVICES.filter((name) => name !== 'mailbox' || !process.env.SMTP_URL);
+  const mailPorts = await mailboxPorts();
   const ports: Array<[string, number]> = [
-    ...PLATFORM_SERVICES.flatMap((name) =>
-      Array.from({ length: instances[name] ?? 1 }, (_, i): [string, number] => [
-        name,
-        SERVICES[name].port + i * 100,
-      ]),
-    ),
+    ...services
+      .filter((name) => name !== 'mailbox')
+      .flatMap((name) =>
+        Array.from({ length: instances[name] ?? 1 }, (_, i): [string, number] => [
+          name,
+          SERVICES[name].port + i * 100,
+        ]),
+      ),
     ['web client', CLIENT_PORT],
   ];
   for (const [name, port] of ports) {
@@ -95,12 +120,17 @@ async function main() {
       postgresUrl: infra.postgres.url,
       kafkaBrokers: infra.kafkaBrokers,
       kafkaCredentials: infra.kafkaCredentials,
-      services: PLATFORM_SERVICES,
+      services,
       databasePrefix: 'ko',
       fixedPorts: true,
+      ports: mailPorts,
       instances,
       workDir: join(dataDir, 'stack'),
-      env: { KEYS_DIR: join(dataDir, 'keys') },
+      env: {
+        KEYS_DIR: join(dataDir, 'keys'),
+        ...(process.env.SMTP_URL ? { SMTP_URL: process.env.SMTP_URL } : {}),
+        SITE_URL: `http://localhost:${CLIENT_PORT}`,
+      },
       serviceEnv: { gateway: { TRUSTED_DOCUMENTS: join(CLIENT_DIST, 'persisted-documents.json') } },
       logLevel: process.env.LOG_LEVEL ?? 'info',
       echo: process.argv.includes('--verbose'),
@@ -133,6 +163,7 @@ async function main() {
 
     Open the web client:               http://localhost:${CLIENT_PORT}
     GraphQL (one URL for everything):  ${running.stack.gatewayUrl}
+    Mail the platform sent (inbox):    ${running.stack.mailboxUrl ?? `none here: mail goes to SMTP_URL`}
     Service logs:                      ${join(running.stack.workDir, 'logs')}
 
   Demo logins (password for all: ${DEMO_PASSWORD})

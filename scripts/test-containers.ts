@@ -21,7 +21,17 @@ const PROJECT = process.env.CONTAINERS_PROJECT ?? 'ko-containers-test';
 const LOG_DIR = join(ROOT, '.data', 'containers');
 /** The subgraph restarted (after PostgreSQL) to show its data and its callers survive it. */
 const RESTARTED_SUBGRAPH = 'tickets';
-const NODE_SERVICES = ['users', 'events', 'tickets', 'chat', 'subscriptions', 'router', 'client'];
+const NODE_SERVICES = [
+  'users',
+  'events',
+  'tickets',
+  'chat',
+  'subscriptions',
+  'router',
+  'client',
+  'mail',
+  'maildev',
+];
 
 const say = (line: string) => console.log(`[containers] ${line}`);
 const phases: Array<{ name: string; ms: number }> = [];

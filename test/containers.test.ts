@@ -153,7 +153,7 @@ describe('docker-compose.yml', () => {
           expect(env('kafka').KAFKA_ADVERTISED_LISTENERS).toContain(`://${broker}`);
     }
     // Every subgraph's own database is made by the init script, since the services do not.
-    expect(databases.sort()).toEqual(['ko_chat', 'ko_events', 'ko_tickets', 'ko_users']);
+    expect(databases.sort()).toEqual(['ko_chat', 'ko_events', 'ko_mail', 'ko_tickets', 'ko_users']);
     for (const v of ['LAMBDA_RENDER_TICKETS_ENDPOINT', 'LAMBDA_SALES_REPORT_ENDPOINT'])
       expect(LAMBDAS).toContain(new URL(env('tickets')[v] ?? 'x:').hostname);
     expect(new URL(env('client').GRAPHQL_URL ?? '').port).toBe(port('router'));
@@ -296,7 +296,8 @@ describe('what the images run, run here', () => {
     )!;
     const command = (health.getArgumentsContent() ?? '').replace(/^CMD\s+/, '');
     const server = createServer((req, res) =>
-      res.writeHead(req.url === '/health' ? status : 404).end(),
+      // MailDev's own health path is /api/healthz.
+      res.writeHead(req.url === '/health' || req.url === '/api/healthz' ? status : 404).end(),
     );
     await new Promise<void>((ok) => server.listen(0, '127.0.0.1', ok));
     const port = String((server.address() as AddressInfo).port);
@@ -481,7 +482,7 @@ describe('the checks catch', () => {
 
   it('a published port on another service', () => {
     expect(compose2((d) => (d.services.users!.ports = ['4001:4001']))).toContain(
-      'users publishes ports (only router and client may)',
+      `users publishes ports (only ${PUBLISHED.join(' and ')} may)`,
     );
   });
 

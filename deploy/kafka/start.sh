@@ -9,7 +9,7 @@
 #    then /tmp/ko-kafka-ready, which the healthcheck waits for.
 set -eu
 : "${CLUSTER_ID:?}" "${KAFKA_ADMIN_PASSWORD:?}" "${KAFKA_EVENTS_PASSWORD:?}" "${KAFKA_TICKETS_PASSWORD:?}"
-: "${KAFKA_CHAT_PASSWORD:?}" "${KAFKA_SUBSCRIPTIONS_PASSWORD:?}"
+: "${KAFKA_CHAT_PASSWORD:?}" "${KAFKA_SUBSCRIPTIONS_PASSWORD:?}" "${KAFKA_USERS_PASSWORD:?}" "${KAFKA_MAIL_PASSWORD:?}"
 BIN=/opt/kafka/bin
 PROPS=/tmp/ko-server.properties
 ADMIN=/tmp/ko-admin.properties
@@ -37,7 +37,9 @@ if [ ! -f "${KAFKA_LOG_DIRS}/meta.properties" ]; then
     --add-scram "SCRAM-SHA-256=[name=events,password=${KAFKA_EVENTS_PASSWORD}]" \
     --add-scram "SCRAM-SHA-256=[name=tickets,password=${KAFKA_TICKETS_PASSWORD}]" \
     --add-scram "SCRAM-SHA-256=[name=chat,password=${KAFKA_CHAT_PASSWORD}]" \
-    --add-scram "SCRAM-SHA-256=[name=subscriptions,password=${KAFKA_SUBSCRIPTIONS_PASSWORD}]"
+    --add-scram "SCRAM-SHA-256=[name=subscriptions,password=${KAFKA_SUBSCRIPTIONS_PASSWORD}]" \
+    --add-scram "SCRAM-SHA-256=[name=users,password=${KAFKA_USERS_PASSWORD}]" \
+    --add-scram "SCRAM-SHA-256=[name=mail,password=${KAFKA_MAIL_PASSWORD}]"
 fi
 
 "$BIN/kafka-server-start.sh" "$PROPS" &

@@ -16,14 +16,19 @@ export const NODE_SERVICES = [
   { service: 'chat', dir: 'subgraphs/chat', port: 4004 },
   { service: 'subscriptions', dir: 'subscriptions', port: 4005 },
   { service: 'router', dir: 'supergraph', port: 4000 },
+  { service: 'mail', dir: 'lambdas/event-source', port: 4006 },
+  { service: 'maildev', dir: 'lambdas/mailbox', port: 1080 },
 ];
-export const LAMBDAS = ['render-tickets', 'sales-report'];
-export const PUBLISHED = ['router', 'client'];
+export const LAMBDAS = ['render-tickets', 'sales-report', 'send-mail'];
+// The inbox is for people to read, like the client.
+export const PUBLISHED = ['router', 'client', 'maildev'];
 export const SECRETS = [
   'POSTGRES_PASSWORD',
   'JWT_PRIVATE_JWK',
   'TICKET_SIGNING_PRIVATE_JWK',
-  ...['ADMIN', 'EVENTS', 'TICKETS', 'CHAT', 'SUBSCRIPTIONS'].map((a) => `KAFKA_${a}_PASSWORD`),
+  ...['ADMIN', 'EVENTS', 'TICKETS', 'CHAT', 'SUBSCRIPTIONS', 'USERS', 'MAIL'].map(
+    (a) => `KAFKA_${a}_PASSWORD`,
+  ),
 ];
 
 // ---------------------------------------------------------------------------------------------

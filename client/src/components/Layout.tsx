@@ -1,6 +1,7 @@
 import { useEffect, useRef, type ReactNode } from 'react';
 import { Link, NavLink, useLocation, useNavigate } from 'react-router';
 import { useSession } from '../session/session';
+import { VerifyBanner } from './VerifyBanner';
 
 export function Layout({ children }: { children: ReactNode }) {
   const { viewer, signOut } = useSession();
@@ -79,6 +80,7 @@ export function Layout({ children }: { children: ReactNode }) {
         </div>
       </header>
       <main id="main" ref={main} tabIndex={-1} className="container site-main">
+        <VerifyBanner />
         {children}
       </main>
       <footer className="site-footer">

@@ -154,6 +154,11 @@ export function AuthPage({ mode }: { mode: 'signin' | 'signup' }) {
           {result.fetching ? 'Please wait…' : signingUp ? 'Create account' : 'Sign in'}
         </button>
       </form>
+      {!signingUp && (
+        <p className="muted auth-switch">
+          <Link to="/forgot-password">Forgot password?</Link>
+        </p>
+      )}
       <p className="muted auth-switch">
         {signingUp ? 'Already have an account?' : 'New here?'}{' '}
         <Link to={other}>{signingUp ? 'Sign in' : 'Create an account'}</Link>

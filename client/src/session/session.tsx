@@ -37,6 +37,7 @@ export const MeDocument = graphql(`
       id
       name
       email
+      emailVerified
       role
     }
   }

@@ -3,7 +3,8 @@
  *
  * Environment: PORT or LAMBDA_RUNNER_PORT (default 9001), HOST or LAMBDA_RUNNER_HOST (default 0.0.0.0),
  * LAMBDA_RUNNER_MAX_THREADS, LAMBDA_RUNNER_TIMEOUT_MS (default 30000), LOG_LEVEL, and the
- * deployed names shared with the invoker: LAMBDA_RENDER_TICKETS_FUNCTION, LAMBDA_SALES_REPORT_FUNCTION.
+ * deployed names shared with the invoker: LAMBDA_RENDER_TICKETS_FUNCTION, LAMBDA_SALES_REPORT_FUNCTION, LAMBDA_SEND_MAIL_FUNCTION
+ * (send-mail also reads its own: MAIL_DATABASE_URL, SMTP_URL, SITE_URL, MAIL_FROM, SERVICE_LIST).
  */
 import pino from 'pino';
 import { startLambdaRunner } from './server';
@@ -31,6 +32,7 @@ async function main(): Promise<void> {
     functionNames: {
       'render-tickets': process.env.LAMBDA_RENDER_TICKETS_FUNCTION || undefined,
       'sales-report': process.env.LAMBDA_SALES_REPORT_FUNCTION || undefined,
+      'send-mail': process.env.LAMBDA_SEND_MAIL_FUNCTION || undefined,
     },
     logger,
   });

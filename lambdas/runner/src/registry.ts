@@ -5,12 +5,13 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 
-export const BUILTIN_FUNCTIONS = ['render-tickets', 'sales-report'] as const;
+export const BUILTIN_FUNCTIONS = ['render-tickets', 'sales-report', 'send-mail'] as const;
 export type BuiltinFunctionName = (typeof BUILTIN_FUNCTIONS)[number];
 
 const PACKAGES: Record<BuiltinFunctionName, string> = {
   'render-tickets': '@ko/lambda-render-tickets',
   'sales-report': '@ko/lambda-sales-report',
+  'send-mail': '@ko/lambda-send-mail',
 };
 
 /**

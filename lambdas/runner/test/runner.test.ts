@@ -319,7 +319,7 @@ describe('lambda runner lifecycle', () => {
       const health = (await (await fetch(`${runner.url}/health`)).json()) as {
         functions: string[];
       };
-      expect(health.functions).toEqual(['render-tickets', 'ko-sales-report-dev']);
+      expect(health.functions).toEqual(['render-tickets', 'ko-sales-report-dev', 'send-mail']);
       lambda.close();
     } finally {
       await runner.close();

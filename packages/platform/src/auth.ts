@@ -25,6 +25,8 @@ export interface Viewer {
   role: Role;
   /** Display name at sign-in, so services can show an author without a lookup. */
   name?: string;
+  /** The account's address at sign-in (claim `email`), so a receipt needs no lookup. */
+  email?: string;
 }
 
 const ALGORITHM = 'EdDSA';
@@ -82,6 +84,7 @@ export async function issueToken(
     role: viewer.role,
     ver: tokenVersion,
     ...(viewer.name ? { name: viewer.name } : {}),
+    ...(viewer.email ? { email: viewer.email } : {}),
   })
     .setProtectedHeader({ alg: ALGORITHM, kid: key.kid, typ: 'JWT' })
     .setSubject(viewer.id)
@@ -149,6 +152,7 @@ export function createTokenVerifier(
         id: payload.sub,
         role,
         ...(typeof payload.name === 'string' ? { name: payload.name } : {}),
+        ...(typeof payload.email === 'string' ? { email: payload.email } : {}),
       };
     } catch (error) {
       if (error instanceof DomainError) throw error;

@@ -15,11 +15,22 @@ export const Topics = {
   ticketsAvailability: 'tickets.availability',
   ordersCancelled: 'orders.cancelled',
   chatMessages: 'chat.messages',
+  /** Accounts' mail-worthy moments: sign-up, verification and password-reset requests. */
+  usersAccounts: 'users.accounts',
+  /** Orders as placed, with what their receipt says (the sale's totals are on `tickets.sold`). */
+  ordersPlaced: 'orders.placed',
 } as const;
 export type TopicName = (typeof Topics)[keyof typeof Topics];
 
-/** The services that hold Kafka credentials of their own (the users service uses no Kafka). */
-export const KAFKA_PRINCIPALS = ['events', 'tickets', 'chat', 'subscriptions'] as const;
+/** The services that hold Kafka credentials of their own (`mail`: the mail function's event source). */
+export const KAFKA_PRINCIPALS = [
+  'users',
+  'events',
+  'tickets',
+  'chat',
+  'subscriptions',
+  'mail',
+] as const;
 export type KafkaPrincipal = (typeof KAFKA_PRINCIPALS)[number];
 
 /**
@@ -28,11 +39,14 @@ export type KafkaPrincipal = (typeof KAFKA_PRINCIPALS)[number];
  */
 export const TopicAccess: Record<TopicName, { writer: KafkaPrincipal; readers: KafkaPrincipal[] }> =
   {
-    'events.lifecycle': { writer: 'events', readers: ['tickets', 'subscriptions'] },
+    'events.lifecycle': { writer: 'events', readers: ['tickets', 'subscriptions', 'mail'] },
     'tickets.sold': { writer: 'tickets', readers: ['subscriptions'] },
     'tickets.availability': { writer: 'tickets', readers: ['subscriptions'] },
-    'orders.cancelled': { writer: 'tickets', readers: [] },
+    'orders.cancelled': { writer: 'tickets', readers: ['mail'] },
     'chat.messages': { writer: 'chat', readers: ['subscriptions'] },
+    // Carries single-use links (verification, password reset): only the mail function reads it.
+    'users.accounts': { writer: 'users', readers: ['mail'] },
+    'orders.placed': { writer: 'tickets', readers: ['mail'] },
   };
 
 /** Partitions of every platform topic (facts are keyed by event id, so an event keeps its order). */
@@ -118,6 +132,14 @@ export type EventPlaceAndTime = z.infer<typeof EventPlaceAndTimeSchema>;
 
 const count = z.number().int().min(0);
 
+/** Who an account's mail goes to, as the account stood when the fact was written. */
+const AccountMailSchema = z.object({
+  userId: id,
+  email: z.string().email(),
+  name: z.string(),
+  at: isoTime,
+});
+
 /** Kinds of chat message. */
 export const ChatMessageKindSchema = z.enum(['MESSAGE', 'ANNOUNCEMENT']);
 
@@ -202,6 +224,59 @@ export const Facts = {
     key: (data) => data.eventId,
   }),
 
+  /**
+   * An order as placed: what its receipt and PDF need that only tickets knows (the buyer, the
+   * number, the total and the signed ticket codes). The event's details are the events service's.
+   */
+  orderPlaced: defineFact({
+    topic: Topics.ordersPlaced,
+    type: 'order.placed',
+    version: 1,
+    schema: z.object({
+      orderId: id,
+      number: z.string(),
+      eventId: id,
+      tierId: id,
+      tierName: z.string(),
+      userId: id,
+      /** Where the receipt goes: the buyer's address and name from their token (absent from old tokens). */
+      buyerEmail: z.string().email().optional(),
+      buyerName: z.string().optional(),
+      quantity: z.number().int().min(1),
+      totalCents: count,
+      tickets: z.array(z.object({ id, code: z.string() })).min(1),
+      placedAt: isoTime,
+    }),
+    key: (data) => data.eventId,
+  }),
+
+  /** A new account, with the single-use link that verifies its address. */
+  userRegistered: defineFact({
+    topic: Topics.usersAccounts,
+    type: 'user.registered',
+    version: 1,
+    schema: AccountMailSchema.extend({ verificationToken: z.string().min(16) }),
+    key: (data) => data.userId,
+  }),
+
+  /** The account asked for its verification link again. */
+  emailVerificationRequested: defineFact({
+    topic: Topics.usersAccounts,
+    type: 'email.verification.requested',
+    version: 1,
+    schema: AccountMailSchema.extend({ verificationToken: z.string().min(16) }),
+    key: (data) => data.userId,
+  }),
+
+  /** Someone asked to reset the account's password: the link, valid until `expiresAt`. */
+  passwordResetRequested: defineFact({
+    topic: Topics.usersAccounts,
+    type: 'password.reset.requested',
+    version: 1,
+    schema: AccountMailSchema.extend({ resetToken: z.string().min(16), expiresAt: isoTime }),
+    key: (data) => data.userId,
+  }),
+
   chatMessagePosted: defineFact({
     topic: Topics.chatMessages,
     type: 'chat.message.posted',
@@ -232,6 +307,7 @@ export type TicketsSoldFact = FactData<typeof Facts.ticketsSold>;
 export type TiersAvailabilityChangedFact = FactData<typeof Facts.tiersAvailabilityChanged>;
 export type OrderCancelledFact = FactData<typeof Facts.orderCancelled>;
 export type EventRescheduledFact = FactData<typeof Facts.eventRescheduled>;
+export type OrderPlacedFact = FactData<typeof Facts.orderPlaced>;
 export type ChatMessagePostedFact = FactData<typeof Facts.chatMessagePosted>;
 export type ChatMessageDeletedFact = FactData<typeof Facts.chatMessageDeleted>;
 

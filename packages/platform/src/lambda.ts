@@ -243,8 +243,9 @@ function parseFunctionError(text: string): { errorType: string; errorMessage: st
  * - `LAMBDA_RENDER_TICKETS_ENDPOINT`, `LAMBDA_SALES_REPORT_ENDPOINT`: one function's own endpoint,
  *   overriding `LAMBDA_ENDPOINT` (docker-compose: a Lambda base-image container per function);
  * - `AWS_REGION` (or `AWS_DEFAULT_REGION`); `LAMBDA_TIMEOUT_MS`; `LAMBDA_MAX_RETRIES`;
- * - `LAMBDA_RENDER_TICKETS_FUNCTION`, `LAMBDA_SALES_REPORT_FUNCTION`: deployed names or ARNs
- *   (default `render-tickets`, `sales-report`, the runner's names).
+ * - `LAMBDA_RENDER_TICKETS_FUNCTION`, `LAMBDA_SALES_REPORT_FUNCTION`, `LAMBDA_SEND_MAIL_FUNCTION`:
+ *   deployed names or ARNs (default `render-tickets`, `sales-report`, `send-mail`, the runner's names);
+ *   `LAMBDA_SEND_MAIL_ENDPOINT` like the others' endpoints.
  */
 export function lambdaInvokerConfigFromEnv(
   env: NodeJS.ProcessEnv = process.env,
@@ -262,6 +263,7 @@ export function lambdaInvokerConfigFromEnv(
     endpoints['render-tickets'] = env.LAMBDA_RENDER_TICKETS_ENDPOINT;
   if (env.LAMBDA_SALES_REPORT_ENDPOINT)
     endpoints['sales-report'] = env.LAMBDA_SALES_REPORT_ENDPOINT;
+  if (env.LAMBDA_SEND_MAIL_ENDPOINT) endpoints['send-mail'] = env.LAMBDA_SEND_MAIL_ENDPOINT;
   return {
     endpoint: env.LAMBDA_ENDPOINT || undefined,
     ...(Object.keys(endpoints).length > 0 ? { endpoints } : {}),
@@ -271,6 +273,7 @@ export function lambdaInvokerConfigFromEnv(
     functionNames: {
       'render-tickets': env.LAMBDA_RENDER_TICKETS_FUNCTION || 'render-tickets',
       'sales-report': env.LAMBDA_SALES_REPORT_FUNCTION || 'sales-report',
+      'send-mail': env.LAMBDA_SEND_MAIL_FUNCTION || 'send-mail',
     },
   };
 }

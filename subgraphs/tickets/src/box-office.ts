@@ -96,7 +96,7 @@ export class BoxOffice {
       const winner = await this.orders.byKey(manager, fan.id, key);
       if (winner) return sameRequest(winner, fingerprint);
       await this.limits.check(manager, fan.id, tier.eventId, quantity, 'sold');
-      const sale = { fan: fan.id, tier, quantity, holdId: null, key, fingerprint };
+      const sale = { fan: fan.id, buyer: fan, tier, quantity, holdId: null, key, fingerprint };
       const made = await this.orders.record(manager, sale, {
         sql: takePlaces('sold'),
         params: [tier.id, quantity],
@@ -153,6 +153,7 @@ export class BoxOffice {
       await manager.query(`UPDATE holds SET status = 'CHECKED_OUT' WHERE id = $1`, [hold.id]);
       const sale = {
         fan: fan.id,
+        buyer: fan,
         tier,
         quantity: hold.quantity,
         holdId: hold.id,

@@ -59,6 +59,11 @@ export const ticketsConfigSchema = baseConfigSchema
      * are read by the platform's `lambdaInvokerConfigFromEnv`.
      */
     LAMBDA_TIMEOUT_MS: millis(4_000),
+    /** Reserve and purchase only for accounts with a verified address (verified-buyers.ts). */
+    REQUIRE_VERIFIED_EMAIL: z
+      .enum(['true', 'false'])
+      .default('false')
+      .transform((v) => v === 'true'),
   })
   .refine((c) => c.NODE_ENV !== 'production' || c.TICKET_SIGNING_PRIVATE_JWK, {
     message: 'TICKET_SIGNING_PRIVATE_JWK is required in production',

@@ -3,19 +3,24 @@ import type { DataSource, EntityManager } from 'typeorm';
 import {
   Facts,
   changeAndEnqueue,
+  enqueue,
   hydrate,
   isUniqueViolation,
   rows,
   type TicketsSoldFact,
+  type Viewer,
 } from '@ko/platform';
 import { Order } from './entities/order';
 import type { TicketTier } from './entities/ticket-tier';
 import { sameRequest } from './sale-terms';
 import type { TicketSigner } from './ticket-codes';
+import { orderNumber } from './wallet';
 
 /** One sale to write: who buys how many of which tier, from which hold, under which key. */
 export interface Sale {
   fan: string;
+  /** The buyer's token: its address and name go into the receipt's fact. */
+  buyer?: Viewer;
   tier: TicketTier;
   quantity: number;
   holdId: string | null;
@@ -78,7 +83,7 @@ export class OrderBook {
     sale: Sale,
     placesChange: { sql: string; params: unknown[] },
   ): Promise<Order | null> {
-    const order = await this.insertOrder(manager, sale);
+    const { order, tickets } = await this.insertOrder(manager, sale);
     const { tier, quantity } = sale;
     const [changed] = await changeAndEnqueue<
       Record<string, unknown>,
@@ -102,11 +107,30 @@ export class OrderBook {
         capacity: 'changed.capacity',
       },
     );
-    return changed ? order : null;
+    if (!changed) return null;
+    // The receipt's facts (the mail function sends it from this, never from the request).
+    await enqueue(manager, Facts.orderPlaced, {
+      orderId: order.id,
+      number: orderNumber(order.id),
+      eventId: tier.eventId,
+      tierId: tier.id,
+      tierName: tier.name,
+      userId: sale.fan,
+      buyerEmail: sale.buyer?.email,
+      buyerName: sale.buyer?.name,
+      quantity,
+      totalCents: order.totalCents,
+      tickets,
+      placedAt: order.createdAt.toISOString(),
+    });
+    return order;
   }
 
   /** The order and its signed tickets. `sale.tier` gives the ids and the price (locked: it only changes while nothing is sold or held). */
-  private async insertOrder(manager: EntityManager, sale: Sale): Promise<Order> {
+  private async insertOrder(
+    manager: EntityManager,
+    sale: Sale,
+  ): Promise<{ order: Order; tickets: Array<{ id: string; code: string }> }> {
     const { tier } = sale;
     const [row] = await rows(
       manager,
@@ -125,18 +149,12 @@ export class OrderBook {
     );
     const order = hydrate(manager, Order, row);
     const ids = Array.from({ length: sale.quantity }, () => randomUUID());
+    const codes = ids.map((id) => this.signer.sign(id, tier.eventId));
     await manager.query(
       `INSERT INTO tickets (id, order_id, tier_id, event_id, owner_id, code)
        SELECT id, $2, $3, $4, $5, code FROM unnest($1::uuid[], $6::text[]) AS t(id, code)`,
-      [
-        ids,
-        order.id,
-        tier.id,
-        tier.eventId,
-        sale.fan,
-        ids.map((id) => this.signer.sign(id, tier.eventId)),
-      ],
+      [ids, order.id, tier.id, tier.eventId, sale.fan, codes],
     );
-    return order;
+    return { order, tickets: ids.map((id, i) => ({ id, code: codes[i] })) };
   }
 }

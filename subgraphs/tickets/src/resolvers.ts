@@ -26,18 +26,27 @@ export const resolvers: Resolvers<TicketsContext> = {
       ctx.inventory.addTier(ctx.viewer, eventId, input, ctx.authorization),
     updateTicketTier: (_root, { id, input }: { id: string; input: TierChanges }, ctx) =>
       ctx.tierEditor.update(ctx.viewer, id, input),
-    reserveTickets: (_root, { input }: { input: { tierId: string; quantity: number } }, ctx) =>
-      ctx.boxOffice.reserve(ctx.viewer, input, ctx.authorization),
+    reserveTickets: async (
+      _root,
+      { input }: { input: { tierId: string; quantity: number } },
+      ctx,
+    ) => {
+      await ctx.verifiedBuyers.check(ctx.viewer, ctx.authorization);
+      return ctx.boxOffice.reserve(ctx.viewer, input, ctx.authorization);
+    },
     checkout: (
       _root,
       { holdId, idempotencyKey }: { holdId: string; idempotencyKey: string },
       ctx,
     ) => ctx.boxOffice.checkout(ctx.viewer, holdId, idempotencyKey),
-    purchaseTickets: (
+    purchaseTickets: async (
       _root,
       { input }: { input: { tierId: string; quantity: number; idempotencyKey: string } },
       ctx,
-    ) => ctx.boxOffice.purchase(ctx.viewer, input, ctx.authorization),
+    ) => {
+      await ctx.verifiedBuyers.check(ctx.viewer, ctx.authorization);
+      return ctx.boxOffice.purchase(ctx.viewer, input, ctx.authorization);
+    },
     checkInTicket: (_root, { code }: { code: string }, ctx) =>
       ctx.door.checkIn(ctx.viewer, code, ctx.authorization),
     checkInTickets: (_root, { scans }: { scans: Scan[] }, ctx) =>

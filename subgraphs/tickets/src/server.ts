@@ -41,6 +41,7 @@ import { migrations } from './migrations';
 import { OrderBook } from './order-book';
 import { PurchaseThrottle } from './purchase-throttle';
 import { resolvers } from './resolvers';
+import { VerifiedBuyers } from './verified-buyers';
 import { SalesReports, type SalesBucket, type SalesRow } from './sales-reports';
 import { TicketSigner } from './ticket-codes';
 import { TicketPrinter } from './ticket-printer';
@@ -51,6 +52,7 @@ export interface TicketsContext extends RequestContext {
   inventory: Inventory;
   tierEditor: TierEditor;
   boxOffice: BoxOffice;
+  verifiedBuyers: VerifiedBuyers;
   door: Door;
   guestList: GuestList;
   wallet: Wallet;
@@ -91,7 +93,12 @@ export async function start(config: TicketsConfig = loadTicketsConfig()) {
     dataSource: db,
     kafka,
     logger,
-    topics: [Topics.ticketsSold, Topics.ticketsAvailability, Topics.ordersCancelled],
+    topics: [
+      Topics.ticketsSold,
+      Topics.ticketsAvailability,
+      Topics.ordersCancelled,
+      Topics.ordersPlaced,
+    ],
   });
   relay.start();
 
@@ -99,6 +106,11 @@ export async function start(config: TicketsConfig = loadTicketsConfig()) {
   const states = new EventStates(db, events);
   const inventory = new Inventory(db, states);
   const tierEditor = new TierEditor(db);
+  const verifiedBuyers = new VerifiedBuyers(
+    config.REQUIRE_VERIFIED_EMAIL
+      ? ServiceClient.fromServiceList(config.SERVICE_LIST, 'users')
+      : undefined,
+  );
   const boxOffice = new BoxOffice(
     db,
     states,
@@ -155,6 +167,7 @@ export async function start(config: TicketsConfig = loadTicketsConfig()) {
       inventory,
       tierEditor,
       boxOffice,
+      verifiedBuyers,
       door,
       guestList,
       wallet,

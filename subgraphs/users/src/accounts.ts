@@ -1,4 +1,4 @@
-import { QueryFailedError, type DataSource } from 'typeorm';
+import { QueryFailedError, type DataSource, type EntityManager } from 'typeorm';
 import {
   DomainError,
   badInput,
@@ -13,6 +13,7 @@ import {
 } from '@ko/platform';
 import { User } from './entities/user';
 import { displayNameKey } from './names';
+import type { MailLinks } from './mail-links';
 import { PasswordHasher } from './password-hashing';
 
 export const MIN_PASSWORD_LENGTH = 8;
@@ -33,21 +34,25 @@ export interface Registration {
   role: Role;
 }
 
+function checkPassword(password: string): void {
+  if (password.length < MIN_PASSWORD_LENGTH) {
+    throw badInput(`Choose a password of at least ${MIN_PASSWORD_LENGTH} characters.`, {
+      field: 'password',
+    });
+  }
+  if (password.length > MAX_PASSWORD_LENGTH) {
+    throw badInput(`Passwords can be at most ${MAX_PASSWORD_LENGTH} characters.`, {
+      field: 'password',
+    });
+  }
+}
+
 export function validateRegistration(input: Registration): Registration {
   const email = normaliseEmail(input.email);
   if (!EMAIL.test(email) || email.length > 254) {
     throw badInput('Enter a valid email address, like name@example.com.', { field: 'email' });
   }
-  if (input.password.length < MIN_PASSWORD_LENGTH) {
-    throw badInput(`Choose a password of at least ${MIN_PASSWORD_LENGTH} characters.`, {
-      field: 'password',
-    });
-  }
-  if (input.password.length > MAX_PASSWORD_LENGTH) {
-    throw badInput(`Passwords can be at most ${MAX_PASSWORD_LENGTH} characters.`, {
-      field: 'password',
-    });
-  }
+  checkPassword(input.password);
   const name = input.name.trim();
   if (visibleText(name).length === 0) throw badInput('Enter your name.', { field: 'name' });
   checkText(name, 'name', { required: true });
@@ -83,6 +88,8 @@ export class Accounts {
   constructor(
     private readonly db: DataSource,
     limits: AccountLimits,
+    private readonly links: MailLinks,
+    private readonly onCommitted: () => void = () => undefined,
   ) {
     this.decoyHash = this.passwords.hash('decoy-password-for-timing');
     this.registrations = createRateLimiter(db, {
@@ -106,14 +113,21 @@ export class Accounts {
     );
     const passwordHash = await this.passwords.hash(valid.password);
     try {
-      const user = this.db.getRepository(User).create({
-        email: valid.email,
-        name: valid.name,
-        nameKey: displayNameKey(valid.name),
-        role: valid.role,
-        passwordHash,
+      // The account and its welcome (a fact the mail function sends) commit together.
+      const saved = await this.db.transaction(async (manager) => {
+        const user = manager.getRepository(User).create({
+          email: valid.email,
+          name: valid.name,
+          nameKey: displayNameKey(valid.name),
+          role: valid.role,
+          passwordHash,
+        });
+        const row = await manager.getRepository(User).save(user);
+        await this.links.welcome(manager, row);
+        return row;
       });
-      return await this.db.getRepository(User).save(user);
+      this.onCommitted();
+      return saved;
     } catch (error) {
       const driverError = (error as { driverError?: { code?: string; constraint?: string } })
         .driverError;
@@ -138,6 +152,33 @@ export class Accounts {
     if (!user || !ok)
       throw new DomainError('UNAUTHENTICATED', 'The email or password is incorrect.');
     return user;
+  }
+
+  /** Marks the address verified, using the link's token once. */
+  async verifyEmail(token: string): Promise<User> {
+    return this.db.transaction(async (manager) => {
+      const userId = await this.links.use(manager, token, 'VERIFY_EMAIL');
+      return this.changeAccountIn(manager, userId, 'email_verified = true');
+    });
+  }
+
+  /**
+   * Sets a new password through a reset link (used once), and ends every other session: the
+   * token version moves on, so tokens issued before stop working. Following the link also proves
+   * the address. The hash is computed before the link is claimed, outside the transaction.
+   */
+  async resetPassword(token: string, newPassword: string): Promise<User> {
+    checkPassword(newPassword);
+    const passwordHash = await this.passwords.hash(newPassword);
+    return this.db.transaction(async (manager) => {
+      const userId = await this.links.use(manager, token, 'RESET_PASSWORD');
+      return this.changeAccountIn(
+        manager,
+        userId,
+        'password_hash = $2, token_version = token_version + 1, email_verified = true',
+        [passwordHash],
+      );
+    });
   }
 
   /** Whether tokens of this account are good, and at which version; undefined if no such account. */
@@ -175,13 +216,22 @@ export class Accounts {
 
   /** One UPDATE, so a concurrent change cannot be lost between a read and a write. */
   private async changeAccount(userId: string, assignments: string): Promise<User> {
-    const [rows] = (await this.db.query(
+    return this.changeAccountIn(this.db.manager, userId, assignments);
+  }
+
+  private async changeAccountIn(
+    manager: EntityManager,
+    userId: string,
+    assignments: string,
+    params: unknown[] = [],
+  ): Promise<User> {
+    const [rows] = (await manager.query(
       `UPDATE users SET ${assignments} WHERE id = $1 AND status <> 'DELETED' RETURNING id`,
-      [userId],
+      [userId, ...params],
     )) as [Array<{ id: string }>, number];
     if (rows.length === 0)
       throw new DomainError('UNAUTHENTICATED', 'This account is closed; sign in again.');
-    return this.db.getRepository(User).findOneByOrFail({ id: userId });
+    return manager.getRepository(User).findOneByOrFail({ id: userId });
   }
 
   async byIds(ids: readonly string[]): Promise<Array<User | undefined>> {

@@ -1,4 +1,4 @@
-import { DateTime, requireViewer, type Resolvers, type Role } from '@ko/platform';
+import { DateTime, forbidden, requireViewer, type Resolvers, type Role } from '@ko/platform';
 import { normaliseEmail } from './accounts';
 import type { UsersContext } from './server';
 import type { User } from './entities/user';
@@ -40,10 +40,35 @@ export const resolvers: Resolvers<UsersContext> = {
       await ctx.accounts.delete(user.id);
       return true;
     },
+    verifyEmail: async (_root, { token }: { token: string }, ctx) => {
+      const user = await ctx.accounts.verifyEmail(token);
+      // The link's holder sees what it verified, signed in or not.
+      ctx.linkHolderOf = user.id;
+      return user;
+    },
+    resendVerificationEmail: async (_root, _args, ctx) => {
+      const user = await ctx.users.load(requireViewer(ctx.viewer).id);
+      if (!user) return false;
+      return ctx.mailLinks.resendVerification(user, ctx.clientAddress);
+    },
+    requestPasswordReset: async (_root, { email }: { email: string }, ctx) => {
+      await ctx.mailLinks.requestReset(normaliseEmail(email), ctx.clientAddress);
+      return true;
+    },
+    resetPassword: async (
+      _root,
+      { token, newPassword }: { token: string; newPassword: string },
+      ctx,
+    ) => signedIn(await ctx.accounts.resetPassword(token, newPassword), ctx),
   },
   User: {
     __resolveReference: (ref: { id: string }, ctx: UsersContext) => ctx.users.load(ref.id),
     email: (user: User, _args: unknown, ctx: UsersContext) =>
       ctx.viewer?.id === user.id ? user.email : null,
+    emailVerified: (user: User, _args: unknown, ctx: UsersContext) => {
+      if (ctx.viewer?.id !== user.id && ctx.linkHolderOf !== user.id)
+        throw forbidden('Only the account itself can see whether its address is verified.');
+      return user.emailVerified;
+    },
   },
 };

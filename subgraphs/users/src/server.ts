@@ -4,12 +4,16 @@ import DataLoader from 'dataloader';
 import { parse } from 'graphql';
 import {
   DomainError,
+  OutboxRelay,
   SESSION_STATUS_PATH,
+  Topics,
   createDataSource,
+  createKafka,
   createLogger,
   createTokenVerifier,
   isCurrentSession,
   issueToken,
+  kafkaConnection,
   loadSigningKey,
   openDatabase,
   outboxEntities,
@@ -25,6 +29,7 @@ import {
 import { Accounts } from './accounts';
 import { loadUsersConfig, type UsersConfig } from './config';
 import { User } from './entities/user';
+import { MailLinks } from './mail-links';
 import { migrations } from './migrations';
 import { peopleRoute } from './people-route';
 import { resolvers } from './resolvers';
@@ -32,7 +37,10 @@ import { SignInGuard } from './sign-in-guard';
 
 export interface UsersContext extends RequestContext {
   accounts: Accounts;
+  mailLinks: MailLinks;
   signInGuard: SignInGuard;
+  /** The account a `verifyEmail` link just verified: its holder may see the result. */
+  linkHolderOf?: string;
   users: DataLoader<string, User | undefined>;
   issueToken(user: User): Promise<string>;
 }
@@ -50,10 +58,22 @@ export async function start(config: UsersConfig = loadUsersConfig()) {
     file: join(config.KEYS_DIR, 'jwt-ed25519.json'),
   });
   const jwks = { keys: [key.publicJwk] };
-  const accounts = new Accounts(db, {
-    registrationsPerAddress: config.REGISTRATIONS_PER_ADDRESS,
-    registrationWindowSeconds: config.REGISTRATION_WINDOW_SECONDS,
+  const kafka = createKafka({ ...kafkaConnection(config), clientId: 'users', logger });
+  const relay = new OutboxRelay({ dataSource: db, kafka, logger, topics: [Topics.usersAccounts] });
+  relay.start();
+  const mailLinks = new MailLinks(db, logger, () => relay.nudge(), {
+    requestsPerWindow: config.MAIL_REQUESTS_PER_WINDOW,
+    windowSeconds: config.MAIL_REQUEST_WINDOW_SECONDS,
   });
+  const accounts = new Accounts(
+    db,
+    {
+      registrationsPerAddress: config.REGISTRATIONS_PER_ADDRESS,
+      registrationWindowSeconds: config.REGISTRATION_WINDOW_SECONDS,
+    },
+    mailLinks,
+    () => relay.nudge(),
+  );
   const signInGuard = new SignInGuard(db, {
     attemptsPerAccount: config.LOGIN_ATTEMPTS_PER_ACCOUNT,
     attemptsPerAddress: config.LOGIN_ATTEMPTS_PER_ADDRESS,
@@ -87,12 +107,13 @@ export async function start(config: UsersConfig = loadUsersConfig()) {
     extendContext: (base) => ({
       ...base,
       accounts,
+      mailLinks,
       signInGuard,
       users: new DataLoader((ids: readonly string[]) => accounts.byIds(ids)),
       issueToken: (user) =>
         issueToken(
           key,
-          { id: user.id, role: user.role, name: user.name },
+          { id: user.id, role: user.role, name: user.name, email: user.email },
           config.TOKEN_TTL_SECONDS,
           user.tokenVersion,
         ),
@@ -111,8 +132,10 @@ export async function start(config: UsersConfig = loadUsersConfig()) {
   return {
     url: `${server.url}/graphql`,
     port: server.port,
+    relay,
     stop: async () => {
       await server.close();
+      await relay.stop();
       await db.destroy();
     },
   };

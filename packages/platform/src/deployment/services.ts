@@ -52,7 +52,18 @@ export const SERVICES = {
     nodeArgs: [HEAP_LIMIT],
   },
   subscriptions: { dir: 'subscriptions', port: 4005, subgraph: false, database: undefined },
+  /** A local SMTP server with a web inbox (MailDev): `port` is the inbox, `smtpPort` takes mail. */
+  mailbox: {
+    dir: 'lambdas/mailbox',
+    port: 1080,
+    smtpPort: 1025,
+    subgraph: false,
+    database: undefined,
+    healthPath: '/api/healthz',
+  },
   'lambda-runner': { dir: 'lambdas/runner', port: 9001, subgraph: false, database: undefined },
+  /** The mail function's event source mapping; it owns the `mail` database (the function's records). */
+  mail: { dir: 'lambdas/event-source', port: 4006, subgraph: false, database: 'mail' },
   gateway: {
     dir: 'supergraph',
     port: 4000,
@@ -64,6 +75,8 @@ export const SERVICES = {
 
 export type ServiceName = keyof typeof SERVICES;
 export type SubgraphName = 'users' | 'events' | 'tickets' | 'chat';
+/** The services with a database of their own. */
+export type DatabaseOwner = SubgraphName | 'mail';
 
 /** Every service of the platform, in start order: what `npm start` runs. */
 export const PLATFORM_SERVICES = Object.keys(SERVICES) as ServiceName[];

@@ -11,8 +11,8 @@ import {
   SERVICES,
   repoRoot,
   serviceCommand,
+  type DatabaseOwner,
   type ServiceName,
-  type SubgraphName,
 } from './services';
 import { Supervisor, type RestartPolicy } from './supervisor';
 
@@ -27,6 +27,8 @@ export interface StackOptions {
   databasePrefix?: string;
   /** Fixed ports (npm start) instead of free ones (tests). */
   fixedPorts?: boolean;
+  /** Ports instead of the defaults when `fixedPorts` (npm start, when a default port is taken). */
+  ports?: Partial<Record<ServiceName | 'mailbox-smtp', number>>;
   /** Extra instances per service, e.g. `{ events: 2 }`. */
   instances?: Partial<Record<ServiceName, number>>;
   /** Extra environment for every service, or per service. */
@@ -50,7 +52,11 @@ export interface Stack {
   gatewayUrl: string;
   /** /graphql URL of each service's first instance. */
   urls: Partial<Record<ServiceName, string>>;
-  databaseUrls: Partial<Record<SubgraphName, string>>;
+  databaseUrls: Partial<Record<DatabaseOwner, string>>;
+  /** The mailbox's web inbox and REST API (`/api/email`), when the stack runs one. */
+  mailboxUrl?: string;
+  /** Where the platform sends mail: the stack's mailbox, or SMTP_URL from `env`. */
+  smtpUrl?: string;
   serviceListPath: string;
   workDir: string;
   instances(name: ServiceName): ManagedProcess[];
@@ -78,18 +84,25 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     const count = options.instances?.[name] ?? 1;
     const list: number[] = [];
     for (let i = 0; i < count; i++) {
-      list.push(options.fixedPorts ? SERVICES[name].port + i * 100 : await freePort());
+      const fixed = (options.ports?.[name] ?? SERVICES[name].port) + i * 100;
+      list.push(options.fixedPorts ? fixed : await freePort());
     }
     ports.set(name, list);
   }
   const baseUrl = (name: ServiceName, i = 0) => `http://127.0.0.1:${ports.get(name)![i]}`;
+  const smtpPort = wanted.has('mailbox')
+    ? options.fixedPorts
+      ? (options.ports?.['mailbox-smtp'] ?? SERVICES.mailbox.smtpPort)
+      : await freePort()
+    : undefined;
+  const smtpUrl = options.env?.SMTP_URL ?? (smtpPort ? `smtp://127.0.0.1:${smtpPort}` : undefined);
 
-  const databaseUrls: Partial<Record<SubgraphName, string>> = {};
+  const databaseUrls: Partial<Record<DatabaseOwner, string>> = {};
   for (const name of order) {
     const db = SERVICES[name].database;
     if (db) {
-      databaseUrls[name as SubgraphName] = withDatabase(options.postgresUrl, `${prefix}_${db}`);
-      await ensureDatabase(databaseUrls[name as SubgraphName]!);
+      databaseUrls[name as DatabaseOwner] = withDatabase(options.postgresUrl, `${prefix}_${db}`);
+      await ensureDatabase(databaseUrls[name as DatabaseOwner]!);
     }
   }
   const leases = await holdDatabases(Object.values(databaseUrls) as string[]);
@@ -125,6 +138,15 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     ...(wanted.has('lambda-runner') ? { LAMBDA_ENDPOINT: baseUrl('lambda-runner') } : {}),
     ...options.env,
   };
+  // Where each service's own settings come from, beyond the common ones.
+  const ownEnv: Partial<Record<ServiceName, Record<string, string>>> = {
+    mailbox: { SMTP_PORT: String(smtpPort), MAILBOX_DIR: join(workDir, 'mailbox') },
+    // The mail function runs in the runner: its records' database and the mail server.
+    'lambda-runner': {
+      ...(databaseUrls.mail ? { MAIL_DATABASE_URL: databaseUrls.mail } : {}),
+      ...(smtpUrl ? { SMTP_URL: smtpUrl } : {}),
+    },
+  };
 
   const processes = new Map<ServiceName, ManagedProcess[]>();
   const supervisor = options.supervise
@@ -132,6 +154,8 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     : undefined;
   const stack: Stack = {
     gatewayUrl: wanted.has('gateway') ? `${baseUrl('gateway')}/graphql` : '',
+    mailboxUrl: wanted.has('mailbox') ? baseUrl('mailbox') : undefined,
+    smtpUrl,
     urls: Object.fromEntries(order.map((n) => [n, `${baseUrl(n)}/graphql`])),
     databaseUrls,
     serviceListPath,
@@ -150,9 +174,10 @@ export async function startStack(options: StackOptions): Promise<Stack> {
   };
 
   // Users first (the others fetch its JWKS); the gateway last (it routes to everyone).
+  const first: ServiceName[] = ['users', 'lambda-runner', 'mailbox'];
   const stages: ServiceName[][] = [
-    order.filter((n) => n === 'users' || n === 'lambda-runner'),
-    order.filter((n) => !['users', 'lambda-runner', 'gateway'].includes(n)),
+    order.filter((n) => first.includes(n)),
+    order.filter((n) => !first.includes(n) && n !== 'gateway'),
     order.filter((n) => n === 'gateway'),
   ];
   const abort = () => void stack.stop();
@@ -172,13 +197,16 @@ export async function startStack(options: StackOptions): Promise<Stack> {
                 ...common,
                 ...('env' in service ? service.env : {}),
                 PORT: String(port),
-                ...(service.database ? { DATABASE_URL: databaseUrls[name as SubgraphName]! } : {}),
+                ...ownEnv[name],
+                ...(service.database ? { DATABASE_URL: databaseUrls[name as DatabaseOwner]! } : {}),
                 ...((KAFKA_PRINCIPALS as readonly string[]).includes(name)
                   ? kafkaLoginEnv(options.kafkaCredentials.services[name as KafkaPrincipal])
                   : {}),
                 // Stacks share one broker: each gets its own consumer group (its account may use
                 // groups whose names start with `tickets`).
-                ...(name === 'tickets' ? { KAFKA_CONSUMER_GROUP: `tickets.${prefix}` } : {}),
+                ...(name === 'tickets' || name === 'mail'
+                  ? { KAFKA_CONSUMER_GROUP: `${name}.${prefix}` }
+                  : {}),
                 // Subgraphs believe the client address the router (on loopback) forwards; the
                 // router itself trusts no proxy unless told to (client-address.ts).
                 ...(service.subgraph ? { TRUST_PROXY: '127.0.0.1' } : {}),
@@ -189,7 +217,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
                 ...options.serviceEnv?.[name],
               },
               logFile: join(workDir, 'logs', `${name}-${i + 1}.log`),
-              healthUrl: `http://127.0.0.1:${port}/health`,
+              healthUrl: `http://127.0.0.1:${port}${'healthPath' in service ? service.healthPath : '/health'}`,
               echo: options.echo,
               detached: options.detached,
             });

@@ -3,3 +3,4 @@ export * from './eventually';
 // Test stacks are local deployments: the harness re-exports that module rather than owning it.
 export * from '../deployment';
 export * from './kafka';
+export * from './mailbox';

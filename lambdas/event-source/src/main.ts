@@ -1,0 +1,4 @@
+import { createLogger, runMain } from '@ko/platform';
+import { start } from './server';
+
+runMain('mail', createLogger('mail'), () => start());
