@@ -14,6 +14,8 @@ export const Topics = {
   /** Tiers whose places for sale changed other than by a sale (holds, new tiers, tier changes). */
   ticketsAvailability: 'tickets.availability',
   ordersCancelled: 'orders.cancelled',
+  /** Waiting rooms: their progress and their queue tickets' admissions (queueTicketUpdated). */
+  ticketsQueue: 'tickets.queue',
   chatMessages: 'chat.messages',
 } as const;
 export type TopicName = (typeof Topics)[keyof typeof Topics];
@@ -32,6 +34,7 @@ export const TopicAccess: Record<TopicName, { writer: KafkaPrincipal; readers: K
     'tickets.sold': { writer: 'tickets', readers: ['subscriptions'] },
     'tickets.availability': { writer: 'tickets', readers: ['subscriptions'] },
     'orders.cancelled': { writer: 'tickets', readers: [] },
+    'tickets.queue': { writer: 'tickets', readers: ['subscriptions'] },
     'chat.messages': { writer: 'chat', readers: ['subscriptions'] },
   };
 
@@ -168,6 +171,34 @@ export const Facts = {
     key: (data) => data.eventId,
   }),
 
+  /**
+   * A waiting room moved on: its phase, how far it admitted (a WAITING ticket's position is its
+   * place minus `admittedThrough`), its pace, and the tickets whose own status changed (admitted,
+   * expired, re-queued). WAITING and CLOSED tickets follow from `phase` without being listed.
+   */
+  waitingRoomChanged: defineFact({
+    topic: Topics.ticketsQueue,
+    type: 'waiting.room.changed',
+    version: 1,
+    schema: z.object({
+      eventId: id,
+      phase: z.enum(['OFF', 'BEFORE_START', 'ADMITTING', 'SOLD_OUT']),
+      saleStartsAt: isoTime.nullable(),
+      admittedThrough: count,
+      admittedPerMinute: count,
+      tickets: z.array(
+        z.object({
+          ticketId: id,
+          userId: id,
+          status: z.enum(['WAITING', 'ADMITTED', 'EXPIRED', 'CLOSED']),
+          place: count.nullable(),
+          admittedUntil: isoTime.nullable(),
+        }),
+      ),
+    }),
+    key: (data) => data.eventId,
+  }),
+
   chatMessagePosted: defineFact({
     topic: Topics.chatMessages,
     type: 'chat.message.posted',
@@ -197,6 +228,7 @@ export type FactData<F extends { schema: z.ZodTypeAny }> = z.output<F['schema']>
 export type TicketsSoldFact = FactData<typeof Facts.ticketsSold>;
 export type TiersAvailabilityChangedFact = FactData<typeof Facts.tiersAvailabilityChanged>;
 export type OrderCancelledFact = FactData<typeof Facts.orderCancelled>;
+export type WaitingRoomChangedFact = FactData<typeof Facts.waitingRoomChanged>;
 export type ChatMessagePostedFact = FactData<typeof Facts.chatMessagePosted>;
 export type ChatMessageDeletedFact = FactData<typeof Facts.chatMessageDeleted>;
 

@@ -3,6 +3,8 @@ import { CreateTickets1764000000300 } from './1764000000300-CreateTickets';
 import { CreatePurchaseLimits1764000000301 } from './1764000000301-CreatePurchaseLimits';
 import { MoneyAsBigint1765012100000 } from './1765012100000-MoneyAsBigint';
 import { TierDescription1765015150100 } from './1765015150100-TierDescription';
+import { SaleWindows1765020000000 } from './1765020000000-SaleWindows';
+import { WaitingRooms1765020000100 } from './1765020000100-WaitingRooms';
 
 export const migrations = [
   CreateOutbox1764000000000,
@@ -10,4 +12,6 @@ export const migrations = [
   CreatePurchaseLimits1764000000301,
   MoneyAsBigint1765012100000,
   TierDescription1765015150100,
+  SaleWindows1765020000000,
+  WaitingRooms1765020000100,
 ];
