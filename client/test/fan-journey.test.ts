@@ -141,7 +141,7 @@ describe('the event page', () => {
       () =>
         (document.querySelector('input[type=radio]') as HTMLInputElement | null)?.disabled === true,
       undefined,
-      { timeout: 4_000 },
+      { timeout: 15_000 },
     );
     expect(await standingRadio.isDisabled()).toBe(true);
     expect(await page.getByText('All tickets are sold out.').count()).toBe(0);
@@ -153,7 +153,7 @@ describe('the event page', () => {
       { id: event.id },
       organizer.token,
     );
-    await page.getByText('This event was cancelled.').waitFor({ timeout: 4_000 });
+    await page.getByText('This event was cancelled.').waitFor({ timeout: 15_000 });
     expect(await page.locator('.buy-panel').count()).toBe(0);
   });
 

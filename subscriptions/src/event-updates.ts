@@ -57,11 +57,16 @@ export class EventUpdates {
     });
   }
 
-  /** Starts tracking an event for a new follower (whose visibility was checked). */
+  /**
+   * Starts tracking an event for a new follower (whose visibility was checked), and sends its
+   * current state: a change between the page's read and this subscription would otherwise go
+   * unseen until the next one.
+   */
   follow(eventId: string, status: EventStatus): void {
     const known = this.followed.get(eventId);
     if (known) {
       if (known.status !== 'CANCELLED') known.status = status;
+      this.schedule(eventId, known);
       return;
     }
     const tiers = new Map<string, TierAvailability>();
@@ -72,7 +77,9 @@ export class EventUpdates {
       .catch((error: unknown) =>
         this.logger.warn({ err: error, eventId }, 'cannot load tiers for eventUpdated'),
       );
-    this.followed.set(eventId, { status, tiers, loaded, lastSentAt: 0, timer: undefined });
+    const event: Followed = { status, tiers, loaded, lastSentAt: 0, timer: undefined };
+    this.followed.set(eventId, event);
+    this.schedule(eventId, event);
   }
 
   /** Tiers' places for sale as a change left them. Ignored for events nobody here follows. */

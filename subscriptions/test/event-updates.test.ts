@@ -32,8 +32,25 @@ describe('EventUpdates', () => {
     updates.follow('e1', 'ON_SALE');
     const subscription = fanout.subscribe('eventUpdated', 'e1', socket);
     await jest.advanceTimersByTimeAsync(0);
-    return { updates, published, subscription };
+    // The follower's greeting: the state it starts from.
+    const greeting = published.splice(0);
+    return { updates, published, subscription, fanout, greeting };
   }
+
+  it('greets each new follower with the current state, so a change just before it is not missed', async () => {
+    const { updates, published, fanout, greeting } = await setUp([tier('a', 8)]);
+    expect(greeting).toEqual([{ eventId: 'e1', status: 'ON_SALE', tiers: [tier('a', 8)] }]);
+    // A sale lands, then a second follower arrives: it starts from the state after that sale.
+    updates.tiersChanged('e1', [tier('a', 6)]);
+    await jest.advanceTimersByTimeAsync(300);
+    updates.follow('e1', 'ON_SALE');
+    fanout.subscribe('eventUpdated', 'e1', socket);
+    await jest.advanceTimersByTimeAsync(300);
+    expect(published).toEqual([
+      { eventId: 'e1', status: 'ON_SALE', tiers: [tier('a', 6)] },
+      { eventId: 'e1', status: 'ON_SALE', tiers: [tier('a', 6)] },
+    ]);
+  });
 
   it('coalesces a rush into at most one payload per interval, carrying the latest state', async () => {
     const { updates, published } = await setUp([tier('a', 1000), tier('b', 50)]);

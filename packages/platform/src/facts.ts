@@ -109,6 +109,16 @@ const eventLifecycle = <Type extends string>(type: Type) =>
 
 const eventCancelled = eventLifecycle('event.cancelled');
 
+/** Where and when an event happens: what a ticket holder must be told about when it moves. */
+const EventPlaceAndTimeSchema = z.object({
+  startsAt: isoTime,
+  venue: z.string(),
+  address: z.string().nullable(),
+  city: z.string(),
+  timeZone: z.string(),
+});
+export type EventPlaceAndTime = z.infer<typeof EventPlaceAndTimeSchema>;
+
 const count = z.number().int().min(0);
 
 /** Kinds of chat message. */
@@ -118,6 +128,25 @@ export const Facts = {
   eventPublished: eventLifecycle('event.published'),
   eventUpdated: eventLifecycle('event.updated'),
   eventCancelled,
+
+  /**
+   * A published event's start or venue changed: before and after, for telling its ticket
+   * holders. A draft's changes are not facts (nobody holds a ticket for a draft).
+   */
+  eventRescheduled: defineFact({
+    topic: Topics.eventsLifecycle,
+    type: 'event.rescheduled',
+    version: 1,
+    schema: z.object({
+      eventId: id,
+      organizerId: id,
+      title: z.string(),
+      before: EventPlaceAndTimeSchema,
+      after: EventPlaceAndTimeSchema,
+      changedAt: isoTime,
+    }),
+    key: (data) => data.eventId,
+  }),
 
   /** A sale, with the tier's totals right after it, for the live sales feed. */
   ticketsSold: defineFact({
@@ -229,6 +258,7 @@ export type TicketsSoldFact = FactData<typeof Facts.ticketsSold>;
 export type TiersAvailabilityChangedFact = FactData<typeof Facts.tiersAvailabilityChanged>;
 export type OrderCancelledFact = FactData<typeof Facts.orderCancelled>;
 export type WaitingRoomChangedFact = FactData<typeof Facts.waitingRoomChanged>;
+export type EventRescheduledFact = FactData<typeof Facts.eventRescheduled>;
 export type ChatMessagePostedFact = FactData<typeof Facts.chatMessagePosted>;
 export type ChatMessageDeletedFact = FactData<typeof Facts.chatMessageDeleted>;
 

@@ -10,6 +10,7 @@ import {
   notFound,
   requireOrganizer,
   type EventLifecycleFact,
+  type EventPlaceAndTime,
   type FactDefinition,
   type Viewer,
 } from '@ko/platform';
@@ -104,7 +105,9 @@ export class EventManagement {
 
   async update(viewer: Viewer | null, id: string, input: Partial<EventDetails>): Promise<Event> {
     const details = validateDetails(input);
+    let before: EventPlaceAndTime | undefined;
     return this.change(viewer, id, Facts.eventUpdated, (event) => {
+      before = placeAndTime(event);
       if (event.status === 'CANCELLED')
         throw new DomainError('CONFLICT', 'A cancelled event cannot be changed.');
       // Tickets sell only once the event is published, so a draft's prices were never paid.
@@ -115,6 +118,18 @@ export class EventManagement {
           { field: 'currency' },
         );
       Object.assign(event, details);
+      // Ticket holders hear of a new start or venue; a draft has no ticket holders.
+      const after = placeAndTime(event);
+      if (event.status !== 'ON_SALE' || JSON.stringify(after) === JSON.stringify(before)) return;
+      return (manager) =>
+        enqueue(manager, Facts.eventRescheduled, {
+          eventId: event.id,
+          organizerId: event.organizerId,
+          title: event.title,
+          before: before!,
+          after,
+          changedAt: new Date().toISOString(),
+        });
     });
   }
 
@@ -143,7 +158,8 @@ export class EventManagement {
     viewer: Viewer | null,
     id: string,
     fact: FactDefinition<EventLifecycleFact>,
-    apply: (event: Event) => void,
+    /** Changes the locked event; may return more to write in the same transaction. */
+    apply: (event: Event) => void | ((manager: EntityManager) => Promise<unknown>),
   ): Promise<Event> {
     const organizer = requireOrganizer(viewer);
     if (!isUuid(id)) throw notFound('Event', id);
@@ -155,16 +171,25 @@ export class EventManagement {
         throw notFound('Event', id);
       if (current.organizerId !== organizer.id)
         throw forbidden('Only the organizer of this event can change it.');
-      apply(current);
+      const alsoWrite = apply(current);
       current.updatedAt = new Date();
       const saved = await manager.getRepository(Event).save(current);
       await enqueue(manager, fact, lifecycleFact(saved));
+      if (alsoWrite) await alsoWrite(manager);
       return saved;
     });
     this.onCommitted();
     return event;
   }
 }
+
+const placeAndTime = (event: Event): EventPlaceAndTime => ({
+  startsAt: event.startsAt.toISOString(),
+  venue: event.venue,
+  address: event.address,
+  city: event.city,
+  timeZone: event.timeZone,
+});
 
 const lifecycleFact = (event: Event): EventLifecycleFact => ({
   eventId: event.id,

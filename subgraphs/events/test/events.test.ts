@@ -1,3 +1,4 @@
+import { Client as Pg } from 'pg';
 import {
   errorCodes,
   graphql,
@@ -152,6 +153,43 @@ describe('organizer mutations', () => {
     expect(errorCodes(again)).toEqual(['CONFLICT']);
     const republish = await graphql(url, PUBLISH, { id }, organizer);
     expect(errorCodes(republish)).toEqual(['CONFLICT']);
+  });
+
+  it('records a published event’s new start or venue as an event.rescheduled fact, a draft’s not', async () => {
+    const UPDATE =
+      'mutation($id: ID!, $i: UpdateEventInput!) { updateEvent(id: $id, input: $i) { id } }';
+    const id = await publishedEvent(organizer, { title: 'Moving show' });
+    const draft = (await graphql(url, CREATE, { input: details() }, organizer)).data!.createEvent
+      .id as string;
+    const newStart = inDays(45);
+    for (const [event, input] of [
+      [id, { description: 'Same place, same time.' }],
+      [draft, { venue: 'Elsewhere Hall' }],
+      [id, { venue: 'Harbour Hall', startsAt: newStart }],
+    ] as const)
+      expect(
+        (await graphql(url, UPDATE, { id: event, i: input }, organizer)).errors,
+      ).toBeUndefined();
+    const db = new Pg({ connectionString: stack.databaseUrls.events });
+    await db.connect();
+    try {
+      const { rows } = await db.query(
+        "SELECT envelope FROM outbox WHERE envelope->>'type' = 'event.rescheduled' ORDER BY seq",
+      );
+      expect(rows.map((r) => r.envelope.data)).toEqual([
+        expect.objectContaining({
+          eventId: id,
+          before: expect.objectContaining({ venue: 'Riverside Stage', city: 'Lisbon' }),
+          after: expect.objectContaining({
+            venue: 'Harbour Hall',
+            startsAt: newStart,
+            timeZone: 'UTC',
+          }),
+        }),
+      ]);
+    } finally {
+      await db.end();
+    }
   });
 
   it.each([
