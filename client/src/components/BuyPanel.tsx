@@ -1,10 +1,17 @@
 import { useEffect, useId, useRef, useState } from 'react';
-import { Link } from 'react-router';
+import { Link, useNavigate } from 'react-router';
 import { useMutation, useQuery } from 'urql';
 import { graphql } from '../gql';
 import type { CheckoutMutation } from '../gql/graphql';
 import { errorCode, type ErrorLike } from '../lib/errors';
-import { formatCountdown, formatMoney, newIdempotencyKey, plural } from '../lib/format';
+import {
+  formatCountdown,
+  formatDateTime,
+  formatMoney,
+  newIdempotencyKey,
+  plural,
+} from '../lib/format';
+import { choiceKey } from '../session/queue';
 import { useSession } from '../session/session';
 import { ErrorNotice, useSignInRedirect } from './common';
 
@@ -37,8 +44,8 @@ const MyHoldsDocument = graphql(`
   }
 `);
 
-/** What a fan chose before being sent to sign in, kept for their way back (this tab only). */
-const choiceKey = (eventId: string) => `ko.choice.${eventId}`;
+// What a fan chose before being sent to sign in (or to the waiting room), kept for their way
+// back (this tab only): see choiceKey.
 
 function savedChoice(eventId: string): { tierId?: string; quantity?: number } {
   try {
@@ -81,6 +88,8 @@ export interface Tier {
   priceCents: number;
   capacity: number;
   available: number;
+  /** When its sale opens, while that is still ahead (the event page re-renders then). */
+  opensAt?: string | null;
 }
 
 type Order = CheckoutMutation['checkout'];
@@ -111,7 +120,10 @@ function useNow(active: boolean, intervalMs = 500): number {
 }
 
 /** "Only N left" once a tier has sold some and few remain; a fresh small tier is just "N left". */
-export function availabilityLabel(tier: Pick<Tier, 'available' | 'capacity'>): string {
+export function availabilityLabel(
+  tier: Pick<Tier, 'available' | 'capacity'> & { opensAt?: string | null },
+): string {
+  if (tier.opensAt) return `On sale ${formatDateTime(tier.opensAt)}`;
   if (tier.available === 0) return 'Sold out';
   return isLow(tier) ? `Only ${tier.available} left` : `${tier.available} left`;
 }
@@ -133,6 +145,7 @@ export function BuyPanel({
 }) {
   const { viewer } = useSession();
   const askToSignIn = useSignInRedirect();
+  const navigate = useNavigate();
   const [tierId, setTierId] = useState<string | undefined>(() => {
     const saved = savedChoice(eventId).tierId;
     return tiers.some((t) => t.id === saved && t.available > 0)
@@ -215,6 +228,8 @@ export function BuyPanel({
     if (!tier) return;
     setFailure(undefined);
     const result = await reserve({ input: { tierId: tier.id, quantity } });
+    // The sale has a waiting room and this fan's turn has not come (or is over): to the line.
+    if (errorCode(result.error) === 'QUEUE_REQUIRED') return navigate(`/events/${eventId}/queue`);
     if (result.error || !result.data) {
       setFailure(result.error);
       onPurchased(); // availability changed under us: show the real numbers

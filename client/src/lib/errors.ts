@@ -21,6 +21,8 @@ export type ErrorCode =
   | 'CONFLICT'
   | 'RATE_LIMITED'
   | 'HOLD_EXPIRED'
+  | 'NOT_ON_SALE'
+  | 'QUEUE_REQUIRED'
   | 'SERVICE_UNAVAILABLE'
   | 'INTERNAL_SERVER_ERROR';
 
@@ -90,6 +92,10 @@ export function describeError(
     }
     case 'HOLD_EXPIRED':
       return 'Your hold expired and the tickets went back on sale. Reserve again to buy.';
+    case 'NOT_ON_SALE':
+      return message ?? 'These tickets are not on sale right now.';
+    case 'QUEUE_REQUIRED':
+      return 'This sale has a waiting room: join the line to buy.';
     case 'UNAUTHENTICATED':
       return 'Your session has ended. Please sign in again.';
     case 'FORBIDDEN':

@@ -14,6 +14,7 @@ import {
 } from '../components/common';
 import { PostAnnouncementDocument } from '../components/ChatPanel';
 import { SalesReport } from '../optional/salesReport/SalesReport';
+import { WaitingRoomControl } from '../components/WaitingRoomControl';
 import {
   formatEventTimeLine,
   formatMoney,
@@ -486,6 +487,9 @@ function EventManager({ event }: { event: OrganizedEvent }) {
       </section>
 
       {event.status !== 'CANCELLED' && <AddTierForm eventId={event.id} currency={event.currency} />}
+      {event.status !== 'CANCELLED' && (
+        <WaitingRoomControl eventId={event.id} timeZone={event.timeZone} />
+      )}
       {event.status === 'ON_SALE' && <AnnouncementForm eventId={event.id} />}
     </div>
   );
