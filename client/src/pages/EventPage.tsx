@@ -6,6 +6,7 @@ import type { EventPageQuery } from '../gql/graphql';
 import { ErrorNotice, Loading, Notice, StatusBadge, useTitle } from '../components/common';
 import { BuyPanel } from '../components/BuyPanel';
 import { ChatPanel } from '../components/ChatPanel';
+import { SaleCountdown } from '../components/SaleCountdown';
 import { formatEventTime, formatMoney, plural } from '../lib/format';
 import { useSession } from '../session/session';
 import { useEventUpdated, useTicketsSold, type EventUpdate } from '../session/live';
@@ -246,14 +247,17 @@ export function EventPage() {
             This event is a draft: publish it from your dashboard to put its tickets on sale.
           </Notice>
         ) : (
-          <BuyPanel
-            eventId={event.id}
-            currency={event.currency}
-            tiers={(event.tiers ?? []).map((t) => inWindow(t, now))}
-            onPurchased={() => {
-              refreshAvailability({ requestPolicy: 'network-only' });
-            }}
-          />
+          <>
+            <SaleCountdown startsAt={(event.tiers ?? []).map((t) => t.salesStartAt)} />
+            <BuyPanel
+              eventId={event.id}
+              currency={event.currency}
+              tiers={(event.tiers ?? []).map((t) => inWindow(t, now))}
+              onPurchased={() => {
+                refreshAvailability({ requestPolicy: 'network-only' });
+              }}
+            />
+          </>
         )}
       </article>
       {onSale && (
