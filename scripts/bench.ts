@@ -6,6 +6,7 @@
 // bounded: every phase has a time limit, and the whole run is stopped after BENCH_MAX_MINUTES.
 //
 // Knobs (environment): BENCH_FANS, BENCH_RUSH_CAPACITY, BENCH_RUSH_CONCURRENCY,
+// BENCH_QUEUE_FANS, BENCH_QUEUE_CAPACITY, BENCH_QUEUE_JOIN_SECONDS (the waiting room),
 // BENCH_SUBSCRIBERS, BENCH_CHAT_RATE, BENCH_CHAT_SECONDS, BENCH_BROWSE_ROUND_SECONDS,
 // BENCH_ONLY=browse,rush,queue,chat (a subset), BENCH_PROFILE=gateway,tickets,... (CPU profiles of
 // those processes, written under .data/bench/stack/profiles/ when they stop), BENCH_MAX_MINUTES.

@@ -254,16 +254,9 @@ export async function runWaitingRoom(options: WaitingRoomOptions): Promise<Waiti
   // Until every fan bought, or was told the room closed (or a generous deadline passed).
   const deadline = nowMs() + 300_000;
   const settled = () =>
-    fans.every(
-      (f) =>
-        !f.ticketId ||
-        (f.bought && purchaseLatency.count >= fans.filter((g) => g.bought).length) ||
-        f.toldClosedAt !== undefined,
-    );
+    fans.every((f) => !f.ticketId || f.bought || f.toldClosedAt !== undefined) &&
+    purchaseLatency.count >= fans.filter((f) => f.bought).length;
   while (!settled() && nowMs() < deadline) await sleep(200);
-  // The last purchases' answers.
-  while (purchaseLatency.count < fans.filter((f) => f.bought).length && nowMs() < deadline)
-    await sleep(100);
   const seconds = round((nowMs() - started) / 1000);
 
   const timeToPosition = new Samples();
