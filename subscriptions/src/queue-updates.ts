@@ -85,9 +85,12 @@ export class QueueUpdates {
     if (!followed?.size) return;
     this.rooms.set(fact.eventId, fact);
     const listed = new Map(fact.tickets.map((t) => [t.ticketId, t]));
+    // Places dealt at the sale's start come in several facts: each concerns its tickets only.
+    const placing = fact.tickets.some((t) => t.status === 'WAITING' && t.place !== null);
     for (const ticketId of followed) {
       const ticket = this.tickets.get(ticketId)!;
       const change = listed.get(ticketId);
+      if (placing && !change) continue;
       if (change) {
         ticket.status = change.status;
         ticket.place = change.place;

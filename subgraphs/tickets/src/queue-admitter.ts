@@ -100,7 +100,18 @@ export class QueueAdmitter {
       const tickets: WaitingRoomChangedFact['tickets'] = [];
       let changed = false;
       if (!room.shuffled_at) {
-        await this.shuffle(manager, eventId, state.saleStartsAt);
+        const dealt = await this.shuffle(manager, eventId, state.saleStartsAt);
+        // Every holder's new place, in facts of a bounded size: the subscriptions service shows
+        // positions from these instead of asking for thousands of tickets at the busiest moment.
+        for (let i = 0; i < dealt.length; i += PLACES_PER_FACT)
+          await enqueue(manager, Facts.waitingRoomChanged, {
+            eventId,
+            phase: 'ADMITTING',
+            saleStartsAt: state.saleStartsAt?.toISOString() ?? null,
+            admittedThrough: 0,
+            admittedPerMinute: 0,
+            tickets: dealt.slice(i, i + PLACES_PER_FACT),
+          });
         changed = true;
       }
       const expired = await rows<QueueTicketRow>(
@@ -186,11 +197,11 @@ export class QueueAdmitter {
     manager: EntityManager,
     eventId: string,
     saleStartsAt: Date | null,
-  ): Promise<void> {
+  ): Promise<WaitingRoomChangedFact['tickets']> {
     await manager.query('SELECT pg_advisory_xact_lock($1)', [roomLock(eventId)]);
-    const joined = await rows<{ id: string; early: boolean }>(
+    const joined = await rows<{ id: string; user_id: string; early: boolean }>(
       manager,
-      `SELECT id, joined_at < coalesce($2::timestamptz, '-infinity') AS early FROM queue_tickets
+      `SELECT id, user_id, joined_at < coalesce($2::timestamptz, '-infinity') AS early FROM queue_tickets
        WHERE event_id = $1 AND place IS NULL ORDER BY joined_at, id`,
       [eventId, saleStartsAt],
     );
@@ -214,8 +225,19 @@ export class QueueAdmitter {
       { eventId, early: early.length, late: order.length - early.length },
       'waiting room shuffled',
     );
+    const holders = new Map(joined.map((t) => [t.id, t.user_id]));
+    return order.map((ticketId, i) => ({
+      ticketId,
+      userId: holders.get(ticketId)!,
+      status: 'WAITING' as const,
+      place: i + 1,
+      admittedUntil: null,
+    }));
   }
 }
+
+/** Places announced per fact after the shuffle: ~100 kB, well under Kafka's message size. */
+const PLACES_PER_FACT = 500;
 
 const asFact = (t: QueueTicketRow): WaitingRoomChangedFact['tickets'][number] => ({
   ticketId: t.id,

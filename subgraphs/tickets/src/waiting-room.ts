@@ -127,7 +127,7 @@ export class WaitingRoom {
       // Two joins of one fan at once: the loser reads the winner's ticket.
       if (!isUniqueViolation(error, 'queue_tickets_holder')) throw error;
     }
-    this.onChanged();
+    // Nothing to announce: the admitter places and admits it on its next round.
     return this.present((await this.ticketOf(fan.id, eventId))!);
   }
 
