@@ -2,8 +2,8 @@
 # Sourced by deploy/kafka/start.sh, which defines `acl`. Do not edit by hand.
 acl --allow-principal User:events --operation Write --operation Create --topic events.lifecycle
 acl --allow-principal User:tickets --operation Read --topic events.lifecycle
-acl --allow-principal User:subscriptions --operation Read --topic events.lifecycle --topic tickets.sold --topic tickets.availability --topic chat.messages
-acl --allow-principal User:tickets --operation Write --operation Create --topic tickets.sold --topic tickets.availability --topic orders.cancelled
+acl --allow-principal User:subscriptions --operation Read --topic events.lifecycle --topic tickets.sold --topic tickets.availability --topic tickets.queue --topic chat.messages
+acl --allow-principal User:tickets --operation Write --operation Create --topic tickets.sold --topic tickets.availability --topic orders.cancelled --topic tickets.queue
 acl --allow-principal User:chat --operation Write --operation Create --topic chat.messages
 acl --allow-principal User:tickets --operation Read --operation Delete --resource-pattern-type prefixed --group tickets
 acl --allow-principal User:subscriptions --operation Read --operation Delete --resource-pattern-type prefixed --group subscriptions
