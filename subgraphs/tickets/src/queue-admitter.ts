@@ -86,10 +86,12 @@ export class QueueAdmitter {
   /** One step of one room; true when it changed (and a fact was written). */
   async move(eventId: string): Promise<boolean> {
     return this.db.transaction(async (manager) => {
-      // Whoever holds the room's row works it; the others skip it rather than queue behind.
+      // Whoever holds the room's row works it; the others skip it rather than queue behind. NO KEY
+      // UPDATE, not UPDATE: a joiner's insert takes KEY SHARE on this row (the foreign key) while
+      // it holds the room's shared advisory lock, which the shuffle below waits for.
       const [room] = await rows<{ shuffled_at: Date | null; sold_out_at: Date | null }>(
         manager,
-        'SELECT shuffled_at, sold_out_at FROM waiting_rooms WHERE event_id = $1 AND enabled FOR UPDATE SKIP LOCKED',
+        'SELECT shuffled_at, sold_out_at FROM waiting_rooms WHERE event_id = $1 AND enabled FOR NO KEY UPDATE SKIP LOCKED',
         [eventId],
       );
       if (!room) return false;
