@@ -71,6 +71,8 @@ interface Fan {
   toldClosedAt?: number;
   bought: boolean;
   ws?: WsClient;
+  /** Whether the subscription is running; a fan whose subscription failed polls instead. */
+  live: boolean;
 }
 
 async function ok(
@@ -154,7 +156,7 @@ export async function runWaitingRoom(options: WaitingRoomOptions): Promise<Waiti
     organizer,
   );
 
-  const fans: Fan[] = options.fans.map((account) => ({ account, bought: false }));
+  const fans: Fan[] = options.fans.map((account) => ({ account, bought: false, live: false }));
   const joinOutcomes: Record<string, number> = {};
   const purchaseLatency = new Samples();
   const purchaseOutcomes: Record<string, number> = {};
@@ -183,6 +185,38 @@ export async function runWaitingRoom(options: WaitingRoomOptions): Promise<Waiti
     else note(`purchase: ${JSON.stringify(answer.body?.errors ?? answer.failure)}`);
   };
 
+  const seen = (fan: Fan, ticket: { status: string; position: number | null }) => {
+    const now = nowMs();
+    if (fan.positionedAt === undefined && (ticket.position !== null || ticket.status !== 'WAITING'))
+      fan.positionedAt = now;
+    if (ticket.status === 'ADMITTED') void buy(fan);
+    if (ticket.status === 'CLOSED' && fan.toldClosedAt === undefined) fan.toldClosedAt = now;
+  };
+
+  // Fans whose subscription could not start or ended (an overloaded machine) poll every second,
+  // as the web client would after losing its socket, so no admission is left unused.
+  let polling = true;
+  const poller = (async () => {
+    while (polling) {
+      await sleep(1_000);
+      const stranded = fans.filter(
+        (f) => f.ticketId && !f.live && !f.bought && f.toldClosedAt === undefined,
+      );
+      await inParallel(stranded, 20, async (fan) => {
+        const answer = await http.post(
+          JSON.stringify({
+            query: 'query($id: ID!) { queueTicket(id: $id) { status position } }',
+            variables: { id: fan.ticketId },
+          }),
+          fan.account.token,
+        );
+        const data = answer.body?.data as
+          { queueTicket?: { status: string; position: number | null } } | undefined;
+        if (data?.queueTicket) seen(fan, data.queueTicket);
+      });
+    }
+  })();
+
   const follow = (fan: Fan) =>
     new Promise<void>((resolve) => {
       fan.ws = createClient({
@@ -198,23 +232,19 @@ export async function runWaitingRoom(options: WaitingRoomOptions): Promise<Waiti
         {
           next: (result) => {
             resolve();
+            fan.live = true;
             const ticket = result.data?.queueTicketUpdated;
-            if (!ticket) return;
-            const now = nowMs();
-            if (
-              fan.positionedAt === undefined &&
-              (ticket.position !== null || ticket.status !== 'WAITING')
-            )
-              fan.positionedAt = now;
-            if (ticket.status === 'ADMITTED') void buy(fan);
-            if (ticket.status === 'CLOSED' && fan.toldClosedAt === undefined)
-              fan.toldClosedAt = now;
+            if (ticket) seen(fan, ticket);
           },
           error: (error) => {
             resolve();
+            fan.live = false;
             note(`subscription: ${JSON.stringify(error)}`);
           },
-          complete: () => resolve(),
+          complete: () => {
+            fan.live = false;
+            resolve();
+          },
         },
       );
     });
@@ -257,6 +287,8 @@ export async function runWaitingRoom(options: WaitingRoomOptions): Promise<Waiti
     fans.every((f) => !f.ticketId || f.bought || f.toldClosedAt !== undefined) &&
     purchaseLatency.count >= fans.filter((f) => f.bought).length;
   while (!settled() && nowMs() < deadline) await sleep(200);
+  polling = false;
+  await poller;
   const seconds = round((nowMs() - started) / 1000);
 
   const timeToPosition = new Samples();
