@@ -21,8 +21,6 @@ export type ErrorCode =
   | 'CONFLICT'
   | 'RATE_LIMITED'
   | 'HOLD_EXPIRED'
-  | 'NOT_ON_SALE'
-  | 'QUEUE_REQUIRED'
   | 'SERVICE_UNAVAILABLE'
   | 'INTERNAL_SERVER_ERROR';
 
