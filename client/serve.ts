@@ -51,7 +51,7 @@ export function securityHeaders(graphqlUrl: string): Record<string, string> {
     "default-src 'self'",
     "script-src 'self'",
     "style-src 'self'",
-    // QR codes are drawn to data: URLs; PDFs are handed over as blob: URLs.
+    // QR codes are drawn to data: URLs; PDFs and CSV exports are handed over as blob: URLs.
     "img-src 'self' data: blob:",
     "font-src 'self'",
     `connect-src 'self' ${routerOrigins(graphqlUrl).join(' ')}`,
@@ -66,7 +66,7 @@ export function securityHeaders(graphqlUrl: string): Record<string, string> {
     'referrer-policy': 'no-referrer',
     'x-frame-options': 'DENY',
     'cross-origin-opener-policy': 'same-origin',
-    'permissions-policy': 'camera=(), microphone=(), geolocation=(), payment=()',
+    'permissions-policy': 'camera=(self), microphone=(), geolocation=(), payment=()',
   };
 }
 

@@ -7,6 +7,7 @@ import { AuthPage } from './pages/AuthPage';
 import { OrderPage } from './pages/OrderPage';
 import { ProfilePage } from './pages/ProfilePage';
 import { DashboardPage } from './pages/DashboardPage';
+import { DoorPage } from './pages/DoorPage';
 import { NotFoundPage } from './pages/NotFoundPage';
 
 export function App() {
@@ -23,6 +24,7 @@ export function App() {
         <Route path="/dashboard" element={<DashboardPage />} />
         <Route path="/dashboard/new" element={<DashboardPage creating />} />
         <Route path="/dashboard/events/:id" element={<DashboardPage />} />
+        <Route path="/door/:eventId" element={<DoorPage />} />
         <Route path="*" element={<NotFoundPage />} />
       </Routes>
     </Layout>

@@ -1,4 +1,11 @@
-import { formatChatTime, formatEventTime, formatMoney, zonedToIso } from '../src/lib/format';
+import {
+  formatChatTime,
+  formatEventTime,
+  formatMoney,
+  formatShare,
+  isoToZonedLocal,
+  zonedToIso,
+} from '../src/lib/format';
 
 // The venue's clock and the event's money, as the pages print them.
 
@@ -24,6 +31,16 @@ describe('zonedToIso', () => {
     expect(zonedToIso('2031-03-30T03:30', 'Europe/Berlin')).toBe('2031-03-30T01:30:00.000Z');
     expect(zonedToIso('2031-06-01T20:00', 'UTC')).toBe('2031-06-01T20:00:00.000Z');
   });
+
+  it('is undone by isoToZonedLocal, which fills the edit form', () => {
+    expect(isoToZonedLocal('2031-01-10T00:30:00.000Z', 'America/New_York')).toBe(
+      '2031-01-09T19:30',
+    );
+    expect(isoToZonedLocal('2031-07-09T23:30:00.000Z', 'America/New_York')).toBe(
+      '2031-07-09T19:30',
+    );
+    expect(isoToZonedLocal('2031-03-30T01:30:00.000Z', 'Europe/Berlin')).toBe('2031-03-30T03:30');
+  });
 });
 
 describe('formatMoney', () => {
@@ -39,5 +56,19 @@ describe('formatChatTime', () => {
     const now = new Date(2031, 0, 10, 12, 0);
     expect(formatChatTime(new Date(2031, 0, 10, 9, 5).toISOString(), now)).not.toMatch(/Jan/);
     expect(formatChatTime(new Date(2031, 0, 8, 9, 5).toISOString(), now)).toMatch(/8 Jan|Jan 8/);
+  });
+});
+
+describe('formatShare', () => {
+  it('rounds honestly: something is never 0%, short of everything never 100%', () => {
+    expect(formatShare(2, 450)).toBe('0.4%');
+    expect(formatShare(1, 100_000)).toBe('<0.1%');
+    expect(formatShare(0, 450)).toBe('0%');
+    expect(formatShare(0, 0)).toBe('0%');
+    expect(formatShare(45, 450)).toBe('10%');
+    expect(formatShare(133, 450)).toBe('30%');
+    expect(formatShare(449, 450)).toBe('99.7%');
+    expect(formatShare(99_999, 100_000)).toBe('>99.9%');
+    expect(formatShare(450, 450)).toBe('100%');
   });
 });

@@ -7,7 +7,7 @@ import {
   millis,
   port,
   serviceList,
-} from '@ko/platform';
+} from '@ko/platform/config';
 
 export const subscriptionsConfigSchema = baseConfigSchema.extend({
   PORT: port(4005),

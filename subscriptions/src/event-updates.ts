@@ -1,9 +1,6 @@
-import type {
-  EventStatus,
-  Logger,
-  ServiceClient,
-  TiersAvailabilityChangedFact,
-} from '@ko/platform';
+import type { EventStatus, TiersAvailabilityChangedFact } from '@ko/platform/facts';
+import type { Logger } from '@ko/platform/logger';
+import type { ServiceClient } from '@ko/platform/service-client';
 import type { Fanout } from './fanout';
 
 export type { EventStatus };

@@ -1,13 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import type { Admin, Kafka } from 'kafkajs';
-import {
-  FactConsumer,
-  Facts,
-  isFact,
-  type ChatMessagePostedFact,
-  type Logger,
-  type ParsedFact,
-} from '@ko/platform';
+import { FactConsumer } from '@ko/platform/fact-consumer';
+import { Facts, isFact, type ChatMessagePostedFact, type ParsedFact } from '@ko/platform/facts';
+import { type Logger } from '@ko/platform/logger';
 import { RecentIds } from './dedupe';
 import type { EventUpdates } from './event-updates';
 import type { Fanout } from './fanout';

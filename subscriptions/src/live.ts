@@ -2,16 +2,11 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { makeExecutableSchema } from '@graphql-tools/schema';
 import type { GraphQLSchema } from 'graphql';
-import {
-  DateTime,
-  badInput,
-  forbidden,
-  isUuid,
-  notFound,
-  unauthenticated,
-  type EventDirectory,
-  type Viewer,
-} from '@ko/platform';
+import { DateTime } from '@ko/platform/scalars';
+import { badInput, forbidden, notFound, unauthenticated } from '@ko/platform/errors';
+import { isUuid } from '@ko/platform/ids';
+import { type EventDirectory } from '@ko/platform/event-directory';
+import { type Viewer } from '@ko/platform/auth';
 import type { EventUpdates } from './event-updates';
 import type { ClientSocket, Fanout } from './fanout';
 import type { ChatMessageFact } from './kafka-feed';

@@ -1,4 +1,5 @@
-import { createLogger, runMain } from '@ko/platform';
+import { createLogger } from '@ko/platform/logger';
+import { runMain } from '@ko/platform/lifecycle';
 import { start } from './server';
 
 runMain('subscriptions', createLogger('subscriptions'), () => start());

@@ -7,23 +7,16 @@ import {
   type GraphQLFormattedError,
   type ValidationRule,
 } from 'graphql';
-import {
-  DomainError,
-  EventDirectory,
-  ServiceClient,
-  createKafka,
-  kafkaConnection,
-  createLogger,
-  createServiceTokenVerifier,
-  healthRoute,
-  listen,
-  sendJson,
-  toGraphQLError,
-  viewerFromAuthorization,
-  type Logger,
-  type RunningHttpService,
-  type Viewer,
-} from '@ko/platform';
+import { EventDirectory } from '@ko/platform/event-directory';
+import { ServiceClient } from '@ko/platform/service-client';
+import { createKafka } from '@ko/platform/kafka';
+import { kafkaConnection } from '@ko/platform/config';
+import { createLogger, type Logger } from '@ko/platform/logger';
+import { createServiceTokenVerifier } from '@ko/platform/session-check';
+import { healthRoute } from '@ko/platform/health';
+import { listen, sendJson, type RunningHttpService } from '@ko/platform/http';
+import { formatForClient } from '@ko/platform/errors';
+import { tokenRefusal, viewerFromAuthorization, type Viewer } from '@ko/platform/auth';
 import { loadSubscriptionsConfig, type SubscriptionsConfig } from './config';
 import { EventUpdates, tierLookup } from './event-updates';
 import { Fanout } from './fanout';
@@ -38,21 +31,15 @@ const closeReason = (text: string) =>
     ? text
     : `${Buffer.from(text).subarray(0, 120).toString('utf8')}...`;
 
-/** Maps domain failures to contract codes, like the subgraphs do; anything else is logged and masked. */
-function formatErrors(errors: readonly GraphQLError[], logger: Logger): GraphQLFormattedError[] {
-  return errors.map((error) => {
-    const mapped = toGraphQLError(error.originalError);
-    if (mapped)
-      return { ...error.toJSON(), message: mapped.message, extensions: { ...mapped.extensions } };
-    if (!error.originalError || error.originalError instanceof GraphQLError) return error.toJSON();
-    logger.error({ err: error.originalError }, 'unexpected error in a subscription');
-    return {
-      ...error.toJSON(),
-      message: 'Something went wrong on our side; try again.',
-      extensions: { code: 'INTERNAL_SERVER_ERROR' },
-    };
-  });
-}
+/** Errors of subscription operations, formatted the platform's one way (always masked). */
+const formatErrors = (errors: readonly GraphQLError[], logger: Logger): GraphQLFormattedError[] =>
+  errors.map((error) =>
+    formatForClient(error.toJSON(), error.originalError, {
+      logger,
+      mask: true,
+      where: 'a subscription',
+    }),
+  );
 
 /**
  * Operations here skip the router's query limits (they arrive over the WebSocket), and each
@@ -171,11 +158,9 @@ export async function start(config: SubscriptionsConfig = loadSubscriptionsConfi
           });
           return true;
         } catch (error) {
-          const unauthorized = error instanceof DomainError && error.code === 'UNAUTHENTICATED';
-          const message =
-            error instanceof Error ? error.message : 'The token could not be checked.';
+          const { message, final } = tokenRefusal(error);
           // 4401 is final for clients (sign in again); 1013 asks them to retry later.
-          socket.close(unauthorized ? UNAUTHORIZED_CLOSE_CODE : 1013, closeReason(message));
+          socket.close(final ? UNAUTHORIZED_CLOSE_CODE : 1013, closeReason(message));
           return false;
         }
       },

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { composeServices } from '@apollo/composition';
 import { parse } from 'graphql';
-import type { ServiceList } from '@ko/platform';
+import type { ServiceList } from '@ko/platform/service-list';
 
 export class CompositionError extends Error {
   constructor(readonly errors: string[]) {

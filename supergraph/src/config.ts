@@ -1,5 +1,12 @@
 import { z } from 'zod';
-import { baseConfigSchema, jwksUrl, loadConfig, millis, port, serviceList } from '@ko/platform';
+import {
+  baseConfigSchema,
+  jwksUrl,
+  loadConfig,
+  millis,
+  port,
+  serviceList,
+} from '@ko/platform/config';
 
 export const gatewayConfigSchema = baseConfigSchema.extend({
   PORT: port(4000),

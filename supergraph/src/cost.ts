@@ -20,7 +20,7 @@ import {
   type OperationDefinitionNode,
   type SelectionSetNode,
 } from 'graphql';
-import type { ErrorCode } from '@ko/platform';
+import type { ErrorCode } from '@ko/platform/errors';
 
 /**
  * The static cost of an operation, read from the supergraph's demand-control directives, which

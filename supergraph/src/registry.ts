@@ -1,4 +1,5 @@
-import type { Logger, ServiceList } from '@ko/platform';
+import type { Logger } from '@ko/platform/logger';
+import type { ServiceList } from '@ko/platform/service-list';
 
 export interface InstanceState {
   url: string;

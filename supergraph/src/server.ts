@@ -4,21 +4,13 @@ import { ApolloServer, type ApolloServerPlugin } from '@apollo/server';
 import { ApolloServerPluginLandingPageLocalDefault } from '@apollo/server/plugin/landingPage/default';
 import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import { ApolloGateway, type SupergraphSdlUpdateFunction } from '@apollo/gateway';
-import {
-  DomainError,
-  clientAddressOf,
-  createLogger,
-  createServiceTokenVerifier,
-  listen,
-  readServiceList,
-  rejectUnsafeCharacters,
-  viewerFromAuthorization,
-  sendJson,
-  type Logger,
-  type Route,
-  type ServiceList,
-} from '@ko/platform';
-import { GraphQLError } from 'graphql';
+import { clientAddressOf } from '@ko/platform/client-address';
+import { createLogger, type Logger } from '@ko/platform/logger';
+import { createServiceTokenVerifier } from '@ko/platform/session-check';
+import { listen, sendJson, type Route } from '@ko/platform/http';
+import { readServiceList, type ServiceList } from '@ko/platform/service-list';
+import { rejectUnsafeCharacters } from '@ko/platform/input-guard';
+import { viewerFromAuthorization, tokenRefusedError } from '@ko/platform/auth';
 import { composeSupergraph } from './composition';
 import { deduplicateQueries } from './deduplication';
 import { loadGatewayConfig, type GatewayConfig } from './config';
@@ -26,6 +18,7 @@ import { queryLimits } from './limits';
 import { createMetrics, type Metrics } from './metrics';
 import { readManifest, trustedDocumentsPlugin } from './trusted-documents';
 import { Registry, SUBSCRIPTIONS } from './registry';
+import { TICKET_SIGNING_KEY_PATH, ticketSigningKeyRoute } from './well-known';
 import { RoutingDataSource, routingFetcher, type GatewayContext } from './routing';
 import { proxyWebSockets } from './websocket-proxy';
 
@@ -185,9 +178,11 @@ export async function start(config: GatewayConfig = loadGatewayConfig()) {
   await apollo.start();
 
   const production = config.NODE_ENV === 'production';
+  const signingKey = ticketSigningKeyRoute(registry);
   const liveness: Route = (_req, res) =>
     sendJson(res, 200, { service: 'gateway', status: 'ok', live: true, ready: true });
   const adminRoutes: Record<string, Route> = {
+    [TICKET_SIGNING_KEY_PATH]: signingKey,
     '/health': (_req, res) => {
       const services = registry.snapshot();
       const degraded = Object.values(services).some(
@@ -218,10 +213,7 @@ export async function start(config: GatewayConfig = loadGatewayConfig()) {
           // clear 401 instead of an error per subgraph beside partial data.
           await viewerFromAuthorization(req.headers.authorization, verifyToken).catch(
             (error: unknown) => {
-              const code = error instanceof DomainError ? error.code : 'UNAUTHENTICATED';
-              throw new GraphQLError(error instanceof Error ? error.message : 'Invalid token', {
-                extensions: { code, http: { status: code === 'UNAUTHENTICATED' ? 401 : 503 } },
-              });
+              throw tokenRefusedError(error);
             },
           );
           return {
@@ -232,7 +224,9 @@ export async function start(config: GatewayConfig = loadGatewayConfig()) {
         },
       },
       // In production the public port tells only that the router is up; the rest is on the admin port.
-      routes: production ? { '/health': liveness } : adminRoutes,
+      routes: production
+        ? { '/health': liveness, [TICKET_SIGNING_KEY_PATH]: signingKey }
+        : adminRoutes,
     },
     config.PORT,
     config.HOST,

@@ -1,6 +1,6 @@
 import { request, type IncomingMessage, type Server } from 'node:http';
 import type { Duplex } from 'node:stream';
-import type { Logger } from '@ko/platform';
+import type { Logger } from '@ko/platform/logger';
 
 /** Chooses the subscriptions instance (its ws:// URL) for a new connection; undefined when none can take it. */
 export type PickTarget = () => string | undefined;

@@ -1,135 +1,26 @@
 import { useEffect, useId, useRef, useState } from 'react';
 import { Link, useNavigate } from 'react-router';
 import { useMutation, useQuery } from 'urql';
-import { graphql } from '../gql';
-import type { CheckoutMutation } from '../gql/graphql';
 import { errorCode, type ErrorLike } from '../lib/errors';
-import {
-  formatCountdown,
-  formatDateTime,
-  formatMoney,
-  newIdempotencyKey,
-  plural,
-} from '../lib/format';
-import { choiceKey } from '../session/queue';
+import { formatCountdown, formatMoney, newIdempotencyKey, plural } from '../lib/format';
 import { useSession } from '../session/session';
 import { ErrorNotice, useSignInRedirect } from './common';
+import {
+  CheckoutDocument,
+  MAX_PER_ORDER,
+  MyHoldsDocument,
+  ReleaseHoldDocument,
+  ReserveDocument,
+  availabilityLabel,
+  choiceKey,
+  isLow,
+  savedChoice,
+  useNow,
+  type Step,
+  type Tier,
+} from './buy/purchase';
 
-/** The most tickets one purchase may take (the platform's limit per order). */
-export const MAX_PER_ORDER = 8;
-
-const ReserveDocument = graphql(`
-  mutation Reserve($input: ReserveInput!) {
-    reserveTickets(input: $input) {
-      id
-      expiresAt
-    }
-  }
-`);
-
-/** The fan's active holds: one on this event's tiers is resumed after a reload or sign-in. */
-const MyHoldsDocument = graphql(`
-  query MyHolds {
-    me {
-      id
-      holds {
-        id
-        quantity
-        expiresAt
-        tier {
-          id
-        }
-      }
-    }
-  }
-`);
-
-// What a fan chose before being sent to sign in (or to the waiting room), kept for their way
-// back (this tab only): see choiceKey.
-
-function savedChoice(eventId: string): { tierId?: string; quantity?: number } {
-  try {
-    return JSON.parse(sessionStorage.getItem(choiceKey(eventId)) ?? '{}') as {
-      tierId?: string;
-      quantity?: number;
-    };
-  } catch {
-    return {};
-  }
-}
-
-const ReleaseHoldDocument = graphql(`
-  mutation ReleaseHold($holdId: ID!) {
-    releaseHold(holdId: $holdId) {
-      id
-      status
-    }
-  }
-`);
-
-const CheckoutDocument = graphql(`
-  mutation Checkout($holdId: ID!, $idempotencyKey: String!) {
-    checkout(holdId: $holdId, idempotencyKey: $idempotencyKey) {
-      id
-      number
-      status
-      totalCents
-      createdAt
-      tickets {
-        id
-      }
-    }
-  }
-`);
-
-export interface Tier {
-  id: string;
-  name: string;
-  priceCents: number;
-  capacity: number;
-  available: number;
-  /** When its sale opens, while that is still ahead (the event page re-renders then). */
-  opensAt?: string | null;
-}
-
-type Order = CheckoutMutation['checkout'];
-
-type Step =
-  | { kind: 'choose' }
-  /** Tickets set aside until expiresAt; the idempotency key is this attempt's, reused on retry. */
-  | {
-      kind: 'held';
-      holdId: string;
-      expiresAt: string;
-      tier: Tier;
-      quantity: number;
-      idempotencyKey: string;
-    }
-  | { kind: 'expired' }
-  | { kind: 'confirmed'; order: Order; tier: Tier; quantity: number };
-
-function useNow(active: boolean, intervalMs = 500): number {
-  const [now, setNow] = useState(() => Date.now());
-  useEffect(() => {
-    if (!active) return;
-    setNow(Date.now());
-    const timer = setInterval(() => setNow(Date.now()), intervalMs);
-    return () => clearInterval(timer);
-  }, [active, intervalMs]);
-  return now;
-}
-
-/** "Only N left" once a tier has sold some and few remain; a fresh small tier is just "N left". */
-export function availabilityLabel(
-  tier: Pick<Tier, 'available' | 'capacity'> & { opensAt?: string | null },
-): string {
-  if (tier.opensAt) return `On sale ${formatDateTime(tier.opensAt)}`;
-  if (tier.available === 0) return 'Sold out';
-  return isLow(tier) ? `Only ${tier.available} left` : `${tier.available} left`;
-}
-
-const isLow = (tier: Pick<Tier, 'available' | 'capacity'>) =>
-  tier.available > 0 && tier.available <= 10 && tier.available < tier.capacity;
+export { MAX_PER_ORDER, availabilityLabel, type Tier } from './buy/purchase';
 
 export function BuyPanel({
   eventId,

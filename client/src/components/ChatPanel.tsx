@@ -1,104 +1,23 @@
-import {
-  useCallback,
-  useEffect,
-  useId,
-  useLayoutEffect,
-  useMemo,
-  useRef,
-  useState,
-  type FormEvent,
-  type KeyboardEvent,
-} from 'react';
-import { useClient, useMutation } from 'urql';
+import { useCallback, useEffect, useId, useLayoutEffect, useMemo, useRef, useState } from 'react';
+import { useClient } from 'urql';
 import { pipe, subscribe } from 'wonka';
-import { graphql } from '../gql';
-import type { ChatMessageFieldsFragment } from '../gql/graphql';
-import { describeError, errorCode, retryAfterSeconds, type ErrorLike } from '../lib/errors';
+import { type ErrorLike } from '../lib/errors';
 import { formatChatTime, formatDateTime } from '../lib/format';
+import { useSession } from '../session/session';
+import { ErrorNotice, useSignInRedirect } from './common';
+import { ChatLine } from './chat/ChatLine';
+import { Composer } from './chat/Composer';
+import {
+  ChatHistoryDocument,
+  MessageDeletedDocument,
+  MessagePostedDocument,
+  byTime,
+  type Message,
+} from './chat/operations';
 
 /** Announcements pinned above the chat. */
 const PINNED = 3;
-import { useSession } from '../session/session';
-import { ErrorNotice, useSignInRedirect } from './common';
-
 const PAGE_SIZE = 30;
-const MAX_BODY = 2000;
-
-graphql(`
-  fragment ChatMessageFields on ChatMessage {
-    id
-    body
-    kind
-    createdAt
-    author {
-      id
-      name
-    }
-  }
-`);
-
-const ChatHistoryDocument = graphql(`
-  query ChatHistory($eventId: ID!, $first: Int, $before: String, $withAnnouncements: Boolean!) {
-    event(id: $eventId) {
-      id
-      announcements(first: 20) @include(if: $withAnnouncements) {
-        ...ChatMessageFields
-      }
-      messages(first: $first, before: $before) {
-        edges {
-          node {
-            ...ChatMessageFields
-          }
-        }
-        pageInfo {
-          hasNextPage
-          endCursor
-        }
-      }
-    }
-  }
-`);
-
-const MessagePostedDocument = graphql(`
-  subscription MessagePosted($eventId: ID!) {
-    messagePosted(eventId: $eventId) {
-      ...ChatMessageFields
-    }
-  }
-`);
-
-const MessageDeletedDocument = graphql(`
-  subscription MessageDeleted($eventId: ID!) {
-    messageDeleted(eventId: $eventId)
-  }
-`);
-
-const PostMessageDocument = graphql(`
-  mutation PostMessage($eventId: ID!, $body: String!) {
-    postMessage(eventId: $eventId, body: $body) {
-      ...ChatMessageFields
-    }
-  }
-`);
-
-export const PostAnnouncementDocument = graphql(`
-  mutation PostAnnouncement($eventId: ID!, $body: String!) {
-    postAnnouncement(eventId: $eventId, body: $body) {
-      ...ChatMessageFields
-    }
-  }
-`);
-
-const DeleteMessageDocument = graphql(`
-  mutation DeleteMessage($id: ID!) {
-    deleteMessage(id: $id)
-  }
-`);
-
-type Message = ChatMessageFieldsFragment;
-
-const byTime = (a: Message, b: Message) =>
-  a.createdAt.localeCompare(b.createdAt) || a.id.localeCompare(b.id);
 
 /**
  * The event's chat, oldest at the top and live at the bottom: a page of history from
@@ -354,173 +273,5 @@ export function ChatPanel({
         </p>
       )}
     </section>
-  );
-}
-
-function ChatLine({
-  message,
-  organizerId,
-  canDelete,
-  mine,
-}: {
-  message: Message;
-  organizerId: string | undefined;
-  canDelete: boolean;
-  mine: boolean;
-}) {
-  const [{ fetching, error }, remove] = useMutation(DeleteMessageDocument);
-  const fromOrganizer =
-    message.kind === 'ANNOUNCEMENT' ||
-    (organizerId !== undefined && message.author?.id === organizerId);
-  return (
-    <li
-      className={`message${mine ? ' message-mine' : ''}${message.kind === 'ANNOUNCEMENT' ? ' message-announcement' : ''}`}
-      data-testid="chat-message"
-    >
-      <p className="message-head">
-        <span className="message-author">{message.author.name}</span>
-        {fromOrganizer && <span className="badge badge-organizer">Organizer</span>}
-        <time
-          className="muted"
-          dateTime={message.createdAt}
-          title={formatDateTime(message.createdAt)}
-        >
-          {formatChatTime(message.createdAt)}
-        </time>
-        {canDelete && (
-          <button
-            type="button"
-            className="link-button message-delete"
-            disabled={fetching}
-            aria-label={mine ? 'Delete your message' : `Delete message from ${message.author.name}`}
-            onClick={() => void remove({ id: message.id })}
-          >
-            {fetching ? 'Deleting…' : 'Delete'}
-          </button>
-        )}
-      </p>
-      <p className="message-body">{message.body}</p>
-      {error && <p className="field-error">{describeError(error)}</p>}
-    </li>
-  );
-}
-
-function Composer({
-  eventId,
-  asOrganizer,
-  onPosted,
-}: {
-  eventId: string;
-  asOrganizer: boolean;
-  onPosted: (m: Message) => void;
-}) {
-  const [body, setBody] = useState('');
-  const [announce, setAnnounce] = useState(false);
-  const [failure, setFailure] = useState<ErrorLike | undefined>();
-  const [blockedUntil, setBlockedUntil] = useState(0);
-  const [now, setNow] = useState(Date.now());
-  const [posting, postMessage] = useMutation(PostMessageDocument);
-  const [announcing, postAnnouncement] = useMutation(PostAnnouncementDocument);
-  const ids = { body: useId(), announce: useId(), status: useId() };
-  const waitSeconds = Math.ceil((blockedUntil - now) / 1000);
-  const busy = posting.fetching || announcing.fetching;
-
-  useEffect(() => {
-    if (blockedUntil <= Date.now()) return;
-    const timer = setInterval(() => {
-      setNow(Date.now());
-      if (Date.now() >= blockedUntil) {
-        clearInterval(timer);
-        setFailure(undefined);
-      }
-    }, 250);
-    return () => clearInterval(timer);
-  }, [blockedUntil]);
-
-  const send = async () => {
-    const text = body.trim();
-    if (!text || busy || waitSeconds > 0) return;
-    setFailure(undefined);
-    const result =
-      announce && asOrganizer
-        ? await postAnnouncement({ eventId, body: text })
-        : await postMessage({ eventId, body: text });
-    const posted =
-      result.data &&
-      ('postAnnouncement' in result.data ? result.data.postAnnouncement : result.data.postMessage);
-    if (posted) {
-      setBody('');
-      onPosted(posted);
-      return;
-    }
-    setFailure(result.error);
-    if (errorCode(result.error) === 'RATE_LIMITED') {
-      setBlockedUntil(Date.now() + (retryAfterSeconds(result.error) ?? 5) * 1000);
-      setNow(Date.now());
-    }
-  };
-
-  const onSubmit = (event: FormEvent) => {
-    event.preventDefault();
-    void send();
-  };
-  const onKeyDown = (event: KeyboardEvent<HTMLTextAreaElement>) => {
-    if (event.key === 'Enter' && !event.shiftKey && !event.nativeEvent.isComposing) {
-      event.preventDefault();
-      void send();
-    }
-  };
-
-  const rateLimited = errorCode(failure) === 'RATE_LIMITED' && waitSeconds > 0;
-  return (
-    <form className="composer" onSubmit={onSubmit}>
-      <label htmlFor={ids.body} className="composer-label">
-        {announce ? 'Announcement' : 'Your message'}
-      </label>
-      <textarea
-        id={ids.body}
-        rows={2}
-        maxLength={MAX_BODY}
-        placeholder={
-          announce
-            ? 'Tell everyone on this event…'
-            : 'Say something… (Enter to send, Shift+Enter for a new line)'
-        }
-        value={body}
-        onChange={(e) => setBody(e.target.value)}
-        onKeyDown={onKeyDown}
-        aria-describedby={ids.status}
-      />
-      <div className="composer-row">
-        {asOrganizer && (
-          <label className="checkbox" htmlFor={ids.announce}>
-            <input
-              id={ids.announce}
-              type="checkbox"
-              checked={announce}
-              onChange={(e) => setAnnounce(e.target.checked)}
-            />{' '}
-            Post as announcement
-          </label>
-        )}
-        <span id={ids.status} className="composer-status" aria-live="polite">
-          {rateLimited
-            ? `You're sending messages too fast, try again in ${waitSeconds} s.`
-            : body.length > MAX_BODY - 200
-              ? `${MAX_BODY - body.length} characters left`
-              : ''}
-        </span>
-        <button
-          type="submit"
-          className="button button-small"
-          disabled={busy || !body.trim() || rateLimited}
-        >
-          {busy ? 'Sending…' : announce ? 'Announce' : 'Send'}
-        </button>
-      </div>
-      {failure && !rateLimited && errorCode(failure) !== 'RATE_LIMITED' && (
-        <ErrorNotice error={failure} />
-      )}
-    </form>
   );
 }

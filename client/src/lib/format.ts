@@ -83,6 +83,12 @@ export function zonedToIso(local: string, timeZone: string): string {
   return new Date(instant).toISOString();
 }
 
+/** The inverse of zonedToIso: an instant as a `datetime-local` value on `timeZone`'s clock. */
+export function isoToZonedLocal(iso: string, timeZone: string): string {
+  const ms = Date.parse(iso);
+  return new Date(ms + zoneOffset(ms, timeZone)).toISOString().slice(0, 16);
+}
+
 /** The event time as one line: venue time, then "your time" where it differs. */
 export function formatEventTimeLine(iso: string, timeZone: string): string {
   const { venue, visitor } = formatEventTime(iso, timeZone);
@@ -139,6 +145,21 @@ export function formatCountdown(ms: number): string {
   const minutes = Math.floor(total / 60);
   const seconds = total % 60;
   return `${minutes}:${String(seconds).padStart(2, '0')}`;
+}
+
+/**
+ * `part` of `whole` as a percentage, rounded honestly: something is never 0%, not everything
+ * is never 100% (2 of 450 is "0.4%", 449 of 450 "99.8%"); one decimal below 10%.
+ */
+export function formatShare(part: number, whole: number): string {
+  if (whole <= 0 || part <= 0) return '0%';
+  if (part >= whole) return '100%';
+  const pct = (part / whole) * 100;
+  if (pct < 0.1) return '<0.1%';
+  if (pct < 10) return `${pct.toFixed(1)}%`;
+  if (pct > 99.9) return '>99.9%';
+  if (pct >= 99) return `${(Math.floor(pct * 10) / 10).toFixed(1)}%`;
+  return `${Math.round(pct)}%`;
 }
 
 export const plural = (n: number, one: string, many = `${one}s`): string =>

@@ -43,10 +43,13 @@ export function AuthPage({ mode }: { mode: 'signin' | 'signup' }) {
   const [role, setRole] = useState<'FAN' | 'ORGANIZER'>('FAN');
   const ids = { name: useId(), email: useId(), password: useId(), role: useId(), hint: useId() };
 
-  // Already signed in (or just signed in): carry on to where the visitor was going.
+  // Already signed in (or just signed in): carry on to where the visitor was going; an
+  // organizer who was going nowhere in particular lands on their dashboard.
+  const going = params.get('next');
   useEffect(() => {
-    if (viewer) navigate(next, { replace: true });
-  }, [viewer, next, navigate]);
+    if (!viewer) return;
+    navigate(!going && viewer.role === 'ORGANIZER' ? '/dashboard' : next, { replace: true });
+  }, [viewer, going, next, navigate]);
 
   const result = signingUp ? register : login;
   const onSubmit = async (event: FormEvent) => {

@@ -5,7 +5,9 @@ import { graphql } from '../gql';
 import { ErrorNotice, Loading, useSignInRedirect, useTitle } from '../components/common';
 import { formatCountdown, formatDateTime } from '../lib/format';
 import { useSession } from '../session/session';
-import { choiceKey, useQueueTicket } from '../session/queue';
+import { useQueueTicket } from '../session/queue';
+// Where the event page keeps the fan's choice of tier, so admission comes back to it.
+import { choiceKey } from '../components/buy/purchase';
 
 const WaitingRoomEventDocument = graphql(`
   query WaitingRoomEvent($id: ID!) {

@@ -36,6 +36,3 @@ export function useQueueTicket(ticketId: string | undefined): QueueTicketUpdate 
   }, [client, ticketId]);
   return latest;
 }
-
-/** Where the event page keeps the fan's choice of tier (BuyPanel), so admission comes back to it. */
-export const choiceKey = (eventId: string) => `ko.choice.${eventId}`;

@@ -53,6 +53,14 @@ export interface BucketReport {
   start: string;
   sold: number;
   revenueCents: number;
+  /** The tiers that sold in this bucket, in the order of `perTier`. */
+  tiers: TierBucketReport[];
+}
+
+export interface TierBucketReport {
+  tierId: string;
+  sold: number;
+  revenueCents: number;
 }
 
 export interface CurvePoint {

@@ -5,6 +5,7 @@ import type {
   CurvePoint,
   ParsedSalesReportInput,
   SalesReport,
+  TierBucketReport,
   TierReport,
 } from './input';
 
@@ -53,7 +54,12 @@ export function buildSalesReport(input: ParsedSalesReportInput): SalesReport {
     }
     tier.sold += sale.quantity;
     tier.revenueCents += sale.totalCents;
-    return { at: Date.parse(sale.soldAt), quantity: sale.quantity, totalCents: sale.totalCents };
+    return {
+      tierId: sale.tierId,
+      at: Date.parse(sale.soldAt),
+      quantity: sale.quantity,
+      totalCents: sale.totalCents,
+    };
   });
 
   const perTier = [...tiers.values()].map((t) => ({
@@ -84,11 +90,20 @@ export function buildSalesReport(input: ParsedSalesReportInput): SalesReport {
     }
     const sold = new Array<number>(count).fill(0);
     const revenue = new Array<number>(count).fill(0);
+    // Per bucket, per tier (sparse: only the buckets where a tier sold).
+    const byTier = new Map<number, Map<string, TierBucketReport>>();
     for (const s of sales) {
       const i = (floor(s.at) - firstStart) / width;
       sold[i]! += s.quantity;
       revenue[i]! += s.totalCents;
+      const inBucket = byTier.get(i) ?? new Map<string, TierBucketReport>();
+      byTier.set(i, inBucket);
+      const line = inBucket.get(s.tierId) ?? { tierId: s.tierId, sold: 0, revenueCents: 0 };
+      inBucket.set(s.tierId, line);
+      line.sold += s.quantity;
+      line.revenueCents += s.totalCents;
     }
+    const tierOrder = [...tiers.keys()];
     let cumulative = 0;
     for (let i = 0; i < count; i++) {
       const start = firstStart + i * width;
@@ -96,6 +111,7 @@ export function buildSalesReport(input: ParsedSalesReportInput): SalesReport {
         start: new Date(start).toISOString(),
         sold: sold[i]!,
         revenueCents: revenue[i]!,
+        tiers: tierOrder.flatMap((id) => byTier.get(i)?.get(id) ?? []),
       });
       cumulative += sold[i]!;
       curve.push({

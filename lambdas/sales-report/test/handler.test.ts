@@ -69,12 +69,33 @@ describe('sales-report handler', () => {
       ],
     });
     expect(r.perBucket).toEqual([
-      { start: '2026-03-01T00:00:00.000Z', sold: 7, revenueCents: 24000 },
-      { start: '2026-03-02T00:00:00.000Z', sold: 0, revenueCents: 0 },
-      { start: '2026-03-03T00:00:00.000Z', sold: 13, revenueCents: 52000 },
-      { start: '2026-03-04T00:00:00.000Z', sold: 0, revenueCents: 0 },
-      { start: '2026-03-05T00:00:00.000Z', sold: 0, revenueCents: 0 },
-      { start: '2026-03-06T00:00:00.000Z', sold: 1, revenueCents: 2500 },
+      {
+        start: '2026-03-01T00:00:00.000Z',
+        sold: 7,
+        revenueCents: 24000,
+        tiers: [
+          { tierId: 'ga', sold: 6, revenueCents: 15000 },
+          { tierId: 'vip', sold: 1, revenueCents: 9000 },
+        ],
+      },
+      { start: '2026-03-02T00:00:00.000Z', sold: 0, revenueCents: 0, tiers: [] },
+      {
+        start: '2026-03-03T00:00:00.000Z',
+        sold: 13,
+        revenueCents: 52000,
+        tiers: [
+          { tierId: 'ga', sold: 10, revenueCents: 25000 },
+          { tierId: 'vip', sold: 3, revenueCents: 27000 },
+        ],
+      },
+      { start: '2026-03-04T00:00:00.000Z', sold: 0, revenueCents: 0, tiers: [] },
+      { start: '2026-03-05T00:00:00.000Z', sold: 0, revenueCents: 0, tiers: [] },
+      {
+        start: '2026-03-06T00:00:00.000Z',
+        sold: 1,
+        revenueCents: 2500,
+        tiers: [{ tierId: 'ga', sold: 1, revenueCents: 2500 }],
+      },
     ]);
     expect(r.curve.map((p) => [p.at, p.cumulativeSold])).toEqual([
       ['2026-03-02T00:00:00.000Z', 7],
@@ -90,9 +111,22 @@ describe('sales-report handler', () => {
   it('buckets by hour when asked', async () => {
     const r = await handler({ ...input, sales: sales.slice(0, 3), bucket: 'HOUR' });
     expect(r.perBucket).toEqual([
-      { start: '2026-03-01T09:00:00.000Z', sold: 3, revenueCents: 14000 },
-      { start: '2026-03-01T10:00:00.000Z', sold: 0, revenueCents: 0 },
-      { start: '2026-03-01T11:00:00.000Z', sold: 4, revenueCents: 10000 },
+      {
+        start: '2026-03-01T09:00:00.000Z',
+        sold: 3,
+        revenueCents: 14000,
+        tiers: [
+          { tierId: 'ga', sold: 2, revenueCents: 5000 },
+          { tierId: 'vip', sold: 1, revenueCents: 9000 },
+        ],
+      },
+      { start: '2026-03-01T10:00:00.000Z', sold: 0, revenueCents: 0, tiers: [] },
+      {
+        start: '2026-03-01T11:00:00.000Z',
+        sold: 4,
+        revenueCents: 10000,
+        tiers: [{ tierId: 'ga', sold: 4, revenueCents: 10000 }],
+      },
     ]);
     expect(r.curve).toEqual([
       { at: '2026-03-01T10:00:00.000Z', cumulativeSold: 3, sellThrough: 3 / 120 },

@@ -14,7 +14,8 @@ import {
   type JWTVerifyGetKey,
   type KeyLike,
 } from 'jose';
-import { DomainError, unauthenticated } from './errors';
+import { GraphQLError } from 'graphql';
+import { DomainError, unauthenticated, type ErrorCode } from './errors';
 
 export type Role = 'FAN' | 'ORGANIZER';
 
@@ -176,6 +177,22 @@ export async function viewerFromAuthorization(
   const match = /^Bearer\s+(\S+)$/i.exec(header.trim());
   if (!match) throw unauthenticated('Send the token as "Authorization: Bearer <token>".');
   return verify(match[1]);
+}
+
+/**
+ * Why a token was refused, the same for every transport: `final` when signing in again is the
+ * fix (HTTP 401, WebSocket close 4401), otherwise the keys could not be had (503, close 1013).
+ */
+export function tokenRefusal(error: unknown): { code: ErrorCode; message: string; final: boolean } {
+  const code = error instanceof DomainError ? error.code : 'SERVICE_UNAVAILABLE';
+  const message = error instanceof Error ? error.message : 'The token could not be checked.';
+  return { code, message, final: code === 'UNAUTHENTICATED' };
+}
+
+/** A refused token as the GraphQL error an HTTP request fails with, status included. */
+export function tokenRefusedError(error: unknown): GraphQLError {
+  const { code, message, final } = tokenRefusal(error);
+  return new GraphQLError(message, { extensions: { code, http: { status: final ? 401 : 503 } } });
 }
 
 export function requireViewer(viewer: Viewer | null): Viewer {

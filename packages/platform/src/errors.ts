@@ -1,4 +1,5 @@
-import { GraphQLError } from 'graphql';
+import { GraphQLError, type GraphQLFormattedError } from 'graphql';
+import type { Logger } from './logger';
 
 /** The error codes of the public contract (DESIGN.md); clients branch on these. */
 export type ErrorCode =
@@ -54,4 +55,30 @@ export function toGraphQLError(error: unknown): GraphQLError | undefined {
     });
   }
   return undefined;
+}
+
+/**
+ * An error as a client gets it, the one way every GraphQL server here formats them: a
+ * DomainError becomes its code and message; GraphQL's own errors (validation, a code already
+ * set) pass; anything else is logged with its stack and, when `mask`, shown only as internal.
+ */
+export function formatForClient(
+  formatted: GraphQLFormattedError,
+  original: unknown,
+  options: { logger: Pick<Logger, 'error'>; mask: boolean; where: string },
+): GraphQLFormattedError {
+  const mapped = toGraphQLError(original);
+  if (mapped)
+    return { ...formatted, message: mapped.message, extensions: { ...mapped.extensions } };
+  const code = formatted.extensions?.code;
+  if (!original || original instanceof GraphQLError || (code && code !== 'INTERNAL_SERVER_ERROR'))
+    return formatted;
+  options.logger.error({ err: original }, `unexpected error in ${options.where}`);
+  return options.mask
+    ? {
+        ...formatted,
+        message: 'Something went wrong on our side; try again.',
+        extensions: { code: 'INTERNAL_SERVER_ERROR' },
+      }
+    : formatted;
 }

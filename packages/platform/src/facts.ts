@@ -128,6 +128,11 @@ export const Facts = {
   eventPublished: eventLifecycle('event.published'),
   eventUpdated: eventLifecycle('event.updated'),
   eventCancelled,
+  /**
+   * A draft was deleted (only drafts can be: nothing was ever sold for them). Tickets drops the
+   * draft's tiers; the data is the draft as it stood.
+   */
+  eventDeleted: eventLifecycle('event.deleted'),
 
   /**
    * A published event's start or venue changed: before and after, for telling its ticket

@@ -25,3 +25,4 @@ export * from './session-check';
 export * from './sql';
 export * from './subgraph';
 export * from './loaders';
+export * from './people-directory';

@@ -14,6 +14,8 @@ export function createRateLimiter(
     points: number;
     durationSeconds: number;
     blockSeconds?: number;
+    /** Once a key is over the limit, refuse it from memory (no database call) until its window ends. */
+    blockInMemory?: boolean;
   },
 ): RateLimiterPostgres {
   return new RateLimiterPostgres({
@@ -25,6 +27,7 @@ export function createRateLimiter(
     points: options.points,
     duration: options.durationSeconds,
     blockDuration: options.blockSeconds ?? 0,
+    ...(options.blockInMemory ? { inMemoryBlockOnConsumed: options.points + 1 } : {}),
   });
 }
 

@@ -4,10 +4,15 @@ import { unwrapResolverError } from '@apollo/server/errors';
 import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import { buildSubgraphSchema } from '@apollo/subgraph';
 import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper';
-import { GraphQLError, type DocumentNode } from 'graphql';
-import { viewerFromAuthorization, type TokenVerifier, type Viewer } from './auth';
+import type { DocumentNode, GraphQLFormattedError } from 'graphql';
+import {
+  tokenRefusedError,
+  viewerFromAuthorization,
+  type TokenVerifier,
+  type Viewer,
+} from './auth';
 import { clientAddressOf, type ProxyTrust } from './client-address';
-import { DomainError, toGraphQLError } from './errors';
+import { formatForClient } from './errors';
 import { healthRoute, type ReadinessCheck } from './health';
 import { rejectUnsafeCharacters } from './input-guard';
 import { listen, type Route, type RunningHttpService } from './http';
@@ -59,22 +64,8 @@ export interface RunningSubgraph extends RunningHttpService {
 
 /** Maps domain failures to contract codes; anything unexpected is logged and masked. */
 export function formatErrorFor(logger: Logger, mask: boolean) {
-  return (formatted: { message: string; extensions?: Record<string, unknown> }, error: unknown) => {
-    const original = unwrapResolverError(error);
-    const mapped = toGraphQLError(original);
-    if (mapped)
-      return { ...formatted, message: mapped.message, extensions: { ...mapped.extensions } };
-    const code = formatted.extensions?.code;
-    if (code && code !== 'INTERNAL_SERVER_ERROR') return formatted;
-    logger.error({ err: original }, 'unexpected error in resolver');
-    return mask
-      ? {
-          ...formatted,
-          message: 'Something went wrong on our side; try again.',
-          extensions: { code: 'INTERNAL_SERVER_ERROR' },
-        }
-      : formatted;
-  };
+  return (formatted: GraphQLFormattedError, error: unknown) =>
+    formatForClient(formatted, unwrapResolverError(error), { logger, mask, where: 'resolver' });
 }
 
 /**
@@ -130,11 +121,7 @@ export async function startSubgraph<C extends RequestContext>(
     try {
       viewer = await viewerFromAuthorization(req.headers.authorization, options.verifyToken);
     } catch (error) {
-      const status = error instanceof DomainError && error.code === 'UNAUTHENTICATED' ? 401 : 503;
-      const code = error instanceof DomainError ? error.code : 'UNAUTHENTICATED';
-      throw new GraphQLError(error instanceof Error ? error.message : 'Invalid token', {
-        extensions: { code, http: { status } },
-      });
+      throw tokenRefusedError(error);
     }
     return options.extendContext({
       viewer,

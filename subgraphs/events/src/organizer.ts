@@ -154,6 +154,37 @@ export class EventManagement {
     });
   }
 
+  /**
+   * Deletes a draft: FORBIDDEN for anyone but its organizer, CONFLICT once published or
+   * cancelled (their orders, tickets and chat are history that stays). The tickets service
+   * drops the draft's tiers on the `event.deleted` fact.
+   */
+  async delete(viewer: Viewer | null, id: string): Promise<boolean> {
+    const organizer = requireOrganizer(viewer);
+    if (!isUuid(id)) throw notFound('Event', id);
+    await this.db.transaction(async (manager: EntityManager) => {
+      // The row lock orders this against a concurrent publish of the same draft: whichever
+      // commits second sees the other's outcome (a published event, or no event).
+      const current = await manager
+        .getRepository(Event)
+        .findOne({ where: { id }, lock: { mode: 'pessimistic_write' } });
+      if (!current) throw notFound('Event', id);
+      if (current.organizerId !== organizer.id)
+        throw forbidden('Only the organizer of this event can delete it.');
+      if (current.status !== 'DRAFT')
+        throw new DomainError(
+          'CONFLICT',
+          current.status === 'ON_SALE'
+            ? 'Only a draft can be deleted: this event is published. Cancel it instead; its orders and tickets stay on record.'
+            : 'Only a draft can be deleted: this event is cancelled, and its history stays on record.',
+        );
+      await manager.getRepository(Event).delete({ id });
+      await enqueue(manager, Facts.eventDeleted, lifecycleFact(current));
+    });
+    this.onCommitted();
+    return true;
+  }
+
   private async change(
     viewer: Viewer | null,
     id: string,

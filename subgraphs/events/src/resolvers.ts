@@ -31,6 +31,7 @@ export const resolvers: Resolvers<EventsContext> = {
       ctx.management.update(ctx.viewer, id, input),
     publishEvent: (_root, { id }: { id: string }, ctx) => ctx.management.publish(ctx.viewer, id),
     cancelEvent: (_root, { id }: { id: string }, ctx) => ctx.management.cancel(ctx.viewer, id),
+    deleteEvent: (_root, { id }: { id: string }, ctx) => ctx.management.delete(ctx.viewer, id),
   },
   Event: {
     __resolveReference: async (ref: { id: string }, ctx: EventsContext) => {

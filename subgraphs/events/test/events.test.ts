@@ -174,7 +174,10 @@ describe('organizer mutations', () => {
     await db.connect();
     try {
       const { rows } = await db.query(
-        "SELECT envelope FROM outbox WHERE envelope->>'type' = 'event.rescheduled' ORDER BY seq",
+        `SELECT envelope FROM outbox
+          WHERE envelope->>'type' = 'event.rescheduled' AND envelope->'data'->>'eventId' = ANY($1)
+          ORDER BY seq`,
+        [[id, draft]],
       );
       expect(rows.map((r) => r.envelope.data)).toEqual([
         expect.objectContaining({

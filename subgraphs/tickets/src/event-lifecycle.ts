@@ -1,4 +1,4 @@
-import type { DataSource } from 'typeorm';
+import type { DataSource, EntityManager } from 'typeorm';
 import {
   Facts,
   isFact,
@@ -11,11 +11,17 @@ import { cancelEventSales } from './cancellation';
 import type { EventStates } from './event-states';
 
 /** The `events.lifecycle` facts tickets reads (produced by the events service). */
-export const LIFECYCLE_FACTS = [Facts.eventPublished, Facts.eventUpdated, Facts.eventCancelled];
+export const LIFECYCLE_FACTS = [
+  Facts.eventPublished,
+  Facts.eventUpdated,
+  Facts.eventCancelled,
+  Facts.eventDeleted,
+];
 
 /**
  * Handles one `events.lifecycle` fact (already checked against its schema): keeps the local
- * event state current and, on a cancellation, cancels the event's sales. De-duplicated by
+ * event state current; on a cancellation, cancels the event's sales; on a deleted draft, drops
+ * its tiers. De-duplicated by
  * envelope id in the same transaction, so a redelivery changes nothing.
  */
 export function eventLifecycleHandler(
@@ -38,6 +44,10 @@ export function eventLifecycleHandler(
         status: event.status,
         asOf: new Date(envelope.occurredAt),
       });
+      if (isFact(fact, Facts.eventDeleted)) {
+        await dropDraftTiers(manager, event.eventId);
+        return undefined;
+      }
       return cancelled ? cancelEventSales(manager, event.eventId) : undefined;
     });
     if (outcome) {
@@ -48,4 +58,17 @@ export function eventLifecycleHandler(
       onCommitted();
     }
   };
+}
+
+/**
+ * A deleted draft's tiers. Only drafts are deleted and a draft never sold, so there is nothing
+ * to keep; a tier that somehow has a hold or an order (a foreign key) stays rather than fail.
+ */
+async function dropDraftTiers(manager: EntityManager, eventId: string): Promise<void> {
+  await manager.query(
+    `DELETE FROM ticket_tiers t WHERE t.event_id = $1
+       AND NOT EXISTS (SELECT 1 FROM holds h WHERE h.tier_id = t.id)
+       AND NOT EXISTS (SELECT 1 FROM orders o WHERE o.tier_id = t.id)`,
+    [eventId],
+  );
 }

@@ -1,4 +1,6 @@
 import { Cents, DateTime, checkFirst, type Resolvers } from '@ko/platform';
+import { attendeesCsv } from './attendee-export';
+import type { Scan } from './door';
 import type { Hold } from './entities/hold';
 import type { Order } from './entities/order';
 import type { Ticket } from './entities/ticket';
@@ -40,6 +42,8 @@ export const resolvers: Resolvers<TicketsContext> = {
     ) => ctx.boxOffice.purchase(ctx.viewer, input, ctx.authorization),
     checkInTicket: (_root, { code }: { code: string }, ctx) =>
       ctx.door.checkIn(ctx.viewer, code, ctx.authorization),
+    checkInTickets: (_root, { scans }: { scans: Scan[] }, ctx) =>
+      ctx.door.checkInBatch(ctx.viewer, scans, ctx.authorization),
     releaseHold: (_root, { holdId }: { holdId: string }, ctx) =>
       ctx.holdDesk.release(ctx.viewer, holdId),
     setWaitingRoom: (
@@ -67,6 +71,43 @@ export const resolvers: Resolvers<TicketsContext> = {
         tiers: (id) => ctx.tiersByEvent.load(id),
         sales: (id, by) => ctx.salesByEvent.load(`${by}:${id}`),
       }),
+    attendees: async (
+      event: { id: string },
+      args: { first: unknown; after?: string | null; search?: string | null },
+      ctx: TicketsContext,
+    ) => {
+      const page = await ctx.guestList.page(
+        ctx.viewer,
+        event.id,
+        { first: checkFirst(args.first, 'attendees'), after: args.after, search: args.search },
+        ctx.authorization,
+      );
+      return {
+        edges: page.attendees.map(({ cursor, attendee }) => ({ cursor, node: attendee })),
+        pageInfo: { hasNextPage: page.hasNextPage, endCursor: page.endCursor },
+        totalCount: page.totalCount,
+      };
+    },
+    attendeesCsv: async (event: { id: string }, _args: unknown, ctx: TicketsContext) => {
+      const attendees = await ctx.guestList.everyone(ctx.viewer, event.id, ctx.authorization);
+      const tiers = new Map((await ctx.tiersByEvent.load(event.id)).map((t) => [t.id, t.name]));
+      return attendeesCsv(attendees, {
+        tierName: (id) => tiers.get(id) ?? '',
+        orderNumber,
+      });
+    },
+    checkIns: async (event: { id: string }, _args: unknown, ctx: TicketsContext) => {
+      const counts = await ctx.guestList.checkIns(ctx.viewer, event.id, ctx.authorization);
+      const tiers = (await ctx.tiersByEvent.load(event.id)).map((tier) => ({
+        tier,
+        ...(counts.get(tier.id) ?? { sold: 0, checkedIn: 0 }),
+      }));
+      return {
+        checkedIn: tiers.reduce((sum, t) => sum + t.checkedIn, 0),
+        sold: tiers.reduce((sum, t) => sum + t.sold, 0),
+        tiers,
+      };
+    },
   },
   User: {
     __resolveReference: (ref: { id: string }) => ({ id: ref.id }),
@@ -86,6 +127,11 @@ export const resolvers: Resolvers<TicketsContext> = {
   },
   TicketTier: {
     available: (tier: TicketTier) => tier.available,
+    // The organizer's counters, the same rows the sales report reads: nobody else's business.
+    sold: (tier: TicketTier, _args: unknown, ctx: TicketsContext) =>
+      ctx.viewer?.id === tier.organizerId ? tier.sold : null,
+    held: (tier: TicketTier, _args: unknown, ctx: TicketsContext) =>
+      ctx.viewer?.id === tier.organizerId ? tier.held : null,
     event: (tier: TicketTier) => eventRef(tier.eventId),
   },
   Hold: {

@@ -5,6 +5,7 @@ import { parse } from 'graphql';
 import {
   FactConsumer,
   OutboxRelay,
+  PeopleDirectory,
   ServiceClient,
   Topics,
   createDataSource,
@@ -25,6 +26,7 @@ import { BoxOffice } from './box-office';
 import { loadTicketsConfig, type TicketsConfig } from './config';
 import { Door } from './door';
 import { ticketEntities } from './entities';
+import { GuestList } from './guest-list';
 import type { Order } from './entities/order';
 import type { Ticket } from './entities/ticket';
 import type { TicketTier } from './entities/ticket-tier';
@@ -53,6 +55,7 @@ export interface TicketsContext extends RequestContext {
   tierEditor: TierEditor;
   boxOffice: BoxOffice;
   door: Door;
+  guestList: GuestList;
   wallet: Wallet;
   holdDesk: HoldDesk;
   signer: TicketSigner;
@@ -138,6 +141,7 @@ export async function start(config: TicketsConfig = loadTicketsConfig()) {
     { holdTtlSeconds: config.HOLD_TTL_SECONDS },
   );
   const door = new Door(db, signer, states);
+  const guestList = new GuestList(db, states, PeopleDirectory.fromServiceList(config.SERVICE_LIST));
   const wallet = new Wallet(db);
   const holdDesk = new HoldDesk(db, () => {
     relay.nudge();
@@ -185,6 +189,7 @@ export async function start(config: TicketsConfig = loadTicketsConfig()) {
       tierEditor,
       boxOffice,
       door,
+      guestList,
       wallet,
       holdDesk,
       signer,

@@ -13,6 +13,7 @@ import {
   loadSigningKey,
   openDatabase,
   outboxEntities,
+  PEOPLE_PATH,
   sendJson,
   sessionEnded,
   startSubgraph,
@@ -25,6 +26,7 @@ import { Accounts } from './accounts';
 import { loadUsersConfig, type UsersConfig } from './config';
 import { User } from './entities/user';
 import { migrations } from './migrations';
+import { peopleRoute } from './people-route';
 import { resolvers } from './resolvers';
 import { SignInGuard } from './sign-in-guard';
 
@@ -102,6 +104,7 @@ export async function start(config: UsersConfig = loadUsersConfig()) {
         sendJson(res, 200, jwks);
       },
       [SESSION_STATUS_PATH]: sessionStatusRoute(signatureOnly, accounts),
+      [PEOPLE_PATH]: peopleRoute(verifyToken, db),
     },
   });
 

@@ -3,8 +3,9 @@ import { CreateTickets1764000000300 } from './1764000000300-CreateTickets';
 import { CreatePurchaseLimits1764000000301 } from './1764000000301-CreatePurchaseLimits';
 import { MoneyAsBigint1765012100000 } from './1765012100000-MoneyAsBigint';
 import { TierDescription1765015150100 } from './1765015150100-TierDescription';
-import { SaleWindows1765020000000 } from './1765020000000-SaleWindows';
-import { WaitingRooms1765020000100 } from './1765020000100-WaitingRooms';
+import { AttendeeList1765020000000 } from './1765020000000-AttendeeList';
+import { SaleWindows1765030000000 } from './1765030000000-SaleWindows';
+import { WaitingRooms1765030000100 } from './1765030000100-WaitingRooms';
 
 export const migrations = [
   CreateOutbox1764000000000,
@@ -12,6 +13,7 @@ export const migrations = [
   CreatePurchaseLimits1764000000301,
   MoneyAsBigint1765012100000,
   TierDescription1765015150100,
-  SaleWindows1765020000000,
-  WaitingRooms1765020000100,
+  AttendeeList1765020000000,
+  SaleWindows1765030000000,
+  WaitingRooms1765030000100,
 ];

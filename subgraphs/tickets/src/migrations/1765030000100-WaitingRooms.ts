@@ -4,8 +4,8 @@ import type { MigrationInterface, QueryRunner } from 'typeorm';
  * Waiting rooms and their queue tickets (see waiting-room.ts). Everything a room knows lives
  * here, not in a process: any instance can admit, and a restart loses or reorders nobody.
  */
-export class WaitingRooms1765020000100 implements MigrationInterface {
-  name = 'WaitingRooms1765020000100';
+export class WaitingRooms1765030000100 implements MigrationInterface {
+  name = 'WaitingRooms1765030000100';
 
   async up(q: QueryRunner): Promise<void> {
     await q.query(`CREATE TABLE waiting_rooms (

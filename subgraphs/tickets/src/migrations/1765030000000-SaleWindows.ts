@@ -1,8 +1,8 @@
 import type { MigrationInterface, QueryRunner } from 'typeorm';
 
 /** A tier's sale window: held or bought only between these (either open-ended when null). */
-export class SaleWindows1765020000000 implements MigrationInterface {
-  name = 'SaleWindows1765020000000';
+export class SaleWindows1765030000000 implements MigrationInterface {
+  name = 'SaleWindows1765030000000';
 
   async up(q: QueryRunner): Promise<void> {
     await q.query(
