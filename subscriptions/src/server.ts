@@ -19,6 +19,7 @@ import { formatForClient } from '@ko/platform/errors';
 import { tokenRefusal, viewerFromAuthorization, type Viewer } from '@ko/platform/auth';
 import { loadSubscriptionsConfig, type SubscriptionsConfig } from './config';
 import { EventUpdates, tierLookup } from './event-updates';
+import { SessionWatch } from './session-watch';
 import { Fanout } from './fanout';
 import { KafkaFeed } from './kafka-feed';
 import { QueueUpdates, queueTicketLookup } from './queue-updates';
@@ -132,6 +133,12 @@ export async function start(config: SubscriptionsConfig = loadSubscriptionsConfi
     maxPayload: 64 * 1024,
   });
   const sessions = new WeakMap<object, Session>();
+  const sessionWatch = new SessionWatch(
+    verifyToken,
+    config.SESSION_RECHECK_MS,
+    UNAUTHORIZED_CLOSE_CODE,
+    logger,
+  );
 
   const graphqlWs = useServer<Record<string, unknown>>(
     {
@@ -156,6 +163,10 @@ export async function start(config: SubscriptionsConfig = loadSubscriptionsConfi
             viewer: await viewerFromAuthorization(raw || undefined, verifyToken),
             authorization: raw || undefined,
           });
+          if (raw) {
+            sessionWatch.watch(socket, raw);
+            socket.once('close', () => sessionWatch.forget(socket));
+          }
           return true;
         } catch (error) {
           const { message, final } = tokenRefusal(error);
@@ -203,6 +214,7 @@ export async function start(config: SubscriptionsConfig = loadSubscriptionsConfi
     stop: async () => {
       // Clients are told "going away" (1001) and reconnect, through the router, to another instance.
       fanout.endAll();
+      sessionWatch.stop();
       await graphqlWs.dispose();
       await http.close();
       await feed.stop();

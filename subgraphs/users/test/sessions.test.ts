@@ -6,6 +6,7 @@ import {
   type GraphQLResult,
   type Stack,
 } from '@ko/platform/testing';
+import { connect, follow } from '../../../subscriptions/test/live-client';
 
 /**
  * Ending sessions: signOutEverywhere and deleteAccount, through the router, and the old token
@@ -32,8 +33,8 @@ let eventsUrl: string;
 beforeAll(async () => {
   stack = await startStack({
     ...testInfrastructure(),
-    services: ['users', 'events', 'gateway'],
-    env: { SESSION_CACHE_SECONDS: String(SESSION_CACHE_SECONDS) },
+    services: ['users', 'events', 'subscriptions', 'gateway'],
+    env: { SESSION_CACHE_SECONDS: String(SESSION_CACHE_SECONDS), SESSION_RECHECK_MS: '500' },
   });
   url = stack.gatewayUrl;
   eventsUrl = stack.urls.events!;
@@ -116,6 +117,31 @@ describe('ending sessions', () => {
     // The email is free again, for a new account.
     const again = await register('leaving@example.com');
     expect(again.user.id).not.toBe(user.id);
+  });
+
+  it('closes an open subscription socket of a session that signOutEverywhere ended', async () => {
+    const { token: old } = await register('socket@example.com');
+    const created = await graphql(url, CREATE_EVENT, { i: EVENT }, old);
+    const live = connect(url.replace(/^http/, 'ws'), old);
+    try {
+      // The organizer follows their draft's updates: a signed-in socket.
+      const follower = follow(
+        live,
+        'subscription($e: ID!) { eventUpdated(eventId: $e) { status } }',
+        { e: created.data!.createEvent.id },
+        'eventUpdated',
+      );
+      await follower.waitFor(1, 15_000);
+      const signedOut = await graphql(url, 'mutation { signOutEverywhere { token } }', {}, old);
+      expect(signedOut.errors).toBeUndefined();
+      const closed = await Promise.race([
+        live.closed,
+        new Promise<undefined>((r) => setTimeout(() => r(undefined), 20_000)),
+      ]);
+      expect(closed?.code).toBe(4401);
+    } finally {
+      await live.dispose();
+    }
   });
 
   it('refuses signOutEverywhere and deleteAccount when signed out', async () => {
