@@ -6,8 +6,9 @@
 // bounded: every phase has a time limit, and the whole run is stopped after BENCH_MAX_MINUTES.
 //
 // Knobs (environment): BENCH_FANS, BENCH_RUSH_CAPACITY, BENCH_RUSH_CONCURRENCY,
+// BENCH_QUEUE_FANS, BENCH_QUEUE_CAPACITY, BENCH_QUEUE_JOIN_SECONDS (the waiting room),
 // BENCH_SUBSCRIBERS, BENCH_CHAT_RATE, BENCH_CHAT_SECONDS, BENCH_BROWSE_ROUND_SECONDS,
-// BENCH_ONLY=browse,rush,chat (a subset), BENCH_PROFILE=gateway,tickets,... (CPU profiles of
+// BENCH_ONLY=browse,rush,queue,chat (a subset), BENCH_PROFILE=gateway,tickets,... (CPU profiles of
 // those processes, written under .data/bench/stack/profiles/ when they stop), BENCH_MAX_MINUTES.
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -42,6 +43,7 @@ import {
 import { runChat, runKafkaRoundTrip } from '../bench/scenarios/chat-fanout';
 import { runPgbench, runRush } from '../bench/scenarios/rush';
 import { createCatalogue } from '../bench/scenarios/setup';
+import { runWaitingRoom } from '../bench/scenarios/waiting-room';
 
 const log = (message: string) => console.log(`[bench] ${message}`);
 const num = (name: string, fallback: number) => {
@@ -55,6 +57,10 @@ const settings = {
   registrationParallelism: 16,
   rushCapacity: num('BENCH_RUSH_CAPACITY', 1_000),
   rushConcurrency: num('BENCH_RUSH_CONCURRENCY', 200),
+  /** The waiting-room on-sale (BENCH_ONLY queue): its fans (of those registered), tier, join window. */
+  queueFans: num('BENCH_QUEUE_FANS', num('BENCH_FANS', 5_000)),
+  queueCapacity: num('BENCH_QUEUE_CAPACITY', 1_000),
+  queueJoinMs: num('BENCH_QUEUE_JOIN_SECONDS', 30) * 1000,
   pgbenchSeconds: 10,
   browsePageSize: 20,
   browseEvents: 40,
@@ -70,7 +76,7 @@ const settings = {
   chatPosters: 100,
 };
 const only = new Set(
-  (process.env.BENCH_ONLY ?? 'browse,rush,chat').split(',').map((s) => s.trim()),
+  (process.env.BENCH_ONLY ?? 'browse,rush,queue,chat').split(',').map((s) => s.trim()),
 );
 const profile = new Set(
   (process.env.BENCH_PROFILE ?? '')
@@ -316,6 +322,35 @@ async function main(): Promise<number> {
         results.rush = failure(error);
         log(`rush failed: ${results.rush.notMeasured}`);
       }
+    }
+
+    if (only.has('queue')) {
+      log(
+        `queue: ${settings.queueFans} fans join a waiting room over ${settings.queueJoinMs / 1000} s, a tier of ${settings.queueCapacity}`,
+      );
+      memory.begin();
+      try {
+        const queue = await runWaitingRoom({
+          gatewayUrl: stack.gatewayUrl,
+          websocketUrl: stack.gatewayUrl.replace(/^http/, 'ws'),
+          ticketsDatabaseUrl: stack.databaseUrls.tickets!,
+          organizer: catalogue.organizers[0]!,
+          fans: catalogue.fans.slice(0, settings.queueFans),
+          capacity: settings.queueCapacity,
+          joinWindowMs: settings.queueJoinMs,
+          rushP99Ms:
+            results.rush && 'stack' in results.rush ? results.rush.stack.latency.p99Ms : undefined,
+          log,
+        });
+        results.queue = queue;
+        log(
+          `  purchases p99 ${queue.purchaseLatency.p99Ms} ms (rush ${queue.rushP99Ms ?? '–'}), told p99 ${queue.toldAfterSellOut.p99Ms} ms, ρ ${queue.fairnessCorrelation}, oversold ${queue.oversold}, undersold ${queue.undersold}`,
+        );
+      } catch (error) {
+        results.queue = failure(error);
+        log(`queue failed: ${results.queue.notMeasured}`);
+      }
+      peaks.queue = memory.end();
     }
 
     if (only.has('chat')) {

@@ -6,6 +6,8 @@
 import type { BrowseTargetResult } from '../scenarios/browse';
 import type { ChatResult, KafkaRoundTripResult } from '../scenarios/chat-fanout';
 import type { PgbenchResult, RushResult } from '../scenarios/rush';
+import type { WaitingRoomResult } from '../scenarios/waiting-room';
+import { judgeWaitingRoom, waitingRoomSection } from './report-waiting-room';
 import type { Machine } from './machine';
 import type { PeakMemory } from './memory';
 import { CHART_PERCENTILES, round } from './stats';
@@ -30,6 +32,8 @@ export interface BenchResults {
       }
     | NotMeasured;
   rush?: { stack: RushResult; pgbench: PgbenchResult } | NotMeasured;
+  /** The on-sale with a waiting room (scenario 2b), beside the rush. */
+  queue?: WaitingRoomResult | NotMeasured;
   chat?: { stack: ChatResult; kafka: KafkaRoundTripResult | NotMeasured } | NotMeasured;
   /** Peak RSS per scenario and process. */
   memory: Record<string, Record<string, PeakMemory>>;
@@ -135,6 +139,8 @@ export function judge(results: Omit<BenchResults, 'targets'>): Target[] {
       met: null,
     });
   }
+  if (results.settings.scenarios instanceof Array && results.settings.scenarios.includes('queue'))
+    targets.push(...judgeWaitingRoom(results.queue));
   const chat = results.chat;
   if (isMeasured(chat)) {
     const s = chat.stack;
@@ -372,6 +378,8 @@ export function renderMarkdown(results: BenchResults, chartFile: string, finding
       out.push(`\nOther errors seen: ${r.errorExamples.map((e) => `\`${e}\``).join('; ')}`);
   } else out.push(`Not measurable: ${rush?.notMeasured ?? 'not run'}.`);
   out.push('');
+
+  if (results.queue) out.push(...waitingRoomSection(results.queue));
 
   const chat = results.chat;
   out.push('## 3. Chat fan-out');

@@ -2,6 +2,7 @@ import { Route, Routes } from 'react-router';
 import { Layout } from './components/Layout';
 import { HomePage } from './pages/HomePage';
 import { EventPage } from './pages/EventPage';
+import { WaitingRoomPage } from './pages/WaitingRoomPage';
 import { AuthPage } from './pages/AuthPage';
 import { ForgotPasswordPage, ResetPasswordPage, VerifyEmailPage } from './pages/AccountMailPages';
 import { OrderPage } from './pages/OrderPage';
@@ -16,6 +17,7 @@ export function App() {
       <Routes>
         <Route path="/" element={<HomePage />} />
         <Route path="/events/:id" element={<EventPage />} />
+        <Route path="/events/:id/queue" element={<WaitingRoomPage />} />
         <Route path="/signin" element={<AuthPage mode="signin" />} />
         <Route path="/signup" element={<AuthPage mode="signup" />} />
         <Route path="/forgot-password" element={<ForgotPasswordPage />} />

@@ -2,9 +2,9 @@
 # Sourced by deploy/kafka/start.sh, which defines `acl`. Do not edit by hand.
 acl --allow-principal User:events --operation Write --operation Create --topic events.lifecycle
 acl --allow-principal User:tickets --operation Read --topic events.lifecycle
-acl --allow-principal User:subscriptions --operation Read --topic events.lifecycle --topic tickets.sold --topic tickets.availability --topic chat.messages
+acl --allow-principal User:subscriptions --operation Read --topic events.lifecycle --topic tickets.sold --topic tickets.availability --topic tickets.queue --topic chat.messages
 acl --allow-principal User:mail --operation Read --topic events.lifecycle --topic orders.cancelled --topic users.accounts --topic orders.placed
-acl --allow-principal User:tickets --operation Write --operation Create --topic tickets.sold --topic tickets.availability --topic orders.cancelled --topic orders.placed
+acl --allow-principal User:tickets --operation Write --operation Create --topic tickets.sold --topic tickets.availability --topic orders.cancelled --topic tickets.queue --topic orders.placed
 acl --allow-principal User:chat --operation Write --operation Create --topic chat.messages
 acl --allow-principal User:users --operation Write --operation Create --topic users.accounts
 acl --allow-principal User:tickets --operation Read --operation Delete --resource-pattern-type prefixed --group tickets

@@ -5,7 +5,9 @@ export interface ClientSocket {
   terminate(): void;
 }
 
-export type Channel = 'messagePosted' | 'messageDeleted' | 'ticketsSold' | 'eventUpdated';
+/** A channel's key is an event id, except `queueTicketUpdated`'s: a queue ticket id. */
+export type Channel =
+  'messagePosted' | 'messageDeleted' | 'ticketsSold' | 'eventUpdated' | 'queueTicketUpdated';
 
 export interface FanoutLimits {
   /** Unsent bytes on a socket beyond which its client is too slow. */

@@ -6,6 +6,7 @@ import { type Logger } from '@ko/platform/logger';
 import { RecentIds } from './dedupe';
 import type { EventUpdates } from './event-updates';
 import type { Fanout } from './fanout';
+import type { QueueUpdates } from './queue-updates';
 
 /** Facts this service turns into live updates. */
 export const FEED_FACTS = [
@@ -16,6 +17,7 @@ export const FEED_FACTS = [
   Facts.eventPublished,
   Facts.eventUpdated,
   Facts.eventCancelled,
+  Facts.waitingRoomChanged,
 ];
 const FEED_TOPICS = [...new Set(FEED_FACTS.map((f) => f.topic))];
 
@@ -31,7 +33,16 @@ function within<T>(ms: number, work: Promise<T>): Promise<T> {
 }
 
 /** Routes one fact (checked against its schema) to the subscriptions it concerns. */
-export function route(fanout: Fanout, fact: ParsedFact, updates?: EventUpdates): number {
+export function route(
+  fanout: Fanout,
+  fact: ParsedFact,
+  updates?: EventUpdates,
+  queue?: QueueUpdates,
+): number {
+  if (isFact(fact, Facts.waitingRoomChanged)) {
+    queue?.roomChanged(fact.envelope.data);
+    return 0;
+  }
   if (isFact(fact, Facts.chatMessagePosted))
     return fanout.publish('messagePosted', fact.envelope.data.eventId, fact.envelope.data);
   if (isFact(fact, Facts.chatMessageDeleted))
@@ -75,6 +86,7 @@ export class KafkaFeed {
     fanout: Fanout,
     private readonly logger: Logger,
     updates?: EventUpdates,
+    queue?: QueueUpdates,
   ) {
     this.consumer = new FactConsumer({
       kafka,
@@ -86,7 +98,7 @@ export class KafkaFeed {
       maxWaitTimeInMs: 100,
       prepare: () => this.pinStartingOffsets(),
       handle: async (fact) => {
-        if (this.recent.firstSighting(fact.envelope.id)) route(fanout, fact, updates);
+        if (this.recent.firstSighting(fact.envelope.id)) route(fanout, fact, updates, queue);
       },
     });
   }

@@ -10,6 +10,7 @@ import { type Viewer } from '@ko/platform/auth';
 import type { EventUpdates } from './event-updates';
 import type { ClientSocket, Fanout } from './fanout';
 import type { ChatMessageFact } from './kafka-feed';
+import type { QueueTicketUpdate as QueueTicketPayload, QueueUpdates } from './queue-updates';
 
 /** Close code for a connection that needs a (valid) token: graphql-ws's Unauthorized. */
 export const UNAUTHORIZED_CLOSE_CODE = 4401;
@@ -23,6 +24,7 @@ export interface LiveContext {
   fanout: Fanout;
   events: EventDirectory;
   updates: EventUpdates;
+  queue: QueueUpdates;
 }
 
 const typeDefs = readFileSync(join(__dirname, '..', 'src', 'schema.graphql'), 'utf8');
@@ -37,6 +39,16 @@ async function visibleEvent(eventId: string, ctx: LiveContext) {
 }
 
 const passThrough = <T>(payload: T) => payload;
+
+/** `first`, then whatever `rest` yields (and `rest` ends with the iteration). */
+async function* startingWith<T>(first: T, rest: AsyncIterableIterator<T>): AsyncGenerator<T> {
+  try {
+    yield first;
+    yield* rest;
+  } finally {
+    await rest.return?.();
+  }
+}
 
 export function buildLiveSchema(): GraphQLSchema {
   return makeExecutableSchema<LiveContext>({
@@ -84,6 +96,36 @@ export function buildLiveSchema(): GraphQLSchema {
             const event = await visibleEvent(eventId, ctx);
             ctx.updates.follow(eventId, event.status);
             return ctx.fanout.subscribe('eventUpdated', eventId, ctx.socket);
+          },
+          resolve: passThrough,
+        },
+        queueTicketUpdated: {
+          subscribe: async (
+            _root: unknown,
+            { ticketId }: { ticketId: string },
+            ctx: LiveContext,
+          ) => {
+            if (!ctx.viewer) {
+              ctx.socket.close(
+                UNAUTHORIZED_CLOSE_CODE,
+                'Sign in to follow your place in a waiting room: send connectionParams.authorization.',
+              );
+              throw unauthenticated('Sign in to follow your place in a waiting room.');
+            }
+            if (!isUuid(ticketId))
+              throw badInput('ticketId must be a queue ticket id.', { field: 'ticketId' });
+            // Subscribed first, so nothing between the read and the subscription is missed.
+            const live = ctx.fanout.subscribe<QueueTicketPayload>(
+              'queueTicketUpdated',
+              ticketId,
+              ctx.socket,
+            );
+            const now = await ctx.queue.follow(ticketId, ctx.authorization);
+            if (!now) {
+              await live.return?.();
+              throw notFound('QueueTicket', ticketId);
+            }
+            return startingWith(now, live);
           },
           resolve: passThrough,
         },

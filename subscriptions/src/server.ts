@@ -22,6 +22,7 @@ import { EventUpdates, tierLookup } from './event-updates';
 import { SessionWatch } from './session-watch';
 import { Fanout } from './fanout';
 import { KafkaFeed } from './kafka-feed';
+import { QueueUpdates, queueTicketLookup } from './queue-updates';
 import { createSharedSubscribe } from './shared-execution';
 import { UNAUTHORIZED_CLOSE_CODE, buildLiveSchema, type LiveContext } from './live';
 
@@ -95,7 +96,8 @@ export async function start(config: SubscriptionsConfig = loadSubscriptionsConfi
     config.EVENT_UPDATE_INTERVAL_MS,
     logger,
   );
-  const feed = new KafkaFeed(kafka, fanout, logger, updates);
+  const queue = new QueueUpdates(fanout, queueTicketLookup(ticketsClient), logger);
+  const feed = new KafkaFeed(kafka, fanout, logger, updates, queue);
   const verifyToken = createServiceTokenVerifier(config);
   const schema = buildLiveSchema();
 
@@ -114,6 +116,7 @@ export async function start(config: SubscriptionsConfig = loadSubscriptionsConfi
             connections: wss.clients.size,
             subscriptions: fanout.size,
             eventsFollowed: updates.size,
+            queueTicketsFollowed: queue.size,
             slowClientsDropped: fanout.dropped,
             consumerGroup: feed.groupId,
             consuming: feed.running,
@@ -187,7 +190,7 @@ export async function start(config: SubscriptionsConfig = loadSubscriptionsConfi
       },
       context: (ctx): LiveContext => {
         const session = sessions.get(ctx) ?? { viewer: null };
-        return { ...session, socket: ctx.extra.socket, fanout, events, updates };
+        return { ...session, socket: ctx.extra.socket, fanout, events, updates, queue };
       },
       onNext: (_ctx, _id, _payload, _args, result) =>
         result.errors ? { ...result, errors: formatErrors(result.errors, logger) } : undefined,

@@ -1,5 +1,5 @@
 import { useEffect, useId, useRef, useState } from 'react';
-import { Link } from 'react-router';
+import { Link, useNavigate } from 'react-router';
 import { useMutation, useQuery } from 'urql';
 import { errorCode, type ErrorLike } from '../lib/errors';
 import { formatCountdown, formatMoney, newIdempotencyKey, plural } from '../lib/format';
@@ -36,6 +36,7 @@ export function BuyPanel({
 }) {
   const { viewer } = useSession();
   const askToSignIn = useSignInRedirect();
+  const navigate = useNavigate();
   const [tierId, setTierId] = useState<string | undefined>(() => {
     const saved = savedChoice(eventId).tierId;
     return tiers.some((t) => t.id === saved && t.available > 0)
@@ -118,6 +119,8 @@ export function BuyPanel({
     if (!tier) return;
     setFailure(undefined);
     const result = await reserve({ input: { tierId: tier.id, quantity } });
+    // The sale has a waiting room and this fan's turn has not come (or is over): to the line.
+    if (errorCode(result.error) === 'QUEUE_REQUIRED') return navigate(`/events/${eventId}/queue`);
     if (result.error || !result.data) {
       setFailure(result.error);
       onPurchased(); // availability changed under us: show the real numbers

@@ -90,6 +90,10 @@ export function describeError(
     }
     case 'HOLD_EXPIRED':
       return 'Your hold expired and the tickets went back on sale. Reserve again to buy.';
+    case 'NOT_ON_SALE':
+      return message ?? 'These tickets are not on sale right now.';
+    case 'QUEUE_REQUIRED':
+      return 'This sale has a waiting room: join the line to buy.';
     case 'UNAUTHENTICATED':
       return 'Your session has ended. Please sign in again.';
     case 'FORBIDDEN':

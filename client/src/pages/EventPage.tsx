@@ -1,5 +1,5 @@
-import { useEffect } from 'react';
-import { Link, useParams } from 'react-router';
+import { useEffect, useState } from 'react';
+import { Link, Navigate, useParams } from 'react-router';
 import { useQuery } from 'urql';
 import { graphql } from '../gql';
 import type { EventPageQuery } from '../gql/graphql';
@@ -7,6 +7,7 @@ import { ErrorNotice, Loading, Notice, StatusBadge, useTitle } from '../componen
 import { BuyPanel } from '../components/BuyPanel';
 import { EventCover } from '../components/EventCover';
 import { ChatPanel } from '../components/ChatPanel';
+import { SaleCountdown } from '../components/SaleCountdown';
 import { formatEventTime, formatMoney, plural } from '../lib/format';
 import { useSession } from '../session/session';
 import { useEventUpdated, useTicketsSold, type EventUpdate } from '../session/live';
@@ -37,6 +38,26 @@ const EventPageDocument = graphql(`
         priceCents
         capacity
         available
+        salesStartAt
+        salesEndAt
+      }
+      waitingRoom {
+        enabled
+      }
+    }
+  }
+`);
+
+/** The fan's waiting-room tickets: an admitted fan buys here, the others wait in line. */
+const MyQueueTicketsDocument = graphql(`
+  query MyQueueTickets {
+    me {
+      id
+      queueTickets {
+        id
+        eventId
+        status
+        admittedUntil
       }
     }
   }
@@ -96,6 +117,12 @@ export function EventPage() {
     pause: !viewer,
     requestPolicy: 'cache-and-network',
   });
+  const [queue] = useQuery({
+    query: MyQueueTicketsDocument,
+    pause: !viewer || !loaded?.waitingRoom?.enabled,
+    requestPolicy: 'network-only',
+  });
+  const now = useSaleWindows(loaded?.tiers ?? []);
   const myTickets = (mine.data?.me?.tickets ?? []).filter(
     (t) => t.event.id === id && t.status !== 'CANCELLED',
   ).length;
@@ -131,6 +158,22 @@ export function EventPage() {
       </section>
     );
   }
+
+  // While the room is on, fans wait in line unless their admission is running.
+  const admitted = queue.data?.me?.queueTickets?.some(
+    (t) =>
+      t.eventId === event.id &&
+      t.status === 'ADMITTED' &&
+      t.admittedUntil &&
+      new Date(t.admittedUntil).getTime() > now,
+  );
+  if (
+    event.waitingRoom?.enabled &&
+    event.status === 'ON_SALE' &&
+    !isOrganizer &&
+    (!viewer || (!queue.fetching && queue.data && !admitted))
+  )
+    return <Navigate to={`/events/${event.id}/queue`} replace />;
 
   const onSale = event.status === 'ON_SALE' && (event.tiers?.length ?? 0) > 0;
   const cheapest = Math.min(...(event.tiers ?? []).map((t) => t.priceCents));
@@ -207,14 +250,17 @@ export function EventPage() {
             This event is a draft: publish it from your dashboard to put its tickets on sale.
           </Notice>
         ) : (
-          <BuyPanel
-            eventId={event.id}
-            currency={event.currency}
-            tiers={event.tiers ?? []}
-            onPurchased={() => {
-              refreshAvailability({ requestPolicy: 'network-only' });
-            }}
-          />
+          <>
+            <SaleCountdown startsAt={(event.tiers ?? []).map((t) => t.salesStartAt)} />
+            <BuyPanel
+              eventId={event.id}
+              currency={event.currency}
+              tiers={(event.tiers ?? []).map((t) => inWindow(t, now))}
+              onPurchased={() => {
+                refreshAvailability({ requestPolicy: 'network-only' });
+              }}
+            />
+          </>
         )}
       </article>
       {onSale && (
@@ -237,6 +283,43 @@ export function EventPage() {
 }
 
 type LoadedEvent = NonNullable<EventPageQuery['event']>;
+type LoadedTier = NonNullable<LoadedEvent['tiers']>[number];
+
+const at = (iso: string | null | undefined) => (iso ? new Date(iso).getTime() : undefined);
+
+/**
+ * Now, re-rendered at the next edge of a tier's sale window: the page opens (or closes) a sale
+ * by itself at that moment, without a reload. The server decides anyway (NOT_ON_SALE), so a
+ * visitor's clock that is off costs a refused click, never a sale outside the window.
+ */
+function useSaleWindows(tiers: readonly LoadedTier[]): number {
+  const [now, setNow] = useState(() => Date.now());
+  const next = Math.min(
+    ...tiers
+      .flatMap((t) => [at(t.salesStartAt), at(t.salesEndAt)])
+      .filter((edge): edge is number => edge !== undefined && edge > now),
+  );
+  useEffect(() => {
+    if (!Number.isFinite(next)) return;
+    // setTimeout holds at most ~24.8 days; a later edge is re-planned when the page re-renders.
+    const timer = setTimeout(
+      () => setNow(Date.now()),
+      Math.min(next - Date.now() + 50, 2 ** 31 - 1),
+    );
+    return () => clearTimeout(timer);
+  }, [next]);
+  return now;
+}
+
+/** A tier as the buy panel shows it at `now`: outside its window it has nothing to sell. */
+function inWindow(tier: LoadedTier, now: number) {
+  const start = at(tier.salesStartAt);
+  const end = at(tier.salesEndAt);
+  if (start !== undefined && now < start)
+    return { ...tier, available: 0, opensAt: tier.salesStartAt };
+  if (end !== undefined && now >= end) return { ...tier, available: 0 };
+  return tier;
+}
 
 function withUpdate(event: LoadedEvent, update: EventUpdate | undefined): LoadedEvent {
   if (!update || update.eventId !== event.id) return event;

@@ -11,6 +11,10 @@ export type ErrorCode =
   | 'CONFLICT'
   | 'RATE_LIMITED'
   | 'HOLD_EXPIRED'
+  /** A tier outside its sale window (`salesStartAt`, `salesEndAt`): the window is in extensions. */
+  | 'NOT_ON_SALE'
+  /** The event's waiting room is on and the caller has no admission (joinWaitingRoom). */
+  | 'QUEUE_REQUIRED'
   | 'SERVICE_UNAVAILABLE'
   /** The router refused a query over its cost or expensive-field limit, before running it. */
   | 'QUERY_TOO_EXPENSIVE'

@@ -14,6 +14,8 @@ export const Topics = {
   /** Tiers whose places for sale changed other than by a sale (holds, new tiers, tier changes). */
   ticketsAvailability: 'tickets.availability',
   ordersCancelled: 'orders.cancelled',
+  /** Waiting rooms: their progress and their queue tickets' admissions (queueTicketUpdated). */
+  ticketsQueue: 'tickets.queue',
   chatMessages: 'chat.messages',
   /** Accounts' mail-worthy moments: sign-up, verification and password-reset requests. */
   usersAccounts: 'users.accounts',
@@ -43,6 +45,7 @@ export const TopicAccess: Record<TopicName, { writer: KafkaPrincipal; readers: K
     'tickets.sold': { writer: 'tickets', readers: ['subscriptions'] },
     'tickets.availability': { writer: 'tickets', readers: ['subscriptions'] },
     'orders.cancelled': { writer: 'tickets', readers: ['mail'] },
+    'tickets.queue': { writer: 'tickets', readers: ['subscriptions'] },
     'chat.messages': { writer: 'chat', readers: ['subscriptions'] },
     // Carries single-use links (verification, password reset): only the mail function reads it.
     'users.accounts': { writer: 'users', readers: ['mail'] },
@@ -250,6 +253,34 @@ export const Facts = {
     key: (data) => data.eventId,
   }),
 
+  /**
+   * A waiting room moved on: its phase, how far it admitted (a WAITING ticket's position is its
+   * place minus `admittedThrough`), its pace, and the tickets whose own status changed (admitted,
+   * expired, re-queued). WAITING and CLOSED tickets follow from `phase` without being listed.
+   */
+  waitingRoomChanged: defineFact({
+    topic: Topics.ticketsQueue,
+    type: 'waiting.room.changed',
+    version: 1,
+    schema: z.object({
+      eventId: id,
+      phase: z.enum(['OFF', 'BEFORE_START', 'ADMITTING', 'SOLD_OUT']),
+      saleStartsAt: isoTime.nullable(),
+      admittedThrough: count,
+      admittedPerMinute: count,
+      tickets: z.array(
+        z.object({
+          ticketId: id,
+          userId: id,
+          status: z.enum(['WAITING', 'ADMITTED', 'EXPIRED', 'CLOSED']),
+          place: count.nullable(),
+          admittedUntil: isoTime.nullable(),
+        }),
+      ),
+    }),
+    key: (data) => data.eventId,
+  }),
+
   /** A new account, with the single-use link that verifies its address. */
   userRegistered: defineFact({
     topic: Topics.usersAccounts,
@@ -306,6 +337,7 @@ export type FactData<F extends { schema: z.ZodTypeAny }> = z.output<F['schema']>
 export type TicketsSoldFact = FactData<typeof Facts.ticketsSold>;
 export type TiersAvailabilityChangedFact = FactData<typeof Facts.tiersAvailabilityChanged>;
 export type OrderCancelledFact = FactData<typeof Facts.orderCancelled>;
+export type WaitingRoomChangedFact = FactData<typeof Facts.waitingRoomChanged>;
 export type EventRescheduledFact = FactData<typeof Facts.eventRescheduled>;
 export type OrderPlacedFact = FactData<typeof Facts.orderPlaced>;
 export type ChatMessagePostedFact = FactData<typeof Facts.chatMessagePosted>;

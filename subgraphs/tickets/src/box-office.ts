@@ -10,6 +10,7 @@ import {
   rows,
   type Viewer,
 } from '@ko/platform';
+import { admissionUsed, requireAdmission } from './admission';
 import { Hold } from './entities/hold';
 import type { Order } from './entities/order';
 import { TicketTier } from './entities/ticket-tier';
@@ -60,6 +61,7 @@ export class BoxOffice {
     await this.throttle.take(fan.id);
     return this.db.transaction(async (manager) => {
       await this.limits.lock(manager, fan.id);
+      await requireAdmission(manager, fan.id, tier.eventId);
       await this.limits.check(manager, fan.id, tier.eventId, quantity, 'held');
       await holdPlaces(manager, tier, quantity);
       const [row] = await rows(
@@ -95,6 +97,7 @@ export class BoxOffice {
       await this.limits.lock(manager, fan.id);
       const winner = await this.orders.byKey(manager, fan.id, key);
       if (winner) return sameRequest(winner, fingerprint);
+      await requireAdmission(manager, fan.id, tier.eventId);
       await this.limits.check(manager, fan.id, tier.eventId, quantity, 'sold');
       const sale = { fan: fan.id, buyer: fan, tier, quantity, holdId: null, key, fingerprint };
       const made = await this.orders.record(manager, sale, {
@@ -103,6 +106,7 @@ export class BoxOffice {
       });
       // Sold out or cancelled since it was read: the order rolls back with the refusal.
       if (!made) return refuse(manager, tier);
+      await admissionUsed(manager, fan.id, tier.eventId);
       created = true;
       return made;
     });
@@ -165,6 +169,7 @@ export class BoxOffice {
         params: [hold.tierId, hold.quantity],
       });
       if (!made) throw eventCancelled();
+      await admissionUsed(manager, fan.id, tier.eventId);
       created = true;
       return made;
     });

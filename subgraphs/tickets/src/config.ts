@@ -46,6 +46,17 @@ export const ticketsConfigSchema = baseConfigSchema
      * against squatting many events' stock with holds that are never paid.
      */
     PER_FAN_HELD_LIMIT: z.coerce.number().int().min(1).max(10_000).default(16),
+    /** How long a waiting room's admission lasts: enough to choose and pay. */
+    WAITING_ROOM_ADMISSION_SECONDS: z.coerce.number().int().min(1).max(3_600).default(300),
+    /**
+     * Most fans a waiting room lets in at once who have not bought yet: the next are admitted as
+     * these buy (or their admission runs out), so the box office is never flooded.
+     */
+    WAITING_ROOM_MAX_ADMITTED: z.coerce.number().int().min(1).max(100_000).default(100),
+    /** How often each instance looks at every waiting room (it also does after each sale). */
+    WAITING_ROOM_INTERVAL_MS: millis(250),
+    /** Fixes the waiting rooms' shuffle (tests only); unset, places are cryptographically random. */
+    WAITING_ROOM_SHUFFLE_SEED: z.string().min(1).optional(),
     DATABASE_POOL_SIZE: z.coerce.number().int().min(2).max(100).default(10),
     /**
      * Reserve, checkout and purchase attempts one buyer may make per minute, counted in the

@@ -13,11 +13,14 @@ import { changeTier } from './availability';
 import { TicketTier } from './entities/ticket-tier';
 import type { EventStates } from './event-states';
 import { eventCancelled } from './sale-refusals';
+import { checkWindow } from './sale-window';
 
 export interface TierInput {
   name: string;
   priceCents: number;
   capacity: number;
+  salesStartAt?: Date | null;
+  salesEndAt?: Date | null;
 }
 
 export const MAX_TIER_NAME = 80;
@@ -43,7 +46,7 @@ export function validateTier(input: TierInput): TierInput {
   if (!Number.isInteger(input.capacity) || input.capacity < 1 || input.capacity > MAX_CAPACITY) {
     throw badInput(`The capacity must be 1 to ${MAX_CAPACITY}.`, { field: 'capacity' });
   }
-  return { name, priceCents: input.priceCents, capacity: input.capacity };
+  return { name, priceCents: input.priceCents, capacity: input.capacity, ...checkWindow(input) };
 }
 
 /** The tiers organizers put on sale, and reading them back. */
@@ -77,8 +80,10 @@ export class Inventory {
         // shows a tier added while it is on sale.
         await manager.query('SELECT 1 FROM event_states WHERE event_id = $1 FOR UPDATE', [eventId]);
         const [row] = await changeTier(manager, eventId, {
-          sql: `INSERT INTO ticket_tiers (event_id, organizer_id, name, price_cents, capacity, event_cancelled)
-           SELECT $1, $2, $3, $4, $5, EXISTS (SELECT 1 FROM event_states WHERE event_id = $1 AND status = 'CANCELLED')
+          sql: `INSERT INTO ticket_tiers (event_id, organizer_id, name, price_cents, capacity,
+             sales_start_at, sales_end_at, event_cancelled)
+           SELECT $1, $2, $3, $4, $5, $7, $8,
+             EXISTS (SELECT 1 FROM event_states WHERE event_id = $1 AND status = 'CANCELLED')
            WHERE (SELECT count(*) FROM ticket_tiers WHERE event_id = $1) < $6
            RETURNING *`,
           params: [
@@ -88,6 +93,8 @@ export class Inventory {
             tier.priceCents,
             tier.capacity,
             MAX_TIERS,
+            tier.salesStartAt ?? null,
+            tier.salesEndAt ?? null,
           ],
         });
         if (!row)

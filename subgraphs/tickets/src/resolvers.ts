@@ -9,6 +9,7 @@ import type { TierInput } from './inventory';
 import type { SalesBucket } from './sales-reports';
 import type { TicketsContext } from './server';
 import type { TierChanges } from './tier-editor';
+import type { WaitingRoomSettings } from './waiting-room';
 import { Wallet, orderNumber } from './wallet';
 
 const eventRef = (id: string) => ({ __typename: 'Event', id });
@@ -20,6 +21,7 @@ export const resolvers: Resolvers<TicketsContext> = {
   Query: {
     ticketSigningKey: (_root, _args, ctx) => JSON.stringify(ctx.signer.publicJwk),
     order: (_root, { id }: { id: string }, ctx) => ctx.wallet.orderOf(ctx.viewer, id),
+    queueTicket: (_root, { id }: { id: string }, ctx) => ctx.waitingRoom.ticket(ctx.viewer, id),
   },
   Mutation: {
     addTicketTier: (_root, { eventId, input }: { eventId: string; input: TierInput }, ctx) =>
@@ -53,9 +55,18 @@ export const resolvers: Resolvers<TicketsContext> = {
       ctx.door.checkInBatch(ctx.viewer, scans, ctx.authorization),
     releaseHold: (_root, { holdId }: { holdId: string }, ctx) =>
       ctx.holdDesk.release(ctx.viewer, holdId),
+    setWaitingRoom: (
+      _root,
+      { eventId, input }: { eventId: string; input: WaitingRoomSettings },
+      ctx,
+    ) => ctx.waitingRoom.set(ctx.viewer, eventId, input, ctx.authorization),
+    joinWaitingRoom: (_root, { eventId }: { eventId: string }, ctx) =>
+      ctx.waitingRoom.join(ctx.viewer, eventId),
   },
   Event: {
     __resolveReference: (ref: { id: string }) => ({ id: ref.id }),
+    waitingRoom: (event: { id: string }, _args: unknown, ctx: TicketsContext) =>
+      ctx.rooms.load(event.id).then((room) => room ?? null),
     tiers: (event: { id: string }, _args: unknown, ctx: TicketsContext) =>
       ctx.tiersByEvent.load(event.id),
     salesReport: (
@@ -120,6 +131,8 @@ export const resolvers: Resolvers<TicketsContext> = {
     },
     holds: (user: { id: string }, args: { first: unknown }, ctx: TicketsContext) =>
       ctx.holdDesk.activeOf(ctx.viewer, user.id, checkFirst(args.first, 'holds')),
+    queueTickets: (user: { id: string }, _args: unknown, ctx: TicketsContext) =>
+      ctx.waitingRoom.ticketsOf(ctx.viewer, user.id),
   },
   TicketTier: {
     available: (tier: TicketTier) => tier.available,

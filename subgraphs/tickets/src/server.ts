@@ -40,6 +40,8 @@ import { Inventory } from './inventory';
 import { migrations } from './migrations';
 import { OrderBook } from './order-book';
 import { PurchaseThrottle } from './purchase-throttle';
+import { QueueAdmitter } from './queue-admitter';
+import type { RoomState } from './queue-views';
 import { resolvers } from './resolvers';
 import { VerifiedBuyers } from './verified-buyers';
 import { SalesReports, type SalesBucket, type SalesRow } from './sales-reports';
@@ -47,6 +49,7 @@ import { TicketSigner } from './ticket-codes';
 import { TicketPrinter } from './ticket-printer';
 import { TierEditor } from './tier-editor';
 import { Wallet } from './wallet';
+import { WaitingRoom } from './waiting-room';
 
 export interface TicketsContext extends RequestContext {
   inventory: Inventory;
@@ -60,6 +63,8 @@ export interface TicketsContext extends RequestContext {
   signer: TicketSigner;
   printer: TicketPrinter;
   salesReports: SalesReports;
+  waitingRoom: WaitingRoom;
+  rooms: DataLoader<string, RoomState | undefined>;
   tiers: DataLoader<string, TicketTier | undefined>;
   tiersByEvent: DataLoader<string, TicketTier[]>;
   ticketsByOrder: DataLoader<string, Ticket[]>;
@@ -98,12 +103,30 @@ export async function start(config: TicketsConfig = loadTicketsConfig()) {
       Topics.ticketsAvailability,
       Topics.ordersCancelled,
       Topics.ordersPlaced,
+      Topics.ticketsQueue,
     ],
   });
   relay.start();
+  // Waiting rooms move on a timer, and at once after a sale or a join here.
+  const admitter = new QueueAdmitter(
+    db,
+    logger,
+    {
+      intervalMs: config.WAITING_ROOM_INTERVAL_MS,
+      admissionSeconds: config.WAITING_ROOM_ADMISSION_SECONDS,
+      maxAdmitted: config.WAITING_ROOM_MAX_ADMITTED,
+      shuffleSeed: config.WAITING_ROOM_SHUFFLE_SEED,
+    },
+    () => relay.nudge(),
+  );
+  admitter.start();
 
   const events = new EventsClient(ServiceClient.fromServiceList(config.SERVICE_LIST, 'events'));
   const states = new EventStates(db, events);
+  const waitingRoom = new WaitingRoom(db, states, () => {
+    relay.nudge();
+    admitter.nudge();
+  });
   const inventory = new Inventory(db, states);
   const tierEditor = new TierEditor(db);
   const verifiedBuyers = new VerifiedBuyers(
@@ -118,14 +141,20 @@ export async function start(config: TicketsConfig = loadTicketsConfig()) {
       perFanEventLimit: config.PER_FAN_EVENT_LIMIT,
       perFanHeldLimit: config.PER_FAN_HELD_LIMIT,
     }),
-    new OrderBook(db, signer, () => relay.nudge()),
+    new OrderBook(db, signer, () => {
+      relay.nudge();
+      admitter.nudge();
+    }),
     new PurchaseThrottle(db, config.PURCHASES_PER_MINUTE, logger),
     { holdTtlSeconds: config.HOLD_TTL_SECONDS },
   );
   const door = new Door(db, signer, states);
   const guestList = new GuestList(db, states, PeopleDirectory.fromServiceList(config.SERVICE_LIST));
   const wallet = new Wallet(db);
-  const holdDesk = new HoldDesk(db, () => relay.nudge());
+  const holdDesk = new HoldDesk(db, () => {
+    relay.nudge();
+    admitter.nudge();
+  });
   // PDFs and reports are drawn by lambdas: the runner locally (LAMBDA_ENDPOINT), AWS Lambda otherwise.
   const lambda = createLambdaInvoker(config.lambda);
   const everyFunctionLocal = Object.keys(config.lambda.functionNames).every(
@@ -175,6 +204,8 @@ export async function start(config: TicketsConfig = loadTicketsConfig()) {
       signer,
       printer,
       salesReports,
+      waitingRoom,
+      rooms: new DataLoader((ids: readonly string[]) => waitingRoom.rooms(ids)),
       tiers: new DataLoader((ids: readonly string[]) => inventory.byIds(ids)),
       tiersByEvent: new DataLoader((ids: readonly string[]) => inventory.byEvents(ids)),
       ticketsByOrder: new DataLoader((ids: readonly string[]) => wallet.ticketsOfOrders(ids)),
@@ -210,6 +241,7 @@ export async function start(config: TicketsConfig = loadTicketsConfig()) {
     stop: async () => {
       await server.close();
       await sweeper.stop();
+      await admitter.stop();
       await lifecycle.stop();
       await Promise.race([consuming, new Promise((resolve) => setTimeout(resolve, 2_000))]);
       await relay.stop();

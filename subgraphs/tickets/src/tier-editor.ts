@@ -15,6 +15,7 @@ import {
 import { changeTier } from './availability';
 import { TicketTier } from './entities/ticket-tier';
 import { MAX_CAPACITY, MAX_PRICE_CENTS, MAX_TIER_NAME } from './inventory';
+import { checkWindow } from './sale-window';
 
 export const MAX_TIER_DESCRIPTION = 1_000;
 
@@ -25,6 +26,8 @@ export interface TierChanges {
   capacity?: number | null;
   /** An empty string clears the description. */
   description?: string | null;
+  salesStartAt?: Date | null;
+  salesEndAt?: Date | null;
 }
 
 interface Checked {
@@ -32,6 +35,8 @@ interface Checked {
   priceCents: number | null;
   capacity: number | null;
   description: string | null | undefined;
+  salesStartAt: Date | null;
+  salesEndAt: Date | null;
 }
 
 export function validateChanges(input: TierChanges): Checked {
@@ -54,7 +59,7 @@ export function validateChanges(input: TierChanges): Checked {
         field: 'description',
       });
   }
-  return { name, priceCents: price, capacity, description };
+  return { name, priceCents: price, capacity, description, ...checkWindow(input) };
 }
 
 /** Organizers fixing a tier after it was added: its name, price, capacity and description. */
@@ -85,8 +90,12 @@ export class TierEditor {
            name = coalesce($3, t.name),
            price_cents = coalesce($4::bigint, t.price_cents),
            capacity = coalesce($5::int, t.capacity),
-           description = CASE WHEN $6 THEN $7 ELSE t.description END
+           description = CASE WHEN $6 THEN $7 ELSE t.description END,
+           sales_start_at = coalesce($8::timestamptz, t.sales_start_at),
+           sales_end_at = coalesce($9::timestamptz, t.sales_end_at)
          WHERE t.id = $1 AND t.organizer_id = $2 AND NOT t.event_cancelled
+           AND (coalesce($9::timestamptz, t.sales_end_at) IS NULL
+                OR coalesce($9::timestamptz, t.sales_end_at) > coalesce($8::timestamptz, t.sales_start_at, '-infinity'))
            AND ($5::int IS NULL OR $5::int >= t.sold + t.held)
            AND ($4::bigint IS NULL OR $4::bigint = t.price_cents
                 OR (t.sold = 0 AND t.held = 0 AND NOT EXISTS (SELECT 1 FROM orders o WHERE o.tier_id = t.id)))
@@ -99,6 +108,8 @@ export class TierEditor {
           changes.capacity,
           changes.description !== undefined,
           changes.description ?? null,
+          changes.salesStartAt,
+          changes.salesEndAt,
         ],
       });
     } catch (error) {
@@ -125,9 +136,11 @@ export class TierEditor {
       held: number;
       event_cancelled: boolean;
       ever_sold: boolean;
+      sales_start_at: Date | null;
+      sales_end_at: Date | null;
     }>(
       this.db.manager,
-      `SELECT organizer_id, price_cents, sold, held, event_cancelled,
+      `SELECT organizer_id, price_cents, sold, held, event_cancelled, sales_start_at, sales_end_at,
               EXISTS (SELECT 1 FROM orders o WHERE o.tier_id = t.id) AS ever_sold
        FROM ticket_tiers t WHERE id = $1`,
       [tierId],
@@ -150,6 +163,12 @@ export class TierEditor {
         'The price can only change before the tier’s first sale: buyers paid (or hold places at) this one.',
         { field: 'priceCents', reason: 'ALREADY_SOLD', sold, held },
       );
+    const start = changes.salesStartAt ?? tier.sales_start_at;
+    const end = changes.salesEndAt ?? tier.sales_end_at;
+    if (start && end && end <= start)
+      return badInput('The sale must end after it starts.', {
+        field: changes.salesEndAt ? 'salesEndAt' : 'salesStartAt',
+      });
     return conflict('The tier changed while it was being edited; try again.', {
       reason: 'CONCURRENT_CHANGE',
     });

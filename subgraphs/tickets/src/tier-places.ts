@@ -4,6 +4,7 @@ import { changeTier, giveBackHeld } from './availability';
 import type { Hold } from './entities/hold';
 import { TicketTier } from './entities/ticket-tier';
 import { eventCancelled, soldOut } from './sale-refusals';
+import { IN_SALE_WINDOW, notInWindow } from './sale-window';
 
 /**
  * A tier's counts (`sold`, `held`) change only through these statements. Each is one
@@ -11,10 +12,14 @@ import { eventCancelled, soldOut } from './sale-refusals';
  * check-then-write race, no overselling and no lost place.
  */
 
-/** Takes places from a tier ($1) if enough ($2) are left and its event is not cancelled. */
+/**
+ * Takes places from a tier ($1) if enough ($2) are left, its event is not cancelled and it is
+ * in its sale window.
+ */
 export const takePlaces = (as: 'sold' | 'held') =>
   `UPDATE ticket_tiers SET ${as} = ${as} + $2
-   WHERE id = $1 AND NOT event_cancelled AND capacity - sold - held >= $2 RETURNING *`;
+   WHERE id = $1 AND NOT event_cancelled AND capacity - sold - held >= $2
+     AND ${IN_SALE_WINDOW} RETURNING *`;
 
 /** Turns a hold's places ($2 of tier $1) from held to sold, unless the event was cancelled. */
 export const sellHeldPlaces = `UPDATE ticket_tiers SET held = held - $2, sold = sold + $2
@@ -35,14 +40,32 @@ export async function holdPlaces(
   return refuse(manager, tier);
 }
 
-/** Why a tier could not give the places asked for: its event was cancelled, or too few are left. */
+/**
+ * Why a tier could not give the places asked for: its event was cancelled, it is outside its
+ * sale window, or too few are left.
+ */
 export async function refuse(manager: EntityManager, tier: TicketTier): Promise<never> {
-  const [now] = await rows<{ available: number; event_cancelled: boolean }>(
+  const [now] = await rows<{
+    available: number;
+    event_cancelled: boolean;
+    in_window: boolean;
+    sales_start_at: Date | null;
+    sales_end_at: Date | null;
+    at: Date;
+  }>(
     manager,
-    'SELECT capacity - sold - held AS available, event_cancelled FROM ticket_tiers WHERE id = $1',
+    `SELECT capacity - sold - held AS available, event_cancelled, sales_start_at, sales_end_at,
+            ${IN_SALE_WINDOW} AS in_window, statement_timestamp() AS at
+     FROM ticket_tiers WHERE id = $1`,
     [tier.id],
   );
   if (now.event_cancelled) throw eventCancelled();
+  if (!now.in_window)
+    throw notInWindow(
+      tier,
+      { salesStartAt: now.sales_start_at, salesEndAt: now.sales_end_at },
+      now.at,
+    );
   throw soldOut(tier, now.available);
 }
 

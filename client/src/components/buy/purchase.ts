@@ -2,6 +2,7 @@
 import { useEffect, useState } from 'react';
 import { graphql } from '../../gql';
 import type { CheckoutMutation } from '../../gql/graphql';
+import { formatDateTime } from '../../lib/format';
 
 /** The most tickets one purchase may take (the platform's limit per order). */
 export const MAX_PER_ORDER = 8;
@@ -76,6 +77,8 @@ export interface Tier {
   priceCents: number;
   capacity: number;
   available: number;
+  /** When its sale opens, while that is still ahead (the event page re-renders then). */
+  opensAt?: string | null;
 }
 
 export type Order = CheckoutMutation['checkout'];
@@ -106,7 +109,10 @@ export function useNow(active: boolean, intervalMs = 500): number {
 }
 
 /** "Only N left" once a tier has sold some and few remain; a fresh small tier is just "N left". */
-export function availabilityLabel(tier: Pick<Tier, 'available' | 'capacity'>): string {
+export function availabilityLabel(
+  tier: Pick<Tier, 'available' | 'capacity'> & { opensAt?: string | null },
+): string {
+  if (tier.opensAt) return `On sale ${formatDateTime(tier.opensAt)}`;
   if (tier.available === 0) return 'Sold out';
   return isLow(tier) ? `Only ${tier.available} left` : `${tier.available} left`;
 }

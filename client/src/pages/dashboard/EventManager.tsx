@@ -7,6 +7,7 @@ import { EditTierForm } from './EditTierForm';
 import { EventHeader } from './EventHeader';
 import { SalesPanel } from './SalesPanel';
 import type { OrganizedEvent } from './operations';
+import { WaitingRoomControl } from '../../components/WaitingRoomControl';
 
 export function EventManager({
   event,
@@ -44,6 +45,9 @@ export function EventManager({
       )}
       {event.status !== 'DRAFT' && <EventAudience eventId={event.id} title={event.title} />}
       {event.status !== 'CANCELLED' && <AddTierForm eventId={event.id} currency={event.currency} />}
+      {event.status !== 'CANCELLED' && (
+        <WaitingRoomControl eventId={event.id} timeZone={event.timeZone} />
+      )}
       {event.status === 'ON_SALE' && <AnnouncementForm eventId={event.id} />}
     </div>
   );

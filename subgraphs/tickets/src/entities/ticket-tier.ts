@@ -37,6 +37,13 @@ export class TicketTier {
   @Column({ name: 'event_cancelled', type: 'boolean' })
   eventCancelled: boolean;
 
+  /** The sale window (see sale-window.ts): null ends are open. */
+  @Column({ name: 'sales_start_at', type: 'timestamptz', nullable: true })
+  salesStartAt: Date | null;
+
+  @Column({ name: 'sales_end_at', type: 'timestamptz', nullable: true })
+  salesEndAt: Date | null;
+
   @Column({ name: 'created_at', type: 'timestamptz' })
   createdAt: Date;
 

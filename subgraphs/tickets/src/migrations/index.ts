@@ -4,6 +4,8 @@ import { CreatePurchaseLimits1764000000301 } from './1764000000301-CreatePurchas
 import { MoneyAsBigint1765012100000 } from './1765012100000-MoneyAsBigint';
 import { TierDescription1765015150100 } from './1765015150100-TierDescription';
 import { AttendeeList1765020000000 } from './1765020000000-AttendeeList';
+import { SaleWindows1765030000000 } from './1765030000000-SaleWindows';
+import { WaitingRooms1765030000100 } from './1765030000100-WaitingRooms';
 
 export const migrations = [
   CreateOutbox1764000000000,
@@ -12,4 +14,6 @@ export const migrations = [
   MoneyAsBigint1765012100000,
   TierDescription1765015150100,
   AttendeeList1765020000000,
+  SaleWindows1765030000000,
+  WaitingRooms1765030000100,
 ];

@@ -1,0 +1,90 @@
+import type { WaitingRoomResult } from '../scenarios/waiting-room';
+import type { NotMeasured } from './report';
+
+/** The waiting-room scenario's targets and section of the report (issue 17). */
+
+interface Target {
+  scenario: string;
+  target: string;
+  measured: string;
+  ratio: number | null;
+  met: boolean | null;
+}
+
+const fmt = (n: number | undefined | null, digits = 1) =>
+  n === undefined || n === null || Number.isNaN(n) ? '—' : n.toFixed(digits);
+
+export function judgeWaitingRoom(queue: WaitingRoomResult | NotMeasured | undefined): Target[] {
+  if (!queue || 'notMeasured' in queue)
+    return [
+      {
+        scenario: 'waiting room',
+        target: "admitted fans' purchase p99 ≤ 1/10 of the rush's; told within 2 s; |ρ| < 0.05",
+        measured: `not measurable: ${queue?.notMeasured ?? 'not run'}`,
+        ratio: null,
+        met: null,
+      },
+    ];
+  return [
+    {
+      scenario: 'waiting room',
+      target: "admitted fans' purchase p99 ≤ 1/10 of the plain rush's p99",
+      measured: `${fmt(queue.purchaseLatency.p99Ms)} vs ${fmt(queue.rushP99Ms)} ms`,
+      ratio: queue.p99RatioToRush,
+      met: queue.p99RatioToRush === null ? null : queue.p99RatioToRush <= 0.1,
+    },
+    {
+      scenario: 'waiting room',
+      target: 'every waiting fan told within 2 s of selling out',
+      measured: `max ${fmt(queue.toldAfterSellOut.maxMs)} ms, ${queue.fansNeverTold} never told`,
+      ratio: queue.toldAfterSellOut.count ? queue.toldAfterSellOut.maxMs / 2_000 : null,
+      met: queue.toldAfterSellOut.maxMs <= 2_000 && queue.fansNeverTold === 0,
+    },
+    {
+      scenario: 'waiting room',
+      target: '|rank correlation of joining and admission order| < 0.05',
+      measured: `ρ = ${fmt(queue.fairnessCorrelation, 4)} over ${queue.earlyJoiners} fans`,
+      ratio: Math.abs(queue.fairnessCorrelation) / 0.05,
+      met: Math.abs(queue.fairnessCorrelation) < 0.05,
+    },
+    {
+      scenario: 'waiting room',
+      target: 'zero oversold, zero undersold',
+      measured: `${queue.oversold} oversold, ${queue.undersold} undersold`,
+      ratio: null,
+      met: queue.oversold === 0 && queue.undersold === 0,
+    },
+  ];
+}
+
+export function waitingRoomSection(queue: WaitingRoomResult | NotMeasured | undefined): string[] {
+  const out = ['## 2b. On-sale with a waiting room', ''];
+  if (!queue || 'notMeasured' in queue) {
+    out.push(`Not measurable: ${queue?.notMeasured ?? 'not run'}.`, '');
+    return out;
+  }
+  const q = queue;
+  const row = (name: string, d: WaitingRoomResult['purchaseLatency']) =>
+    `| ${name} | ${fmt(d.p50Ms)} | ${fmt(d.p99Ms)} | ${fmt(d.maxMs)} | ${d.count} |`;
+  out.push(
+    `${q.fans} fans (already registered) join the waiting room at random moments of the ${q.joinWindowSeconds} s before a tier of ${q.capacity} goes on sale, ` +
+      `each following their ticket over graphql-ws (queueTicketUpdated) and buying one ticket when admitted. ` +
+      `Joins: ${JSON.stringify(q.joinOutcomes)}; purchases: ${JSON.stringify(q.purchaseOutcomes)}; ${q.seconds} s in all.`,
+    '',
+    '| | p50 ms | p99 ms | max ms | count |',
+    '| --- | --- | --- | --- | --- |',
+    row('time to a position (from the later of joining and the sale start)', q.timeToPosition),
+    row('purchase latency of admitted fans', q.purchaseLatency),
+    row('told CLOSED after the last sale', q.toldAfterSellOut),
+    '',
+    `The plain rush's purchase p99 in this run: ${fmt(q.rushP99Ms)} ms (ratio ${fmt(q.p99RatioToRush, 3)}). ` +
+      `Fairness: ρ = ${fmt(q.fairnessCorrelation, 4)} between joining order and place over ${q.earlyJoiners} fans who joined before the start. ` +
+      `Fans without a position: ${q.fansWithoutPosition}; never told: ${q.fansNeverTold}. ` +
+      `Tickets database: capacity ${q.database.capacity}, sold ${q.database.sold}, held ${q.database.held}, tickets ${q.database.tickets}. ` +
+      `**Oversold ${q.oversold}, undersold ${q.undersold}.**`,
+  );
+  if (q.errorExamples.length)
+    out.push('', `Errors seen: ${q.errorExamples.map((e) => `\`${e}\``).join('; ')}`);
+  out.push('');
+  return out;
+}

@@ -1,0 +1,355 @@
+/**
+ * Scenario 2b, the on-sale with a waiting room: fans (already registered) join an event's
+ * waiting room at random moments in the window before its tier goes on sale, each following
+ * their queue ticket over graphql-ws (queueTicketUpdated) through the router. When admitted, a
+ * fan buys one ticket at once; when the room closes (sold out) the fans still waiting are told.
+ *
+ * Measured: how long until every fan has a place (from the later of their join and the sale's
+ * start), purchase latency of admitted fans (beside the plain rush's, in the same run), how long
+ * after the last sale every waiting fan is told, fairness (Spearman's rank correlation between
+ * joining order and place among fans who joined before the start: near 0), and oversold and
+ * undersold from the tickets database (both 0).
+ */
+import { randomBytes } from 'node:crypto';
+import WebSocket from 'ws';
+import { createClient, type Client as WsClient } from 'graphql-ws/client';
+import { Client } from 'pg';
+import { GraphQLHttp, inParallel, outcomeOf } from '../lib/load';
+import { Samples, nowMs, round, type Distribution } from '../lib/stats';
+import { PURCHASE } from './rush';
+import type { Account } from './setup';
+
+const QUEUE_TICKET_UPDATED = `subscription Queue($ticketId: ID!) {
+  queueTicketUpdated(ticketId: $ticketId) { id status position }
+}`;
+
+export interface WaitingRoomOptions {
+  gatewayUrl: string;
+  websocketUrl: string;
+  ticketsDatabaseUrl: string;
+  organizer: Account;
+  fans: Account[];
+  capacity: number;
+  /** Fans join at random moments over this window, which ends when the sale starts. */
+  joinWindowMs: number;
+  /** The plain rush's purchase p99 in this run, to compare against. */
+  rushP99Ms?: number;
+  log: (message: string) => void;
+}
+
+export interface WaitingRoomResult {
+  fans: number;
+  capacity: number;
+  joinWindowSeconds: number;
+  joinOutcomes: Record<string, number>;
+  /** From the later of a fan's join and the sale's start to their first place (or admission). */
+  timeToPosition: Distribution;
+  fansWithoutPosition: number;
+  purchaseLatency: Distribution;
+  purchaseOutcomes: Record<string, number>;
+  rushP99Ms: number | null;
+  /** Admitted fans' purchase p99 over the plain rush's: the target is at most 0.1. */
+  p99RatioToRush: number | null;
+  /** From the last sale answered to each waiting fan being told CLOSED. */
+  toldAfterSellOut: Distribution;
+  fansNeverTold: number;
+  /** Spearman's rho, joining order against place, fans who joined before the start. */
+  fairnessCorrelation: number;
+  earlyJoiners: number;
+  database: { capacity: number; sold: number; held: number; tickets: number };
+  oversold: number;
+  undersold: number;
+  seconds: number;
+  errorExamples: string[];
+}
+
+interface Fan {
+  account: Account;
+  ticketId?: string;
+  joinedAt?: number;
+  positionedAt?: number;
+  toldClosedAt?: number;
+  bought: boolean;
+  ws?: WsClient;
+  /** Whether the subscription is running; a fan whose subscription failed polls instead. */
+  live: boolean;
+}
+
+async function ok(
+  http: GraphQLHttp,
+  query: string,
+  variables: Record<string, unknown>,
+  token: string,
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- untyped API responses
+): Promise<Record<string, any>> {
+  const answer = await http.post(JSON.stringify({ query, variables }), token);
+  if (answer.failure || answer.body?.errors?.length || !answer.body?.data)
+    throw new Error(`waiting room: ${answer.failure ?? JSON.stringify(answer.body?.errors)}`);
+  return answer.body.data;
+}
+
+/** Spearman's rho of two rankings of the same items (no ties). */
+export function rankCorrelation(a: number[], b: number[]): number {
+  const n = a.length;
+  if (n < 2) return 0;
+  const rank = (xs: number[]) => {
+    const ranks = new Array<number>(n);
+    xs.map((x, i) => [x, i] as const)
+      .sort((p, q) => p[0] - q[0])
+      .forEach(([, i], r) => (ranks[i] = r + 1));
+    return ranks;
+  };
+  const ra = rank(a);
+  const rb = rank(b);
+  const d2 = ra.reduce((sum, r, i) => sum + (r - rb[i]!) ** 2, 0);
+  return 1 - (6 * d2) / (n * (n * n - 1));
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+export async function runWaitingRoom(options: WaitingRoomOptions): Promise<WaitingRoomResult> {
+  const run = randomBytes(3).toString('hex');
+  const http = new GraphQLHttp(options.gatewayUrl, 200, 120_000);
+  const errorExamples: string[] = [];
+  const note = (text: string) => {
+    if (errorExamples.length < 5) errorExamples.push(text.slice(0, 300));
+  };
+  const organizer = options.organizer.token;
+  const created = await ok(
+    http,
+    'mutation($i: CreateEventInput!) { createEvent(input: $i) { id } }',
+    {
+      i: {
+        title: `Waiting room ${run}`,
+        description: 'The on-sale everyone wants.',
+        category: 'Music',
+        venue: 'Stadium',
+        city: 'Lisbon',
+        startsAt: new Date(Date.now() + 30 * 86_400_000).toISOString(),
+      },
+    },
+    organizer,
+  );
+  const eventId = created.createEvent.id as string;
+  // The sale starts once the join window has run, after a margin for this setup.
+  const saleStartsAtMs = Date.now() + 5_000 + options.joinWindowMs;
+  const tier = await ok(
+    http,
+    'mutation($e: ID!, $i: TicketTierInput!) { addTicketTier(eventId: $e, input: $i) { id } }',
+    {
+      e: eventId,
+      i: {
+        name: 'Floor',
+        priceCents: 5_000,
+        capacity: options.capacity,
+        salesStartAt: new Date(saleStartsAtMs).toISOString(),
+      },
+    },
+    organizer,
+  );
+  const tierId = tier.addTicketTier.id as string;
+  await ok(http, 'mutation($id: ID!) { publishEvent(id: $id) { id } }', { id: eventId }, organizer);
+  await ok(
+    http,
+    'mutation($e: ID!, $i: WaitingRoomInput!) { setWaitingRoom(eventId: $e, input: $i) { id } }',
+    { e: eventId, i: { enabled: true } },
+    organizer,
+  );
+
+  const fans: Fan[] = options.fans.map((account) => ({ account, bought: false, live: false }));
+  const joinOutcomes: Record<string, number> = {};
+  const purchaseLatency = new Samples();
+  const purchaseOutcomes: Record<string, number> = {};
+  let lastSaleAt = 0;
+  const saleStart = nowMs() + (saleStartsAtMs - Date.now());
+  const started = nowMs();
+
+  const buy = async (fan: Fan) => {
+    if (fan.bought) return;
+    fan.bought = true;
+    const t0 = nowMs();
+    const answer = await http.post(
+      JSON.stringify({
+        query: PURCHASE,
+        variables: {
+          input: { tierId, quantity: 1, idempotencyKey: `queue-${run}-${fan.account.id}` },
+        },
+      }),
+      fan.account.token,
+    );
+    const t1 = nowMs();
+    const outcome = outcomeOf(answer);
+    purchaseLatency.push(t1 - t0);
+    purchaseOutcomes[outcome] = (purchaseOutcomes[outcome] ?? 0) + 1;
+    if (outcome === 'ok') lastSaleAt = Math.max(lastSaleAt, t1);
+    else note(`purchase: ${JSON.stringify(answer.body?.errors ?? answer.failure)}`);
+  };
+
+  const seen = (fan: Fan, ticket: { status: string; position: number | null }) => {
+    const now = nowMs();
+    if (fan.positionedAt === undefined && (ticket.position !== null || ticket.status !== 'WAITING'))
+      fan.positionedAt = now;
+    if (ticket.status === 'ADMITTED') void buy(fan);
+    if (ticket.status === 'CLOSED' && fan.toldClosedAt === undefined) fan.toldClosedAt = now;
+  };
+
+  // Fans whose subscription could not start or ended (an overloaded machine) poll every second,
+  // as the web client would after losing its socket, so no admission is left unused.
+  let polling = true;
+  const poller = (async () => {
+    while (polling) {
+      await sleep(1_000);
+      const stranded = fans.filter(
+        (f) => f.ticketId && !f.live && !f.bought && f.toldClosedAt === undefined,
+      );
+      await inParallel(stranded, 20, async (fan) => {
+        const answer = await http.post(
+          JSON.stringify({
+            query: 'query($id: ID!) { queueTicket(id: $id) { status position } }',
+            variables: { id: fan.ticketId },
+          }),
+          fan.account.token,
+        );
+        const data = answer.body?.data as
+          { queueTicket?: { status: string; position: number | null } } | undefined;
+        if (data?.queueTicket) seen(fan, data.queueTicket);
+      });
+    }
+  })();
+
+  const follow = (fan: Fan) =>
+    new Promise<void>((resolve) => {
+      fan.ws = createClient({
+        url: options.websocketUrl,
+        webSocketImpl: WebSocket,
+        lazy: false,
+        retryAttempts: 3,
+        connectionParams: { authorization: `Bearer ${fan.account.token}` },
+        onNonLazyError: (error) => note(`ws: ${String(error)}`),
+      });
+      fan.ws.subscribe<{ queueTicketUpdated: { status: string; position: number | null } }>(
+        { query: QUEUE_TICKET_UPDATED, variables: { ticketId: fan.ticketId } },
+        {
+          next: (result) => {
+            resolve();
+            fan.live = true;
+            const ticket = result.data?.queueTicketUpdated;
+            if (ticket) seen(fan, ticket);
+          },
+          error: (error) => {
+            resolve();
+            fan.live = false;
+            note(`subscription: ${JSON.stringify(error)}`);
+          },
+          complete: () => {
+            fan.live = false;
+            resolve();
+          },
+        },
+      );
+    });
+
+  // Each fan joins at a random moment of the window, then follows their ticket.
+  const windowStart = nowMs() + Math.max(0, saleStart - nowMs() - options.joinWindowMs);
+  const plan = fans.map((fan) => ({ fan, at: windowStart + Math.random() * options.joinWindowMs }));
+  plan.sort((a, b) => a.at - b.at);
+  options.log(`  ${fans.length} fans join over ${options.joinWindowMs / 1000} s`);
+  await inParallel(plan, 200, async ({ fan, at }) => {
+    const wait = at - nowMs();
+    if (wait > 0) await sleep(wait);
+    const answer = await http.post(
+      JSON.stringify({
+        query: 'mutation($e: ID!) { joinWaitingRoom(eventId: $e) { id status position } }',
+        variables: { e: eventId },
+      }),
+      fan.account.token,
+    );
+    const outcome = outcomeOf(answer);
+    joinOutcomes[outcome] = (joinOutcomes[outcome] ?? 0) + 1;
+    if (outcome !== 'ok')
+      return note(`join: ${JSON.stringify(answer.body?.errors ?? answer.failure)}`);
+    fan.joinedAt = nowMs();
+    const ticket = (
+      answer.body!.data as {
+        joinWaitingRoom: { id: string; position: number | null; status: string };
+      }
+    ).joinWaitingRoom;
+    fan.ticketId = ticket.id;
+    if (ticket.position !== null || ticket.status !== 'WAITING') fan.positionedAt = fan.joinedAt;
+    if (ticket.status === 'ADMITTED') void buy(fan);
+    await follow(fan);
+  });
+  options.log(`  joined: ${JSON.stringify(joinOutcomes)}; the sale starts`);
+
+  // Until every fan bought, or was told the room closed (or a generous deadline passed).
+  const deadline = nowMs() + 300_000;
+  const settled = () =>
+    fans.every((f) => !f.ticketId || f.bought || f.toldClosedAt !== undefined) &&
+    purchaseLatency.count >= fans.filter((f) => f.bought).length;
+  while (!settled() && nowMs() < deadline) await sleep(200);
+  polling = false;
+  await poller;
+  const seconds = round((nowMs() - started) / 1000);
+
+  const timeToPosition = new Samples();
+  const told = new Samples();
+  for (const fan of fans) {
+    if (fan.joinedAt !== undefined && fan.positionedAt !== undefined)
+      timeToPosition.push(fan.positionedAt - Math.max(fan.joinedAt, saleStart));
+    if (fan.toldClosedAt !== undefined && lastSaleAt)
+      told.push(Math.max(0, fan.toldClosedAt - lastSaleAt));
+  }
+  await Promise.all(fans.map((fan) => fan.ws?.dispose()));
+
+  const db = new Client({ connectionString: options.ticketsDatabaseUrl });
+  await db.connect();
+  try {
+    const [counts] = (
+      await db.query<{ capacity: number; sold: number; held: number; tickets: number }>(
+        `SELECT t.capacity, t.sold, t.held, (SELECT count(*)::int FROM tickets WHERE tier_id = t.id) AS tickets
+         FROM ticket_tiers t WHERE t.id = $1`,
+        [tierId],
+      )
+    ).rows;
+    const placed = (
+      await db.query<{ user_id: string; place: number; early: boolean }>(
+        `SELECT user_id, place, joined_at < $2 AS early FROM queue_tickets
+         WHERE event_id = $1 AND place IS NOT NULL`,
+        [eventId, new Date(saleStartsAtMs)],
+      )
+    ).rows.filter((r) => r.early);
+    const joinRank = new Map(
+      fans.filter((f) => f.joinedAt !== undefined).map((f) => [f.account.id, f.joinedAt!]),
+    );
+    const early = placed.filter((r) => joinRank.has(r.user_id));
+    const correlation = rankCorrelation(
+      early.map((r) => joinRank.get(r.user_id)!),
+      early.map((r) => r.place),
+    );
+    const purchase = purchaseLatency.summary();
+    const rushP99 = options.rushP99Ms ?? null;
+    return {
+      fans: fans.length,
+      capacity: options.capacity,
+      joinWindowSeconds: options.joinWindowMs / 1000,
+      joinOutcomes,
+      timeToPosition: timeToPosition.summary(),
+      fansWithoutPosition: fans.filter((f) => f.positionedAt === undefined).length,
+      purchaseLatency: purchase,
+      purchaseOutcomes,
+      rushP99Ms: rushP99,
+      p99RatioToRush: rushP99 ? round(purchase.p99Ms / rushP99, 3) : null,
+      toldAfterSellOut: told.summary(),
+      fansNeverTold: fans.filter((f) => !f.bought && f.toldClosedAt === undefined).length,
+      fairnessCorrelation: round(correlation, 4),
+      earlyJoiners: early.length,
+      database: counts!,
+      oversold: Math.max(0, counts!.sold - counts!.capacity),
+      undersold: Math.max(0, Math.min(counts!.capacity, fans.length) - counts!.sold),
+      seconds,
+      errorExamples,
+    };
+  } finally {
+    await db.end();
+  }
+}

@@ -1,0 +1,68 @@
+import { graphql, type GraphQLResult } from '@ko/platform/testing';
+import type { Client } from './helpers';
+
+// Waiting-room requests through the router, shared by the waiting-room suites.
+
+export const SET_ROOM = `mutation Set($eventId: ID!, $input: WaitingRoomInput!) {
+  setWaitingRoom(eventId: $eventId, input: $input) { id waitingRoom { enabled opensAt phase } }
+}`;
+export const JOIN = `mutation Join($eventId: ID!) {
+  joinWaitingRoom(eventId: $eventId) { id eventId status position estimatedWaitSeconds admittedUntil }
+}`;
+export const MY_TICKETS = `query { me { queueTickets { id eventId status position admittedUntil } } }`;
+
+export interface QueueTicket {
+  id: string;
+  eventId: string;
+  status: 'WAITING' | 'ADMITTED' | 'EXPIRED' | 'CLOSED';
+  position: number | null;
+  admittedUntil: string | null;
+}
+
+export async function setRoom(
+  client: Client,
+  token: string,
+  eventId: string,
+  input: { enabled: boolean; opensAt?: string | null },
+): Promise<void> {
+  await client.ok(SET_ROOM, { eventId, input }, token);
+}
+
+export async function join(client: Client, token: string, eventId: string): Promise<QueueTicket> {
+  return (await client.ok(JOIN, { eventId }, token)).joinWaitingRoom as QueueTicket;
+}
+
+/** The fan's ticket for the event, as `User.queueTickets` shows it. */
+export async function ticketOf(
+  client: Client,
+  token: string,
+  eventId: string,
+): Promise<QueueTicket> {
+  const data = await client.ok(MY_TICKETS, {}, token);
+  return (data.me.queueTickets as QueueTicket[]).find((t) => t.eventId === eventId)!;
+}
+
+export const reserve = (url: string, token: string, tierId: string, quantity = 1) =>
+  graphql(
+    url,
+    'mutation($i: ReserveInput!) { reserveTickets(input: $i) { id } }',
+    { i: { tierId, quantity } },
+    token,
+  );
+
+export const codeOf = (result: GraphQLResult) => result.errors?.[0]?.extensions?.code;
+
+/** Spearman's rank correlation of two rankings of the same items (no ties). */
+export function rankCorrelation(a: number[], b: number[]): number {
+  const n = a.length;
+  const rank = (xs: number[]) => {
+    const order = xs.map((x, i) => [x, i] as const).sort((p, q) => p[0] - q[0]);
+    const ranks = new Array<number>(n);
+    order.forEach(([, i], r) => (ranks[i] = r + 1));
+    return ranks;
+  };
+  const ra = rank(a);
+  const rb = rank(b);
+  const d2 = ra.reduce((sum, r, i) => sum + (r - rb[i]!) ** 2, 0);
+  return 1 - (6 * d2) / (n * (n * n - 1));
+}

@@ -1,0 +1,180 @@
+import { randomUUID } from 'node:crypto';
+import { Client as Pg } from 'pg';
+import { inParallel, startStack, testInfrastructure, type Stack } from '@ko/platform/testing';
+import { ADD_TIER, Client, eventually } from './helpers';
+import {
+  codeOf,
+  join,
+  rankCorrelation,
+  reserve,
+  setRoom,
+  ticketOf,
+  type QueueTicket,
+} from './waiting-room-helpers';
+
+// The waiting room through the router: admission required while it is on, admissions that run
+// out, a fair (seeded) shuffle of early joiners, and closing (and re-opening) on selling out.
+// Admissions last 3 s and holds 2 s here; at most 2 fans are admitted at once.
+let stack: Stack;
+let client: Client;
+let db: Pg;
+let organizer: { token: string; id: string };
+
+beforeAll(async () => {
+  stack = await startStack({
+    ...testInfrastructure(),
+    services: ['users', 'events', 'tickets', 'gateway'],
+    serviceEnv: {
+      tickets: {
+        WAITING_ROOM_ADMISSION_SECONDS: '3',
+        WAITING_ROOM_MAX_ADMITTED: '2',
+        WAITING_ROOM_INTERVAL_MS: '200',
+        WAITING_ROOM_SHUFFLE_SEED: 'a fixed seed',
+        HOLD_TTL_SECONDS: '2',
+        HOLD_SWEEP_INTERVAL_MS: '200',
+      },
+    },
+  });
+  client = new Client(stack.gatewayUrl);
+  db = new Pg({ connectionString: stack.databaseUrls.tickets });
+  await db.connect();
+  organizer = await client.account('ORGANIZER');
+});
+
+afterAll(async () => {
+  await db?.end();
+  await stack?.stop({ dropDatabases: true });
+});
+
+/** A published event with one tier, its waiting room on. */
+async function roomWith(capacity: number, salesStartAt?: string) {
+  const event = await client.event(organizer.token, []);
+  const tier = await client.ok(
+    ADD_TIER,
+    { eventId: event.id, input: { name: 'Floor', priceCents: 1_000, capacity, salesStartAt } },
+    organizer.token,
+  );
+  await setRoom(client, organizer.token, event.id, { enabled: true });
+  return { eventId: event.id, tierId: tier.addTicketTier.id as string };
+}
+
+const fans = (n: number) =>
+  inParallel(
+    Array.from({ length: n }, (_, i) => i),
+    4,
+    () => client.account('FAN'),
+  );
+
+const statusOf = (token: string, eventId: string, wanted: QueueTicket['status']) =>
+  eventually(
+    () => ticketOf(client, token, eventId),
+    (ticket) => ticket.status === wanted,
+  );
+
+it('refuses holds and purchases without an admission, and after it ran out', async () => {
+  const { eventId, tierId } = await roomWith(10);
+  const [fan] = await fans(1);
+  expect(codeOf(await client.purchase(fan!.token, tierId, 1))).toBe('QUEUE_REQUIRED');
+  expect(codeOf(await reserve(stack.gatewayUrl, fan!.token, tierId))).toBe('QUEUE_REQUIRED');
+
+  const ticket = await join(client, fan!.token, eventId);
+  expect(await join(client, fan!.token, eventId)).toMatchObject({ id: ticket.id });
+  const admitted = await statusOf(fan!.token, eventId, 'ADMITTED');
+  expect(admitted.admittedUntil).not.toBeNull();
+  expect((await reserve(stack.gatewayUrl, fan!.token, tierId)).errors).toBeUndefined();
+
+  const expired = await statusOf(fan!.token, eventId, 'EXPIRED');
+  expect(expired.id).toBe(ticket.id);
+  const late = await client.purchase(fan!.token, tierId, 1);
+  expect(codeOf(late)).toBe('QUEUE_REQUIRED');
+  expect(late.errors![0]!.extensions).toMatchObject({
+    status: 'EXPIRED',
+    queueTicketId: ticket.id,
+  });
+
+  // Joining again puts the same ticket back in line, and it is admitted again.
+  expect((await join(client, fan!.token, eventId)).id).toBe(ticket.id);
+  await statusOf(fan!.token, eventId, 'ADMITTED');
+  expect((await client.purchase(fan!.token, tierId, 1, randomUUID())).errors).toBeUndefined();
+});
+
+it('gives fans who joined before the sale random places, and later ones the next', async () => {
+  const early = await fans(24);
+  const [late] = await fans(1);
+  const startsAt = new Date(Date.now() + 6_000).toISOString();
+  const { eventId } = await roomWith(100, startsAt);
+  const tickets: QueueTicket[] = [];
+  for (const fan of early) tickets.push(await join(client, fan.token, eventId));
+  expect(Date.now()).toBeLessThan(new Date(startsAt).getTime());
+  expect(tickets.every((t) => t.status === 'WAITING' && t.position === null)).toBe(true);
+
+  const placed = async () =>
+    (
+      await db.query<{ id: string; place: number | null }>(
+        'SELECT id, place FROM queue_tickets WHERE event_id = $1',
+        [eventId],
+      )
+    ).rows;
+  const places = new Map(
+    (await eventually(placed, (rows) => rows.every((r) => r.place !== null), 30_000)).map((r) => [
+      r.id,
+      r.place!,
+    ]),
+  );
+  const order = tickets.map((t) => places.get(t.id)!);
+  expect([...order].sort((a, b) => a - b)).toEqual(early.map((_, i) => i + 1));
+  // Joining order says nothing about the place: neither first-come nor reversed.
+  expect(
+    Math.abs(
+      rankCorrelation(
+        tickets.map((_, i) => i),
+        order,
+      ),
+    ),
+  ).toBeLessThan(0.4);
+  expect(order).not.toEqual([...order].sort((a, b) => a - b));
+
+  // A fan who comes after the start queues behind everyone who was there.
+  const after = await join(client, late!.token, eventId);
+  expect(
+    (await db.query('SELECT place FROM queue_tickets WHERE id = $1', [after.id])).rows[0].place,
+  ).toBe(early.length + 1);
+  // Admission follows the places.
+  const admitted = (
+    await db.query<{ place: number }>(
+      `SELECT place FROM queue_tickets WHERE event_id = $1 AND admitted_at IS NOT NULL
+       ORDER BY admitted_at, place`,
+      [eventId],
+    )
+  ).rows.map((r) => r.place);
+  expect(admitted.length).toBeGreaterThanOrEqual(2);
+  expect(admitted).toEqual(admitted.map((_, i) => i + 1));
+});
+
+it('closes the room when everything is sold, telling every fan, and re-opens it when places come back', async () => {
+  const { eventId, tierId } = await roomWith(2);
+  const line = await fans(5);
+  for (const fan of line) await join(client, fan.token, eventId);
+  const first = await eventually(
+    () => Promise.all(line.map((fan) => ticketOf(client, fan.token, eventId))),
+    (tickets) => tickets.filter((t) => t.status === 'ADMITTED').length === 2,
+  );
+  const [buyer, holder] = line.filter((_, i) => first[i]!.status === 'ADMITTED');
+  expect((await client.purchase(buyer!.token, tierId, 1)).errors).toBeUndefined();
+  expect((await reserve(stack.gatewayUrl, holder!.token, tierId)).errors).toBeUndefined();
+
+  const others = line.filter((fan) => fan !== buyer && fan !== holder);
+  const closed = await eventually(
+    () => Promise.all(others.map((fan) => ticketOf(client, fan.token, eventId))),
+    (tickets) => tickets.every((t) => t.status === 'CLOSED'),
+  );
+  expect(closed.map((t) => t.status)).toEqual(['CLOSED', 'CLOSED', 'CLOSED']);
+
+  // The hold runs out (2 s): its place is for sale again, and the next fan in line is admitted.
+  const reopened = await eventually(
+    () => Promise.all(others.map((fan) => ticketOf(client, fan.token, eventId))),
+    (tickets) => tickets.some((t) => t.status === 'ADMITTED'),
+  );
+  expect(reopened.filter((t) => t.status === 'ADMITTED')).toHaveLength(1);
+  expect(reopened.filter((t) => t.status === 'WAITING')).toHaveLength(2);
+});
