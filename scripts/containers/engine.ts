@@ -37,7 +37,9 @@ default_ulimits = ["nofile=8000:8000", "nproc=30000:30000"]
 [engine]
 runtime = "runc"
 `;
-const APT_PACKAGES = ['podman', 'runc', 'docker-compose', 'uidmap', 'slirp4netns'];
+// catatonit is podman's init for `init: true` services (a recommended package, so named here:
+// the install skips recommendations).
+const APT_PACKAGES = ['podman', 'runc', 'docker-compose', 'uidmap', 'slirp4netns', 'catatonit'];
 
 /** Finds or sets up an engine. `logDir` receives the podman API service's log. */
 export async function openEngine(logDir: string, log: (line: string) => void): Promise<Engine> {
