@@ -335,7 +335,11 @@ describe('lambdaInvokerConfigFromEnv', () => {
       region: undefined,
       timeoutMs: 5000,
       maxRetries: 0,
-      functionNames: { 'render-tickets': 'render-tickets', 'sales-report': 'sales-report' },
+      functionNames: {
+        'render-tickets': 'render-tickets',
+        'sales-report': 'sales-report',
+        'send-mail': 'send-mail',
+      },
     });
   });
 
