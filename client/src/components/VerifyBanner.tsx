@@ -23,12 +23,11 @@ export function VerifyBanner() {
       {/* Named apart from "Send" (the chat's button): pages are searched by accessible name. */}
       <button
         type="button"
-        aria-label="Mail me the verification link again"
         className="button button-small"
         disabled={result.fetching}
         onClick={() => void resend({})}
       >
-        {result.fetching ? 'Sending…' : 'Resend'}
+        {result.fetching ? 'Mailing…' : 'Mail me a new link'}
       </button>
       <ErrorNotice error={result.error} />
     </div>

@@ -38,7 +38,8 @@ export function SalesPanel({
   return (
     <section className="card" aria-labelledby="sales-heading">
       <h3 id="sales-heading">
-        Sales {event.status === 'ON_SALE' && <span className="live-dot" aria-label="live" />}
+        Sales{' '}
+        {event.status === 'ON_SALE' && <span className="live-dot" role="img" aria-label="live" />}
       </h3>
       <div className="stats">
         <div className="stat">
