@@ -37,9 +37,18 @@ default_ulimits = ["nofile=8000:8000", "nproc=30000:30000"]
 [engine]
 runtime = "runc"
 `;
-// catatonit is podman's init for `init: true` services (a recommended package, so named here:
-// the install skips recommendations).
-const APT_PACKAGES = ['podman', 'runc', 'docker-compose', 'uidmap', 'slirp4netns', 'catatonit'];
+// Recommended packages are named here, as the install skips recommendations: catatonit is
+// podman's init for `init: true` services, and the dnsname plugin lets containers find each
+// other by service name on the compose network.
+const APT_PACKAGES = [
+  'podman',
+  'runc',
+  'docker-compose',
+  'uidmap',
+  'slirp4netns',
+  'catatonit',
+  'golang-github-containernetworking-plugin-dnsname',
+];
 
 /** Finds or sets up an engine. `logDir` receives the podman API service's log. */
 export async function openEngine(logDir: string, log: (line: string) => void): Promise<Engine> {
