@@ -36,10 +36,15 @@ default_ulimits = ["nofile=8000:8000", "nproc=30000:30000"]
 
 [engine]
 runtime = "runc"
+
+[network]
+# netavark (with aardvark-dns) resolves service names on an internal network; CNI's dnsname
+# plugin does not serve internal networks, and compose's \`internal\` network is one.
+network_backend = "netavark"
 `;
 // Recommended packages are named here, as the install skips recommendations: catatonit is
-// podman's init for `init: true` services, and the dnsname plugin lets containers find each
-// other by service name on the compose network.
+// podman's init for `init: true` services; netavark and aardvark-dns are the network backend
+// that lets containers find each other by service name.
 const APT_PACKAGES = [
   'podman',
   'runc',
@@ -47,7 +52,8 @@ const APT_PACKAGES = [
   'uidmap',
   'slirp4netns',
   'catatonit',
-  'golang-github-containernetworking-plugin-dnsname',
+  'netavark',
+  'aardvark-dns',
 ];
 
 /** Finds or sets up an engine. `logDir` receives the podman API service's log. */
