@@ -335,8 +335,41 @@ describe('buying, from choice to confirmation', () => {
   });
 });
 
+describe('a sale window', () => {
+  it('opens on the page at its start through eventUpdated, with the visitor’s clock stopped', async () => {
+    const opensAt = Date.now() + 15_000;
+    const event = await createEvent(e2e.stack, organizer, {
+      title: 'Doors At Noon',
+      tiers: [
+        {
+          name: 'Early bird',
+          priceCents: 1500,
+          capacity: 20,
+          salesStartAt: new Date(opensAt).toISOString(),
+        },
+      ],
+    });
+    const { page } = await open({ as: fan });
+    // The page's clock stands still (timers still run): no clock of its own can open the sale.
+    await page.clock.setFixedTime(new Date());
+    await page.goto(`/events/${event.id}`);
+    const tier = page.locator('.tier-option', { hasText: 'Early bird' });
+    await tier.waitFor();
+    expect(await tier.locator('input').isDisabled()).toBe(true);
+    expect(await tier.textContent()).toContain('On sale');
+    await page.getByText('Tickets are not on sale yet.').waitFor();
+    // The start comes: the subscriptions service pushes the tier on sale, and it opens.
+    await page.locator('.tier-option:not(.disabled)', { hasText: 'Early bird' }).waitFor({
+      timeout: opensAt - Date.now() + 15_000,
+    });
+    expect(Date.now()).toBeGreaterThanOrEqual(opensAt);
+    expect(await tier.textContent()).toContain('20 left');
+    await page.getByRole('button', { name: 'Reserve 1 ticket' }).waitFor();
+  });
+});
+
 describe('every page', () => {
-  it('fits a 360 px phone without horizontal scroll and passes axe (home, event, profile, confirmation, sign-in)', async () => {
+  it('fits a 360 px phone without horizontal scroll and passes axe (home, event, profile, confirmation, sign-in, the organizer’s dashboard)', async () => {
     const event = await createEvent(e2e.stack, organizer, {
       title: 'A Rather Long Event Title For A Narrow Phone Screen Indeed',
       address: 'Avenida da Liberdade 245, 1250-143 Lisboa',
@@ -371,12 +404,23 @@ describe('every page', () => {
       overflow: await overflow(signedOut.page),
       violations: await axeViolations(signedOut.page),
     };
+    // The organizer's side of the same event: its tier, attendee and check-in tables.
+    const organizerPhone = await open({ as: organizer, device: NARROW_PHONE });
+    await organizerPhone.page.goto(`/dashboard/events/${event.id}`);
+    await organizerPhone.page.locator('.tiers-table').waitFor();
+    await organizerPhone.page.locator('.attendee-table').waitFor();
+    found.dashboard = {
+      overflow: await overflow(organizerPhone.page),
+      violations: await axeViolations(organizerPhone.page),
+    };
+    await screenshot(organizerPhone.page, 'phone-360-dashboard');
     expect(found).toEqual({
       home: { overflow: 0, violations: [] },
       event: { overflow: 0, violations: [] },
       profile: { overflow: 0, violations: [] },
       confirmation: { overflow: 0, violations: [] },
       signin: { overflow: 0, violations: [] },
+      dashboard: { overflow: 0, violations: [] },
     });
     // On the phone the filters fold away: the first event shows on the first screen.
     await page.goto('/');

@@ -24,6 +24,8 @@ export const subscriptionsConfigSchema = baseConfigSchema.extend({
   MAX_QUEUED_PER_SUBSCRIPTION: z.coerce.number().int().min(1).default(500),
   /** Shortest time between two `eventUpdated` payloads of one event (coalescing under a rush). */
   EVENT_UPDATE_INTERVAL_MS: millis(250),
+  /** Shortest time between two position-only `queueTicketUpdated` payloads of one room's fans. */
+  QUEUE_POSITION_INTERVAL_MS: millis(2_000),
   /** How often a signed-in socket's token is checked again (expiry, ended sessions). */
   SESSION_RECHECK_MS: millis(30_000),
   MAX_SUBSCRIPTIONS_PER_CONNECTION: z.coerce.number().int().min(1).default(50),

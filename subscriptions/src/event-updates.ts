@@ -5,14 +5,22 @@ import type { Fanout } from './fanout';
 
 export type { EventStatus };
 
-/** One tier's places for sale, as `tiers.availability.changed` (and `tickets.sold`) carry it. */
+/**
+ * One tier's places for sale, as `tiers.availability.changed` (and `tickets.sold`) carry it; its
+ * sale window when the fact or the tickets service said it (a sale's fact does not).
+ */
 export type TierAvailability = TiersAvailabilityChangedFact['tiers'][number];
+
+/** A tier as `eventUpdated` shows it: whether it is on sale at this moment. */
+export interface TierUpdate extends TierAvailability {
+  onSale: boolean;
+}
 
 /** The `eventUpdated` payload: the event's status and every tier's places for sale. */
 export interface EventUpdate {
   eventId: string;
   status: EventStatus;
-  tiers: TierAvailability[];
+  tiers: TierUpdate[];
 }
 
 /** The tiers of an event as the tickets service has them now; null when it cannot say. */
@@ -26,7 +34,12 @@ interface Followed {
   loaded: Promise<void>;
   lastSentAt: number;
   timer: NodeJS.Timeout | undefined;
+  /** Fires at the next edge of a tier's sale window, to say the sale opened or closed. */
+  edgeTimer: NodeJS.Timeout | undefined;
 }
+
+// setTimeout's longest wait (about 24.8 days); a later edge is planned again when this fires.
+const LONGEST_WAIT_MS = 2 ** 31 - 1;
 
 /**
  * Live availability of the events this instance's clients follow, fed by facts: `tickets.sold`
@@ -36,7 +49,9 @@ interface Followed {
  * the tickets service; facts arriving meanwhile win over that answer, being at least as new.
  *
  * Updates are coalesced per event: at most one every `intervalMs`, carrying the latest state,
- * so a rush of thousands of sales a second costs each follower a few messages a second.
+ * so a rush of thousands of sales a second costs each follower a few messages a second. A tier's
+ * sale window opening or closing is a change too: an update goes out at each edge, so an open
+ * page starts (or stops) selling at that moment without a reload or a clock of its own.
  */
 export class EventUpdates {
   private readonly followed = new Map<string, Followed>();
@@ -49,7 +64,9 @@ export class EventUpdates {
   ) {
     fanout.onIdle((channel, eventId) => {
       if (channel !== 'eventUpdated') return;
-      clearTimeout(this.followed.get(eventId)?.timer);
+      const event = this.followed.get(eventId);
+      clearTimeout(event?.timer);
+      clearTimeout(event?.edgeTimer);
       this.followed.delete(eventId);
     });
   }
@@ -74,7 +91,14 @@ export class EventUpdates {
       .catch((error: unknown) =>
         this.logger.warn({ err: error, eventId }, 'cannot load tiers for eventUpdated'),
       );
-    const event: Followed = { status, tiers, loaded, lastSentAt: 0, timer: undefined };
+    const event: Followed = {
+      status,
+      tiers,
+      loaded,
+      lastSentAt: 0,
+      timer: undefined,
+      edgeTimer: undefined,
+    };
     this.followed.set(eventId, event);
     this.schedule(eventId, event);
   }
@@ -83,7 +107,9 @@ export class EventUpdates {
   tiersChanged(eventId: string, tiers: TierAvailability[]): void {
     const event = this.followed.get(eventId);
     if (!event) return;
-    for (const tier of tiers) event.tiers.set(tier.tierId, { ...tier });
+    // A sale's fact carries no window: the one known before stays.
+    for (const tier of tiers)
+      event.tiers.set(tier.tierId, { ...event.tiers.get(tier.tierId), ...tier });
     this.schedule(eventId, event);
   }
 
@@ -108,36 +134,79 @@ export class EventUpdates {
         event.timer = undefined;
         if (this.followed.get(eventId) !== event) return;
         event.lastSentAt = Date.now();
-        this.fanout.publish('eventUpdated', eventId, snapshot(eventId, event));
+        this.fanout.publish('eventUpdated', eventId, snapshot(eventId, event, event.lastSentAt));
+        this.planNextEdge(eventId, event);
       });
     }, wait);
   }
+
+  private planNextEdge(eventId: string, event: Followed): void {
+    clearTimeout(event.edgeTimer);
+    event.edgeTimer = undefined;
+    const now = Date.now();
+    const next = nextEdge([...event.tiers.values()], now);
+    if (next === undefined) return;
+    // A few milliseconds past the edge, so the snapshot taken then is on its far side.
+    event.edgeTimer = setTimeout(
+      () => {
+        event.edgeTimer = undefined;
+        if (this.followed.get(eventId) === event) this.schedule(eventId, event);
+      },
+      Math.min(next - now + 5, LONGEST_WAIT_MS),
+    );
+  }
 }
 
-function snapshot(eventId: string, event: Followed): EventUpdate {
+const instant = (iso: string | null | undefined) => (iso ? Date.parse(iso) : undefined);
+
+/** Whether a tier's sale window is open at `now` (no window: always). */
+export function inSaleWindow(tier: TierAvailability, now: number): boolean {
+  const start = instant(tier.salesStartAt);
+  const end = instant(tier.salesEndAt);
+  return (start === undefined || now >= start) && (end === undefined || now < end);
+}
+
+/** The next moment after `now` at which some tier's sale opens or closes. */
+export function nextEdge(tiers: TierAvailability[], now: number): number | undefined {
+  const edges = tiers
+    .flatMap((t) => [instant(t.salesStartAt), instant(t.salesEndAt)])
+    .filter((edge): edge is number => edge !== undefined && edge > now);
+  return edges.length > 0 ? Math.min(...edges) : undefined;
+}
+
+function snapshot(eventId: string, event: Followed, now: number): EventUpdate {
   // Nothing of a cancelled event is for sale, whatever its counters say.
   const open = event.status === 'ON_SALE';
   const tiers = [...event.tiers.values()].map((tier) => ({
     ...tier,
     available: open ? Math.max(0, tier.available) : 0,
+    onSale: open && inSaleWindow(tier, now),
   }));
   return { eventId, status: event.status, tiers };
 }
 
 // Tickets' entity resolver for events: their tiers, as tickets has them now.
 const TIERS_QUERY = `query Tiers($representations: [_Any!]!) {
-  _entities(representations: $representations) { ... on Event { tiers { id name available } } }
+  _entities(representations: $representations) {
+    ... on Event { tiers { id name available salesStartAt salesEndAt } }
+  }
 }`;
+
+interface LookedUpTier {
+  id: string;
+  name: string;
+  available: number;
+  salesStartAt: string | null;
+  salesEndAt: string | null;
+}
 
 /** Asks the tickets service for an event's tiers (public data: no token needed). */
 export function tierLookup(tickets: Pick<ServiceClient, 'query'>): TierLookup {
   return async (eventId) => {
     const data = await tickets.query<{
-      _entities: Array<{ tiers: Array<{ id: string; name: string; available: number }> | null }>;
+      _entities: Array<{ tiers: Array<LookedUpTier> | null }>;
     }>(TIERS_QUERY, { representations: [{ __typename: 'Event', id: eventId }] }, undefined);
     const tiers = data._entities[0]?.tiers;
-    return tiers
-      ? tiers.map((t) => ({ tierId: t.id, name: t.name, available: t.available }))
-      : null;
+    return tiers ? tiers.map(({ id, ...tier }) => ({ tierId: id, ...tier })) : null;
   };
 }

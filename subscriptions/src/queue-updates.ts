@@ -22,6 +22,8 @@ interface Followed {
   place: number | null;
   admittedUntil: string | null;
   last: string;
+  /** The status its holder was last sent: a change of status goes out at once. */
+  lastStatus: Status | undefined;
   /** The first follower's token: whose ticket it is, to read it again. */
   authorization: string | undefined;
 }
@@ -31,6 +33,12 @@ interface Room {
   saleStartsAt: string | null;
   admittedThrough: number;
   admittedPerMinute: number;
+}
+
+/** When a room's waiting fans were last sent their positions, and the send planned next. */
+interface PositionPacing {
+  sentAt: number;
+  timer: NodeJS.Timeout | undefined;
 }
 
 /** A queue ticket as the tickets service has it now (see `Query.queueTicket`). */
@@ -44,16 +52,23 @@ export type QueueTicketLookup = (
  * new status; the others follow the room (WAITING while it admits, CLOSED while sold out) and
  * their position is their place minus how far the room admitted, as the tickets service
  * computes it (queue-views.ts). A holder is sent a payload only when what they see changed.
+ *
+ * A change of status (admitted, expired, closed) goes out at once. A moved position alone goes
+ * out at most once every `positionIntervalMs` per room, with the latest state: the room admits
+ * after every sale, and telling thousands of waiting fans each step would take the CPU the
+ * admitted fans' purchases need.
  */
 export class QueueUpdates {
   private readonly tickets = new Map<string, Followed>();
   private readonly byEvent = new Map<string, Set<string>>();
   private readonly rooms = new Map<string, Room>();
+  private readonly pacing = new Map<string, PositionPacing>();
 
   constructor(
     private readonly fanout: Fanout,
     private readonly lookup: QueueTicketLookup,
     private readonly logger: Logger,
+    private readonly positionIntervalMs = 2_000,
   ) {
     fanout.onIdle((channel, ticketId) => {
       if (channel !== 'queueTicketUpdated') return;
@@ -72,7 +87,13 @@ export class QueueUpdates {
     if (!found) return null;
     const { place, ...view } = found;
     if (!this.tickets.has(ticketId)) {
-      this.tickets.set(ticketId, { ...view, place, last: JSON.stringify(view), authorization });
+      this.tickets.set(ticketId, {
+        ...view,
+        place,
+        last: JSON.stringify(view),
+        lastStatus: view.status,
+        authorization,
+      });
       let set = this.byEvent.get(found.eventId);
       if (!set) this.byEvent.set(found.eventId, (set = new Set()));
       set.add(ticketId);
@@ -87,6 +108,9 @@ export class QueueUpdates {
     const listed = new Map(fact.tickets.map((t) => [t.ticketId, t]));
     // Places dealt at the sale's start come in several facts: each concerns its tickets only.
     const placing = fact.tickets.some((t) => t.status === 'WAITING' && t.place !== null);
+    const pace = this.pacingOf(fact.eventId);
+    const positionsDue = Date.now() - pace.sentAt >= this.positionIntervalMs;
+    let positionsLeft = false;
     for (const ticketId of followed) {
       const ticket = this.tickets.get(ticketId)!;
       const change = listed.get(ticketId);
@@ -103,8 +127,36 @@ export class QueueUpdates {
         void this.refresh(ticket);
         continue;
       }
-      this.send(ticket, fact);
+      // A fresh place (the sale's start) or a new status: at once; a moved position: paced.
+      if (change || ticket.status !== ticket.lastStatus || positionsDue) this.send(ticket, fact);
+      else positionsLeft = true;
     }
+    if (positionsDue) pace.sentAt = Date.now();
+    else if (positionsLeft && !pace.timer)
+      pace.timer = setTimeout(
+        () => this.sendPositions(fact.eventId),
+        pace.sentAt + this.positionIntervalMs - Date.now(),
+      );
+  }
+
+  private pacingOf(eventId: string): PositionPacing {
+    let pace = this.pacing.get(eventId);
+    if (!pace) this.pacing.set(eventId, (pace = { sentAt: 0, timer: undefined }));
+    return pace;
+  }
+
+  /** Every waiting fan of a room its position as the room is now. */
+  private sendPositions(eventId: string): void {
+    const pace = this.pacingOf(eventId);
+    pace.timer = undefined;
+    pace.sentAt = Date.now();
+    const room = this.rooms.get(eventId);
+    const followed = this.byEvent.get(eventId);
+    if (!room || !followed?.size) {
+      this.pacing.delete(eventId);
+      return;
+    }
+    for (const ticketId of followed) this.send(this.tickets.get(ticketId)!, room);
   }
 
   private async refresh(ticket: Followed): Promise<void> {
@@ -126,6 +178,7 @@ export class QueueUpdates {
     const json = JSON.stringify(view);
     if (json === ticket.last) return;
     ticket.last = json;
+    ticket.lastStatus = view.status;
     this.fanout.publish('queueTicketUpdated', ticket.id, view);
   }
 

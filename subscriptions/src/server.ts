@@ -96,7 +96,12 @@ export async function start(config: SubscriptionsConfig = loadSubscriptionsConfi
     config.EVENT_UPDATE_INTERVAL_MS,
     logger,
   );
-  const queue = new QueueUpdates(fanout, queueTicketLookup(ticketsClient), logger);
+  const queue = new QueueUpdates(
+    fanout,
+    queueTicketLookup(ticketsClient),
+    logger,
+    config.QUEUE_POSITION_INTERVAL_MS,
+  );
   const feed = new KafkaFeed(kafka, fanout, logger, updates, queue);
   const verifyToken = createServiceTokenVerifier(config);
   const schema = buildLiveSchema();

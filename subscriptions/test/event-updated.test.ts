@@ -1,6 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import { readServiceList } from '@ko/platform';
-import { graphql, startStack, testInfrastructure, type Stack } from '@ko/platform/testing';
+import {
+  eventually,
+  graphql,
+  startStack,
+  testInfrastructure,
+  type Stack,
+} from '@ko/platform/testing';
 import {
   connect,
   follow,
@@ -13,13 +19,21 @@ import {
 // a new tier, a tier's change and a cancellation each reach a follower; a draft's updates only its organizer.
 
 const EVENT_UPDATED = `subscription Updated($eventId: ID!) {
-  eventUpdated(eventId: $eventId) { eventId status tiers { tierId name available } }
+  eventUpdated(eventId: $eventId) {
+    eventId status tiers { tierId name available onSale salesStartAt }
+  }
 }`;
 
 interface Update {
   eventId: string;
   status: string;
-  tiers: Array<{ tierId: string; name: string; available: number }>;
+  tiers: Array<{
+    tierId: string;
+    name: string;
+    available: number;
+    onSale: boolean;
+    salesStartAt: string | null;
+  }>;
 }
 interface Account {
   token: string;
@@ -192,6 +206,39 @@ describe('eventUpdated', () => {
       organizer.token,
     );
     await updateShowing(follower, { tiers: { Floor: 4, Seated: 5 } });
+  });
+
+  it('opens a tier on sale at the start its organizer moved it to, with no other change', async () => {
+    const { id, standing } = await event();
+    const follower = followEvent(id);
+    await subscriptionsActive(instances, 1);
+    const opensAt = new Date(Date.now() + 4_000).toISOString();
+    await ok(
+      'mutation($id: ID!, $i: UpdateTicketTierInput!) { updateTicketTier(id: $id, input: $i) { id } }',
+      { id: standing, i: { salesStartAt: opensAt } },
+      organizer.token,
+    );
+    const onSale = (u: Update) => u.tiers.find((t) => t.tierId === standing)!.onSale;
+    // First the window moved (not on sale yet), then, at the start and with nothing else
+    // happening, the sale opened.
+    const waiting = await eventually(
+      'an update with the new window',
+      () => follower.items.findIndex((u) => u.tiers.some((t) => t.salesStartAt !== null)),
+      (index) => index >= 0,
+    );
+    const moved = follower.items[waiting]!;
+    expect(onSale(moved)).toBe(false);
+    expect(Date.parse(moved.tiers.find((t) => t.tierId === standing)!.salesStartAt!)).toBe(
+      Date.parse(opensAt),
+    );
+    const opened = await eventually(
+      'an update opening the sale',
+      () => follower.items.slice(waiting + 1).find(onSale),
+      (u) => u !== undefined,
+      15_000,
+    );
+    expect(Date.now()).toBeGreaterThanOrEqual(Date.parse(opensAt));
+    expect(availability(opened!)).toEqual({ Standing: 10, Seated: 5 });
   });
 
   it('pushes a cancellation: status CANCELLED and nothing for sale', async () => {

@@ -10,6 +10,11 @@ const tier = (tierId: string, available: number): TierAvailability => ({
   name: tierId.toUpperCase(),
   available,
 });
+/** The tier as eventUpdated shows it. */
+const shown = (tierId: string, available: number, onSale = true) => ({
+  ...tier(tierId, available),
+  onSale,
+});
 
 describe('EventUpdates', () => {
   beforeEach(() => jest.useFakeTimers());
@@ -39,7 +44,7 @@ describe('EventUpdates', () => {
 
   it('greets each new follower with the current state, so a change just before it is not missed', async () => {
     const { updates, published, fanout, greeting } = await setUp([tier('a', 8)]);
-    expect(greeting).toEqual([{ eventId: 'e1', status: 'ON_SALE', tiers: [tier('a', 8)] }]);
+    expect(greeting).toEqual([{ eventId: 'e1', status: 'ON_SALE', tiers: [shown('a', 8)] }]);
     // A sale lands, then a second follower arrives: it starts from the state after that sale.
     updates.tiersChanged('e1', [tier('a', 6)]);
     await jest.advanceTimersByTimeAsync(300);
@@ -47,8 +52,8 @@ describe('EventUpdates', () => {
     fanout.subscribe('eventUpdated', 'e1', socket);
     await jest.advanceTimersByTimeAsync(300);
     expect(published).toEqual([
-      { eventId: 'e1', status: 'ON_SALE', tiers: [tier('a', 6)] },
-      { eventId: 'e1', status: 'ON_SALE', tiers: [tier('a', 6)] },
+      { eventId: 'e1', status: 'ON_SALE', tiers: [shown('a', 6)] },
+      { eventId: 'e1', status: 'ON_SALE', tiers: [shown('a', 6)] },
     ]);
   });
 
@@ -65,7 +70,7 @@ describe('EventUpdates', () => {
     expect(published.at(-1)).toEqual({
       eventId: 'e1',
       status: 'ON_SALE',
-      tiers: [tier('a', 0), tier('b', 50)],
+      tiers: [shown('a', 0), shown('b', 50)],
     });
   });
 
@@ -79,9 +84,52 @@ describe('EventUpdates', () => {
     updates.tiersChanged('e1', [tier('a', 9)]);
     await jest.advanceTimersByTimeAsync(300);
     expect(published).toEqual([
-      { eventId: 'e1', status: 'ON_SALE', tiers: [tier('a', 7)] },
-      { eventId: 'e1', status: 'CANCELLED', tiers: [tier('a', 0)] },
-      { eventId: 'e1', status: 'CANCELLED', tiers: [tier('a', 0)] },
+      { eventId: 'e1', status: 'ON_SALE', tiers: [shown('a', 7)] },
+      { eventId: 'e1', status: 'CANCELLED', tiers: [shown('a', 0, false)] },
+      { eventId: 'e1', status: 'CANCELLED', tiers: [shown('a', 0, false)] },
+    ]);
+  });
+
+  it("pushes an update at each edge of a tier's sale window, and keeps the window over a sale's fact", async () => {
+    const start = Date.now() + 60_000;
+    const end = start + 60_000;
+    const windowed = {
+      ...tier('a', 10),
+      salesStartAt: new Date(start).toISOString(),
+      salesEndAt: new Date(end).toISOString(),
+    };
+    const { updates, published, greeting } = await setUp([windowed, tier('b', 5)]);
+    expect(greeting).toEqual([
+      { eventId: 'e1', status: 'ON_SALE', tiers: [{ ...windowed, onSale: false }, shown('b', 5)] },
+    ]);
+    // A sale of the tier (its fact has no window) before the start: the window stays.
+    updates.tiersChanged('e1', [tier('a', 9)]);
+    await jest.advanceTimersByTimeAsync(300);
+    expect(published.splice(0)).toEqual([
+      {
+        eventId: 'e1',
+        status: 'ON_SALE',
+        tiers: [{ ...windowed, available: 9, onSale: false }, shown('b', 5)],
+      },
+    ]);
+    // Nothing else happens until the start; then the sale opens by itself, and later closes.
+    await jest.advanceTimersByTimeAsync(start - Date.now() - 100);
+    expect(published).toEqual([]);
+    await jest.advanceTimersByTimeAsync(200);
+    expect(published.splice(0)).toEqual([
+      {
+        eventId: 'e1',
+        status: 'ON_SALE',
+        tiers: [{ ...windowed, available: 9, onSale: true }, shown('b', 5)],
+      },
+    ]);
+    await jest.advanceTimersByTimeAsync(end - Date.now() + 100);
+    expect(published.splice(0)).toEqual([
+      {
+        eventId: 'e1',
+        status: 'ON_SALE',
+        tiers: [{ ...windowed, available: 9, onSale: false }, shown('b', 5)],
+      },
     ]);
   });
 

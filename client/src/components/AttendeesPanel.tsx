@@ -1,7 +1,7 @@
 import { useState, type FormEvent } from 'react';
 import { useClient, useQuery } from 'urql';
 import { graphql } from '../gql';
-import { ErrorNotice, StatusBadge } from './common';
+import { ErrorNotice, ScrollRegion, StatusBadge } from './common';
 import { formatDateTime } from '../lib/format';
 import type { ErrorLike } from '../lib/errors';
 
@@ -132,7 +132,7 @@ export function AttendeesPanel({ eventId, title }: { eventId: string; title: str
         </p>
       )}
       {rows.length > 0 && (
-        <div className="attendee-table">
+        <ScrollRegion label="Attendees table" className="attendee-table">
           <table className="table">
             <thead>
               <tr>
@@ -157,7 +157,7 @@ export function AttendeesPanel({ eventId, title }: { eventId: string; title: str
               ))}
             </tbody>
           </table>
-        </div>
+        </ScrollRegion>
       )}
       <div className="attendee-pages">
         {after && (

@@ -273,7 +273,9 @@ export function BuyPanel({
             <p className="muted" role="status">
               {anyAvailable
                 ? `${tier?.name ?? 'This ticket type'} is sold out: choose another ticket type.`
-                : 'All tickets are sold out.'}
+                : tiers.some((t) => t.opensAt)
+                  ? 'Tickets are not on sale yet.'
+                  : 'All tickets are sold out.'}
             </p>
           )}
         </>

@@ -1,3 +1,4 @@
+import { ScrollRegion } from './common';
 import { useEffect } from 'react';
 import { useQuery } from 'urql';
 import { graphql } from '../gql';
@@ -54,24 +55,26 @@ export function CheckInCounts({ eventId, refresh = 0 }: { eventId: string; refre
         <strong data-testid="checked-in">{counts.checkedIn}</strong> of{' '}
         <span data-testid="sold">{counts.sold}</span> checked in
       </p>
-      <table className="table">
-        <thead>
-          <tr>
-            <th scope="col">Tier</th>
-            <th scope="col">Checked in</th>
-            <th scope="col">Sold</th>
-          </tr>
-        </thead>
-        <tbody>
-          {counts.tiers.map((t) => (
-            <tr key={t.tier.id}>
-              <th scope="row">{t.tier.name}</th>
-              <td>{t.checkedIn}</td>
-              <td>{t.sold}</td>
+      <ScrollRegion label="Check-ins per tier">
+        <table className="table">
+          <thead>
+            <tr>
+              <th scope="col">Tier</th>
+              <th scope="col">Checked in</th>
+              <th scope="col">Sold</th>
             </tr>
-          ))}
-        </tbody>
-      </table>
+          </thead>
+          <tbody>
+            {counts.tiers.map((t) => (
+              <tr key={t.tier.id}>
+                <th scope="row">{t.tier.name}</th>
+                <td>{t.checkedIn}</td>
+                <td>{t.sold}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      </ScrollRegion>
     </section>
   );
 }

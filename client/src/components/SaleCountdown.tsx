@@ -13,8 +13,8 @@ export function untilLabel(ms: number): string {
 }
 
 /**
- * Counts down to the next tier's sale opening (the event page opens it by itself at that
- * moment: see useSaleWindows). Nothing once every tier is on sale.
+ * Counts down to the next tier's sale opening (the page opens the sale when eventUpdated says so
+ * at that moment: see inWindow on the event page). Nothing once every tier is on sale.
  */
 export function SaleCountdown({ startsAt }: { startsAt: readonly (string | null | undefined)[] }) {
   const [now, setNow] = useState(() => Date.now());

@@ -17,6 +17,26 @@ export function Loading({ label = 'Loading…' }: { label?: string }) {
   );
 }
 
+/**
+ * A wide table that scrolls inside its card on a phone, never the page. Focusable and named, so a
+ * keyboard user can scroll it too (axe's scrollable-region-focusable).
+ */
+export function ScrollRegion({
+  label,
+  className = 'table-scroll',
+  children,
+}: {
+  label: string;
+  className?: string;
+  children: ReactNode;
+}) {
+  return (
+    <div className={className} role="region" aria-label={label} tabIndex={0}>
+      {children}
+    </div>
+  );
+}
+
 /** A failure in plain words, announced to screen readers, with an optional retry. */
 export function ErrorNotice({
   error,

@@ -1,4 +1,4 @@
-import { useEffect, useState } from 'react';
+import { useEffect } from 'react';
 import { Link, Navigate, useParams } from 'react-router';
 import { useQuery } from 'urql';
 import { graphql } from '../gql';
@@ -122,7 +122,8 @@ export function EventPage() {
     pause: !viewer || !loaded?.waitingRoom?.enabled,
     requestPolicy: 'network-only',
   });
-  const now = useSaleWindows(loaded?.tiers ?? []);
+  // This render's moment; no timer re-renders the page at a sale's edges: eventUpdated does.
+  const now = Date.now();
   const myTickets = (mine.data?.me?.tickets ?? []).filter(
     (t) => t.event.id === id && t.status !== 'CANCELLED',
   ).length;
@@ -287,47 +288,47 @@ type LoadedTier = NonNullable<LoadedEvent['tiers']>[number];
 
 const at = (iso: string | null | undefined) => (iso ? new Date(iso).getTime() : undefined);
 
-/**
- * Now, re-rendered at the next edge of a tier's sale window: the page opens (or closes) a sale
- * by itself at that moment, without a reload. The server decides anyway (NOT_ON_SALE), so a
- * visitor's clock that is off costs a refused click, never a sale outside the window.
- */
-function useSaleWindows(tiers: readonly LoadedTier[]): number {
-  const [now, setNow] = useState(() => Date.now());
-  const next = Math.min(
-    ...tiers
-      .flatMap((t) => [at(t.salesStartAt), at(t.salesEndAt)])
-      .filter((edge): edge is number => edge !== undefined && edge > now),
-  );
-  useEffect(() => {
-    if (!Number.isFinite(next)) return;
-    // setTimeout holds at most ~24.8 days; a later edge is re-planned when the page re-renders.
-    const timer = setTimeout(
-      () => setNow(Date.now()),
-      Math.min(next - Date.now() + 50, 2 ** 31 - 1),
-    );
-    return () => clearTimeout(timer);
-  }, [next]);
-  return now;
-}
+/** A tier with what eventUpdated last said of it: whether it is on sale now. */
+type LiveTier = LoadedTier & { onSale?: boolean };
 
-/** A tier as the buy panel shows it at `now`: outside its window it has nothing to sell. */
-function inWindow(tier: LoadedTier, now: number) {
+/**
+ * A tier as the buy panel shows it: outside its sale window it has nothing to sell. Whether it is
+ * on sale is what eventUpdated said last (pushed at each edge of the window, so the sale opens on
+ * the page at that moment without a reload, whatever the visitor's clock says); before the first
+ * update, the window at this render. The server decides anyway (NOT_ON_SALE).
+ */
+function inWindow(tier: LiveTier, now: number) {
   const start = at(tier.salesStartAt);
   const end = at(tier.salesEndAt);
+  const open =
+    tier.onSale ?? ((start === undefined || start <= now) && (end === undefined || now < end));
+  if (open) return tier;
   if (start !== undefined && now < start)
     return { ...tier, available: 0, opensAt: tier.salesStartAt };
-  if (end !== undefined && now >= end) return { ...tier, available: 0 };
-  return tier;
+  return { ...tier, available: 0, saleEnded: end !== undefined && now >= end };
 }
 
-function withUpdate(event: LoadedEvent, update: EventUpdate | undefined): LoadedEvent {
+function withUpdate(
+  event: LoadedEvent,
+  update: EventUpdate | undefined,
+): LoadedEvent & { tiers: LiveTier[] | null } {
   if (!update || update.eventId !== event.id) return event;
-  const live = new Map(update.tiers.map((t) => [t.tierId, t.available]));
+  const live = new Map(update.tiers.map((t) => [t.tierId, t]));
   return {
     ...event,
     status: update.status,
-    tiers: event.tiers?.map((t) => ({ ...t, available: live.get(t.id) ?? t.available })) ?? null,
+    tiers:
+      event.tiers?.map((t) => {
+        const now = live.get(t.id);
+        if (!now) return t;
+        return {
+          ...t,
+          available: now.available,
+          onSale: now.onSale,
+          salesStartAt: now.salesStartAt ?? null,
+          salesEndAt: now.salesEndAt ?? null,
+        };
+      }) ?? null,
   };
 }
 

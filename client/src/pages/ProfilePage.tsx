@@ -7,6 +7,7 @@ import { SCHEMA_FEATURES } from '../gql/schema-meta';
 import {
   ErrorNotice,
   Loading,
+  ScrollRegion,
   StatusBadge,
   useSignInRedirect,
   useTitle,
@@ -165,7 +166,7 @@ export function ProfilePage() {
       {orders.length > 0 && (
         <section className="card orders" aria-labelledby="orders-heading">
           <h2 id="orders-heading">Orders</h2>
-          <div className="table-scroll">
+          <ScrollRegion label="Orders table">
             <table className="table">
               <thead>
                 <tr>
@@ -214,7 +215,7 @@ export function ProfilePage() {
                 ))}
               </tbody>
             </table>
-          </div>
+          </ScrollRegion>
         </section>
       )}
     </>

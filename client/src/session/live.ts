@@ -55,6 +55,9 @@ export const EventUpdatedDocument = graphql(`
         tierId
         name
         available
+        onSale
+        salesStartAt
+        salesEndAt
       }
     }
   }

@@ -41,7 +41,7 @@ export interface EventSpec {
   timeZone?: string;
   currency?: string;
   address?: string;
-  tiers?: Array<{ name: string; priceCents: number; capacity: number }>;
+  tiers?: Array<{ name: string; priceCents: number; capacity: number; salesStartAt?: string }>;
   publish?: boolean;
 }
 

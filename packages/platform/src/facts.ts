@@ -206,7 +206,19 @@ export const Facts = {
     version: 1,
     schema: z.object({
       eventId: id,
-      tiers: z.array(z.object({ tierId: id, name: z.string(), available: count })).min(1),
+      tiers: z
+        .array(
+          z.object({
+            tierId: id,
+            name: z.string(),
+            available: count,
+            // The tier's sale window as the change left it (null: open on that side), so a live
+            // page opens and closes the sale at its edges. Absent from facts before it was added.
+            salesStartAt: isoTime.nullable().optional(),
+            salesEndAt: isoTime.nullable().optional(),
+          }),
+        )
+        .min(1),
     }),
     key: (data) => data.eventId,
   }),

@@ -7,7 +7,8 @@ export type TierAvailability = TiersAvailabilityChangedFact['tiers'][number];
 /** Fields `changeAndEnqueue` fills in from a changed `ticket_tiers` row. */
 const FROM_TIER_ROW = {
   tiers: `jsonb_build_array(jsonb_build_object('tierId', changed.id, 'name', changed.name,
-            'available', changed.capacity - changed.sold - changed.held))`,
+            'available', changed.capacity - changed.sold - changed.held,
+            'salesStartAt', changed.sales_start_at, 'salesEndAt', changed.sales_end_at))`,
 };
 
 /**

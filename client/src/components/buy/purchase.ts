@@ -77,8 +77,10 @@ export interface Tier {
   priceCents: number;
   capacity: number;
   available: number;
-  /** When its sale opens, while that is still ahead (the event page re-renders then). */
+  /** When its sale opens, while that is still ahead (eventUpdated opens it then). */
   opensAt?: string | null;
+  /** Its sale window has closed. */
+  saleEnded?: boolean;
 }
 
 export type Order = CheckoutMutation['checkout'];
@@ -110,9 +112,10 @@ export function useNow(active: boolean, intervalMs = 500): number {
 
 /** "Only N left" once a tier has sold some and few remain; a fresh small tier is just "N left". */
 export function availabilityLabel(
-  tier: Pick<Tier, 'available' | 'capacity'> & { opensAt?: string | null },
+  tier: Pick<Tier, 'available' | 'capacity' | 'opensAt' | 'saleEnded'>,
 ): string {
   if (tier.opensAt) return `On sale ${formatDateTime(tier.opensAt)}`;
+  if (tier.saleEnded) return 'Sale ended';
   if (tier.available === 0) return 'Sold out';
   return isLow(tier) ? `Only ${tier.available} left` : `${tier.available} left`;
 }

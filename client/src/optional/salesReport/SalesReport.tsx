@@ -4,7 +4,7 @@
 import { useEffect, useId, useRef, useState } from 'react';
 import { useQuery, type TypedDocumentNode } from 'urql';
 import { graphql } from '../../gql';
-import { ErrorNotice, Loading } from '../../components/common';
+import { ErrorNotice, Loading, ScrollRegion } from '../../components/common';
 import { formatMoney, formatShare } from '../../lib/format';
 import { SalesChart, tierColour } from './SalesChart';
 
@@ -138,36 +138,38 @@ export function SalesReport({
           ) : (
             <p className="muted">No sales yet: the chart starts with the first one.</p>
           )}
-          <table className="table">
-            <caption className="visually-hidden">Sales per tier</caption>
-            <thead>
-              <tr>
-                <th scope="col">Tier</th>
-                <th scope="col">Sold</th>
-                <th scope="col">Sell-through</th>
-                <th scope="col">Revenue</th>
-              </tr>
-            </thead>
-            <tbody>
-              {report.perTier.map((t, i) => (
-                <tr key={t.tierId} data-testid="report-tier">
-                  <th scope="row">
-                    <span
-                      className="swatch"
-                      style={{ background: tierColour(i) }}
-                      aria-hidden="true"
-                    />
-                    {t.name}
-                  </th>
-                  <td>
-                    {t.sold} / {t.capacity}
-                  </td>
-                  <td>{formatShare(t.sold, t.capacity)}</td>
-                  <td>{formatMoney(t.revenueCents, currency)}</td>
+          <ScrollRegion label="Sales report per tier">
+            <table className="table">
+              <caption className="visually-hidden">Sales per tier</caption>
+              <thead>
+                <tr>
+                  <th scope="col">Tier</th>
+                  <th scope="col">Sold</th>
+                  <th scope="col">Sell-through</th>
+                  <th scope="col">Revenue</th>
                 </tr>
-              ))}
-            </tbody>
-          </table>
+              </thead>
+              <tbody>
+                {report.perTier.map((t, i) => (
+                  <tr key={t.tierId} data-testid="report-tier">
+                    <th scope="row">
+                      <span
+                        className="swatch"
+                        style={{ background: tierColour(i) }}
+                        aria-hidden="true"
+                      />
+                      {t.name}
+                    </th>
+                    <td>
+                      {t.sold} / {t.capacity}
+                    </td>
+                    <td>{formatShare(t.sold, t.capacity)}</td>
+                    <td>{formatMoney(t.revenueCents, currency)}</td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          </ScrollRegion>
         </>
       )}
     </section>

@@ -1,3 +1,4 @@
+import { ScrollRegion } from '../../components/common';
 import { Link } from 'react-router';
 import { formatEventTimeLine, formatMoney, formatShare, plural } from '../../lib/format';
 import type { OrganizedEvent } from './operations';
@@ -39,40 +40,42 @@ export function Overview({ events, now = Date.now() }: { events: OrganizedEvent[
           Nothing upcoming. <Link to="/dashboard/new">Create an event</Link> to start selling again.
         </p>
       ) : (
-        <table className="table">
-          <thead>
-            <tr>
-              <th scope="col">Event</th>
-              <th scope="col">Sold</th>
-              <th scope="col">Revenue</th>
-            </tr>
-          </thead>
-          <tbody>
-            {upcoming.map((e) => {
-              const totals = eventTotals(e);
-              return (
-                <tr key={e.id} data-testid="overview-row">
-                  <th scope="row">
-                    <Link to={`/dashboard/events/${e.id}`}>{e.title}</Link>
-                    <span className="muted small block">
-                      {formatEventTimeLine(e.startsAt, e.timeZone)}
-                      {e.status === 'DRAFT' && ' · draft'}
-                    </span>
-                  </th>
-                  <td>
-                    {totals.sold} / {totals.capacity}
-                    {totals.capacity > 0 && (
+        <ScrollRegion label="Upcoming events">
+          <table className="table">
+            <thead>
+              <tr>
+                <th scope="col">Event</th>
+                <th scope="col">Sold</th>
+                <th scope="col">Revenue</th>
+              </tr>
+            </thead>
+            <tbody>
+              {upcoming.map((e) => {
+                const totals = eventTotals(e);
+                return (
+                  <tr key={e.id} data-testid="overview-row">
+                    <th scope="row">
+                      <Link to={`/dashboard/events/${e.id}`}>{e.title}</Link>
                       <span className="muted small block">
-                        {formatShare(totals.sold, totals.capacity)}
+                        {formatEventTimeLine(e.startsAt, e.timeZone)}
+                        {e.status === 'DRAFT' && ' · draft'}
                       </span>
-                    )}
-                  </td>
-                  <td>{formatMoney(totals.revenueCents, e.currency)}</td>
-                </tr>
-              );
-            })}
-          </tbody>
-        </table>
+                    </th>
+                    <td>
+                      {totals.sold} / {totals.capacity}
+                      {totals.capacity > 0 && (
+                        <span className="muted small block">
+                          {formatShare(totals.sold, totals.capacity)}
+                        </span>
+                      )}
+                    </td>
+                    <td>{formatMoney(totals.revenueCents, e.currency)}</td>
+                  </tr>
+                );
+              })}
+            </tbody>
+          </table>
+        </ScrollRegion>
       )}
     </section>
   );

@@ -1,3 +1,4 @@
+import { ScrollRegion } from '../../components/common';
 import { SCHEMA_FEATURES } from '../../gql/schema-meta';
 import { SalesReport } from '../../optional/salesReport/SalesReport';
 import { formatMoney, formatTime, plural } from '../../lib/format';
@@ -54,58 +55,62 @@ export function SalesPanel({
         </div>
       </div>
       {tiers.length > 0 && (
-        <table className="table tiers-table">
-          <thead>
-            <tr>
-              <th scope="col">Tier</th>
-              <th scope="col">Price</th>
-              <th scope="col">Sold</th>
-              <th scope="col">Available</th>
-              <th scope="col" className="hide-narrow">
-                Progress
-              </th>
-              {event.status !== 'CANCELLED' && (
-                <th scope="col">
-                  <span className="visually-hidden">Actions</span>
+        <ScrollRegion label="Sales per tier">
+          <table className="table tiers-table">
+            <thead>
+              <tr>
+                <th scope="col">Tier</th>
+                <th scope="col">Price</th>
+                <th scope="col">Sold</th>
+                <th scope="col">Available</th>
+                <th scope="col" className="hide-narrow">
+                  Progress
                 </th>
-              )}
-            </tr>
-          </thead>
-          <tbody>
-            {tiers.map((t) => (
-              <tr key={t.id} data-testid="tier-row">
-                <th scope="row">{t.name}</th>
-                <td>{formatMoney(t.priceCents, event.currency)}</td>
-                <td data-testid="tier-sold">
-                  {soldOf(t)} / {t.capacity}
-                </td>
-                <td>
-                  {t.available}
-                  {heldOf(t) > 0 && <span className="muted small block">{heldOf(t)} on hold</span>}
-                </td>
-                <td className="hide-narrow">
-                  <progress
-                    max={t.capacity}
-                    value={soldOf(t)}
-                    aria-label={`${t.name}: ${soldOf(t)} of ${t.capacity} sold`}
-                  />
-                </td>
                 {event.status !== 'CANCELLED' && (
-                  <td>
-                    <button
-                      type="button"
-                      className="link-button"
-                      aria-label={`Edit tier ${t.name}`}
-                      onClick={() => onEditTier(t.id)}
-                    >
-                      Edit
-                    </button>
-                  </td>
+                  <th scope="col">
+                    <span className="visually-hidden">Actions</span>
+                  </th>
                 )}
               </tr>
-            ))}
-          </tbody>
-        </table>
+            </thead>
+            <tbody>
+              {tiers.map((t) => (
+                <tr key={t.id} data-testid="tier-row">
+                  <th scope="row">{t.name}</th>
+                  <td>{formatMoney(t.priceCents, event.currency)}</td>
+                  <td data-testid="tier-sold">
+                    {soldOf(t)} / {t.capacity}
+                  </td>
+                  <td>
+                    {t.available}
+                    {heldOf(t) > 0 && (
+                      <span className="muted small block">{heldOf(t)} on hold</span>
+                    )}
+                  </td>
+                  <td className="hide-narrow">
+                    <progress
+                      max={t.capacity}
+                      value={soldOf(t)}
+                      aria-label={`${t.name}: ${soldOf(t)} of ${t.capacity} sold`}
+                    />
+                  </td>
+                  {event.status !== 'CANCELLED' && (
+                    <td>
+                      <button
+                        type="button"
+                        className="link-button"
+                        aria-label={`Edit tier ${t.name}`}
+                        onClick={() => onEditTier(t.id)}
+                      >
+                        Edit
+                      </button>
+                    </td>
+                  )}
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </ScrollRegion>
       )}
       {sales.length > 0 && (
         <>
