@@ -107,8 +107,9 @@ async function dropLeftoverBenchDatabases(postgresUrl: string): Promise<void> {
   await db.connect();
   try {
     const { rows } = await db.query<{ datname: string }>('SELECT datname FROM pg_database');
+    // Without FORCE: a database still in use belongs to another bench running on this server.
     for (const { datname } of rows.filter((r) => BENCH_DATABASES.test(r.datname)))
-      await db.query(`DROP DATABASE IF EXISTS "${datname}" WITH (FORCE)`);
+      await db.query(`DROP DATABASE IF EXISTS "${datname}"`).catch(() => undefined);
   } finally {
     await db.end();
   }

@@ -50,9 +50,13 @@ export const ticketsConfigSchema = baseConfigSchema
     WAITING_ROOM_ADMISSION_SECONDS: z.coerce.number().int().min(1).max(3_600).default(300),
     /**
      * Most fans a waiting room lets in at once who have not bought yet: the next are admitted as
-     * these buy (or their admission runs out), so the box office is never flooded.
+     * these buy (or their admission runs out), so the box office is never flooded. The room
+     * starts at WAITING_ROOM_MIN_ADMITTED and moves between the two with the box office's answer
+     * times (AdmissionPace): up while holds and purchases answer within WAITING_ROOM_TARGET_MS.
      */
-    WAITING_ROOM_MAX_ADMITTED: z.coerce.number().int().min(1).max(100_000).default(100),
+    WAITING_ROOM_MAX_ADMITTED: z.coerce.number().int().min(1).max(100_000).default(1_000),
+    WAITING_ROOM_MIN_ADMITTED: z.coerce.number().int().min(1).max(100_000).default(10),
+    WAITING_ROOM_TARGET_MS: millis(75),
     /** How often each instance looks at every waiting room (it also does after each sale). */
     WAITING_ROOM_INTERVAL_MS: millis(250),
     /** Fixes the waiting rooms' shuffle (tests only); unset, places are cryptographically random. */

@@ -1,6 +1,7 @@
 import { randomInt } from 'node:crypto';
 import type { DataSource, EntityManager } from 'typeorm';
 import { Facts, enqueue, rows, type Logger, type WaitingRoomChangedFact } from '@ko/platform';
+import type { AdmissionPace } from './admission-pace';
 import { readRooms, type QueueTicketRow } from './queue-views';
 import { roomLock } from './waiting-room';
 
@@ -10,7 +11,7 @@ export interface AdmitterOptions {
   /** How long an admission lasts: enough to choose and pay. */
   admissionSeconds: number;
   /** Most fans admitted at once who have not bought yet: what the box office serves quickly. */
-  maxAdmitted: number;
+  pace: AdmissionPace;
   /** Seeds the shuffle (tests); unset, places are drawn with crypto.randomInt. */
   shuffleSeed?: string;
 }
@@ -18,7 +19,7 @@ export interface AdmitterOptions {
 /**
  * Moves waiting rooms on: gives early joiners random places when the sale starts, expires
  * admissions, admits the next fans as earlier ones buy (never more waiting to buy than
- * `maxAdmitted`, nor than places left), closes the room when everything is sold and re-opens
+ * the pace allows, nor than places left), closes the room when everything is sold and re-opens
  * it when places come back. Every instance runs one; a room is worked under its row lock taken
  * with SKIP LOCKED, so one instance at a time moves it and none admits twice.
  */
@@ -156,7 +157,10 @@ export class QueueAdmitter {
       const active = state.admitted;
       const slots = soldOut
         ? 0
-        : Math.min(this.options.maxAdmitted - active, stock!.available - active);
+        : Math.min(
+            this.options.pace.limit(active >= this.options.pace.current) - active,
+            stock!.available - active,
+          );
       if (slots > 0) {
         const admitted = await rows<QueueTicketRow>(
           manager,

@@ -34,20 +34,24 @@ export const resolvers: Resolvers<TicketsContext> = {
       ctx,
     ) => {
       await ctx.verifiedBuyers.check(ctx.viewer, ctx.authorization);
-      return ctx.boxOffice.reserve(ctx.viewer, input, ctx.authorization);
+      return ctx.admissionPace.timed(() =>
+        ctx.boxOffice.reserve(ctx.viewer, input, ctx.authorization),
+      );
     },
     checkout: (
       _root,
       { holdId, idempotencyKey }: { holdId: string; idempotencyKey: string },
       ctx,
-    ) => ctx.boxOffice.checkout(ctx.viewer, holdId, idempotencyKey),
+    ) => ctx.admissionPace.timed(() => ctx.boxOffice.checkout(ctx.viewer, holdId, idempotencyKey)),
     purchaseTickets: async (
       _root,
       { input }: { input: { tierId: string; quantity: number; idempotencyKey: string } },
       ctx,
     ) => {
       await ctx.verifiedBuyers.check(ctx.viewer, ctx.authorization);
-      return ctx.boxOffice.purchase(ctx.viewer, input, ctx.authorization);
+      return ctx.admissionPace.timed(() =>
+        ctx.boxOffice.purchase(ctx.viewer, input, ctx.authorization),
+      );
     },
     checkInTicket: (_root, { code }: { code: string }, ctx) =>
       ctx.door.checkIn(ctx.viewer, code, ctx.authorization),

@@ -40,6 +40,7 @@ import { Inventory } from './inventory';
 import { migrations } from './migrations';
 import { OrderBook } from './order-book';
 import { PurchaseThrottle } from './purchase-throttle';
+import { AdmissionPace } from './admission-pace';
 import { QueueAdmitter } from './queue-admitter';
 import type { RoomState } from './queue-views';
 import { resolvers } from './resolvers';
@@ -55,6 +56,8 @@ export interface TicketsContext extends RequestContext {
   inventory: Inventory;
   tierEditor: TierEditor;
   boxOffice: BoxOffice;
+  /** Times holds and purchases: the waiting rooms' admission follows their answer times. */
+  admissionPace: AdmissionPace;
   verifiedBuyers: VerifiedBuyers;
   door: Door;
   guestList: GuestList;
@@ -107,14 +110,21 @@ export async function start(config: TicketsConfig = loadTicketsConfig()) {
     ],
   });
   relay.start();
-  // Waiting rooms move on a timer, and at once after a sale or a join here.
+  // Waiting rooms move on a timer, and at once after a sale or a join here, admitting as fast as
+  // this box office answers holds and purchases.
+  const admissionPace = new AdmissionPace({
+    floor: config.WAITING_ROOM_MIN_ADMITTED,
+    ceiling: config.WAITING_ROOM_MAX_ADMITTED,
+    targetMs: config.WAITING_ROOM_TARGET_MS,
+    stepMs: config.WAITING_ROOM_INTERVAL_MS,
+  });
   const admitter = new QueueAdmitter(
     db,
     logger,
     {
       intervalMs: config.WAITING_ROOM_INTERVAL_MS,
       admissionSeconds: config.WAITING_ROOM_ADMISSION_SECONDS,
-      maxAdmitted: config.WAITING_ROOM_MAX_ADMITTED,
+      pace: admissionPace,
       shuffleSeed: config.WAITING_ROOM_SHUFFLE_SEED,
     },
     () => relay.nudge(),
@@ -196,6 +206,7 @@ export async function start(config: TicketsConfig = loadTicketsConfig()) {
       inventory,
       tierEditor,
       boxOffice,
+      admissionPace,
       verifiedBuyers,
       door,
       guestList,
