@@ -160,14 +160,14 @@ export class EventUpdates {
 const instant = (iso: string | null | undefined) => (iso ? Date.parse(iso) : undefined);
 
 /** Whether a tier's sale window is open at `now` (no window: always). */
-export function inSaleWindow(tier: TierAvailability, now: number): boolean {
+function inSaleWindow(tier: TierAvailability, now: number): boolean {
   const start = instant(tier.salesStartAt);
   const end = instant(tier.salesEndAt);
   return (start === undefined || now >= start) && (end === undefined || now < end);
 }
 
 /** The next moment after `now` at which some tier's sale opens or closes. */
-export function nextEdge(tiers: TierAvailability[], now: number): number | undefined {
+function nextEdge(tiers: TierAvailability[], now: number): number | undefined {
   const edges = tiers
     .flatMap((t) => [instant(t.salesStartAt), instant(t.salesEndAt)])
     .filter((edge): edge is number => edge !== undefined && edge > now);
