@@ -2,6 +2,7 @@
 import { useState } from 'react';
 import { useClient } from 'urql';
 import { graphql } from '../gql';
+import { downloadFile } from '../lib/download';
 import { describeError, type ErrorLike } from '../lib/errors';
 
 const OrderPdfDocument = graphql(`
@@ -12,18 +13,6 @@ const OrderPdfDocument = graphql(`
     }
   }
 `);
-
-function download(base64: string, filename: string): void {
-  const bytes = Uint8Array.from(atob(base64), (c) => c.charCodeAt(0));
-  const url = URL.createObjectURL(new Blob([bytes], { type: 'application/pdf' }));
-  const link = document.createElement('a');
-  link.href = url;
-  link.download = filename;
-  document.body.append(link);
-  link.click();
-  link.remove();
-  setTimeout(() => URL.revokeObjectURL(url), 10_000);
-}
 
 export function OrderPdfButton({ orderId }: { orderId: string }) {
   const client = useClient();
@@ -38,8 +27,13 @@ export function OrderPdfButton({ orderId }: { orderId: string }) {
       .toPromise();
     setBusy(false);
     const pdf = result.data?.order?.pdf;
-    if (pdf) download(pdf, `tickets-${orderId.slice(0, 8)}.pdf`);
-    else
+    if (pdf) {
+      const bytes = Uint8Array.from(atob(pdf), (c) => c.charCodeAt(0));
+      downloadFile(
+        new Blob([bytes], { type: 'application/pdf' }),
+        `tickets-${orderId.slice(0, 8)}.pdf`,
+      );
+    } else
       setFailure(
         result.error
           ? describeError(result.error as ErrorLike)

@@ -13,13 +13,16 @@ const AccountMailSchema = z.object({
   at: isoTime,
 });
 
+/** A mail with the single-use link that verifies the account's address. */
+const VerificationMailSchema = AccountMailSchema.extend({ verificationToken: z.string().min(16) });
+
 export const UserFacts = {
   /** A new account, with the single-use link that verifies its address. */
   userRegistered: defineFact({
     topic: Topics.usersAccounts,
     type: 'user.registered',
     version: 1,
-    schema: AccountMailSchema.extend({ verificationToken: z.string().min(16) }),
+    schema: VerificationMailSchema,
     key: (data) => data.userId,
   }),
 
@@ -28,7 +31,7 @@ export const UserFacts = {
     topic: Topics.usersAccounts,
     type: 'email.verification.requested',
     version: 1,
-    schema: AccountMailSchema.extend({ verificationToken: z.string().min(16) }),
+    schema: VerificationMailSchema,
     key: (data) => data.userId,
   }),
 
