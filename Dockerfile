@@ -203,6 +203,7 @@ FROM node:24-bookworm-slim AS lambda-runner
 WORKDIR /repo
 COPY --from=runtime-deps /repo ./
 ENV NODE_ENV=production PORT=9001 HOST=0.0.0.0
+COPY --from=build /repo/packages/platform/dist packages/platform/dist
 COPY --from=build /repo/lambdas/render-tickets/dist lambdas/render-tickets/dist
 COPY --from=build /repo/lambdas/sales-report/dist lambdas/sales-report/dist
 COPY --from=build /repo/lambdas/send-mail/dist lambdas/send-mail/dist

@@ -4,16 +4,7 @@
 import { readFileSync } from 'node:fs';
 import QRCode from 'qrcode';
 import type { BrowserContext, Page } from 'playwright-core';
-import {
-  builtFeatures,
-  call,
-  DESKTOP,
-  newPage,
-  PHONE,
-  screenshot,
-  startE2E,
-  type E2E,
-} from './support/e2e';
+import { call, DESKTOP, newPage, PHONE, screenshot, startE2E, type E2E } from './support/e2e';
 import { createEvent, registerAccount, type Account } from './support/fixtures';
 
 jest.setTimeout(180_000);
@@ -259,18 +250,14 @@ describe('a fan', () => {
     expect(await group.getByText('Valid').count()).toBe(2);
     await screenshot(page, 'profile');
 
-    // The order's PDF, once the graph has Order.pdf; until then no button at all.
+    // The order's PDF.
     const pdfButton = page.getByRole('button', { name: /Download PDF/ });
-    if (builtFeatures().orderPdf) {
-      const [download] = await Promise.all([
-        page.waitForEvent('download', { timeout: 30_000 }),
-        pdfButton.first().click(),
-      ]);
-      const file = await download.path();
-      expect(readFileSync(file).subarray(0, 5).toString()).toBe('%PDF-');
-    } else {
-      expect(await pdfButton.count()).toBe(0);
-    }
+    const [download] = await Promise.all([
+      page.waitForEvent('download', { timeout: 30_000 }),
+      pdfButton.first().click(),
+    ]);
+    const file = await download.path();
+    expect(readFileSync(file).subarray(0, 5).toString()).toBe('%PDF-');
 
     // Remembered across reloads; signing out forgets the token and the profile needs a sign-in.
     await page.reload();
@@ -604,23 +591,19 @@ describe('an organizer', () => {
     expect(await page.getByTestId('sales-feed').innerText()).toMatch(
       /2 tickets · Stalls · 38 left/,
     );
-    if (builtFeatures().salesReport) {
-      await page.getByRole('heading', { name: 'Sales report' }).waitFor({ timeout: 30_000 });
-      await page.getByText(/2 of 40 sold/).waitFor({ timeout: 30_000 });
-      // The day's point is labelled with the (UTC) day of the sale, not the midnight that closes it.
-      const saleDay = await page.evaluate(() =>
-        new Date().toLocaleDateString(undefined, {
-          weekday: 'short',
-          day: 'numeric',
-          month: 'short',
-          year: 'numeric',
-          timeZone: 'UTC',
-        }),
-      );
-      expect(await page.locator('.report-chart text').allTextContents()).toContain(saleDay);
-    } else {
-      expect(await page.getByRole('heading', { name: 'Sales report' }).count()).toBe(0);
-    }
+    await page.getByRole('heading', { name: 'Sales report' }).waitFor({ timeout: 30_000 });
+    await page.getByText(/2 of 40 sold/).waitFor({ timeout: 30_000 });
+    // The day's point is labelled with the (UTC) day of the sale, not the midnight that closes it.
+    const saleDay = await page.evaluate(() =>
+      new Date().toLocaleDateString(undefined, {
+        weekday: 'short',
+        day: 'numeric',
+        month: 'short',
+        year: 'numeric',
+        timeZone: 'UTC',
+      }),
+    );
+    expect(await page.locator('.report-chart text').allTextContents()).toContain(saleDay);
     await screenshot(page, 'dashboard');
 
     // An announcement from the dashboard reaches the event's chat.

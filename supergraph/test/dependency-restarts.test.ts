@@ -2,10 +2,12 @@ import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { Client } from 'pg';
 import {
-  ManagedProcess,
+  eventually,
   freePort,
   graphql,
+  ManagedProcess,
   repoRoot,
+  RouterClient,
   startStack,
   testInfrastructure,
   type Stack,
@@ -57,62 +59,24 @@ async function ready(url: string): Promise<boolean> {
   }
 }
 
-async function until(
-  what: string,
-  probe: () => Promise<boolean>,
-  timeoutMs = 30_000,
-): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await probe())) {
-    if (Date.now() > deadline) throw new Error(`${what} did not happen within ${timeoutMs} ms`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
-}
-
 async function prepare(stack: Stack) {
-  const url = stack.gatewayUrl;
-  const register = async (email: string, role: string) =>
-    (
-      await graphql(url, 'mutation($i: RegisterInput!) { register(input: $i) { token } }', {
-        i: { email, password: 'password-123', name: 'Load', role },
-      })
-    ).data!.register.token as string;
-  const organizer = await register('restart-org@example.com', 'ORGANIZER');
-  const eventId = (
-    await graphql(
-      url,
-      'mutation($i: CreateEventInput!) { createEvent(input: $i) { id } }',
-      {
-        i: {
-          title: 'Restart night',
-          description: '',
-          category: 'Music',
-          venue: 'Hall',
-          city: 'Bern',
-          startsAt: '2031-03-01T20:00:00Z',
-        },
-      },
-      organizer,
-    )
-  ).data!.createEvent.id as string;
-  const tierId = (
-    await graphql(
-      url,
-      'mutation($e: ID!, $t: TicketTierInput!) { addTicketTier(eventId: $e, input: $t) { id } }',
-      { e: eventId, t: { name: 'GA', priceCents: 2500, capacity: 100000 } },
-      organizer,
-    )
-  ).data!.addTicketTier.id as string;
-  await graphql(
-    url,
-    'mutation($id: ID!) { publishEvent(id: $id) { id } }',
-    { id: eventId },
+  const client = new RouterClient(stack.gatewayUrl);
+  const organizer = (await client.account('ORGANIZER', 'Load')).token;
+  const event = await client.event(
     organizer,
+    [{ name: 'GA', priceCents: 2500, capacity: 100000 }],
+    {
+      title: 'Restart night',
+      description: '',
+      venue: 'Hall',
+      city: 'Bern',
+      startsAt: '2031-03-01T20:00:00Z',
+    },
   );
   const fans = await Promise.all(
-    Array.from({ length: WORKERS }, (_, i) => register(`restart-fan-${i}@example.com`, 'FAN')),
+    Array.from({ length: WORKERS }, async () => (await client.account('FAN', 'Load')).token),
   );
-  return { eventId, tierId, fans };
+  return { eventId: event.id, tierId: event.tiers[0]!.id, fans };
 }
 
 /** Buys and posts in a loop for LOAD_MS, calling `outage` and `recovery` on schedule. */
@@ -215,13 +179,14 @@ describe('PostgreSQL restart under load', () => {
       logFile: `${dataDir}.log`,
     });
     await postgres.start();
-    await until(
+    await eventually(
       'private PostgreSQL up',
       async () =>
         await query(postgresUrl, 'SELECT 1').then(
           () => true,
           () => false,
         ),
+      (done) => done,
       60_000,
     );
     stack = await startStack({
@@ -247,25 +212,36 @@ describe('PostgreSQL restart under load', () => {
       setup,
       async () => {
         await postgres.stop();
-        await until('tickets not ready', async () => !(await ready(stack.urls.tickets!)), 10_000);
+        await eventually(
+          'tickets not ready',
+          async () => !(await ready(stack.urls.tickets!)),
+          (done) => done,
+          10_000,
+        );
         notReadyDuringOutage = true;
       },
       async () => {
         await postgres.start();
-        await until(
+        await eventually(
           'PostgreSQL back',
           async () =>
             await query(postgresUrl, 'SELECT 1').then(
               () => true,
               () => false,
             ),
+          (done) => done,
           60_000,
         );
       },
     );
     expect(notReadyDuringOutage).toBe(true);
     for (const service of ['users', 'events', 'tickets', 'chat'] as const)
-      await until(`${service} ready again`, () => ready(stack.urls[service]!));
+      await eventually(
+        `${service} ready again`,
+        () => ready(stack.urls[service]!),
+        (done) => done,
+        30_000,
+      );
     expect(outcome.orders.length).toBeGreaterThan(0);
     expect(outcome.failures).toBeGreaterThan(0); // the outage was real
     await expectEverythingAcknowledgedIsThere(stack, outcome);
@@ -314,7 +290,7 @@ describe('Kafka restart under load', () => {
     expect(outcome.failures).toBe(0);
     await expectEverythingAcknowledgedIsThere(stack, outcome);
     for (const db of [stack.databaseUrls.tickets!, stack.databaseUrls.chat!]) {
-      await until(
+      await eventually(
         'outbox drained',
         async () =>
           Number(
@@ -325,6 +301,7 @@ describe('Kafka restart under load', () => {
               )
             )[0].n,
           ) === 0,
+        (done) => done,
         60_000,
       );
     }

@@ -1,6 +1,12 @@
 import fc from 'fast-check';
 import { Client } from 'pg';
-import { graphql, startStack, testInfrastructure, type Stack } from '@ko/platform/testing';
+import {
+  graphql,
+  RouterClient,
+  startStack,
+  testInfrastructure,
+  type Stack,
+} from '@ko/platform/testing';
 
 /**
  * Random and malformed input at every mutation, through the router, as any client could send
@@ -44,42 +50,22 @@ beforeAll(async () => {
     serviceEnv: { users: { LOGIN_ATTEMPTS_PER_ADDRESS: '100000' } },
   });
   url = stack.gatewayUrl;
-  const register = async (email: string, role: string) =>
-    (
-      await call('mutation($i: RegisterInput!) { register(input: $i) { token } }', {
-        i: { email, password: 'password-123', name: 'Fuzz', role },
-      })
-    ).data!.register.token as string;
-  tokens.organizer = await register('fuzz-org@example.com', 'ORGANIZER');
-  tokens.fan = await register('fuzz-fan@example.com', 'FAN');
-  ids.event = (
-    await call(
-      'mutation($i: CreateEventInput!) { createEvent(input: $i) { id } }',
-      {
-        i: {
-          title: 'Fuzz fest',
-          description: 'x',
-          category: 'Music',
-          venue: 'Hall',
-          city: 'Riga',
-          startsAt: '2031-06-01T20:00:00Z',
-        },
-      },
-      tokens.organizer,
-    )
-  ).data!.createEvent.id;
-  ids.tier = (
-    await call(
-      'mutation($e: ID!, $t: TicketTierInput!) { addTicketTier(eventId: $e, input: $t) { id } }',
-      { e: ids.event, t: { name: 'GA', priceCents: 1000, capacity: 50 } },
-      tokens.organizer,
-    )
-  ).data!.addTicketTier.id;
-  await call(
-    'mutation($id: ID!) { publishEvent(id: $id) { id } }',
-    { id: ids.event },
+  const client = new RouterClient(url);
+  tokens.organizer = (await client.account('ORGANIZER', 'Fuzz')).token;
+  tokens.fan = (await client.account('FAN', 'Fuzz')).token;
+  const event = await client.event(
     tokens.organizer,
+    [{ name: 'GA', priceCents: 1000, capacity: 50 }],
+    {
+      title: 'Fuzz fest',
+      description: 'x',
+      venue: 'Hall',
+      city: 'Riga',
+      startsAt: '2031-06-01T20:00:00Z',
+    },
   );
+  ids.event = event.id;
+  ids.tier = event.tiers[0]!.id;
   ids.hold = (
     await call(
       'mutation($i: ReserveInput!) { reserveTickets(input: $i) { id } }',

@@ -2,6 +2,7 @@ import {
   errorCodes,
   graphql,
   inParallel,
+  RouterClient,
   startStack,
   testInfrastructure,
   type Stack,
@@ -25,6 +26,7 @@ const PROLIFIC_EVENTS = 45;
 let stack: Stack;
 let url: string;
 let eventsUrl: string;
+let client: RouterClient;
 const tokens: { organizers: string[]; prolific: string; fan: string } = {
   organizers: [],
   prolific: '',
@@ -44,34 +46,17 @@ async function subgraphRequestCount(): Promise<number> {
   );
 }
 
-async function register(email: string, name: string, role: string) {
-  const result = await call(
-    'mutation($i: RegisterInput!) { register(input: $i) { token user { id } } }',
-    { i: { email, password: 'password-123', name, role } },
-  );
-  if (!result.data?.register) throw new Error(`register failed: ${JSON.stringify(result.errors)}`);
-  return result.data.register as { token: string; user: { id: string } };
-}
-
-async function publishedEvent(token: string, title: string, day: number): Promise<string> {
-  const created = await call(
-    'mutation($i: CreateEventInput!) { createEvent(input: $i) { id } }',
-    {
-      i: {
-        title,
-        description: 'An evening of tests.',
-        category: 'Music',
-        venue: 'Hall',
-        city: 'Riga',
-        startsAt: new Date(Date.UTC(2031, 0, 1 + day, 20)).toISOString(),
-      },
-    },
-    token,
-  );
-  const id = created.data!.createEvent.id as string;
-  await call('mutation($id: ID!) { publishEvent(id: $id) { id } }', { id }, token);
-  return id;
-}
+/** Events on fixed days (2031), so that pages and their order are the same every run. */
+const publishedEvent = async (token: string, title: string, day: number) =>
+  (
+    await client.event(token, [], {
+      title,
+      description: 'An evening of tests.',
+      venue: 'Hall',
+      city: 'Riga',
+      startsAt: new Date(Date.UTC(2031, 0, 1 + day, 20)).toISOString(),
+    })
+  ).id;
 
 beforeAll(async () => {
   stack = await startStack({
@@ -85,23 +70,24 @@ beforeAll(async () => {
   });
   url = stack.gatewayUrl;
   eventsUrl = stack.urls.events!;
+  client = new RouterClient(url);
   for (let i = 0; i < ORGANIZERS; i++) {
-    const { token } = await register(`org${i}@cost.test`, `Organizer ${i}`, 'ORGANIZER');
+    const { token } = await client.account('ORGANIZER', `Organizer ${i}`);
     tokens.organizers.push(token);
     for (let e = 0; e < EVENTS_EACH; e++) {
       const id = await publishedEvent(token, `Show ${i}-${e}`, i * EVENTS_EACH + e);
       tieredEventId ||= id;
     }
   }
-  const prolific = await register('prolific@cost.test', 'Prolific', 'ORGANIZER');
+  const prolific = await client.account('ORGANIZER', 'Prolific');
   tokens.prolific = prolific.token;
-  prolificId = prolific.user.id;
+  prolificId = prolific.id;
   await inParallel(
     Array.from({ length: PROLIFIC_EVENTS }, (_, i) => i),
     4,
     (i) => publishedEvent(prolific.token, `Prolific night ${i}`, 100 + i),
   );
-  tokens.fan = (await register('fan@cost.test', 'Fan', 'FAN')).token;
+  tokens.fan = (await client.account('FAN', 'Fan')).token;
 }, 180_000);
 
 afterAll(() => stack?.stop({ dropDatabases: true }));

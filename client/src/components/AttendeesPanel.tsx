@@ -2,6 +2,7 @@ import { useState, type FormEvent } from 'react';
 import { useClient, useQuery } from 'urql';
 import { graphql } from '../gql';
 import { ErrorNotice, ScrollRegion, StatusBadge } from './common';
+import { downloadFile } from '../lib/download';
 import { formatDateTime } from '../lib/format';
 import type { ErrorLike } from '../lib/errors';
 
@@ -49,18 +50,6 @@ const AttendeesCsvDocument = graphql(`
 const PAGE_SIZE = 50;
 
 /** Hands a text over as a file download (a blob: URL, allowed by the page's CSP). */
-function download(text: string, filename: string): void {
-  // The byte-order mark makes spreadsheets read the file as UTF-8 (names in any script).
-  const url = URL.createObjectURL(new Blob(['\uFEFF', text], { type: 'text/csv;charset=utf-8' }));
-  const link = document.createElement('a');
-  link.href = url;
-  link.download = filename;
-  document.body.append(link);
-  link.click();
-  link.remove();
-  window.setTimeout(() => URL.revokeObjectURL(url), 10_000);
-}
-
 /**
  * The event's attendee list for its organizer: one row per ticket with the buyer, searchable by
  * name, e-mail or code, a page at a time, and the whole list as a CSV download.
@@ -94,7 +83,9 @@ export function AttendeesPanel({ eventId, title }: { eventId: string; title: str
     setExporting(false);
     const csv = result.data?.event?.attendeesCsv;
     if (csv === undefined) return setExportError(result.error ?? { networkError: new Error() });
-    download(csv, `attendees-${title.replace(/[^\p{L}\p{N}]+/gu, '-').slice(0, 60)}.csv`);
+    // The byte-order mark makes spreadsheets read the file as UTF-8 (names in any script).
+    const file = new Blob(['\uFEFF', csv], { type: 'text/csv;charset=utf-8' });
+    downloadFile(file, `attendees-${title.replace(/[^\p{L}\p{N}]+/gu, '-').slice(0, 60)}.csv`);
   };
 
   const rows = connection?.edges ?? [];

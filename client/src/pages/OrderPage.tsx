@@ -2,7 +2,6 @@ import { useEffect, useState } from 'react';
 import { Link, useParams } from 'react-router';
 import { useQuery } from 'urql';
 import { graphql } from '../gql';
-import { SCHEMA_FEATURES } from '../gql/schema-meta';
 import {
   ErrorNotice,
   Loading,
@@ -12,7 +11,7 @@ import {
   useTitle,
 } from '../components/common';
 import { QrCode } from '../components/QrCode';
-import { OrderPdfButton } from '../optional/orderPdf/OrderPdfButton';
+import { OrderPdfButton } from '../components/OrderPdfButton';
 import { formatDateTime, formatMoney, plural } from '../lib/format';
 import { useSession } from '../session/session';
 import { EventTime, calendarHref } from './EventPage';
@@ -146,7 +145,7 @@ export function OrderPage() {
             </a>
           )}
           <ShareLink eventId={event.id} title={event.title} />
-          {SCHEMA_FEATURES.orderPdf && !cancelled && <OrderPdfButton orderId={order.id} />}
+          {!cancelled && <OrderPdfButton orderId={order.id} />}
         </div>
       </section>
       <section className="card" aria-labelledby="order-tickets">

@@ -3,7 +3,6 @@ import { Link } from 'react-router';
 import { useQuery } from 'urql';
 import { graphql } from '../gql';
 import type { MyTicketsQuery } from '../gql/graphql';
-import { SCHEMA_FEATURES } from '../gql/schema-meta';
 import {
   ErrorNotice,
   Loading,
@@ -13,7 +12,7 @@ import {
   useTitle,
 } from '../components/common';
 import { QrCode } from '../components/QrCode';
-import { OrderPdfButton } from '../optional/orderPdf/OrderPdfButton';
+import { OrderPdfButton } from '../components/OrderPdfButton';
 import { formatDate, formatEventTimeLine, formatMoney, plural } from '../lib/format';
 import { useSession } from '../session/session';
 
@@ -176,11 +175,9 @@ export function ProfilePage() {
                   <th scope="col">Tickets</th>
                   <th scope="col">Total</th>
                   <th scope="col">Status</th>
-                  {SCHEMA_FEATURES.orderPdf && (
-                    <th scope="col">
-                      <span className="visually-hidden">Download</span>
-                    </th>
-                  )}
+                  <th scope="col">
+                    <span className="visually-hidden">Download</span>
+                  </th>
                 </tr>
               </thead>
               <tbody>
@@ -205,12 +202,10 @@ export function ProfilePage() {
                     <td data-label="Status">
                       <StatusBadge status={order.status} />
                     </td>
-                    {SCHEMA_FEATURES.orderPdf && (
-                      <td>
-                        {/* A cancelled order's tickets are void: there is nothing to print. */}
-                        {order.status !== 'CANCELLED' && <OrderPdfButton orderId={order.id} />}
-                      </td>
-                    )}
+                    <td>
+                      {/* A cancelled order's tickets are void: there is nothing to print. */}
+                      {order.status !== 'CANCELLED' && <OrderPdfButton orderId={order.id} />}
+                    </td>
                   </tr>
                 ))}
               </tbody>

@@ -1,7 +1,7 @@
 // End-to-end harness: the real stack (startStack), the built client behind its own server, and
 // Debian's Chromium driven by playwright-core. Used by client/test/*.test.ts.
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import {
@@ -42,15 +42,6 @@ export function buildClient(): void {
     cwd: ROOT,
     stdio: 'pipe',
   });
-}
-
-/** The later parts of the contract this build adopted (written by codegen into schema-meta.ts). */
-export function builtFeatures(): { orderPdf: boolean; salesReport: boolean } {
-  const meta = readFileSync(join(CLIENT_DIR, 'src', 'gql', 'schema-meta.ts'), 'utf8');
-  return JSON.parse(/SCHEMA_FEATURES = (\{.*\})/.exec(meta)![1]!) as {
-    orderPdf: boolean;
-    salesReport: boolean;
-  };
 }
 
 export interface E2E {

@@ -3,25 +3,24 @@ import { basename } from 'node:path';
 import { Client as Pg } from 'pg';
 import jsQR from 'jsqr';
 import {
-  Mailbox,
   errorCodes,
   eventually,
   graphql,
   inParallel,
   kafkaClient,
+  Mailbox,
+  RouterClient,
   startStack,
   testInfrastructure,
   type Stack,
 } from '@ko/platform/testing';
 import { inspectPdf } from '../../render-tickets/test/pdf-inspect';
-import { Client } from '../../../subgraphs/tickets/test/helpers';
 
 // The platform's mail, read from the real inbox (MailDev's REST API) after going through the
 // router: the welcome and its verification link, the receipt with its PDF and calendar file,
 // cancellations to every holder exactly once, delivery after a mail server outage, and the
 // password reset flow.
 
-const REGISTER = `mutation($i: RegisterInput!) { register(input: $i) { token user { id } } }`;
 const ME = '{ me { id emailVerified } }';
 const VERIFY = 'mutation($t: String!) { verifyEmail(token: $t) { id emailVerified } }';
 const REQUEST_RESET = 'mutation($e: String!) { requestPasswordReset(email: $e) }';
@@ -36,7 +35,7 @@ jest.setTimeout(300_000);
 
 let stack: Stack;
 let url: string;
-let client: Client;
+let client: RouterClient;
 let mailbox: Mailbox;
 let organizer: { token: string; id: string };
 
@@ -48,7 +47,7 @@ beforeAll(async () => {
     serviceEnv: { mail: { EVENT_SOURCE_RETRY_MAX_MS: '2000', EVENT_SOURCE_MAX_ATTEMPTS: '60' } },
   });
   url = stack.gatewayUrl;
-  client = new Client(url);
+  client = new RouterClient(url);
   mailbox = new Mailbox(stack.mailboxUrl!);
   organizer = await client.account('ORGANIZER');
 }, 180_000);
@@ -57,15 +56,8 @@ afterAll(async () => {
   await stack?.stop({ dropDatabases: true });
 });
 
-async function signUp(password = 'password-123') {
-  const email = `fan-${randomUUID()}@example.com`;
-  const registered = await graphql(url, REGISTER, {
-    i: { email, password, name: 'Mila Mail', role: 'FAN' },
-  });
-  if (!registered.data?.register) throw new Error(JSON.stringify(registered.errors));
-  const { token, user } = registered.data.register as { token: string; user: { id: string } };
-  return { email, token, id: user.id };
-}
+/** A fan who signs up through the router: the welcome mail goes to their fresh address. */
+const signUp = (password?: string) => client.account('FAN', 'Mila Mail', { password });
 
 /** Rows of the mail function's record, by status, for one kind of message. */
 async function records(kind: string): Promise<Record<string, number>> {

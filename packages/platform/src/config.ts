@@ -8,6 +8,9 @@ export class ConfigError extends Error {
   }
 }
 
+/** The service list (supergraph.yaml) that locates other services. */
+export const serviceList = () => z.string().default('supergraph.yaml');
+
 /** Variables every service reads. Services extend this with their own. */
 export const baseConfigSchema = z.object({
   NODE_ENV: z.enum(['development', 'test', 'production']).default('development'),
@@ -17,8 +20,7 @@ export const baseConfigSchema = z.object({
   TRUST_PROXY: trustProxy(),
   /** How long a service trusts the users service's answer that a session is current (session-check.ts). */
   SESSION_CACHE_SECONDS: z.coerce.number().int().min(0).max(300).default(30),
-  /** The service list (supergraph.yaml) that locates other services. */
-  SERVICE_LIST: z.string().default('supergraph.yaml'),
+  SERVICE_LIST: serviceList(),
 });
 
 /**
@@ -49,11 +51,6 @@ export const port = (fallback: number) =>
 
 /** A duration in milliseconds. */
 export const millis = (fallback: number) => z.coerce.number().int().min(1).default(fallback);
-
-/** Required in production, a development default otherwise. */
-export function secretWithDevDefault(devDefault: string) {
-  return z.string().min(1).default(devDefault);
-}
 
 /** Where services fetch the users service's public keys. */
 export const jwksUrl = () =>
@@ -90,6 +87,3 @@ export const kafkaConnection = (config: {
   brokers: config.KAFKA_BROKERS,
   login: { username: config.KAFKA_USERNAME, password: config.KAFKA_PASSWORD },
 });
-
-/** The service list (supergraph.yaml) that locates other services. */
-export const serviceList = () => z.string().default('supergraph.yaml');

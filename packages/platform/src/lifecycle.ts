@@ -29,14 +29,18 @@ export function stopOnSignals(stop: () => Promise<void>, logger: Logger, graceMs
   process.on('SIGINT', handler);
 }
 
-/** Runs a service's `main`: a start-up failure is one clear log line and exit code 1. */
+/**
+ * Runs a service's `main`: a start-up failure is one clear log line and exit code 1. A service
+ * whose in-flight work may take longer than the default grace (the lambda runner's invocations)
+ * says how long stopping may take.
+ */
 export function runMain(
   name: string,
   logger: Logger,
-  main: () => Promise<{ stop(): Promise<void> }>,
+  main: () => Promise<{ stop(): Promise<void>; graceMs?: number }>,
 ): void {
   main().then(
-    (service) => stopOnSignals(() => service.stop(), logger),
+    (service) => stopOnSignals(() => service.stop(), logger, service.graceMs),
     (error: unknown) => {
       logger.fatal(
         { err: error },

@@ -2,6 +2,8 @@ import { Client } from 'pg';
 import {
   errorCodes,
   graphql,
+  inDays,
+  RouterClient,
   startStack,
   testInfrastructure,
   type Stack,
@@ -26,6 +28,7 @@ const HISTORY = `query History($id: ID!, $first: Int, $before: String) {
 
 let stack: Stack;
 let url: string;
+let client: RouterClient;
 let db: Client;
 let organizer: { token: string; id: string };
 let otherOrganizer: { token: string; id: string };
@@ -33,51 +36,17 @@ let fan: { token: string; id: string };
 let otherFan: { token: string; id: string };
 let eventId: string;
 
-const inDays = (days: number) => new Date(Date.now() + days * 86_400_000).toISOString();
-
-async function account(email: string, role: 'FAN' | 'ORGANIZER', name: string) {
-  const result = await graphql(
-    url,
-    'mutation($i: RegisterInput!) { register(input: $i) { token user { id } } }',
-    {
-      i: { email, password: 'password-123', name, role },
-    },
-  );
-  expect(result.errors).toBeUndefined();
-  return {
-    token: result.data!.register.token as string,
-    id: result.data!.register.user.id as string,
-  };
-}
-
-async function createEvent(token: string, publish = true): Promise<string> {
-  const created = await graphql(
-    url,
-    'mutation($i: CreateEventInput!) { createEvent(input: $i) { id } }',
-    {
-      i: {
-        title: 'Chat night',
-        description: 'Talk',
-        category: 'Music',
-        venue: 'Hall',
-        city: 'Porto',
-        startsAt: inDays(20),
-      },
-    },
-    token,
-  );
-  const id = created.data!.createEvent.id as string;
-  if (publish) {
-    const published = await graphql(
-      url,
-      'mutation($id: ID!) { publishEvent(id: $id) { status } }',
-      { id },
-      token,
-    );
-    expect(published.data!.publishEvent.status).toBe('ON_SALE');
-  }
-  return id;
-}
+const createEvent = async (token: string, publish = true) =>
+  (
+    await client.event(token, [], {
+      title: 'Chat night',
+      description: 'Talk',
+      venue: 'Hall',
+      city: 'Porto',
+      startsAt: inDays(20),
+      publish,
+    })
+  ).id;
 
 const post = (token: string | undefined, body: string, event = eventId) =>
   graphql(url, POST, { eventId: event, body }, token);
@@ -88,13 +57,14 @@ beforeAll(async () => {
     services: ['users', 'events', 'chat', 'gateway'],
   });
   url = stack.gatewayUrl;
+  client = new RouterClient(url);
   db = new Client({ connectionString: stack.databaseUrls.chat });
   await db.connect();
   [organizer, otherOrganizer, fan, otherFan] = await Promise.all([
-    account('chat-org@example.com', 'ORGANIZER', 'Olga Organizer'),
-    account('chat-org2@example.com', 'ORGANIZER', 'Otto Other'),
-    account('chat-fan@example.com', 'FAN', 'Fiona Fan'),
-    account('chat-fan2@example.com', 'FAN', 'Felix Fan'),
+    client.account('ORGANIZER', 'Olga Organizer'),
+    client.account('ORGANIZER', 'Otto Other'),
+    client.account('FAN', 'Fiona Fan'),
+    client.account('FAN', 'Felix Fan'),
   ]);
   eventId = await createEvent(organizer.token);
 });

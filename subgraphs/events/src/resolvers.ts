@@ -3,7 +3,7 @@ import { eventCalendar } from './calendar';
 import { imageUrl } from './cover-image';
 import type { EventFilter } from './catalogue';
 import type { Event } from './entities/event';
-import type { EventDetails } from './organizer';
+import type { EventDetails } from './event-management';
 import type { EventsContext } from './server';
 
 export const resolvers: Resolvers<EventsContext> = {

@@ -24,7 +24,7 @@ import { IMAGE_PATH, coverRoute } from './cover-image';
 import { loadEventsConfig, type EventsConfig } from './config';
 import { Event } from './entities/event';
 import { migrations } from './migrations';
-import { EventManagement } from './organizer';
+import { EventManagement } from './event-management';
 import { resolvers } from './resolvers';
 
 export interface EventsContext extends RequestContext {

@@ -3,6 +3,8 @@ import sharp from 'sharp';
 import {
   errorCodes,
   graphql,
+  inDays,
+  RouterClient,
   startStack,
   testInfrastructure,
   type Stack,
@@ -13,6 +15,7 @@ import {
 // file and another organizer are refused; the router's small body limit holds for the rest.
 let stack: Stack;
 let origin: string;
+let client: RouterClient;
 let organizer: string;
 let otherOrganizer: string;
 
@@ -20,47 +23,17 @@ const SET_IMAGE = `mutation SetImage($id: ID!, $image: String!) {
   setEventImage(eventId: $id, imageBase64: $image) { id imageUrl }
 }`;
 
-async function account(role: 'FAN' | 'ORGANIZER'): Promise<string> {
-  const result = await graphql(
-    stack.gatewayUrl,
-    'mutation($i: RegisterInput!) { register(input: $i) { token } }',
-    {
-      i: {
-        email: `${role.toLowerCase()}-${randomUUID()}@example.com`,
-        password: 'password-123',
-        name: `Organizer ${randomUUID().slice(0, 8)}`,
-        role,
-      },
-    },
-  );
-  return result.data!.register.token;
-}
-
-async function publishedEvent(token: string): Promise<string> {
-  const created = await graphql(
-    stack.gatewayUrl,
-    'mutation($i: CreateEventInput!) { createEvent(input: $i) { id } }',
-    {
-      i: {
-        title: 'Poster night',
-        description: 'With a cover.',
-        category: 'Art',
-        venue: 'The Gallery',
-        city: 'Braga',
-        startsAt: new Date(Date.now() + 30 * 86_400_000).toISOString(),
-      },
-    },
-    token,
-  );
-  const id = created.data!.createEvent.id as string;
-  await graphql(
-    stack.gatewayUrl,
-    'mutation($id: ID!) { publishEvent(id: $id) { id } }',
-    { id },
-    token,
-  );
-  return id;
-}
+const publishedEvent = async (token: string) =>
+  (
+    await client.event(token, [], {
+      title: 'Poster night',
+      description: 'With a cover.',
+      category: 'Art',
+      venue: 'The Gallery',
+      city: 'Braga',
+      startsAt: inDays(30),
+    })
+  ).id;
 
 const gradient = (width: number, height: number) =>
   sharp({ create: { width, height, channels: 3, background: { r: 200, g: 60, b: 90 } } });
@@ -68,7 +41,11 @@ const gradient = (width: number, height: number) =>
 beforeAll(async () => {
   stack = await startStack({ ...testInfrastructure(), services: ['users', 'events', 'gateway'] });
   origin = new URL(stack.gatewayUrl).origin;
-  [organizer, otherOrganizer] = await Promise.all([account('ORGANIZER'), account('ORGANIZER')]);
+  client = new RouterClient(stack.gatewayUrl);
+  [organizer, otherOrganizer] = await Promise.all([
+    client.account('ORGANIZER', 'Organizer One'),
+    client.account('ORGANIZER', 'Organizer Two'),
+  ]).then((accounts) => accounts.map((a) => a.token));
 });
 
 afterAll(() => stack?.stop({ dropDatabases: true }));

@@ -2,6 +2,8 @@ import { Client as Pg } from 'pg';
 import {
   errorCodes,
   graphql,
+  inDays,
+  RouterClient,
   startStack,
   testInfrastructure,
   type GraphQLResult,
@@ -10,6 +12,7 @@ import {
 
 let stack: Stack;
 let url: string;
+let client: RouterClient;
 let organizer: string;
 let otherOrganizer: string;
 let fan: string;
@@ -26,7 +29,6 @@ const EVENTS = `query Events($filter: EventFilter, $first: Int, $after: String) 
   }
 }`;
 
-const inDays = (days: number) => new Date(Date.now() + days * 86_400_000).toISOString();
 const details = (overrides: Record<string, unknown> = {}) => ({
   title: 'Jazz by the River',
   description: 'An evening of jazz standards under the stars.',
@@ -37,38 +39,19 @@ const details = (overrides: Record<string, unknown> = {}) => ({
   ...overrides,
 });
 
-async function account(
-  email: string,
-  role: 'FAN' | 'ORGANIZER',
-  name = 'Someone',
-): Promise<string> {
-  const result = await graphql(
-    url,
-    'mutation($i: RegisterInput!) { register(input: $i) { token } }',
-    { i: { email, password: 'password-123', name, role } },
-  );
-  return result.data!.register.token;
-}
-
-async function publishedEvent(
-  token: string,
-  overrides: Record<string, unknown> = {},
-): Promise<string> {
-  const created = await graphql(url, CREATE, { input: details(overrides) }, token);
-  expect(created.errors).toBeUndefined();
-  const published = await graphql(url, PUBLISH, { id: created.data!.createEvent.id }, token);
-  expect(published.data!.publishEvent.status).toBe('ON_SALE');
-  return created.data!.createEvent.id;
-}
+/** A published event of `token`'s organizer, with this suite's details. */
+const publishedEvent = async (token: string, overrides: Record<string, unknown> = {}) =>
+  (await client.event(token, [], details(overrides))).id;
 
 beforeAll(async () => {
   stack = await startStack({ ...testInfrastructure(), services: ['users', 'events', 'gateway'] });
   url = stack.gatewayUrl;
+  client = new RouterClient(url);
   [organizer, otherOrganizer, fan] = await Promise.all([
-    account('org@example.com', 'ORGANIZER', 'Olga Organizer'),
-    account('org2@example.com', 'ORGANIZER', 'Otto Other'),
-    account('fan@example.com', 'FAN'),
-  ]);
+    client.account('ORGANIZER', 'Olga Organizer'),
+    client.account('ORGANIZER', 'Otto Other'),
+    client.account('FAN', 'Someone'),
+  ]).then((accounts) => accounts.map((a) => a.token));
 });
 
 afterAll(() => stack?.stop({ dropDatabases: true }));

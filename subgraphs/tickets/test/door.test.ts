@@ -2,17 +2,17 @@ import { Client as Pg } from 'pg';
 import {
   errorCodes,
   graphql,
+  RouterClient,
   startStack,
   testInfrastructure,
   type Stack,
 } from '@ko/platform/testing';
-import { Client } from './helpers';
 
 // The door and the audience (issue 15): the organizer's attendee list and its export, and
 // check-ins sent in batches by doors that were offline.
 
 let stack: Stack;
-let client: Client;
+let client: RouterClient;
 let url: string;
 let db: Pg;
 let organizer: { token: string; id: string };
@@ -39,7 +39,7 @@ beforeAll(async () => {
     services: ['users', 'events', 'tickets', 'gateway'],
   });
   url = stack.gatewayUrl;
-  client = new Client(url);
+  client = new RouterClient(url);
   db = new Pg({ connectionString: stack.databaseUrls.tickets });
   await db.connect();
   [organizer, otherOrganizer] = await Promise.all([

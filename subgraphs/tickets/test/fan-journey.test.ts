@@ -2,12 +2,13 @@ import { randomUUID } from 'node:crypto';
 import {
   errorCodes,
   graphql,
+  RouterClient,
   startStack,
   testInfrastructure,
   type Stack,
 } from '@ko/platform/testing';
 import { inspectPdf } from '../../../lambdas/render-tickets/test/pdf-inspect';
-import { CHECKOUT, Client, RESERVE, TIERS } from './helpers';
+import { CHECKOUT, RESERVE, TIERS } from './helpers';
 
 // What a fan meets after choosing: giving a hold back, resuming one, the order with its event
 // and tier, and a PDF in the event's own money and the venue's own clock.
@@ -21,7 +22,7 @@ const MY_ORDERS = `{ me { orders {
 } } }`;
 
 let stack: Stack;
-let client: Client;
+let client: RouterClient;
 let url: string;
 let organizer: { token: string; id: string };
 let fan: { token: string; id: string };
@@ -34,7 +35,7 @@ beforeAll(async () => {
     serviceEnv: { 'lambda-runner': { LAMBDA_RUNNER_MAX_THREADS: '1' } },
   });
   url = stack.gatewayUrl;
-  client = new Client(url);
+  client = new RouterClient(url);
   [organizer, fan, otherFan] = await Promise.all([
     client.account('ORGANIZER'),
     client.account('FAN', 'Fiona Fan'),

@@ -1,16 +1,18 @@
 import { Client as Pg } from 'pg';
 import {
   errorCodes,
+  eventually,
   graphql,
+  RouterClient,
   startStack,
   testInfrastructure,
   type Stack,
 } from '@ko/platform/testing';
-import { CHECKOUT, Client, RESERVE, TIERS, eventually } from './helpers';
+import { CHECKOUT, RESERVE, TIERS } from './helpers';
 
 // Holds expire after one second here (configured, not waited out for minutes); the sweeper runs every 200 ms.
 let stack: Stack;
-let client: Client;
+let client: RouterClient;
 let db: Pg;
 
 beforeAll(async () => {
@@ -19,7 +21,7 @@ beforeAll(async () => {
     services: ['users', 'events', 'tickets', 'gateway'],
     serviceEnv: { tickets: { HOLD_TTL_SECONDS: '1', HOLD_SWEEP_INTERVAL_MS: '200' } },
   });
-  client = new Client(stack.gatewayUrl);
+  client = new RouterClient(stack.gatewayUrl);
   db = new Pg({ connectionString: stack.databaseUrls.tickets });
   await db.connect();
 });
@@ -65,8 +67,10 @@ it('returns expired holds to the tier by itself, and says so at checkout', async
   expect(errorCodes(blocked)).toEqual(['SOLD_OUT']);
 
   const after = await eventually(
+    'the expired holds given back',
     () => tierRow(tierId),
     (row) => row.held === 0,
+    20_000,
   );
   expect(after).toEqual({ capacity: 5, sold: 0, held: 0 });
   const holds = await db.query('SELECT status FROM holds WHERE tier_id = $1', [tierId]);

@@ -2,13 +2,15 @@ import { randomUUID } from 'node:crypto';
 import { Client as Pg } from 'pg';
 import {
   errorCodes,
+  eventually,
   graphql,
+  RouterClient,
   startStack,
   testInfrastructure,
   type GraphQLResult,
   type Stack,
 } from '@ko/platform/testing';
-import { CHECK_IN, CHECKOUT, Client, RESERVE, eventually } from './helpers';
+import { CHECK_IN, CHECKOUT, RESERVE } from './helpers';
 
 // Issue 12's money, ticket-code and hold-squatting classes, attacked through the router of a
 // real stack. Limits are raised (300 tickets a fan per event, 400 held at once) so that one
@@ -23,7 +25,7 @@ const REPORT = `query Report($id: ID!) {
 const MY_ORDERS = '{ me { orders { id totalCents } } }';
 
 let stack: Stack;
-let client: Client;
+let client: RouterClient;
 let url: string;
 let db: Pg;
 let organizer: { token: string; id: string };
@@ -45,7 +47,7 @@ beforeAll(async () => {
     },
   });
   url = stack.gatewayUrl;
-  client = new Client(url);
+  client = new RouterClient(url);
   db = new Pg({ connectionString: stack.databaseUrls.tickets });
   await db.connect();
   organizer = await client.account('ORGANIZER');
@@ -260,6 +262,7 @@ async function checkoutAtExpiry(): Promise<RaceOutcome | null> {
       fan.token,
     ).finally(() => (paidSettled = true));
     await eventually(
+      'the checkout waiting on the blocked tier',
       async () => paidSettled || (await waitingOn('%SET held = held - $2, sold = sold + $2%')) > 0,
       (ready) => ready,
       60_000,
@@ -280,6 +283,7 @@ async function checkoutAtExpiry(): Promise<RaceOutcome | null> {
       fan.token,
     ).finally(() => (reserveSettled = true));
     await eventually(
+      'the reservation waiting on the advisory lock',
       async () => reserveSettled || (await waitingOn('%pg_advisory_xact_lock%')) > 0,
       (ready) => ready,
       60_000,

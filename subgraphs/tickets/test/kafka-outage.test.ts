@@ -6,14 +6,15 @@ import type { Consumer } from 'kafkajs';
 import { Client as Pg } from 'pg';
 import { Topics, type EventEnvelope, type TicketsSoldFact } from '@ko/platform';
 import {
+  eventually,
   inParallel,
   kafkaClient,
+  RouterClient,
   startStack,
   testInfrastructure,
   type Stack,
 } from '@ko/platform/testing';
 import { startKafka, type KafkaBroker } from '../../../scripts/provision/kafka';
-import { Client, eventually } from './helpers';
 
 // A private broker this test stops and starts: purchases must not notice, and every
 // tickets.sold fact must reach Kafka once it is back, none lost, none duplicated for consumers.
@@ -22,7 +23,7 @@ const BUYERS = 12;
 let broker: KafkaBroker;
 let dataDir: string;
 let stack: Stack;
-let client: Client;
+let client: RouterClient;
 let db: Pg;
 let consumer: Consumer | undefined;
 
@@ -35,7 +36,7 @@ beforeAll(async () => {
     kafkaCredentials: broker.credentials,
     services: ['users', 'events', 'tickets', 'gateway'],
   });
-  client = new Client(stack.gatewayUrl);
+  client = new RouterClient(stack.gatewayUrl);
   db = new Pg({ connectionString: stack.databaseUrls.tickets });
   await db.connect();
 }, 100_000);
@@ -82,7 +83,7 @@ it('keeps selling while Kafka is down and delivers every tickets.sold fact once 
   expect(await pendingSold()).toBe(BUYERS);
 
   await broker.start();
-  const left = await eventually(pendingSold, (n) => n === 0, 60_000);
+  const left = await eventually('the outbox drained', pendingSold, (n) => n === 0, 60_000);
   expect(left).toBe(0);
 
   // A brand-new consumer group reads the topic from the start, as the live feed would.
@@ -103,6 +104,7 @@ it('keeps selling while Kafka is down and delivers every tickets.sold fact once 
   });
   const wanted = new Set(orderIds);
   await eventually(
+    'a fact per order received',
     async () => new Set(received.map((e) => e.data.orderId).filter((id) => wanted.has(id))).size,
     (n) => n === BUYERS,
     45_000,

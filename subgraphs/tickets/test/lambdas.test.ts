@@ -3,16 +3,18 @@ import jsQR from 'jsqr';
 import { Client as Pg } from 'pg';
 import {
   errorCodes,
+  eventually,
   graphql,
+  RouterClient,
   startStack,
   testInfrastructure,
   type Stack,
 } from '@ko/platform/testing';
 import { inspectPdf } from '../../../lambdas/render-tickets/test/pdf-inspect';
 import { startLambdaRunner, type LambdaRunner } from '../../../lambdas/runner/src/server';
-import { CHECKOUT, Client, RESERVE, eventually } from './helpers';
+import { CHECKOUT, RESERVE } from './helpers';
 
-// Order.pdf and Event.salesReport through the gateway, rendered by the real lambda runner
+// Order.pdf and Event.salesReport through the router, rendered by the real lambda runner
 // (its own process, as `npm start` runs it), and what a client sees when a lambda fails.
 
 const ORDER_PDF = `query OrderPdf($id: ID!) { order(id: $id) { id pdf tickets { code } } }`;
@@ -37,7 +39,7 @@ interface Sale {
 }
 
 let stack: Stack;
-let client: Client;
+let client: RouterClient;
 let url: string;
 let db: Pg;
 let organizer: { token: string; id: string };
@@ -54,7 +56,7 @@ beforeAll(async () => {
     serviceEnv: { 'lambda-runner': { LAMBDA_RUNNER_MAX_THREADS: '2' } },
   });
   url = stack.gatewayUrl;
-  client = new Client(url);
+  client = new RouterClient(url);
   db = new Pg({ connectionString: stack.databaseUrls.tickets });
   await db.connect();
   [organizer, fan, otherFan] = await Promise.all([
@@ -356,8 +358,10 @@ describe('Event.salesReport', () => {
     );
     // Tickets learns of the cancellation from events.lifecycle.
     const after = await eventually(
+      'the cancellation in the sales report',
       () => graphql(url, SALES_REPORT, { id: cancelled.id }, organizer.token),
       (r) => r.data?.event?.salesReport?.ticketsSold === 0,
+      20_000,
     );
     expect(after.data!.event.salesReport).toEqual({
       eventId: cancelled.id,
@@ -452,8 +456,10 @@ describe('when a lambda fails', () => {
     await tickets.start(60_000);
     // The router notices the instance is back on its next health poll.
     await eventually(
+      'the instance back behind the router',
       () => graphql(url, ORDER_PDF.replace(' pdf', ''), { id: fanOrder.id }, fan.token),
       (r) => !r.errors && r.data?.order?.id === fanOrder.id,
+      20_000,
     );
   }, 90_000);
 
@@ -505,11 +511,13 @@ describe('when a lambda fails', () => {
   it('still shows an event, without its tiers, while the tickets service is down', async () => {
     await stack.instances('tickets')[0]!.stop();
     const result = await eventually(
+      'the stopped instance failing the request',
       () =>
         graphql(url, 'query($id: ID!) { event(id: $id) { id title tiers { id } } }', {
           id: event.id,
         }),
       (r) => (r.errors?.length ?? 0) > 0,
+      20_000,
     );
     expect(result.data!.event).toEqual({
       id: event.id,

@@ -2,18 +2,18 @@ import { Client as Pg } from 'pg';
 import {
   errorCodes,
   inParallel,
+  RouterClient,
   startStack,
   testInfrastructure,
   type Stack,
 } from '@ko/platform/testing';
-import { Client } from './helpers';
 
-// An on-sale rush through the gateway: 500 fans at once for 100 places.
+// An on-sale rush through the router: 500 fans at once for 100 places.
 const FANS = 500;
 const CAPACITY = 100;
 
 let stack: Stack;
-let client: Client;
+let client: RouterClient;
 let db: Pg;
 
 beforeAll(async () => {
@@ -24,7 +24,7 @@ beforeAll(async () => {
     // on a purchase that may still commit, or the test would count a sale as a failure.
     serviceEnv: { gateway: { SUBGRAPH_TIMEOUT_MS: '60000' }, tickets: { LOG_LEVEL: 'warn' } },
   });
-  client = new Client(stack.gatewayUrl);
+  client = new RouterClient(stack.gatewayUrl);
   db = new Pg({ connectionString: stack.databaseUrls.tickets });
   await db.connect();
 }, 90_000);

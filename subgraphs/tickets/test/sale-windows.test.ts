@@ -1,18 +1,21 @@
 import { randomUUID } from 'node:crypto';
 import {
+  ADD_TIER,
   errorCodes,
+  eventually,
   graphql,
+  RouterClient,
   startStack,
   testInfrastructure,
   type GraphQLResult,
   type Stack,
 } from '@ko/platform/testing';
-import { ADD_TIER, Client, RESERVE, eventually } from './helpers';
+import { RESERVE } from './helpers';
 
 // Sale windows through the router: a tier is neither held nor bought before its salesStartAt or
 // from its salesEndAt on, and opens by itself when its start comes.
 let stack: Stack;
-let client: Client;
+let client: RouterClient;
 let organizer: { token: string; id: string };
 let fan: { token: string; id: string };
 
@@ -26,7 +29,7 @@ beforeAll(async () => {
     ...testInfrastructure(),
     services: ['users', 'events', 'tickets', 'gateway'],
   });
-  client = new Client(stack.gatewayUrl);
+  client = new RouterClient(stack.gatewayUrl);
   [organizer, fan] = await Promise.all([client.account('ORGANIZER'), client.account('FAN')]);
 });
 
@@ -79,8 +82,10 @@ it('opens the sale by itself when the window starts', async () => {
   const tierId = await tierWith({ salesStartAt: at(2_000), salesEndAt: at(3_600_000) });
   expect(errorCodes(await client.purchase(fan.token, tierId, 1))).toEqual(['NOT_ON_SALE']);
   const bought = await eventually(
+    'a purchase once the sale opens',
     () => client.purchase(fan.token, tierId, 1, randomUUID()),
     (result) => !result.errors,
+    20_000,
   );
   expect(bought.errors).toBeUndefined();
 });

@@ -1,28 +1,23 @@
 import { randomUUID } from 'node:crypto';
 import { Client as Pg } from 'pg';
 import {
+  ADD_TIER,
   errorCodes,
+  eventually,
   graphql,
-  produceAs,
   loggedLines,
+  produceAs,
+  PURCHASE,
+  RouterClient,
   startStack,
   testInfrastructure,
   type Stack,
 } from '@ko/platform/testing';
 import { verifyTicketCode, type TicketSigningJwk } from '../src/ticket-codes';
-import {
-  ADD_TIER,
-  CHECK_IN,
-  CHECKOUT,
-  Client,
-  PURCHASE,
-  RESERVE,
-  TIERS,
-  eventually,
-} from './helpers';
+import { CHECK_IN, CHECKOUT, RESERVE, TIERS } from './helpers';
 
 let stack: Stack;
-let client: Client;
+let client: RouterClient;
 let url: string;
 let db: Pg;
 let organizer: { token: string; id: string };
@@ -37,7 +32,7 @@ beforeAll(async () => {
     services: ['users', 'events', 'tickets', 'gateway'],
   });
   url = stack.gatewayUrl;
-  client = new Client(url);
+  client = new RouterClient(url);
   db = new Pg({ connectionString: stack.databaseUrls.tickets });
   await db.connect();
   [organizer, otherOrganizer] = await Promise.all([
@@ -296,10 +291,12 @@ describe('buying', () => {
     );
     // Sales follow the events.lifecycle projection: wait for the cancellation to arrive.
     const state = await eventually(
+      'the cancellation projected',
       async () =>
         (await db.query('SELECT status FROM event_states WHERE event_id = $1', [event.id])).rows[0]
           ?.status,
       (status) => status === 'CANCELLED',
+      20_000,
     );
     expect(state).toBe('CANCELLED');
     const fromCancelled = await client.purchase(fan.token, event.tiers[0].id, 1);
@@ -506,6 +503,7 @@ describe('cancellation', () => {
     );
 
     const view = await eventually(
+      'orders and tickets cancelled',
       async () => (await client.ok(MY_TICKETS, {}, fan.token)).me,
       // Orders and tickets are two reads (two loaders), so wait for both to show the change.
       (me) =>
@@ -572,8 +570,10 @@ describe('events.lifecycle facts that do not parse', () => {
       ['{"truncated":', cancellation({ status: 'GONE' }), cancellation({ organizerId: 'someone' })],
     );
     const logged = await eventually(
+      'the bad facts logged',
       async () => loggedLines(stack, 'tickets-1', 'not a valid fact'),
       (lines) => lines.length >= 3,
+      20_000,
     );
     expect(logged.length).toBeGreaterThanOrEqual(3);
     expect(logged[0]).toMatchObject({ topic: 'events.lifecycle', level: 40 });
@@ -588,10 +588,12 @@ describe('events.lifecycle facts that do not parse', () => {
       organizer.token,
     );
     const view = await eventually(
+      'both orders cancelled',
       async () => (await client.ok(MY_TICKETS, {}, fan.token)).me,
       (me) =>
         me.orders.length === 2 &&
         me.orders.every((o: { status: string }) => o.status === 'CANCELLED'),
+      20_000,
     );
     expect(view.orders.map((o: { status: string }) => o.status)).toEqual([
       'CANCELLED',

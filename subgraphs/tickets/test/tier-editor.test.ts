@@ -2,17 +2,18 @@ import { Client as Pg } from 'pg';
 import {
   errorCodes,
   graphql,
+  RouterClient,
   startStack,
   testInfrastructure,
   type GraphQLResult,
   type Stack,
 } from '@ko/platform/testing';
-import { Client, RESERVE } from './helpers';
+import { RESERVE } from './helpers';
 
 // updateTicketTier through the router: who may edit, the price and capacity rules, and the
 // capacity rule racing real purchases.
 let stack: Stack;
-let client: Client;
+let client: RouterClient;
 let db: Pg;
 let organizer: { token: string; id: string };
 
@@ -25,7 +26,7 @@ beforeAll(async () => {
     ...testInfrastructure(),
     services: ['users', 'events', 'tickets', 'gateway'],
   });
-  client = new Client(stack.gatewayUrl);
+  client = new RouterClient(stack.gatewayUrl);
   db = new Pg({ connectionString: stack.databaseUrls.tickets });
   await db.connect();
   organizer = await client.account('ORGANIZER');

@@ -1,5 +1,4 @@
-import { graphql, type GraphQLResult } from '@ko/platform/testing';
-import type { Client } from './helpers';
+import { graphql, type GraphQLResult, type RouterClient } from '@ko/platform/testing';
 
 // Waiting-room requests through the router, shared by the waiting-room suites.
 
@@ -20,7 +19,7 @@ export interface QueueTicket {
 }
 
 export async function setRoom(
-  client: Client,
+  client: RouterClient,
   token: string,
   eventId: string,
   input: { enabled: boolean; opensAt?: string | null },
@@ -28,13 +27,17 @@ export async function setRoom(
   await client.ok(SET_ROOM, { eventId, input }, token);
 }
 
-export async function join(client: Client, token: string, eventId: string): Promise<QueueTicket> {
+export async function join(
+  client: RouterClient,
+  token: string,
+  eventId: string,
+): Promise<QueueTicket> {
   return (await client.ok(JOIN, { eventId }, token)).joinWaitingRoom as QueueTicket;
 }
 
 /** The fan's ticket for the event, as `User.queueTickets` shows it. */
 export async function ticketOf(
-  client: Client,
+  client: RouterClient,
   token: string,
   eventId: string,
 ): Promise<QueueTicket> {

@@ -1,13 +1,20 @@
 import { Client as Pg } from 'pg';
-import { inParallel, startStack, testInfrastructure, type Stack } from '@ko/platform/testing';
-import { ADD_TIER, Client, eventually } from './helpers';
+import {
+  ADD_TIER,
+  eventually,
+  inParallel,
+  RouterClient,
+  startStack,
+  testInfrastructure,
+  type Stack,
+} from '@ko/platform/testing';
 import { join, setRoom, ticketOf } from './waiting-room-helpers';
 
 // One waiting room served by two tickets instances, one of them stopped and started again in
 // the middle of the sale: nobody's place is lost or changed, admission follows the places, and
 // every place is sold once.
 let stack: Stack;
-let client: Client;
+let client: RouterClient;
 let db: Pg;
 
 beforeAll(async () => {
@@ -19,7 +26,7 @@ beforeAll(async () => {
       tickets: { WAITING_ROOM_MAX_ADMITTED: '2', WAITING_ROOM_INTERVAL_MS: '200' },
     },
   });
-  client = new Client(stack.gatewayUrl);
+  client = new RouterClient(stack.gatewayUrl);
   db = new Pg({ connectionString: stack.databaseUrls.tickets });
   await db.connect();
 }, 180_000);
@@ -62,6 +69,7 @@ it('keeps every place through an instance restart mid-sale', async () => {
       ).rows.map((r) => [r.user_id, r.place]),
     );
   const dealt = await eventually(
+    'every ticket dealt a place',
     places,
     (map) => [...map.values()].every((p) => p !== null),
     30_000,
@@ -73,6 +81,7 @@ it('keeps every place through an instance restart mid-sale', async () => {
   let stopped = false;
   let restarted = false;
   await eventually(
+    'every fan bought, across the restart',
     async () => {
       for (const fan of fans) {
         if (bought.has(fan.id)) continue;

@@ -1,7 +1,14 @@
 import { randomUUID } from 'node:crypto';
 import { Client as Pg } from 'pg';
-import { inParallel, startStack, testInfrastructure, type Stack } from '@ko/platform/testing';
-import { ADD_TIER, Client, eventually } from './helpers';
+import {
+  ADD_TIER,
+  eventually,
+  inParallel,
+  RouterClient,
+  startStack,
+  testInfrastructure,
+  type Stack,
+} from '@ko/platform/testing';
 import {
   codeOf,
   join,
@@ -16,7 +23,7 @@ import {
 // out, a fair (seeded) shuffle of early joiners, and closing (and re-opening) on selling out.
 // Admissions last 3 s and holds 2 s here; at most 2 fans are admitted at once.
 let stack: Stack;
-let client: Client;
+let client: RouterClient;
 let db: Pg;
 let organizer: { token: string; id: string };
 
@@ -35,7 +42,7 @@ beforeAll(async () => {
       },
     },
   });
-  client = new Client(stack.gatewayUrl);
+  client = new RouterClient(stack.gatewayUrl);
   db = new Pg({ connectionString: stack.databaseUrls.tickets });
   await db.connect();
   organizer = await client.account('ORGANIZER');
@@ -67,8 +74,10 @@ const fans = (n: number) =>
 
 const statusOf = (token: string, eventId: string, wanted: QueueTicket['status']) =>
   eventually(
+    `the queue ticket ${wanted}`,
     () => ticketOf(client, token, eventId),
     (ticket) => ticket.status === wanted,
+    20_000,
   );
 
 it('refuses holds and purchases without an admission, and after it ran out', async () => {
@@ -116,10 +125,14 @@ it('gives fans who joined before the sale random places, and later ones the next
       )
     ).rows;
   const places = new Map(
-    (await eventually(placed, (rows) => rows.every((r) => r.place !== null), 30_000)).map((r) => [
-      r.id,
-      r.place!,
-    ]),
+    (
+      await eventually(
+        'every ticket dealt a place',
+        placed,
+        (rows) => rows.every((r) => r.place !== null),
+        30_000,
+      )
+    ).map((r) => [r.id, r.place!]),
   );
   const order = tickets.map((t) => places.get(t.id)!);
   expect([...order].sort((a, b) => a - b)).toEqual(early.map((_, i) => i + 1));
@@ -156,8 +169,10 @@ it('closes the room when everything is sold, telling every fan, and re-opens it 
   const line = await fans(5);
   for (const fan of line) await join(client, fan.token, eventId);
   const first = await eventually(
+    'two fans admitted',
     () => Promise.all(line.map((fan) => ticketOf(client, fan.token, eventId))),
     (tickets) => tickets.filter((t) => t.status === 'ADMITTED').length === 2,
+    20_000,
   );
   const [buyer, holder] = line.filter((_, i) => first[i]!.status === 'ADMITTED');
   expect((await client.purchase(buyer!.token, tierId, 1)).errors).toBeUndefined();
@@ -165,15 +180,19 @@ it('closes the room when everything is sold, telling every fan, and re-opens it 
 
   const others = line.filter((fan) => fan !== buyer && fan !== holder);
   const closed = await eventually(
+    'the other fans closed out',
     () => Promise.all(others.map((fan) => ticketOf(client, fan.token, eventId))),
     (tickets) => tickets.every((t) => t.status === 'CLOSED'),
+    20_000,
   );
   expect(closed.map((t) => t.status)).toEqual(['CLOSED', 'CLOSED', 'CLOSED']);
 
   // The hold runs out (2 s): its place is for sale again, and the next fan in line is admitted.
   const reopened = await eventually(
+    'a fan admitted again',
     () => Promise.all(others.map((fan) => ticketOf(client, fan.token, eventId))),
     (tickets) => tickets.some((t) => t.status === 'ADMITTED'),
+    20_000,
   );
   expect(reopened.filter((t) => t.status === 'ADMITTED')).toHaveLength(1);
   expect(reopened.filter((t) => t.status === 'WAITING')).toHaveLength(2);

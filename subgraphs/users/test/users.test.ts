@@ -26,7 +26,7 @@ afterAll(() => stack?.stop({ dropDatabases: true }));
 const register = (input: Record<string, unknown>) =>
   graphql(url, REGISTER, { input: { password: 'correct horse', name: 'Ada', ...input } });
 
-describe('accounts through the gateway', () => {
+describe('accounts through the router', () => {
   it('registers, signs in and answers me', async () => {
     const registered = await register({ email: '  Ada@Example.COM ', role: 'ORGANIZER' });
     expect(registered.errors).toBeUndefined();

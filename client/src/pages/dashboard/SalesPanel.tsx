@@ -1,6 +1,5 @@
 import { ScrollRegion } from '../../components/common';
-import { SCHEMA_FEATURES } from '../../gql/schema-meta';
-import { SalesReport } from '../../optional/salesReport/SalesReport';
+import { SalesReport } from '../../components/SalesReport';
 import { formatMoney, formatTime, plural } from '../../lib/format';
 import type { SalesUpdate } from '../../session/live';
 import type { OrganizedEvent } from './operations';
@@ -125,7 +124,7 @@ export function SalesPanel({
           </ul>
         </>
       )}
-      {SCHEMA_FEATURES.salesReport && event.status !== 'CANCELLED' && (
+      {event.status !== 'CANCELLED' && (
         <SalesReport
           eventId={event.id}
           currency={event.currency}

@@ -4,8 +4,8 @@ import type { MigrationInterface, QueryRunner } from 'typeorm';
  * The mail function's own records, in the `mail` database:
  * - `sent_mail`: one row per (fact, recipient), written "sending" before the SMTP call and
  *   "sent" (or "failed") after, so a redelivered fact or a retried batch sends nobody twice;
- * - `ticket_holders`: who holds which order of which event, as `order.placed` and
- *   `order.cancelled` told it, so an event's cancellation or move reaches its holders without
+ * - `ticket_holders`: who holds which order of which event, as `Facts.orderPlaced` and
+ *   `Facts.orderCancelled` told it, so an event's cancellation or move reaches its holders without
  *   asking the tickets service;
  * - `dead_letters`: Kafka records the event source set aside after its retries (for operators).
  */

@@ -173,7 +173,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     },
   };
 
-  // Users first (the others fetch its JWKS); the gateway last (it routes to everyone).
+  // Users first (the others fetch its JWKS); the router last (it routes to everyone).
   const first: ServiceName[] = ['users', 'lambda-runner', 'mailbox'];
   const stages: ServiceName[][] = [
     order.filter((n) => first.includes(n)),

@@ -4,3 +4,4 @@ export * from './eventually';
 export * from '../deployment';
 export * from './kafka';
 export * from './mailbox';
+export * from './router-client';

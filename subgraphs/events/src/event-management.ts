@@ -173,7 +173,7 @@ export class EventManagement {
   /**
    * Deletes a draft: FORBIDDEN for anyone but its organizer, CONFLICT once published or
    * cancelled (their orders, tickets and chat are history that stays). The tickets service
-   * drops the draft's tiers on the `event.deleted` fact.
+   * drops the draft's tiers on the `Facts.eventDeleted` fact.
    */
   async delete(viewer: Viewer | null, id: string): Promise<boolean> {
     const organizer = requireOrganizer(viewer);

@@ -1,6 +1,6 @@
 // The sales report's chart: tickets sold per hour or day as bars stacked by tier, and the
 // cumulative sell-through as a line against the right-hand axis (0 to 100% of capacity).
-import { formatShare, formatUtcDay } from '../../lib/format';
+import { formatShare, formatUtcDay } from '../lib/format';
 
 export interface ChartPeriod {
   start: string;

@@ -1,39 +1,13 @@
-// Event.salesReport lands after the rest of the contract (rendered by the sales-report lambda):
-// this operation is checked against the graph, and the chart shown, only once the graph has a
-// matching field (SCHEMA_FEATURES.salesReport, scripts/codegen.ts).
+// Event.salesReport, rendered by the sales-report lambda: the organizer's chart and totals.
 import { useEffect, useId, useRef, useState } from 'react';
-import { useQuery, type TypedDocumentNode } from 'urql';
-import { graphql } from '../../gql';
-import { ErrorNotice, Loading, ScrollRegion } from '../../components/common';
-import { formatMoney, formatShare } from '../../lib/format';
+import { useQuery } from 'urql';
+import { graphql } from '../gql';
+import { ErrorNotice, Loading, ScrollRegion } from './common';
+import { formatMoney, formatShare } from '../lib/format';
 import { SalesChart, tierColour } from './SalesChart';
 
 type Bucket = 'HOUR' | 'DAY';
 
-interface SalesReportData {
-  event: {
-    id: string;
-    salesReport: {
-      ticketsSold: number;
-      revenueCents: number;
-      capacity: number;
-      perTier: Array<{
-        tierId: string;
-        name: string;
-        sold: number;
-        capacity: number;
-        revenueCents: number;
-      }>;
-      perBucket: Array<{
-        start: string;
-        sold: number;
-        tiers: Array<{ tierId: string; sold: number }>;
-      }>;
-    } | null;
-  } | null;
-}
-
-// Typed by hand: before the field exists, codegen does not know this operation.
 const SalesReportDocument = graphql(`
   query SalesReport($id: ID!, $bucket: SalesBucket!) {
     event(id: $id) {
@@ -60,7 +34,7 @@ const SalesReportDocument = graphql(`
       }
     }
   }
-`) as unknown as TypedDocumentNode<SalesReportData, { id: string; bucket: Bucket }>;
+`);
 
 /** The dashboard's live counters the report must agree with. */
 export interface LiveCounters {

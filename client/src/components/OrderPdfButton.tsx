@@ -1,16 +1,10 @@
-// Order.pdf lands after the rest of the contract: this file's operation is checked against the
-// graph (and registered as a trusted document) only once the graph has the field, and the button
-// is shown only then (SCHEMA_FEATURES.orderPdf, scripts/codegen.ts).
+// Order.pdf: the order's tickets as one PDF (rendered by the render-tickets lambda), downloaded.
 import { useState } from 'react';
-import { useClient, type TypedDocumentNode } from 'urql';
-import { graphql } from '../../gql';
-import { describeError, type ErrorLike } from '../../lib/errors';
+import { useClient } from 'urql';
+import { graphql } from '../gql';
+import { downloadFile } from '../lib/download';
+import { describeError, type ErrorLike } from '../lib/errors';
 
-interface OrderPdfData {
-  order: { id: string; pdf: string | null } | null;
-}
-
-// Typed by hand: before the field exists, codegen does not know this operation.
 const OrderPdfDocument = graphql(`
   query OrderPdf($id: ID!) {
     order(id: $id) {
@@ -18,19 +12,7 @@ const OrderPdfDocument = graphql(`
       pdf
     }
   }
-`) as unknown as TypedDocumentNode<OrderPdfData, { id: string }>;
-
-function download(base64: string, filename: string): void {
-  const bytes = Uint8Array.from(atob(base64), (c) => c.charCodeAt(0));
-  const url = URL.createObjectURL(new Blob([bytes], { type: 'application/pdf' }));
-  const link = document.createElement('a');
-  link.href = url;
-  link.download = filename;
-  document.body.append(link);
-  link.click();
-  link.remove();
-  setTimeout(() => URL.revokeObjectURL(url), 10_000);
-}
+`);
 
 export function OrderPdfButton({ orderId }: { orderId: string }) {
   const client = useClient();
@@ -45,8 +27,13 @@ export function OrderPdfButton({ orderId }: { orderId: string }) {
       .toPromise();
     setBusy(false);
     const pdf = result.data?.order?.pdf;
-    if (pdf) download(pdf, `tickets-${orderId.slice(0, 8)}.pdf`);
-    else
+    if (pdf) {
+      const bytes = Uint8Array.from(atob(pdf), (c) => c.charCodeAt(0));
+      downloadFile(
+        new Blob([bytes], { type: 'application/pdf' }),
+        `tickets-${orderId.slice(0, 8)}.pdf`,
+      );
+    } else
       setFailure(
         result.error
           ? describeError(result.error as ErrorLike)
