@@ -54,7 +54,9 @@ const num = (name: string, fallback: number) => {
 
 const settings = {
   fans: num('BENCH_FANS', 5_000),
-  registrationParallelism: 16,
+  // Hashing runs one per core in users: more at once only queue there, past the router's timeout
+  // on a busy machine, without registering any faster.
+  registrationParallelism: 4,
   rushCapacity: num('BENCH_RUSH_CAPACITY', 1_000),
   rushConcurrency: num('BENCH_RUSH_CONCURRENCY', 200),
   /** The waiting-room on-sale (BENCH_ONLY queue): its fans (of those registered), tier, join window. */

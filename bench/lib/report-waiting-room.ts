@@ -79,7 +79,7 @@ export function waitingRoomSection(queue: WaitingRoomResult | NotMeasured | unde
     '',
     `The plain rush's purchase p99 in this run: ${fmt(q.rushP99Ms)} ms (ratio ${fmt(q.p99RatioToRush, 3)}). ` +
       `Fairness: ρ = ${fmt(q.fairnessCorrelation, 4)} between joining order and place over ${q.earlyJoiners} fans who joined before the start. ` +
-      `Fans without a position: ${q.fansWithoutPosition}; never told: ${q.fansNeverTold}. ` +
+      `Of the fans who joined, without a position: ${q.fansWithoutPosition}; never told: ${q.fansNeverTold}. ` +
       `Tickets database: capacity ${q.database.capacity}, sold ${q.database.sold}, held ${q.database.held}, tickets ${q.database.tickets}. ` +
       `**Oversold ${q.oversold}, undersold ${q.undersold}.**`,
   );

@@ -63,10 +63,19 @@ async function register(
   n: number,
 ): Promise<Account> {
   const name = role === 'FAN' ? `Bench Fan ${n}` : `Bench Organizer ${n}`;
-  const data = await ok(client, REGISTER, {
+  const variables = {
     i: { email: `${role.toLowerCase()}-${n}-${run}@bench.test`, password: PASSWORD, name, role },
-  });
-  return { id: data.register.user.id, token: data.register.token, name };
+  };
+  // Set-up, not measured: a sign-up refused by an overloaded machine is tried again, twice.
+  for (let attempt = 1; ; attempt++) {
+    try {
+      const data = await ok(client, REGISTER, variables);
+      return { id: data.register.user.id, token: data.register.token, name };
+    } catch (error) {
+      if (attempt === 3 || !String(error).includes('SERVICE_UNAVAILABLE')) throw error;
+      await new Promise((resolve) => setTimeout(resolve, 2_000 * attempt));
+    }
+  }
 }
 
 async function publishedEvent(

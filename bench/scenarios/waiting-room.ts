@@ -334,13 +334,15 @@ export async function runWaitingRoom(options: WaitingRoomOptions): Promise<Waiti
       joinWindowSeconds: options.joinWindowMs / 1000,
       joinOutcomes,
       timeToPosition: timeToPosition.summary(),
-      fansWithoutPosition: fans.filter((f) => f.positionedAt === undefined).length,
+      // Of the fans who hold a queue ticket: a refused join is counted in joinOutcomes.
+      fansWithoutPosition: fans.filter((f) => f.ticketId && f.positionedAt === undefined).length,
       purchaseLatency: purchase,
       purchaseOutcomes,
       rushP99Ms: rushP99,
       p99RatioToRush: rushP99 ? round(purchase.p99Ms / rushP99, 3) : null,
       toldAfterSellOut: told.summary(),
-      fansNeverTold: fans.filter((f) => !f.bought && f.toldClosedAt === undefined).length,
+      fansNeverTold: fans.filter((f) => f.ticketId && !f.bought && f.toldClosedAt === undefined)
+        .length,
       fairnessCorrelation: round(correlation, 4),
       earlyJoiners: early.length,
       database: counts!,

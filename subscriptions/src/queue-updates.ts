@@ -3,6 +3,7 @@ import type { Fanout } from './fanout';
 
 type Status = WaitingRoomChangedFact['tickets'][number]['status'];
 type Phase = WaitingRoomChangedFact['phase'];
+type Listed = WaitingRoomChangedFact['tickets'][number];
 
 /** The `queueTicketUpdated` payload (QueueTicket). */
 export interface QueueTicketUpdate {
@@ -22,8 +23,6 @@ interface Followed {
   place: number | null;
   admittedUntil: string | null;
   last: string;
-  /** The status its holder was last sent: a change of status goes out at once. */
-  lastStatus: Status | undefined;
   /** The first follower's token: whose ticket it is, to read it again. */
   authorization: string | undefined;
 }
@@ -91,7 +90,6 @@ export class QueueUpdates {
         ...view,
         place,
         last: JSON.stringify(view),
-        lastStatus: view.status,
         authorization,
       });
       let set = this.byEvent.get(found.eventId);
@@ -104,39 +102,56 @@ export class QueueUpdates {
   roomChanged(fact: WaitingRoomChangedFact): void {
     const followed = this.byEvent.get(fact.eventId);
     if (!followed?.size) return;
+    const before = this.rooms.get(fact.eventId);
     this.rooms.set(fact.eventId, fact);
-    const listed = new Map(fact.tickets.map((t) => [t.ticketId, t]));
-    // Places dealt at the sale's start come in several facts: each concerns its tickets only.
-    const placing = fact.tickets.some((t) => t.status === 'WAITING' && t.place !== null);
     const pace = this.pacingOf(fact.eventId);
     const positionsDue = Date.now() - pace.sentAt >= this.positionIntervalMs;
-    let positionsLeft = false;
-    for (const ticketId of followed) {
+    // Places dealt at the sale's start come in several facts: each concerns its tickets only.
+    // And while the phase holds and positions are not due, only the tickets a fact lists change:
+    // a room admitting after every sale costs its thousands of waiting fans nothing per step.
+    const placing = fact.tickets.some((t) => t.status === 'WAITING' && t.place !== null);
+    if (placing || (!positionsDue && before?.phase === fact.phase)) {
+      for (const change of fact.tickets) {
+        const ticket = this.tickets.get(change.ticketId);
+        if (ticket?.eventId !== fact.eventId) continue;
+        ticket.status = change.status;
+        ticket.place = change.place;
+        ticket.admittedUntil = change.admittedUntil;
+        this.send(ticket, fact);
+      }
+      if (!placing && !pace.timer)
+        pace.timer = setTimeout(
+          () => this.sendPositions(fact.eventId),
+          pace.sentAt + this.positionIntervalMs - Date.now(),
+        );
+      return;
+    }
+    this.sweep(fact, new Map(fact.tickets.map((t) => [t.ticketId, t])));
+  }
+
+  /** Every followed ticket of a room: its status from the room unless listed, and what it sees. */
+  private sweep(room: Room & { eventId: string }, listed: Map<string, Listed>): void {
+    const pace = this.pacingOf(room.eventId);
+    clearTimeout(pace.timer);
+    pace.timer = undefined;
+    pace.sentAt = Date.now();
+    for (const ticketId of this.byEvent.get(room.eventId) ?? []) {
       const ticket = this.tickets.get(ticketId)!;
       const change = listed.get(ticketId);
-      if (placing && !change) continue;
       if (change) {
         ticket.status = change.status;
         ticket.place = change.place;
         ticket.admittedUntil = change.admittedUntil;
       } else if (ticket.status === 'WAITING' || ticket.status === 'CLOSED') {
-        ticket.status = fact.phase === 'SOLD_OUT' ? 'CLOSED' : 'WAITING';
+        ticket.status = room.phase === 'SOLD_OUT' ? 'CLOSED' : 'WAITING';
       }
-      if (ticket.status === 'WAITING' && ticket.place === null && fact.phase === 'ADMITTING') {
+      if (ticket.status === 'WAITING' && ticket.place === null && room.phase === 'ADMITTING') {
         // The sale started and places were dealt: this one's place is the tickets service's to say.
         void this.refresh(ticket);
         continue;
       }
-      // A fresh place (the sale's start) or a new status: at once; a moved position: paced.
-      if (change || ticket.status !== ticket.lastStatus || positionsDue) this.send(ticket, fact);
-      else positionsLeft = true;
+      this.send(ticket, room);
     }
-    if (positionsDue) pace.sentAt = Date.now();
-    else if (positionsLeft && !pace.timer)
-      pace.timer = setTimeout(
-        () => this.sendPositions(fact.eventId),
-        pace.sentAt + this.positionIntervalMs - Date.now(),
-      );
   }
 
   private pacingOf(eventId: string): PositionPacing {
@@ -147,16 +162,13 @@ export class QueueUpdates {
 
   /** Every waiting fan of a room its position as the room is now. */
   private sendPositions(eventId: string): void {
-    const pace = this.pacingOf(eventId);
-    pace.timer = undefined;
-    pace.sentAt = Date.now();
     const room = this.rooms.get(eventId);
-    const followed = this.byEvent.get(eventId);
-    if (!room || !followed?.size) {
+    if (!room || !this.byEvent.get(eventId)?.size) {
+      clearTimeout(this.pacing.get(eventId)?.timer);
       this.pacing.delete(eventId);
       return;
     }
-    for (const ticketId of followed) this.send(this.tickets.get(ticketId)!, room);
+    this.sweep({ ...room, eventId }, new Map());
   }
 
   private async refresh(ticket: Followed): Promise<void> {
@@ -178,7 +190,6 @@ export class QueueUpdates {
     const json = JSON.stringify(view);
     if (json === ticket.last) return;
     ticket.last = json;
-    ticket.lastStatus = view.status;
     this.fanout.publish('queueTicketUpdated', ticket.id, view);
   }
 
