@@ -40,6 +40,7 @@ import { Inventory } from './inventory';
 import { migrations } from './migrations';
 import { OrderBook } from './order-book';
 import { PurchaseThrottle } from './purchase-throttle';
+import { TierEvents } from './tier-events';
 import { QueueAdmitter } from './queue-admitter';
 import type { RoomState } from './queue-views';
 import { resolvers } from './resolvers';
@@ -146,6 +147,7 @@ export async function start(config: TicketsConfig = loadTicketsConfig()) {
       admitter.nudge();
     }),
     new PurchaseThrottle(db, config.PURCHASES_PER_MINUTE, logger),
+    new TierEvents(db),
     { holdTtlSeconds: config.HOLD_TTL_SECONDS },
   );
   const door = new Door(db, signer, states);
