@@ -14,7 +14,7 @@ import { IN_SALE_WINDOW, notInWindow } from './sale-window';
 
 /**
  * Takes places from a tier ($1) if enough ($2) are left, its event is not cancelled and it is
- * in its sale window.
+ * in its sale window. (The one-step purchase runs the same UPDATE inside `tickets_purchase`.)
  */
 export const takePlaces = (as: 'sold' | 'held') =>
   `UPDATE ticket_tiers SET ${as} = ${as} + $2
