@@ -16,6 +16,7 @@ import {
 import { Order } from './entities/order';
 import { Ticket } from './entities/ticket';
 import type { TicketTier } from './entities/ticket-tier';
+import { SaleGate } from './sale-gate';
 import { sameRequest } from './sale-terms';
 import type { TicketSigner } from './ticket-codes';
 import { orderNumber } from './wallet';
@@ -86,6 +87,7 @@ export class OrderBook {
     private readonly db: DataSource,
     private readonly signer: TicketSigner,
     private readonly onCommitted: () => void = () => undefined,
+    private readonly gate = new SaleGate(8),
   ) {}
 
   async byKey(manager: EntityManager, userId: string, key: string): Promise<Order | null> {
@@ -212,26 +214,28 @@ export class OrderBook {
     const { attempts } = sale;
     let raw: Raw;
     try {
-      [{ raw }] = await rows<{ raw: Raw }>(
-        this.db.manager,
-        'SELECT tickets_purchase($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15) AS raw',
-        [
-          buyer.id,
-          sale.key,
-          sale.fingerprint,
-          tierId,
-          quantity,
-          sale.stateChecked,
-          sale.eventLimit,
-          attempts.key,
-          attempts.attempts,
-          attempts.windowMs,
-          attempts.nowMs,
-          orderId,
-          ids,
-          codes,
-          JSON.stringify(facts),
-        ],
+      [{ raw }] = await this.gate.run(() =>
+        rows<{ raw: Raw }>(
+          this.db.manager,
+          'SELECT tickets_purchase($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15) AS raw',
+          [
+            buyer.id,
+            sale.key,
+            sale.fingerprint,
+            tierId,
+            quantity,
+            sale.stateChecked,
+            sale.eventLimit,
+            attempts.key,
+            attempts.attempts,
+            attempts.windowMs,
+            attempts.nowMs,
+            orderId,
+            ids,
+            codes,
+            JSON.stringify(facts),
+          ],
+        ),
       );
     } catch (error) {
       // Duplicates serialize on the fan's lock; should two ever miss it, the unique key decides.
