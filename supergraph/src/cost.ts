@@ -75,10 +75,22 @@ function ruleOf(field: GraphQLField<unknown, unknown>): FieldRule {
   return rule;
 }
 
+/** A measured operation and the variables its sizes read (name, value), to reuse it. */
+interface Measured {
+  cost: OperationCost;
+  reads: Array<[string, unknown]>;
+}
+
 /** The cost model of one supergraph. Build once per supergraph; measure per request. */
 export class CostModel {
   readonly schema: GraphQLSchema;
   private readonly rules = new Map<GraphQLField<unknown, unknown>, FieldRule>();
+  /**
+   * The last measure of each operation. Apollo Server hands out one parsed document per query
+   * text, so a repeated operation is the same node; its cost is reused while the variables its
+   * list sizes read are unchanged (most operations read none). A WeakMap: it goes with the document.
+   */
+  private readonly measured = new WeakMap<OperationDefinitionNode, Measured>();
 
   constructor(supergraphSdl: string) {
     this.schema = buildASTSchema(parse(supergraphSdl), { assumeValidSDL: true });
@@ -119,6 +131,20 @@ export class CostModel {
     operation: OperationDefinitionNode,
     variables: Record<string, unknown> = {},
   ): OperationCost {
+    const last = this.measured.get(operation);
+    if (last?.reads.every(([name, value]) => Object.is(variables[name], value))) return last.cost;
+    const reads: Array<[string, unknown]> = [];
+    const cost = this.walk(document, operation, variables, reads);
+    this.measured.set(operation, { cost, reads });
+    return cost;
+  }
+
+  private walk(
+    document: DocumentNode,
+    operation: OperationDefinitionNode,
+    variables: Record<string, unknown>,
+    reads: Array<[string, unknown]>,
+  ): OperationCost {
     const fragments = new Map<string, FragmentDefinitionNode>();
     for (const def of document.definitions)
       if (def.kind === Kind.FRAGMENT_DEFINITION) fragments.set(def.name.value, def);
@@ -132,10 +158,9 @@ export class CostModel {
           ? this.schema.getMutationType()
           : this.schema.getSubscriptionType();
     if (!root) return ZERO;
-    return new Walk(this, fragments, { ...defaults, ...variables }).selectionSet(
-      root,
-      operation.selectionSet,
-    );
+    return new Walk(this, fragments, { ...defaults, ...variables }, (name) =>
+      reads.push([name, variables[name]]),
+    ).selectionSet(root, operation.selectionSet);
   }
 
   rule(field: GraphQLField<unknown, unknown>): FieldRule {
@@ -153,6 +178,8 @@ class Walk {
     private readonly model: CostModel,
     private readonly fragments: Map<string, FragmentDefinitionNode>,
     private readonly variables: Record<string, unknown>,
+    /** Told of every variable a size is read from (what the cost depends on besides the document). */
+    private readonly read: (name: string) => void,
   ) {}
 
   selectionSet(
@@ -247,6 +274,7 @@ class Walk {
       let value: unknown;
       if (!arg) value = field.args.find((a) => a.name === name)?.defaultValue;
       else if (arg.value.kind === Kind.VARIABLE) {
+        this.read(arg.value.name.value);
         value = this.variables[arg.value.name.value];
         // An unset variable leaves the argument's default in force.
         if (value === undefined) value = field.args.find((a) => a.name === name)?.defaultValue;

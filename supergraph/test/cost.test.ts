@@ -54,6 +54,19 @@ describe('the cost model', () => {
     expect(measure(`query($n: Int = 3) ${page('(first: $n)')}`).cost).toBe(1 + 3 * 3);
   });
 
+  it('measures one parsed operation again when a variable its sizes read changes', () => {
+    // The router reuses a measure per parsed operation (one per query text): the sizes' variables decide.
+    const document = parse(
+      'query($n: Int, $q: String) { events(first: $n, search: $q) { edges { node { organizer { id } } } } }',
+    );
+    const operation = document.definitions[0] as OperationDefinitionNode;
+    expect(model.measure(document, operation, { n: 5, q: 'a' }).cost).toBe(1 + 5 * 3);
+    expect(model.measure(document, operation, { n: 5, q: 'b' }).cost).toBe(1 + 5 * 3);
+    expect(model.measure(document, operation, { n: 50, q: 'a' }).cost).toBe(1 + 50 * 3);
+    expect(model.measure(document, operation, {}).cost).toBe(1 + 20 * 3);
+    expect(model.measure(document, operation, { n: 5 }).cost).toBe(1 + 5 * 3);
+  });
+
   it('counts fragments and inline fragments like the fields they stand for', () => {
     const direct = measure('{ me { organizedEvents(first: 10) { tiers { id } } } }');
     const viaFragments = measure(`

@@ -51,20 +51,29 @@ function unsafePath(value: unknown, path: string): string | undefined {
   return undefined;
 }
 
-/** The argument whose literal value holds an unsafe character, or undefined. */
+/**
+ * The argument whose literal value holds an unsafe character, or undefined. Depends on the
+ * document only, and Apollo Server hands out one parsed DocumentNode per query text (its
+ * document store), so the answer is kept per document (a WeakMap: it goes with the document).
+ */
+const unsafeArguments = new WeakMap<DocumentNode, string | null>();
 function unsafeArgument(document: DocumentNode): string | undefined {
-  let found: string | undefined;
-  visit(document, {
-    [Kind.ARGUMENT]: (node) => {
-      if (found) return;
-      visit(node.value, {
-        [Kind.STRING]: (value) => {
-          if (hasUnsafeCharacters(value.value)) found = node.name.value;
-        },
-      });
-    },
-  });
-  return found;
+  let found = unsafeArguments.get(document);
+  if (found === undefined) {
+    found = null;
+    visit(document, {
+      [Kind.ARGUMENT]: (node) => {
+        if (found) return;
+        visit(node.value, {
+          [Kind.STRING]: (value) => {
+            if (hasUnsafeCharacters(value.value)) found = node.name.value;
+          },
+        });
+      },
+    });
+    unsafeArguments.set(document, found);
+  }
+  return found ?? undefined;
 }
 
 /**

@@ -136,6 +136,23 @@ export async function changeAndEnqueue<Row, T, K extends keyof T & string>(
 }
 
 /**
+ * A fact for a statement that writes its outbox row itself (a server-side function): the
+ * envelope with the data known before (`known`), its topic and its key (from `known`). The
+ * statement must write it as `enqueue` does, with the fields only it knows (`K`) merged into
+ * `data`.
+ */
+export function pendingFact<T, K extends keyof T & string>(
+  definition: FactDefinition<T>,
+  known: Omit<T, K>,
+): { envelope: EventEnvelope<Omit<T, K>>; topic: string; key: string } {
+  return {
+    envelope: envelopeOf(definition, known),
+    topic: definition.topic,
+    key: definition.key(known as T),
+  };
+}
+
+/**
  * Records that a consumed fact was handled, in the handler's transaction. Returns false when
  * it was handled before (a redelivery), so the handler skips it.
  */

@@ -8,7 +8,8 @@ import { DomainError, rows } from '@ko/platform';
 
 /**
  * QUEUE_REQUIRED unless the fan may buy now. Checked inside the sale's transaction after the
- * fan's lock, so a fan's sales are serialized against their own admission being used.
+ * fan's lock, so a fan's sales are serialized against their own admission being used. The gate
+ * is the SQL function `tickets_admission` (the one-step purchase reads it in its own statement).
  */
 export async function requireAdmission(
   manager: EntityManager,
@@ -20,22 +21,24 @@ export async function requireAdmission(
     ticket_id: string | null;
     status: string | null;
     admitted: boolean;
-  }>(
-    manager,
-    `SELECT r.enabled, q.id AS ticket_id, q.status,
-            coalesce(q.status = 'ADMITTED' AND q.admitted_until > statement_timestamp(), false) AS admitted
-     FROM waiting_rooms r LEFT JOIN queue_tickets q ON q.event_id = r.event_id AND q.user_id = $2
-     WHERE r.event_id = $1`,
-    [eventId, fanId],
-  );
+  }>(manager, 'SELECT * FROM tickets_admission($1, $2)', [eventId, fanId]);
   if (!gate?.enabled || gate.admitted) return;
-  const expired = gate.status === 'ADMITTED' || gate.status === 'EXPIRED';
-  throw new DomainError(
+  throw queueRequired(eventId, gate.ticket_id, gate.status);
+}
+
+/** QUEUE_REQUIRED for a fan the room has not admitted (or whose turn ran out). */
+export function queueRequired(
+  eventId: string,
+  ticketId: string | null,
+  status: string | null,
+): DomainError {
+  const expired = status === 'ADMITTED' || status === 'EXPIRED';
+  return new DomainError(
     'QUEUE_REQUIRED',
     expired
       ? 'Your turn in the waiting room has ended; join the waiting room again.'
       : 'This sale has a waiting room: join it (joinWaitingRoom) and buy when you are admitted.',
-    { eventId, queueTicketId: gate.ticket_id, status: expired ? 'EXPIRED' : gate.status },
+    { eventId, queueTicketId: ticketId, status: expired ? 'EXPIRED' : status },
   );
 }
 
@@ -45,9 +48,5 @@ export async function admissionUsed(
   fanId: string,
   eventId: string,
 ): Promise<void> {
-  await manager.query(
-    `UPDATE queue_tickets SET done_at = now()
-     WHERE event_id = $1 AND user_id = $2 AND status = 'ADMITTED' AND done_at IS NULL`,
-    [eventId, fanId],
-  );
+  await manager.query('SELECT tickets_admission_used($1, $2)', [eventId, fanId]);
 }

@@ -10,24 +10,22 @@ import {
   rows,
   type Viewer,
 } from '@ko/platform';
-import { admissionUsed, requireAdmission } from './admission';
+import { admissionUsed, queueRequired, requireAdmission } from './admission';
 import { Hold } from './entities/hold';
 import type { Order } from './entities/order';
+import type { Ticket } from './entities/ticket';
 import { TicketTier } from './entities/ticket-tier';
 import type { EventStates } from './event-states';
 import type { FanLimits } from './fan-limits';
 import type { OrderBook } from './order-book';
 import type { PurchaseThrottle } from './purchase-throttle';
-import { eventCancelled, soldOut } from './sale-refusals';
+import { eventCancelled, notOnSale, soldOut } from './sale-refusals';
 import { checkKey, fingerprintOf, sameRequest } from './sale-terms';
-import {
-  holdPlaces,
-  refuse,
-  releaseExpired,
-  releasedHold,
-  sellHeldPlaces,
-  takePlaces,
-} from './tier-places';
+import type { TierEvents } from './tier-events';
+import { holdPlaces, refusalOf, releaseExpired, releasedHold, sellHeldPlaces } from './tier-places';
+
+const noTier = (tierId: string) =>
+  badInput(`There is no ticket tier ${tierId}.`, { field: 'tierId' });
 
 export interface BoxOfficeOptions {
   holdTtlSeconds: number;
@@ -45,7 +43,8 @@ export class BoxOffice {
     private readonly states: EventStates,
     private readonly limits: FanLimits,
     private readonly orders: OrderBook,
-    private readonly throttle: Pick<PurchaseThrottle, 'take' | 'giveBack'>,
+    private readonly throttle: Pick<PurchaseThrottle, 'take' | 'giveBack' | 'terms' | 'refusal'>,
+    private readonly tierEvents: TierEvents,
     private readonly options: BoxOfficeOptions,
   ) {}
 
@@ -74,45 +73,83 @@ export class BoxOffice {
     });
   }
 
+  /**
+   * A one-step purchase: one statement (`tickets_purchase`, see OrderBook.purchase) checks, in
+   * this order, an earlier order under the key, the tier, the event's state, the buyer's attempts,
+   * places left, the waiting room and the fan's limit, then sells. `sold` sees the new tickets.
+   */
   async purchase(
     viewer: Viewer | null,
     input: { tierId: string; quantity: number; idempotencyKey: string },
     authorization: string | undefined,
+    sold: (order: Order, tickets: Ticket[]) => void = () => undefined,
   ): Promise<Order> {
     const fan = requireViewer(viewer);
     const key = checkKey(input.idempotencyKey);
     const quantity = this.limits.quantity(input.quantity);
     const fingerprint = fingerprintOf('purchase', input.tierId, quantity);
-    const earlier = await this.orders.byKey(this.db.manager, fan.id, key);
-    if (earlier) return sameRequest(earlier, fingerprint);
-    const tier = await this.tierForSale(input.tierId);
-    await this.states.assertOnSale(tier.eventId, authorization);
-    await this.throttle.take(fan.id);
-    // Sold out when it was read a moment ago: places only come back by a hold expiring, so say
-    // so now rather than open a transaction that would queue for the tier's row to learn it.
-    if (tier.available < quantity) throw soldOut(tier, tier.available);
-    let created = false;
-    const order = await this.orders.commit(fan.id, key, fingerprint, async (manager) => {
-      // Duplicates of one request serialize on this lock, so the later ones find the order here.
-      await this.limits.lock(manager, fan.id);
-      const winner = await this.orders.byKey(manager, fan.id, key);
-      if (winner) return sameRequest(winner, fingerprint);
-      await requireAdmission(manager, fan.id, tier.eventId);
-      await this.limits.check(manager, fan.id, tier.eventId, quantity, 'sold');
-      const sale = { fan: fan.id, buyer: fan, tier, quantity, holdId: null, key, fingerprint };
-      const made = await this.orders.record(manager, sale, {
-        sql: takePlaces('sold'),
-        params: [tier.id, quantity],
+    const { tierId } = input;
+    const eventId = isUuid(tierId) ? await this.tierEvents.of(tierId) : undefined;
+    if (!eventId) {
+      // No such tier: a retry under a used key still finds its order first, as in the statement.
+      const earlier = await this.orders.byKey(this.db.manager, fan.id, key);
+      if (earlier) return sameRequest(earlier, fingerprint);
+      throw noTier(tierId);
+    }
+    const sale = {
+      buyer: fan,
+      tierId,
+      eventId,
+      quantity,
+      key,
+      fingerprint,
+      stateChecked: false,
+      eventLimit: this.limits.eventLimit,
+      attempts: this.throttle.terms(fan.id),
+    };
+    let outcome = await this.orders.purchase(sale);
+    if (outcome.outcome === 'eventState') {
+      // Not known here to be on sale: the events service says (refusing with why), then sell.
+      await this.states.assertOnSale(eventId, authorization);
+      outcome = await this.orders.purchase({
+        ...sale,
+        stateChecked: true,
+        attempts: this.throttle.terms(fan.id),
       });
-      // Sold out or cancelled since it was read: the order rolls back with the refusal.
-      if (!made) return refuse(manager, tier);
-      await admissionUsed(manager, fan.id, tier.eventId);
-      created = true;
-      return made;
-    });
-    // A concurrent duplicate that found the order made under its key bought nothing new.
-    if (!created) await this.throttle.giveBack(fan.id);
-    return order;
+    }
+    switch (outcome.outcome) {
+      case 'sold':
+        sold(outcome.order, outcome.tickets);
+        return outcome.order;
+      case 'replay':
+        return sameRequest(outcome.order, fingerprint);
+      case 'noTier':
+        throw noTier(tierId);
+      case 'cancelled':
+        throw eventCancelled();
+      case 'eventState':
+        throw notOnSale(outcome.status ?? 'DRAFT');
+      case 'rateLimited':
+        throw this.throttle.refusal(outcome.expire);
+      case 'soldOut':
+        throw soldOut({ id: tierId, name: outcome.name }, outcome.available);
+      case 'queueRequired':
+        throw queueRequired(outcome.eventId, outcome.ticketId, outcome.status);
+      case 'limit':
+        throw this.limits.overLimit(outcome.taken);
+      case 'refused':
+        throw refusalOf(
+          { id: tierId, name: outcome.name },
+          {
+            available: outcome.available,
+            event_cancelled: outcome.eventCancelled,
+            in_window: outcome.inWindow,
+            sales_start_at: outcome.salesStartAt === null ? null : new Date(outcome.salesStartAt),
+            sales_end_at: outcome.salesEndAt === null ? null : new Date(outcome.salesEndAt),
+            at: new Date(outcome.at),
+          },
+        );
+    }
   }
 
   async checkout(viewer: Viewer | null, holdId: string, idempotencyKey: string): Promise<Order> {
@@ -188,7 +225,7 @@ export class BoxOffice {
     const tier = isUuid(tierId)
       ? await this.db.getRepository(TicketTier).findOneBy({ id: tierId })
       : null;
-    if (!tier) throw badInput(`There is no ticket tier ${tierId}.`, { field: 'tierId' });
+    if (!tier) throw noTier(tierId);
     if (tier.eventCancelled) throw eventCancelled();
     return tier;
   }

@@ -1,5 +1,5 @@
 import type { EntityManager } from 'typeorm';
-import { badInput, rows } from '@ko/platform';
+import { badInput, rows, type DomainError } from '@ko/platform';
 
 export interface FanLimitOptions {
   /** Tickets (bought or held) one fan may have per event. */
@@ -37,6 +37,20 @@ export class FanLimits {
     ]);
   }
 
+  /** Tickets one fan may have per event. */
+  get eventLimit(): number {
+    return this.options.perFanEventLimit;
+  }
+
+  /** The refusal of a fan who already has or holds `taken` of the event's tickets. */
+  overLimit(taken: number): DomainError {
+    const limit = this.eventLimit;
+    return badInput(
+      `You can have at most ${limit} tickets for this event and already have or hold ${taken}.`,
+      { field: 'quantity', limit, alreadyTaken: taken },
+    );
+  }
+
   /**
    * Refuses `quantity` more for `eventId` (BAD_USER_INPUT) when the fan would pass the event's
    * limit, or, when they are to be `held`, the platform-wide held limit. Call under `lock`.
@@ -48,23 +62,14 @@ export class FanLimits {
     quantity: number,
     as: 'held' | 'sold',
   ): Promise<void> {
+    // Counted by `tickets_fan_taken`, which the one-step purchase also calls in its statement.
     const [{ taken, held }] = await rows<{ taken: number; held: number }>(
       manager,
-      `WITH live AS (
-         SELECT event_id, quantity FROM holds
-         WHERE user_id = $1 AND status = 'ACTIVE' AND expires_at > statement_timestamp())
-       SELECT (SELECT count(*) FROM tickets WHERE owner_id = $1 AND event_id = $2 AND status <> 'CANCELLED')::int
-            + (SELECT coalesce(sum(quantity), 0) FROM live WHERE event_id = $2)::int AS taken,
-              (SELECT coalesce(sum(quantity), 0) FROM live)::int AS held`,
+      'SELECT taken, held FROM tickets_fan_taken($1, $2)',
       [fanId, eventId],
     );
-    const { perFanEventLimit: limit, perFanHeldLimit: heldLimit } = this.options;
-    if (taken + quantity > limit) {
-      throw badInput(
-        `You can have at most ${limit} tickets for this event and already have or hold ${taken}.`,
-        { field: 'quantity', limit, alreadyTaken: taken },
-      );
-    }
+    if (taken + quantity > this.eventLimit) throw this.overLimit(taken);
+    const { perFanHeldLimit: heldLimit } = this.options;
     if (as === 'held' && held + quantity > heldLimit) {
       throw badInput(
         `You can hold at most ${heldLimit} tickets at once across all events and already hold ${held}; check out or let a hold expire first.`,

@@ -6,12 +6,17 @@ import {
   enqueue,
   hydrate,
   isUniqueViolation,
+  pendingFact,
   rows,
+  type EventStatus,
+  type OrderPlacedFact,
   type TicketsSoldFact,
   type Viewer,
 } from '@ko/platform';
 import { Order } from './entities/order';
+import { Ticket } from './entities/ticket';
 import type { TicketTier } from './entities/ticket-tier';
+import { SaleGate } from './sale-gate';
 import { sameRequest } from './sale-terms';
 import type { TicketSigner } from './ticket-codes';
 import { orderNumber } from './wallet';
@@ -28,6 +33,49 @@ export interface Sale {
   fingerprint: string;
 }
 
+/** A one-step purchase, for `tickets_purchase` (see its migration): checks and sale in one statement. */
+export interface Purchase {
+  buyer: Viewer;
+  tierId: string;
+  /** The tier's event (a tier never moves): its tickets' codes are signed for it before the call. */
+  eventId: string;
+  quantity: number;
+  key: string;
+  fingerprint: string;
+  /** The event was just found on sale by the events service: skip the local projection. */
+  stateChecked: boolean;
+  eventLimit: number;
+  attempts: { key: string; attempts: number; windowMs: number; nowMs: number };
+}
+
+/** What `tickets_purchase` answered: a sale, a replay, or the first refusal, with what it needs. */
+export type PurchaseOutcome =
+  | { outcome: 'sold'; order: Order; tickets: Ticket[] }
+  | { outcome: 'replay'; order: Order }
+  | { outcome: 'noTier' }
+  | { outcome: 'cancelled' }
+  | { outcome: 'eventState'; status: EventStatus | null }
+  | { outcome: 'rateLimited'; expire: number }
+  | { outcome: 'soldOut'; name: string; available: number }
+  | { outcome: 'queueRequired'; eventId: string; ticketId: string | null; status: string | null }
+  | { outcome: 'limit'; taken: number }
+  | {
+      outcome: 'refused';
+      name: string;
+      available: number;
+      eventCancelled: boolean;
+      inWindow: boolean;
+      salesStartAt: string | null;
+      salesEndAt: string | null;
+      at: string;
+    };
+
+type Raw = {
+  outcome: string;
+  order?: Record<string, unknown>;
+  tickets?: Array<Record<string, unknown>>;
+};
+
 /**
  * Orders and their tickets, and the one writer of the `tickets.sold` fact: a sale is written as
  * its order, its signed tickets, then the tier's change and the fact in one statement, so the
@@ -39,6 +87,7 @@ export class OrderBook {
     private readonly db: DataSource,
     private readonly signer: TicketSigner,
     private readonly onCommitted: () => void = () => undefined,
+    private readonly gate = new SaleGate(8),
   ) {}
 
   async byKey(manager: EntityManager, userId: string, key: string): Promise<Order | null> {
@@ -124,6 +173,87 @@ export class OrderBook {
       placedAt: order.createdAt.toISOString(),
     });
     return order;
+  }
+
+  /**
+   * Sells at once (see `tickets_purchase`): one round trip, committed. The order's id and its
+   * tickets' signed codes, and both facts' envelopes, are made here first; a refusal wastes them.
+   */
+  async purchase(sale: Purchase): Promise<PurchaseOutcome> {
+    const { buyer, tierId, eventId, quantity } = sale;
+    const orderId = randomUUID();
+    const ids = Array.from({ length: quantity }, () => randomUUID());
+    const codes = ids.map((id) => this.signer.sign(id, eventId));
+    const sold = pendingFact<
+      TicketsSoldFact,
+      'tierName' | 'soldAt' | 'sold' | 'available' | 'capacity'
+    >(Facts.ticketsSold, { eventId, tierId, orderId, quantity });
+    // The receipt's facts (the mail function sends it from this, never from the request).
+    const placed = pendingFact<OrderPlacedFact, 'tierName' | 'totalCents' | 'placedAt'>(
+      Facts.orderPlaced,
+      {
+        orderId,
+        number: orderNumber(orderId),
+        eventId,
+        tierId,
+        userId: buyer.id,
+        buyerEmail: buyer.email,
+        buyerName: buyer.name,
+        quantity,
+        tickets: ids.map((id, i) => ({ id, code: codes[i] })),
+      },
+    );
+    const facts = {
+      sold: sold.envelope,
+      soldTopic: sold.topic,
+      soldKey: sold.key,
+      placed: placed.envelope,
+      placedTopic: placed.topic,
+      placedKey: placed.key,
+    };
+    const { attempts } = sale;
+    let raw: Raw;
+    try {
+      [{ raw }] = await this.gate.run(() =>
+        rows<{ raw: Raw }>(
+          this.db.manager,
+          'SELECT tickets_purchase($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15) AS raw',
+          [
+            buyer.id,
+            sale.key,
+            sale.fingerprint,
+            tierId,
+            quantity,
+            sale.stateChecked,
+            sale.eventLimit,
+            attempts.key,
+            attempts.attempts,
+            attempts.windowMs,
+            attempts.nowMs,
+            orderId,
+            ids,
+            codes,
+            JSON.stringify(facts),
+          ],
+        ),
+      );
+    } catch (error) {
+      // Duplicates serialize on the fan's lock; should two ever miss it, the unique key decides.
+      if (!isUniqueViolation(error, 'orders_idempotency')) throw error;
+      const winner = await this.byKey(this.db.manager, buyer.id, sale.key);
+      if (!winner) throw error;
+      return { outcome: 'replay', order: winner };
+    }
+    const { manager } = this.db;
+    if (raw.outcome === 'sold') {
+      this.onCommitted();
+      const tickets = (raw.tickets ?? []).map((row) => hydrate(manager, Ticket, row));
+      return { outcome: 'sold', order: hydrate(manager, Order, raw.order!), tickets };
+    }
+    if (raw.outcome === 'replay')
+      return { outcome: 'replay', order: hydrate(manager, Order, raw.order!) };
+    // The other outcomes are plain JSON, as built by the function.
+    return raw as unknown as PurchaseOutcome;
   }
 
   /** The order and its signed tickets. `sale.tier` gives the ids and the price (locked: it only changes while nothing is sold or held). */

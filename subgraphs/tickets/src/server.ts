@@ -39,8 +39,10 @@ import { HoldSweeper } from './hold-sweeper';
 import { Inventory } from './inventory';
 import { migrations } from './migrations';
 import { OrderBook } from './order-book';
+import { SaleGate } from './sale-gate';
 import { PurchaseThrottle } from './purchase-throttle';
 import { AdmissionPace } from './admission-pace';
+import { TierEvents } from './tier-events';
 import { QueueAdmitter } from './queue-admitter';
 import type { RoomState } from './queue-views';
 import { resolvers } from './resolvers';
@@ -151,11 +153,18 @@ export async function start(config: TicketsConfig = loadTicketsConfig()) {
       perFanEventLimit: config.PER_FAN_EVENT_LIMIT,
       perFanHeldLimit: config.PER_FAN_HELD_LIMIT,
     }),
-    new OrderBook(db, signer, () => {
-      relay.nudge();
-      admitter.nudge();
-    }),
+    new OrderBook(
+      db,
+      signer,
+      () => {
+        relay.nudge();
+        admitter.nudge();
+      },
+      // Two connections of the pool stay free of purchases (see SaleGate).
+      new SaleGate(Math.max(1, config.DATABASE_POOL_SIZE - 2)),
+    ),
     new PurchaseThrottle(db, config.PURCHASES_PER_MINUTE, logger),
+    new TierEvents(db),
     { holdTtlSeconds: config.HOLD_TTL_SECONDS },
   );
   const door = new Door(db, signer, states);

@@ -14,7 +14,7 @@ import { IN_SALE_WINDOW, notInWindow } from './sale-window';
 
 /**
  * Takes places from a tier ($1) if enough ($2) are left, its event is not cancelled and it is
- * in its sale window.
+ * in its sale window. (The one-step purchase runs the same UPDATE inside `tickets_purchase`.)
  */
 export const takePlaces = (as: 'sold' | 'held') =>
   `UPDATE ticket_tiers SET ${as} = ${as} + $2
@@ -45,28 +45,36 @@ export async function holdPlaces(
  * sale window, or too few are left.
  */
 export async function refuse(manager: EntityManager, tier: TicketTier): Promise<never> {
-  const [now] = await rows<{
-    available: number;
-    event_cancelled: boolean;
-    in_window: boolean;
-    sales_start_at: Date | null;
-    sales_end_at: Date | null;
-    at: Date;
-  }>(
+  const [now] = await rows<TierNow>(
     manager,
     `SELECT capacity - sold - held AS available, event_cancelled, sales_start_at, sales_end_at,
             ${IN_SALE_WINDOW} AS in_window, statement_timestamp() AS at
      FROM ticket_tiers WHERE id = $1`,
     [tier.id],
   );
-  if (now.event_cancelled) throw eventCancelled();
+  throw refusalOf(tier, now);
+}
+
+/** A tier as read when its places could not be taken (see `refuse`). */
+export interface TierNow {
+  available: number;
+  event_cancelled: boolean;
+  in_window: boolean;
+  sales_start_at: Date | null;
+  sales_end_at: Date | null;
+  at: Date;
+}
+
+/** Why: cancelled, outside the sale window, or too few places left (in that order). */
+export function refusalOf(tier: { id: string; name: string }, now: TierNow): DomainError {
+  if (now.event_cancelled) return eventCancelled();
   if (!now.in_window)
-    throw notInWindow(
+    return notInWindow(
       tier,
       { salesStartAt: now.sales_start_at, salesEndAt: now.sales_end_at },
       now.at,
     );
-  throw soldOut(tier, now.available);
+  return soldOut(tier, now.available);
 }
 
 /** An expired hold (locked by the caller) gives its places back now rather than at the next sweep. */

@@ -6,6 +6,7 @@ import { TierDescription1765015150100 } from './1765015150100-TierDescription';
 import { AttendeeList1765020000000 } from './1765020000000-AttendeeList';
 import { SaleWindows1765030000000 } from './1765030000000-SaleWindows';
 import { WaitingRooms1765030000100 } from './1765030000100-WaitingRooms';
+import { OneStatementPurchase1765040000000 } from './1765040000000-OneStatementPurchase';
 
 export const migrations = [
   CreateOutbox1764000000000,
@@ -16,4 +17,5 @@ export const migrations = [
   AttendeeList1765020000000,
   SaleWindows1765030000000,
   WaitingRooms1765030000100,
+  OneStatementPurchase1765040000000,
 ];
