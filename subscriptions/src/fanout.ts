@@ -14,6 +14,12 @@ export interface FanoutLimits {
   maxBufferedBytes: number;
   /** Payloads waiting for one subscription beyond which its client is too slow. */
   maxQueued: number;
+  /**
+   * How long a client may stay behind (unsent bytes on its socket all along, or a payload
+   * waiting in its queue) before it is too slow. The byte and count bounds alone let a client
+   * that reads slowly at a low message rate fall seconds behind before either is reached.
+   */
+  maxLagMs: number;
 }
 
 /** Close code for a client that cannot keep up: "try again later", so clients reconnect. */
@@ -25,6 +31,10 @@ export const TOO_SLOW_CLOSE_CODE = 1013;
  */
 class LiveSubscription<T> implements AsyncIterableIterator<T> {
   private readonly queue: T[] = [];
+  /** When each queued payload arrived (same order as `queue`). */
+  private readonly queuedAt: number[] = [];
+  /** Since when the socket has held unsent bytes at every publish; undefined when it had none. */
+  backedUpSince: number | undefined;
   private waiting: ((result: IteratorResult<T>) => void) | undefined;
   private done = false;
 
@@ -37,7 +47,12 @@ class LiveSubscription<T> implements AsyncIterableIterator<T> {
     return this.queue.length;
   }
 
-  push(value: T): void {
+  /** When the oldest payload still waiting arrived, if one is waiting. */
+  get oldestQueuedAt(): number | undefined {
+    return this.queuedAt[0];
+  }
+
+  push(value: T, now: number): void {
     if (this.done) return;
     if (this.waiting) {
       const resolve = this.waiting;
@@ -45,12 +60,15 @@ class LiveSubscription<T> implements AsyncIterableIterator<T> {
       resolve({ value, done: false });
     } else {
       this.queue.push(value);
+      this.queuedAt.push(now);
     }
   }
 
   next(): Promise<IteratorResult<T>> {
-    if (this.queue.length > 0)
+    if (this.queue.length > 0) {
+      this.queuedAt.shift();
       return Promise.resolve({ value: this.queue.shift() as T, done: false });
+    }
     if (this.done) return Promise.resolve({ value: undefined, done: true });
     return new Promise((resolve) => (this.waiting = resolve));
   }
@@ -65,6 +83,7 @@ class LiveSubscription<T> implements AsyncIterableIterator<T> {
     if (this.done) return;
     this.done = true;
     this.queue.length = 0;
+    this.queuedAt.length = 0;
     this.onEnd(this);
     const resolve = this.waiting;
     this.waiting = undefined;
@@ -110,22 +129,38 @@ export class Fanout {
   }
 
   /** Hands a payload to every subscription of (channel, eventId); returns how many took it. */
-  publish(channel: Channel, eventId: string, payload: unknown): number {
+  publish(channel: Channel, eventId: string, payload: unknown, now = Date.now()): number {
     const set = this.subscribers.get(`${channel}:${eventId}`);
     if (!set) return 0;
     let delivered = 0;
     for (const subscription of [...set]) {
-      if (
-        subscription.socket.bufferedAmount > this.limits.maxBufferedBytes ||
-        subscription.queued >= this.limits.maxQueued
-      ) {
+      if (this.tooSlow(subscription, now)) {
         this.dropSlowClient(subscription);
         continue;
       }
-      subscription.push(payload);
+      subscription.push(payload, now);
       delivered += 1;
     }
     return delivered;
+  }
+
+  /**
+   * Behind by too many bytes, payloads or milliseconds. Shedding it keeps delivery to everyone
+   * else on time: its frames would otherwise wait in buffers (here, in the kernel, in the
+   * router's pass-through) and be delivered seconds late, while costing the same to send.
+   */
+  private tooSlow(subscription: LiveSubscription<unknown>, now: number): boolean {
+    const { bufferedAmount } = subscription.socket;
+    if (bufferedAmount === 0) subscription.backedUpSince = undefined;
+    else subscription.backedUpSince ??= now;
+    const oldest = subscription.oldestQueuedAt;
+    return (
+      bufferedAmount > this.limits.maxBufferedBytes ||
+      subscription.queued >= this.limits.maxQueued ||
+      (subscription.backedUpSince !== undefined &&
+        now - subscription.backedUpSince > this.limits.maxLagMs) ||
+      (oldest !== undefined && now - oldest > this.limits.maxLagMs)
+    );
   }
 
   /** Live subscriptions, for /health and tests. */

@@ -12,7 +12,7 @@ class FakeSocket implements ClientSocket {
   }
 }
 
-const limits = { maxBufferedBytes: 1_000, maxQueued: 3 };
+const limits = { maxBufferedBytes: 1_000, maxQueued: 3, maxLagMs: 1_000 };
 
 /** Reads what is queued for a subscription without waiting for more. */
 async function drain<T>(iterator: AsyncIterableIterator<T>, count: number): Promise<T[]> {
@@ -83,5 +83,46 @@ describe('Fanout', () => {
     expect(received).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
     expect(stuckSocket.closedWith?.code).toBe(TOO_SLOW_CLOSE_CODE);
     expect(await stuck.next()).toEqual({ value: undefined, done: true });
+  });
+
+  it('disconnects a client whose socket has stayed backed up for longer than the lag bound', async () => {
+    const fanout = new Fanout(limits);
+    const laggingSocket = new FakeSocket();
+    const lagging = fanout.subscribe<string>('messagePosted', 'event-a', laggingSocket);
+    const steadySocket = new FakeSocket();
+    const steady = fanout.subscribe<string>('messagePosted', 'event-a', steadySocket);
+    // Both take their payloads off the queue: only the sockets' unsent bytes differ.
+    const take = async () => [await drain(lagging, 1), await drain(steady, 1)];
+    // A few unsent bytes, well under the byte bound, but never draining.
+    laggingSocket.bufferedAmount = 100;
+    expect(fanout.publish('messagePosted', 'event-a', 'one', 10_000)).toBe(2);
+    await take();
+    // The steady one is behind for a moment too, then drains.
+    steadySocket.bufferedAmount = 100;
+    expect(fanout.publish('messagePosted', 'event-a', 'two', 10_900)).toBe(2);
+    await take();
+    steadySocket.bufferedAmount = 0;
+    expect(fanout.publish('messagePosted', 'event-a', 'three', 11_001)).toBe(1);
+    expect(laggingSocket.closedWith?.code).toBe(TOO_SLOW_CLOSE_CODE);
+    expect(steadySocket.closedWith).toBeUndefined();
+    expect(await drain(steady, 1)).toEqual(['three']);
+    expect(fanout.dropped).toBe(1);
+  });
+
+  it('disconnects a client whose oldest queued payload has waited longer than the lag bound', async () => {
+    const fanout = new Fanout({ ...limits, maxQueued: 100 });
+    const stuckSocket = new FakeSocket();
+    const stuck = fanout.subscribe<string>('messagePosted', 'event-a', stuckSocket);
+    const reader = fanout.subscribe<string>('messagePosted', 'event-a', new FakeSocket());
+    fanout.publish('messagePosted', 'event-a', 'one', 20_000);
+    expect(await drain(reader, 1)).toEqual(['one']);
+    fanout.publish('messagePosted', 'event-a', 'two', 20_500);
+    expect(await drain(reader, 1)).toEqual(['two']);
+    expect(stuckSocket.closedWith).toBeUndefined();
+    // 'one' has waited 1,001 ms in the stuck subscription's queue; the reader's queue is empty.
+    expect(fanout.publish('messagePosted', 'event-a', 'three', 21_001)).toBe(1);
+    expect(stuckSocket.closedWith?.code).toBe(TOO_SLOW_CLOSE_CODE);
+    expect(await stuck.next()).toEqual({ value: undefined, done: true });
+    expect(await drain(reader, 1)).toEqual(['three']);
   });
 });
