@@ -7,11 +7,10 @@
 //
 // Knobs (environment): BENCH_FANS, BENCH_RUSH_CAPACITY, BENCH_RUSH_CONCURRENCY,
 // BENCH_QUEUE_FANS, BENCH_QUEUE_CAPACITY, BENCH_QUEUE_JOIN_SECONDS (the waiting room),
-// BENCH_SUBSCRIBERS, BENCH_CHAT_RATES (the ladder, e.g. 10,20,50), BENCH_CHAT_STEP_SECONDS,
-// BENCH_BROWSE_ROUND_SECONDS,
+// BENCH_REGISTRATION_PARALLELISM (sign-ups in flight while setting up), BENCH_SUBSCRIBERS,
+// BENCH_CHAT_RATES (the ladder, e.g. 10,20,50), BENCH_CHAT_STEP_SECONDS, BENCH_BROWSE_ROUND_SECONDS,
 // BENCH_ONLY=browse,rush,queue,chat (a subset), BENCH_PROFILE=gateway,tickets,... (CPU profiles of
 // those processes, written under .data/bench/stack/profiles/ when they stop), BENCH_MAX_MINUTES.
-import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import os from 'node:os';
 import { join } from 'node:path';
@@ -21,6 +20,7 @@ import { describeMachine } from '../bench/lib/machine';
 import { MemoryWatch, type PeakMemory } from '../bench/lib/memory';
 import { CpuWatch, LOAD_GENERATOR } from '../bench/lib/cpu';
 import {
+  benchDatabasePrefix,
   dropLeftoverBenchDatabases,
   kafkaPids,
   postgresBackends,
@@ -51,7 +51,7 @@ const num = (name: string, fallback: number) => {
 
 const settings = {
   fans: num('BENCH_FANS', 5_000),
-  registrationParallelism: 16,
+  registrationParallelism: num('BENCH_REGISTRATION_PARALLELISM', 16),
   rushCapacity: num('BENCH_RUSH_CAPACITY', 1_000),
   rushConcurrency: num('BENCH_RUSH_CONCURRENCY', 200),
   /** The waiting-room on-sale (BENCH_ONLY queue): its fans (of those registered), tier, join window. */
@@ -68,7 +68,7 @@ const settings = {
   browseMaxRequestsPerRound: 100_000,
   subscribers: num('BENCH_SUBSCRIBERS', 1_000),
   /** The chat's ladder of message rates; 50 is issue 9's headline rate. */
-  chatRates: (process.env.BENCH_CHAT_RATES ?? '10,20,30,50,75,100,150,200,300,400')
+  chatRates: (process.env.BENCH_CHAT_RATES ?? '10,15,20,30,40,50,75,100,150,200,300,400')
     .split(',')
     .map(Number)
     .filter((n) => n > 0),
@@ -146,7 +146,7 @@ async function main(): Promise<number> {
     for (const name of services)
       if (profile.has(name)) serviceEnv[name] = profilerEnv(ROOT, name, workDir);
     log(`starting ${services.join(', ')}…`);
-    const databasePrefix = `bench${randomBytes(4).toString('hex')}`;
+    const databasePrefix = benchDatabasePrefix();
     const t0 = Date.now();
     const stack = (running.stack = await startStack({
       postgresUrl: infra.postgres.url,

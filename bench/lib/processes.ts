@@ -2,6 +2,7 @@
  * The bench's own processes beside the stack (Hive Gateway in both runtimes, the chat floor),
  * and which operating-system processes make up each thing whose CPU the bench reads.
  */
+import { randomBytes } from 'node:crypto';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Client } from 'pg';
@@ -24,9 +25,14 @@ export const profilerEnv = (
 
 /**
  * The bench's databases are named bench<hex>_<service>: `npm test` drops leftover t<hex>_*
- * databases when it starts, and must not drop these from under a running bench.
+ * databases when it starts, and must not drop these from under a running bench. Ten hex digits:
+ * checkouts from before this file dropped every bench<8 hex>_* database WITH (FORCE), and
+ * would still drop a running bench's from under it.
  */
-const BENCH_DATABASES = /^bench[0-9a-f]{8}_/;
+const BENCH_DATABASES = /^bench[0-9a-f]{8}(?:[0-9a-f]{2})?_/;
+
+/** A fresh prefix for one run's databases. */
+export const benchDatabasePrefix = () => `bench${randomBytes(5).toString('hex')}`;
 
 /** Databases left by an earlier bench that was killed before it could drop them. */
 export async function dropLeftoverBenchDatabases(postgresUrl: string): Promise<void> {

@@ -249,13 +249,14 @@ function judgeChat(chat: BenchResults['chat']): Target[] {
     ratio: null,
     met: lost === 0 && owed > 0,
   });
-  const overload = s.steps.find((step) => !step.sustained);
+  // The first step past the sustainable rate that delivered anything (posts may all have failed).
+  const overload = s.steps.find((step) => !step.sustained && step.latency.count > 0);
   targets.push({
     scenario: 'chat',
     target: `past the sustainable rate: p99 bounded (< ${OVERLOAD_P99_BOUND_MS} ms), slow readers shed`,
     measured: overload
       ? `${overload.ratePerSecond} msg/s: p99 ${overload.latency.p99Ms} ms, ${overload.shed} shed, ${overload.lost} lost`
-      : 'not reached: every step sustained',
+      : 'not measured: no unsustained step delivered anything',
     ratio: overload ? round(overload.latency.p99Ms / OVERLOAD_P99_BOUND_MS, 2) : null,
     met: overload ? overload.latency.p99Ms < OVERLOAD_P99_BOUND_MS && overload.lost === 0 : null,
   });
