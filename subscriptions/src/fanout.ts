@@ -37,19 +37,26 @@ class LiveSubscription<T> implements AsyncIterableIterator<T> {
   backedUpSince: number | undefined;
   private waiting: ((result: IteratorResult<T>) => void) | undefined;
   private done = false;
+  /**
+   * When graphql-ws first asked for a payload. Until then the subscription is still being set
+   * up (a first value looked up elsewhere, say), and what waits meanwhile is not the client's lag.
+   */
+  private pullingSince: number | undefined;
 
   constructor(
     readonly socket: ClientSocket,
     private readonly onEnd: (subscription: LiveSubscription<T>) => void,
+    private readonly clock: () => number,
   ) {}
 
   get queued(): number {
     return this.queue.length;
   }
 
-  /** When the oldest payload still waiting arrived, if one is waiting. */
-  get oldestQueuedAt(): number | undefined {
-    return this.queuedAt[0];
+  /** Since when the oldest payload has waited for its client, if one waits. */
+  get waitingSince(): number | undefined {
+    if (this.queuedAt.length === 0 || this.pullingSince === undefined) return undefined;
+    return Math.max(this.queuedAt[0], this.pullingSince);
   }
 
   push(value: T, now: number): void {
@@ -65,6 +72,7 @@ class LiveSubscription<T> implements AsyncIterableIterator<T> {
   }
 
   next(): Promise<IteratorResult<T>> {
+    this.pullingSince ??= this.clock();
     if (this.queue.length > 0) {
       this.queuedAt.shift();
       return Promise.resolve({ value: this.queue.shift() as T, done: false });
@@ -105,7 +113,10 @@ export class Fanout {
   private slowClientsDropped = 0;
   private readonly idleListeners: Array<(channel: Channel, eventId: string) => void> = [];
 
-  constructor(private readonly limits: FanoutLimits) {}
+  constructor(
+    private readonly limits: FanoutLimits,
+    private readonly clock: () => number = Date.now,
+  ) {}
 
   /** Calls `listener` when the last subscription of (channel, eventId) ends. */
   onIdle(listener: (channel: Channel, eventId: string) => void): void {
@@ -114,14 +125,18 @@ export class Fanout {
 
   subscribe<T>(channel: Channel, eventId: string, socket: ClientSocket): AsyncIterableIterator<T> {
     const key = `${channel}:${eventId}`;
-    const subscription = new LiveSubscription<T>(socket, (ended) => {
-      const set = this.subscribers.get(key);
-      set?.delete(ended as LiveSubscription<unknown>);
-      if (set?.size === 0) {
-        this.subscribers.delete(key);
-        for (const listener of this.idleListeners) listener(channel, eventId);
-      }
-    });
+    const subscription = new LiveSubscription<T>(
+      socket,
+      (ended) => {
+        const set = this.subscribers.get(key);
+        set?.delete(ended as LiveSubscription<unknown>);
+        if (set?.size === 0) {
+          this.subscribers.delete(key);
+          for (const listener of this.idleListeners) listener(channel, eventId);
+        }
+      },
+      this.clock,
+    );
     let set = this.subscribers.get(key);
     if (!set) this.subscribers.set(key, (set = new Set()));
     set.add(subscription as LiveSubscription<unknown>);
@@ -129,9 +144,10 @@ export class Fanout {
   }
 
   /** Hands a payload to every subscription of (channel, eventId); returns how many took it. */
-  publish(channel: Channel, eventId: string, payload: unknown, now = Date.now()): number {
+  publish(channel: Channel, eventId: string, payload: unknown): number {
     const set = this.subscribers.get(`${channel}:${eventId}`);
     if (!set) return 0;
+    const now = this.clock();
     let delivered = 0;
     for (const subscription of [...set]) {
       if (this.tooSlow(subscription, now)) {
@@ -153,13 +169,13 @@ export class Fanout {
     const { bufferedAmount } = subscription.socket;
     if (bufferedAmount === 0) subscription.backedUpSince = undefined;
     else subscription.backedUpSince ??= now;
-    const oldest = subscription.oldestQueuedAt;
+    const waiting = subscription.waitingSince;
     return (
       bufferedAmount > this.limits.maxBufferedBytes ||
       subscription.queued >= this.limits.maxQueued ||
       (subscription.backedUpSince !== undefined &&
         now - subscription.backedUpSince > this.limits.maxLagMs) ||
-      (oldest !== undefined && now - oldest > this.limits.maxLagMs)
+      (waiting !== undefined && now - waiting > this.limits.maxLagMs)
     );
   }
 
