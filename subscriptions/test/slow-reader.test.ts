@@ -71,9 +71,19 @@ beforeAll(async () => {
 afterAll(() => stack?.stop({ dropDatabases: true }));
 
 /** A graphql-ws client at the protocol level, so the test can stop it reading its socket. */
-async function rawSubscriber(): Promise<{ socket: WebSocket; closed: Promise<number> }> {
+async function rawSubscriber(): Promise<{
+  socket: WebSocket;
+  closed: Promise<number>;
+  /** Every message that was not a `next` (for a failure's message). */
+  others: string[];
+}> {
   const socket = new WebSocket(routerWs, 'graphql-transport-ws');
   const closed = new Promise<number>((resolve) => socket.on('close', (code) => resolve(code)));
+  const others: string[] = [];
+  socket.on('message', (data) => {
+    const text = String(data);
+    if (!text.includes('"type":"next"')) others.push(text.slice(0, 300));
+  });
   await new Promise((resolve, reject) => {
     socket.once('open', resolve);
     socket.once('error', reject);
@@ -92,14 +102,16 @@ async function rawSubscriber(): Promise<{ socket: WebSocket; closed: Promise<num
       payload: { query: MESSAGE_POSTED, variables: { eventId } },
     }),
   );
-  return { socket, closed };
+  return { socket, closed, others };
 }
 
 it('sheds a client that stops reading, and keeps delivering every message to one that keeps up', async () => {
   const fast = connect(routerWs);
   const following = follow<{ id: string }>(fast, MESSAGE_POSTED, { eventId }, 'messagePosted');
   const slow = await rawSubscriber();
-  await subscriptionsActive(instances, 2);
+  await subscriptionsActive(instances, 2).catch((error: Error) => {
+    throw new Error(`${error.message}; the raw client got ${JSON.stringify(slow.others)}`);
+  });
   // From here on the slow client reads nothing: frames pile up in its socket, the router's
   // pass-through (which follows its backpressure) and finally the subscriptions service.
   slow.socket.pause();
