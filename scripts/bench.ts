@@ -68,7 +68,7 @@ const settings = {
   browseMaxRequestsPerRound: 100_000,
   subscribers: num('BENCH_SUBSCRIBERS', 1_000),
   /** The chat's ladder of message rates; 50 is issue 9's headline rate. */
-  chatRates: (process.env.BENCH_CHAT_RATES ?? '10,15,20,30,40,50,75,100,150,200,300,400')
+  chatRates: (process.env.BENCH_CHAT_RATES ?? '5,10,15,20,30,40,50,75,100,150,200,300,400')
     .split(',')
     .map(Number)
     .filter((n) => n > 0),

@@ -88,9 +88,9 @@ export async function startHiveGateway(options: {
   runtime: 'javascript' | 'rust';
   profile: boolean;
 }): Promise<Sidecar> {
+  // Written for each start: the work directory outlives a run, and its subgraph ports change.
   const sdlFile = join(options.workDir, 'supergraph.graphql');
-  if (!existsSync(sdlFile))
-    writeFileSync(sdlFile, composeSupergraph(readServiceList(options.stack.serviceListPath)));
+  writeFileSync(sdlFile, composeSupergraph(readServiceList(options.stack.serviceListPath)));
   const name = options.runtime === 'rust' ? 'hive-router-runtime' : 'hive-gateway';
   return startSidecar({
     ...options,

@@ -221,7 +221,15 @@ function judgeChat(chat: BenchResults['chat']): Target[] {
     met: at50 ? at50.latency.p99Ms < 100 && s.subscribers >= 1000 : false,
   });
   const floor = chat.floor;
-  if (isMeasured(floor)) {
+  if (isMeasured(floor) && floor.sustainedRatePerSecond === 0)
+    targets.push({
+      scenario: 'chat',
+      target: "sustainable rate (p99 < 250 ms) ≥ half the floor's",
+      measured: `not measurable: the floor sustained no step (stack ${s.sustainedRatePerSecond} msg/s)`,
+      ratio: null,
+      met: null,
+    });
+  else if (isMeasured(floor)) {
     const r = floor.sustainedRatePerSecond
       ? s.sustainedRatePerSecond / floor.sustainedRatePerSecond
       : 0;
