@@ -73,7 +73,9 @@ const server = createServer((req, res) => {
   }
   json(res, 404, { errors: [{ message: 'not found' }] });
 });
-server.keepAliveTimeout = 5_000;
+// Longer than the pauses between the bench's steps: a keep-alive socket the server closes while
+// the client reuses it fails a post (ECONNRESET), which would end the floor's ladder early.
+server.keepAliveTimeout = 65_000;
 
 const wss = new WebSocketServer({ server, path: '/graphql', maxPayload: 64 * 1024 });
 wss.on('connection', (socket) => {
