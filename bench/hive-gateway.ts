@@ -3,7 +3,11 @@
  * process, one Node.js process like ours (no forks), serving the supergraph SDL that
  * supergraph/src/composition.ts composed for the bench's stack, over the same subgraph processes.
  *
- *   SUPERGRAPH_FILE=<sdl file> PORT=<port> node --import tsx bench/hive-gateway.ts
+ *   SUPERGRAPH_FILE=<sdl file> PORT=<port> [HIVE_ROUTER_RUNTIME=true] node --import tsx bench/hive-gateway.ts
+ *
+ * HIVE_ROUTER_RUNTIME=true plans with Hive Router's Rust query planner and its executor
+ * (@graphql-hive/router-runtime's `unifiedGraphHandler`, a native addon) instead of the default
+ * JavaScript stitching runtime: the bench runs both, as two comparisons.
  *
  * Health: GET /health answers 200 once the supergraph is loaded (a query to __typename
  * went through the runtime), so the bench's ManagedProcess can wait on it like on our services.
@@ -11,6 +15,7 @@
 import { readFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import { createGatewayRuntime } from '@graphql-hive/gateway';
+import { unifiedGraphHandler } from '@graphql-hive/router-runtime';
 
 const file = process.env.SUPERGRAPH_FILE;
 const port = Number(process.env.PORT ?? 0);
@@ -25,6 +30,7 @@ const gateway = createGatewayRuntime({
   logging: 'warn',
   graphqlEndpoint: '/graphql',
   landingPage: false,
+  ...(process.env.HIVE_ROUTER_RUNTIME === 'true' ? { unifiedGraphHandler } : {}),
   // HIVE_DEDUPLICATE=false turns off its in-flight deduplication of identical subgraph requests
   // (on by default), to see how much of its throughput that feature accounts for.
   ...(process.env.HIVE_DEDUPLICATE === 'false'

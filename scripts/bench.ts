@@ -1,46 +1,43 @@
 // `npm run bench`: issue 9's benchmarks on the real stack, each beside its baseline in the same
 // run. Provisions PostgreSQL and Kafka like `npm test`, boots every service as its own process
 // with fresh throwaway databases, creates the data through the API, runs browse, on-sale rush
-// and chat fan-out while sampling every process's memory, and writes bench/results/<date>.json,
+// and chat fan-out while sampling every process's memory and CPU, and writes bench/results/<date>.json,
 // bench/results/<date>.svg and bench/RESULTS.md. Never part of `npm test`. Loopback only, and
 // bounded: every phase has a time limit, and the whole run is stopped after BENCH_MAX_MINUTES.
 //
 // Knobs (environment): BENCH_FANS, BENCH_RUSH_CAPACITY, BENCH_RUSH_CONCURRENCY,
 // BENCH_QUEUE_FANS, BENCH_QUEUE_CAPACITY, BENCH_QUEUE_JOIN_SECONDS (the waiting room),
-// BENCH_SUBSCRIBERS, BENCH_CHAT_RATE, BENCH_CHAT_SECONDS, BENCH_BROWSE_ROUND_SECONDS,
+// BENCH_REGISTRATION_PARALLELISM (sign-ups in flight while setting up), BENCH_SUBSCRIBERS,
+// BENCH_CHAT_RATES (the ladder, e.g. 10,20,50), BENCH_CHAT_STEP_SECONDS, BENCH_BROWSE_ROUND_SECONDS,
 // BENCH_ONLY=browse,rush,queue,chat (a subset), BENCH_PROFILE=gateway,tickets,... (CPU profiles of
 // those processes, written under .data/bench/stack/profiles/ when they stop), BENCH_MAX_MINUTES.
-import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import os from 'node:os';
-import { join, relative } from 'node:path';
-import { Client } from 'pg';
-import { readServiceList } from '@ko/platform';
-import {
-  ManagedProcess,
-  freePort,
-  startStack,
-  type ServiceName,
-  type Stack,
-} from '@ko/platform/deployment';
-import { composeSupergraph } from '../supergraph/src/composition';
+import { join } from 'node:path';
+import { startStack, type ServiceName, type Stack } from '@ko/platform/deployment';
 import { ROOT, provisionInfrastructure, type Infrastructure } from './infrastructure';
 import { describeMachine } from '../bench/lib/machine';
 import { MemoryWatch, type PeakMemory } from '../bench/lib/memory';
+import { CpuWatch, LOAD_GENERATOR } from '../bench/lib/cpu';
 import {
-  judge,
-  renderMarkdown,
-  renderSvg,
-  type BenchResults,
-  type NotMeasured,
-} from '../bench/lib/report';
+  benchDatabasePrefix,
+  dropLeftoverBenchDatabases,
+  kafkaPids,
+  postgresBackends,
+  profilerEnv,
+  single,
+  startComparisons,
+  type Sidecar,
+} from '../bench/lib/processes';
+import { failure, type BenchResults, type NotMeasured } from '../bench/lib/report';
+import { writeReport } from '../bench/lib/report-files';
 import {
   BROWSE_EVENTS_PART,
   BROWSE_QUERY,
   runBrowse,
   type BrowseTarget,
 } from '../bench/scenarios/browse';
-import { runChat, runKafkaRoundTrip } from '../bench/scenarios/chat-fanout';
+import { runChatScenario } from '../bench/scenarios/chat';
 import { runPgbench, runRush } from '../bench/scenarios/rush';
 import { createCatalogue } from '../bench/scenarios/setup';
 import { runWaitingRoom } from '../bench/scenarios/waiting-room';
@@ -56,7 +53,7 @@ const settings = {
   fans: num('BENCH_FANS', 5_000),
   // Hashing runs one per core in users: more at once only queue there, past the router's timeout
   // on a busy machine, without registering any faster.
-  registrationParallelism: 4,
+  registrationParallelism: num('BENCH_REGISTRATION_PARALLELISM', 4),
   rushCapacity: num('BENCH_RUSH_CAPACITY', 1_000),
   rushConcurrency: num('BENCH_RUSH_CONCURRENCY', 200),
   /** The waiting-room on-sale (BENCH_ONLY queue): its fans (of those registered), tier, join window. */
@@ -72,10 +69,18 @@ const settings = {
   browseRoundMs: num('BENCH_BROWSE_ROUND_SECONDS', 8) * 1000,
   browseMaxRequestsPerRound: 100_000,
   subscribers: num('BENCH_SUBSCRIBERS', 1_000),
-  chatRatePerSecond: num('BENCH_CHAT_RATE', 50),
-  chatMs: num('BENCH_CHAT_SECONDS', 15) * 1000,
-  chatDrainMs: 15_000,
-  chatPosters: 100,
+  /** The chat's ladder of message rates; 50 is issue 9's headline rate. */
+  chatRates: (process.env.BENCH_CHAT_RATES ?? '5,10,15,20,30,40,50,75,100,150,200,300,400')
+    .split(',')
+    .map(Number)
+    .filter((n) => n > 0),
+  chatStepMs: num('BENCH_CHAT_STEP_SECONDS', 6) * 1000,
+  chatDrainMs: 8_000,
+  /** Enough posters that the chat's 10 messages per user per 10 s allows 400 messages a second. */
+  chatPosters: 400,
+  /** The Kafka round trip's rate (the baseline under the stack's delivery). */
+  kafkaRatePerSecond: 50,
+  kafkaMs: 10_000,
 };
 const only = new Set(
   (process.env.BENCH_ONLY ?? 'browse,rush,queue,chat').split(',').map((s) => s.trim()),
@@ -90,71 +95,19 @@ const maxMinutes = num('BENCH_MAX_MINUTES', 25);
 
 const SERVICES: ServiceName[] = ['users', 'events', 'tickets', 'chat', 'subscriptions', 'gateway'];
 
-/** Environment that makes a process write a CPU profile when it exits (see bench/cpu-profile.cjs). */
-const profilerEnv = (name: string, workDir: string): Record<string, string> => ({
-  NODE_OPTIONS: `--require ${join(ROOT, 'bench', 'cpu-profile.cjs')}`,
-  KO_CPU_PROFILE_DIR: join(workDir, 'profiles'),
-  KO_CPU_PROFILE_NAME: name,
-});
-
-/**
- * The bench's databases are named bench<hex>_<service>: `npm test` drops leftover t<hex>_*
- * databases when it starts, and must not drop these from under a running bench.
- */
-const BENCH_DATABASES = /^bench[0-9a-f]{8}_/;
-
-/** Databases left by an earlier bench that was killed before it could drop them. */
-async function dropLeftoverBenchDatabases(postgresUrl: string): Promise<void> {
-  const db = new Client({ connectionString: postgresUrl });
-  await db.connect();
-  try {
-    const { rows } = await db.query<{ datname: string }>('SELECT datname FROM pg_database');
-    // Without FORCE: a database still in use belongs to another bench running on this server.
-    for (const { datname } of rows.filter((r) => BENCH_DATABASES.test(r.datname)))
-      await db.query(`DROP DATABASE IF EXISTS "${datname}"`).catch(() => undefined);
-  } finally {
-    await db.end();
-  }
-}
-
-const failure = (error: unknown): NotMeasured => ({
-  notMeasured: error instanceof Error ? error.message : String(error),
-});
-
-async function startHiveGateway(
-  stack: Stack,
-  workDir: string,
-): Promise<{ process: ManagedProcess; url: string }> {
-  // The same supergraph our router composes, from the same service list and schema files.
-  const sdlFile = join(workDir, 'supergraph.graphql');
-  writeFileSync(sdlFile, composeSupergraph(readServiceList(stack.serviceListPath)));
-  const port = await freePort();
-  const hive = new ManagedProcess({
-    name: 'hive-gateway',
-    command: process.execPath,
-    args: ['--enable-source-maps', '--import', 'tsx', join(ROOT, 'bench', 'hive-gateway.ts')],
-    cwd: ROOT,
-    env: {
-      // Whatever our services run under, so neither router gets a different mode of graphql-js.
-      NODE_ENV: process.env.NODE_ENV === 'production' ? 'production' : 'development',
-      SUPERGRAPH_FILE: sdlFile,
-      PORT: String(port),
-      ...(profile.has('hive') ? profilerEnv('hive-gateway', workDir) : {}),
-    },
-    logFile: join(workDir, 'logs', 'hive-gateway.log'),
-    healthUrl: `http://127.0.0.1:${port}/health`,
-  });
-  await hive.start(60_000);
-  return { process: hive, url: `http://127.0.0.1:${port}/graphql` };
-}
-
 async function main(): Promise<number> {
   const startedAt = new Date();
   const dataDir = join(ROOT, '.data', 'bench');
   const workDir = join(dataDir, 'stack');
-  const running: { infra?: Infrastructure; stack?: Stack; hive?: ManagedProcess } = {};
+  const running: {
+    infra?: Infrastructure;
+    stack?: Stack;
+    sidecars: Sidecar[];
+    backends?: ReturnType<typeof postgresBackends>;
+  } = { sidecars: [] };
   const cleanUp = async () => {
-    await running.hive?.stop();
+    for (const sidecar of running.sidecars) await sidecar.process.stop();
+    await running.backends?.stop();
     await running.stack
       ?.stop({ dropDatabases: true })
       .catch((error: unknown) => log(`stopping the stack: ${String(error)}`));
@@ -193,15 +146,16 @@ async function main(): Promise<number> {
     );
     const serviceEnv: Partial<Record<ServiceName, Record<string, string>>> = {};
     for (const name of services)
-      if (profile.has(name)) serviceEnv[name] = profilerEnv(name, workDir);
+      if (profile.has(name)) serviceEnv[name] = profilerEnv(ROOT, name, workDir);
     log(`starting ${services.join(', ')}…`);
-    let t0 = Date.now();
+    const databasePrefix = benchDatabasePrefix();
+    const t0 = Date.now();
     const stack = (running.stack = await startStack({
       postgresUrl: infra.postgres.url,
       kafkaBrokers: infra.kafkaBrokers,
       kafkaCredentials: infra.kafkaCredentials,
       services,
-      databasePrefix: `bench${randomBytes(4).toString('hex')}`,
+      databasePrefix,
       workDir,
       serviceEnv,
       logLevel: process.env.LOG_LEVEL ?? 'info',
@@ -209,23 +163,33 @@ async function main(): Promise<number> {
     const setup: Record<string, number> = { startStack: Math.round((Date.now() - t0) / 100) / 10 };
     log(`stack up in ${setup.startStack} s: ${stack.gatewayUrl}`);
 
-    let hive: { process: ManagedProcess; url: string } | NotMeasured;
-    try {
-      t0 = Date.now();
-      hive = await startHiveGateway(stack, workDir);
-      running.hive = hive.process;
-      setup.startHiveGateway = Math.round((Date.now() - t0) / 100) / 10;
-      log(`Hive Gateway up in ${setup.startHiveGateway} s: ${hive.url}`);
-    } catch (error) {
-      hive = failure(error);
-      log(`Hive Gateway did not start on Node ${process.version}: ${hive.notMeasured}`);
-    }
+    // The comparisons beside the stack: Hive Gateway in both runtimes, and the chat's floor.
+    const sidecars = await startComparisons({
+      root: ROOT,
+      stack,
+      workDir,
+      profileHive: profile.has('hive'),
+      setup,
+      log,
+      onStarted: (sidecar) => running.sidecars.push(sidecar),
+    });
+    const started = (name: string) => {
+      const sidecar = sidecars[name];
+      return sidecar && 'process' in sidecar ? sidecar : undefined;
+    };
+    const sidecarNames = Object.keys(sidecars).filter((name) => started(name));
 
     const memory = new MemoryWatch([
       ...services.map((name) => ({ name, pid: () => stack.instances(name)[0]?.pid })),
-      ...('process' in hive
-        ? [{ name: 'hive-gateway', pid: () => (hive as { process: ManagedProcess }).process.pid }]
-        : []),
+      ...sidecarNames.map((name) => ({ name, pid: () => started(name)?.process.pid })),
+    ]);
+    running.backends = postgresBackends(infra.postgres.url, databasePrefix);
+    const cpu = new CpuWatch([
+      ...services.map((name) => single(name, () => stack.instances(name)[0]?.pid)),
+      ...sidecarNames.map((name) => single(name, () => started(name)?.process.pid)),
+      { name: 'postgres backends', pids: running.backends.pids },
+      ...(infra.kafka ? [{ name: 'kafka', pids: kafkaPids(dataDir) }] : []),
+      single(LOAD_GENERATOR, () => process.pid),
     ]);
     const peaks: Record<string, Record<string, PeakMemory>> = {};
 
@@ -258,9 +222,10 @@ async function main(): Promise<number> {
       try {
         const targets: BrowseTarget[] = [
           { name: 'router', url: stack.gatewayUrl, query: BROWSE_QUERY },
-          ...('url' in hive
-            ? [{ name: 'hive-gateway' as const, url: hive.url, query: BROWSE_QUERY }]
-            : []),
+          ...(['hive-gateway', 'hive-router-runtime'] as const).flatMap((name) => {
+            const hive = started(name);
+            return hive ? [{ name, url: hive.url, query: BROWSE_QUERY }] : [];
+          }),
           { name: 'events-direct', url: stack.urls.events!, query: BROWSE_EVENTS_PART },
         ];
         const measured = await runBrowse({
@@ -276,7 +241,9 @@ async function main(): Promise<number> {
         const byName = Object.fromEntries(measured.map((r) => [r.name, r]));
         results.browse = {
           router: byName.router,
-          hive: byName['hive-gateway'] ?? (hive as NotMeasured),
+          hive: byName['hive-gateway'] ?? (sidecars['hive-gateway'] as NotMeasured),
+          hiveRouterRuntime:
+            byName['hive-router-runtime'] ?? (sidecars['hive-router-runtime'] as NotMeasured),
           eventsDirect: byName['events-direct'],
         };
       } catch (error) {
@@ -300,11 +267,17 @@ async function main(): Promise<number> {
           tier: { tierId: catalogue.rush.tierId, capacity: catalogue.rush.capacity },
           warmUpTierId: catalogue.warmUp.tierId,
           concurrency: settings.rushConcurrency,
+          cpu,
           log,
         });
         peaks.rush = memory.end();
         log(
           `  stack: ${stackRush.salesPerSecond} sales/s, p99 ${stackRush.latency.p99Ms} ms, oversold ${stackRush.oversold}, undersold ${stackRush.undersold}`,
+        );
+        log(
+          `  CPU ms per sale: ${Object.entries(stackRush.cpuMsPerSale)
+            .map(([k, v]) => `${k} ${v}`)
+            .join(', ')}; ${stackRush.salesPerStackCoreSecond} sales per stack core-second`,
         );
         const pgbench = await runPgbench({
           ticketsDatabaseUrl: stack.databaseUrls.tickets!,
@@ -358,54 +331,27 @@ async function main(): Promise<number> {
 
     if (only.has('chat')) {
       log(
-        `chat: ${settings.subscribers} subscribers, ${settings.chatRatePerSecond} messages/s for ${settings.chatMs / 1000} s`,
+        `chat: ${settings.subscribers} subscribers each on the stack and the floor, ${settings.chatStepMs / 1000} s steps at ${settings.chatRates.join(', ')} msg/s`,
       );
-      if (!services.includes('subscriptions')) {
-        results.chat = {
-          notMeasured: 'the subscriptions service is not built (subscriptions/dist/main.js)',
-        };
-      } else {
-        memory.begin();
-        try {
-          const stackChat = await runChat({
-            gatewayUrl: stack.gatewayUrl,
-            websocketUrl: stack.gatewayUrl.replace(/^http/, 'ws'),
-            statsUrl: stack.urls.subscriptions!.replace(/\/graphql$/, '/stats'),
-            eventId: catalogue.chatEventId,
-            posters: catalogue.fans.slice(0, settings.chatPosters),
-            subscribers: settings.subscribers,
-            ratePerSecond: settings.chatRatePerSecond,
-            durationMs: settings.chatMs,
-            drainMs: settings.chatDrainMs,
-            log,
-          });
-          peaks.chat = memory.end();
-          log(
-            `  stack: p50 ${stackChat.latency.p50Ms} ms, p99 ${stackChat.latency.p99Ms} ms, lost ${stackChat.lost} of ${stackChat.expectedDeliveries}`,
-          );
-          let kafka: Awaited<ReturnType<typeof runKafkaRoundTrip>> | NotMeasured;
-          try {
-            kafka = await runKafkaRoundTrip({
-              brokers: infra.kafkaBrokers.split(','),
-              login: infra.kafkaCredentials.admin,
-              ratePerSecond: settings.chatRatePerSecond,
-              durationMs: settings.chatMs,
-              drainMs: settings.chatDrainMs,
-              log,
-            });
-            log(
-              `  kafka: p50 ${kafka.latency.p50Ms} ms, p99 ${kafka.latency.p99Ms} ms, lost ${kafka.lost}`,
-            );
-          } catch (error) {
-            kafka = failure(error);
-          }
-          results.chat = { stack: stackChat, kafka };
-        } catch (error) {
-          peaks.chat ??= memory.end();
-          results.chat = failure(error);
-          log(`chat failed: ${results.chat.notMeasured}`);
-        }
-      }
+      memory.begin();
+      results.chat = await runChatScenario({
+        gatewayUrl: stack.gatewayUrl,
+        subscriptionsUrl: services.includes('subscriptions') ? stack.urls.subscriptions : undefined,
+        floor: sidecars['chat-floor'] ?? { notMeasured: 'not started' },
+        eventId: catalogue.chatEventId,
+        posters: catalogue.fans.slice(0, settings.chatPosters),
+        subscribers: settings.subscribers,
+        rates: settings.chatRates,
+        stepMs: settings.chatStepMs,
+        drainMs: settings.chatDrainMs,
+        kafka: { brokers: infra.kafkaBrokers.split(','), login: infra.kafkaCredentials.admin },
+        kafkaRatePerSecond: settings.kafkaRatePerSecond,
+        kafkaMs: settings.kafkaMs,
+        cpu,
+        log,
+      }).catch(failure);
+      peaks.chat = memory.end();
+      if ('notMeasured' in results.chat) log(`chat failed: ${results.chat.notMeasured}`);
     }
 
     machine.loadAverageAtEnd = os.loadavg().map((n) => Math.round(n * 100) / 100);
@@ -415,31 +361,14 @@ async function main(): Promise<number> {
       finishedAt: finishedAt.toISOString(),
       totalSeconds: Math.round((finishedAt.getTime() - startedAt.getTime()) / 1000),
     };
-    const report: BenchResults = { ...complete, targets: judge(complete) };
-
-    const date = startedAt.toISOString().slice(0, 10);
-    const resultsDir = join(ROOT, 'bench', 'results');
-    mkdirSync(resultsDir, { recursive: true });
-    const jsonFile = join(resultsDir, `${date}.json`);
-    const svgFile = join(resultsDir, `${date}.svg`);
-    writeFileSync(jsonFile, `${JSON.stringify(report, null, 2)}\n`);
-    writeFileSync(svgFile, renderSvg(report));
-    const findingsFile = join(ROOT, 'bench', 'FINDINGS.md');
-    const findings = existsSync(findingsFile) ? readFileSync(findingsFile, 'utf8') : '';
-    writeFileSync(
-      join(ROOT, 'bench', 'RESULTS.md'),
-      renderMarkdown(report, `${date}.svg`, findings),
-    );
-
+    const report = writeReport(ROOT, complete, startedAt);
     console.log('');
     for (const t of report.targets)
       console.log(
         `  ${t.met === null ? 'n/a    ' : t.met ? 'MET    ' : 'NOT MET'}  ${t.scenario.padEnd(7)} ${t.target}: ${t.measured}${t.ratio === null ? '' : ` (ratio ${t.ratio})`}`,
       );
     console.log('');
-    log(
-      `wrote ${relative(ROOT, jsonFile)}, ${relative(ROOT, svgFile)} and bench/RESULTS.md in ${report.totalSeconds} s`,
-    );
+    log(`wrote bench/results/ and bench/RESULTS.md in ${report.totalSeconds} s`);
     return 0;
   } finally {
     clearTimeout(watchdog);

@@ -1,10 +1,11 @@
 /**
  * Scenario 1, browse: the federated page query (events with their tiers and availability, the
  * organizer's name and the newest announcement: four subgraphs) at a fixed concurrency through
- * our router and through Hive Gateway serving the same supergraph over the same subgraph
- * processes, beside the events subgraph answering its own part directly (the floor).
+ * our router and through Hive Gateway (its JavaScript runtime, and with Hive Router's Rust
+ * query planner) serving the same supergraph over the same subgraph processes, beside the
+ * events subgraph answering its own part directly (the floor).
  *
- * The three targets take turns in short rounds, in a rotating order, so a burst of other work
+ * The targets take turns in short rounds, in a rotating order, so a burst of other work
  * on this shared machine lands on all of them rather than on one.
  */
 import { GraphQLHttp, closedLoop, type LoadResult } from '../lib/load';
@@ -36,7 +37,7 @@ export const BROWSE_EVENTS_PART = `query BrowsePageEvents($first: Int!) {
 }`;
 
 export interface BrowseTarget {
-  name: 'router' | 'hive-gateway' | 'events-direct';
+  name: 'router' | 'hive-gateway' | 'hive-router-runtime' | 'events-direct';
   url: string;
   query: string;
 }
@@ -111,7 +112,7 @@ export async function runBrowse(options: BrowseOptions): Promise<BrowseTargetRes
         const result = await run(target, options.roundMs);
         rounds.get(target.name)!.push(result);
         options.log(
-          `  round ${r + 1} ${target.name.padEnd(13)} ${String(result.throughput).padStart(7)} req/s  p99 ${result.latency.p99Ms} ms`,
+          `  round ${r + 1} ${target.name.padEnd(19)} ${String(result.throughput).padStart(7)} req/s  p99 ${result.latency.p99Ms} ms`,
         );
       }
     }

@@ -1,373 +1,283 @@
 /**
- * Scenario 3, chat fan-out: many graphql-ws subscribers on one event's `messagePosted`, over
- * WebSocket through the router, while messages are posted through the router at a fixed rate
- * (open loop: a post leaves on schedule whether or not the previous one was answered).
- * Latency is from the moment a post is sent to the moment a subscriber receives it; every
- * subscriber must receive every message that was posted (lost deliveries: 0).
+ * Scenario 3, chat fan-out: 1,000 graphql-ws subscribers on one event's `messagePosted` while
+ * messages are posted at a fixed rate (open loop: a post leaves on schedule whether or not the
+ * previous one was answered). Latency is from the moment a post is sent to the moment a
+ * subscriber receives it.
  *
- * Baseline: a bare kafkajs produce-to-consume round trip at the same rate, the floor under
- * the outbox relay and the subscriptions service's consumer.
+ * Two targets, each with its own 1,000 clients connected for the whole scenario:
+ * - the stack: posts through the router (`postMessage`), delivery through Kafka, the
+ *   subscriptions service and the router's WebSocket pass-through;
+ * - the floor (bench/chat-floor.ts): one Node.js process with `ws` that broadcasts the same
+ *   frames on an HTTP post, with no GraphQL and no Kafka.
+ *
+ * Both climb the same ladder of rates in short steps, taking turns at each rate, and stop at the
+ * first step they do not sustain: p99 ≥ 250 ms, a subscriber shed or a delivery lost, or posts
+ * that failed or fell behind schedule. A step's CPU per delivered frame is read per process.
  */
 import { randomBytes } from 'node:crypto';
-import WebSocket from 'ws';
-import { createClient, type Client } from 'graphql-ws/client';
-import { Kafka, logLevel } from 'kafkajs';
-import { GraphQLHttp, inParallel, outcomeOf } from '../lib/load';
+import { GraphQLHttp, outcomeOf } from '../lib/load';
 import { Samples, nowMs, round, type Distribution } from '../lib/stats';
+import { perUnit, type CpuUsage, type CpuWatch } from '../lib/cpu';
+import { connectSubscribers, until, type SubscriberPool } from './chat-clients';
 import type { Account } from './setup';
 
-const MESSAGE_POSTED = `subscription Chat($eventId: ID!) {
-  messagePosted(eventId: $eventId) { id body kind createdAt author { id name } }
-}`;
 const POST =
   'mutation Post($eventId: ID!, $body: String!) { postMessage(eventId: $eventId, body: $body) { id createdAt } }';
 
-export interface ChatOptions {
-  gatewayUrl: string;
-  /** The router's WebSocket URL (ws://…/graphql). */
+/** The latency a step must keep its p99 under to count as sustained. */
+export const CHAT_P99_BOUND_MS = 250;
+
+export interface ChatTarget {
+  name: 'stack' | 'floor';
   websocketUrl: string;
-  /** The subscriptions instance's /stats, to wait until every subscription is live. */
+  statsUrl: string;
+  /** Where posts go: the router's /graphql, or the floor's /post. */
+  postUrl: string;
+  /** The request body of post `i` of a step at `rate`, and the token to send it with. */
+  post(body: string, i: number, rate: number): { json: string; token?: string };
+}
+
+export function stackTarget(options: {
+  gatewayUrl: string;
   statsUrl: string;
   eventId: string;
   posters: Account[];
-  subscribers: number;
-  ratePerSecond: number;
-  durationMs: number;
-  drainMs: number;
-  log: (message: string) => void;
+}): ChatTarget {
+  return {
+    name: 'stack',
+    websocketUrl: options.gatewayUrl.replace(/^http/, 'ws'),
+    statsUrl: options.statsUrl,
+    postUrl: options.gatewayUrl,
+    // Posters take turns, so none exceeds the chat's per-user rate limit (10 per 10 s): 1.5 per
+    // message a second, each then posting once per 1.5 s. No more than that, so the same few
+    // sessions are checked (and cached) rather than hundreds of new ones.
+    post: (body, i, rate) => ({
+      json: JSON.stringify({ query: POST, variables: { eventId: options.eventId, body } }),
+      token:
+        options.posters[i % Math.min(options.posters.length, Math.max(10, Math.ceil(rate * 1.5)))]
+          .token,
+    }),
+  };
 }
 
-export interface ChatResult {
-  subscribers: number;
-  connectSeconds: number;
+export function floorTarget(baseUrl: string): ChatTarget {
+  return {
+    name: 'floor',
+    websocketUrl: `${baseUrl.replace(/^http/, 'ws')}/graphql`,
+    statsUrl: `${baseUrl}/stats`,
+    postUrl: `${baseUrl}/post`,
+    post: (body) => ({ json: JSON.stringify({ body }) }),
+  };
+}
+
+export interface ChatStep {
   ratePerSecond: number;
   achievedRatePerSecond: number;
   seconds: number;
   posted: number;
   postOutcomes: Record<string, number>;
   postLatency: Distribution;
+  /** Subscribers connected when the step began. */
+  subscribers: number;
+  /** Subscribers the server disconnected during the step (shed as too slow). */
+  shed: number;
+  /** Deliveries owed to the subscribers still connected at the end: posts × subscribers. */
   expectedDeliveries: number;
   delivered: number;
+  /** Of those owed to subscribers still connected: never received. */
   lost: number;
   duplicates: number;
-  /** Subscriptions that ended (error, close) before the end. */
-  subscriptionsEnded: number;
   latency: Distribution;
   curve: Array<[number, number]>;
+  cpu: CpuUsage | null;
+  /** CPU µs per delivered frame, per process. */
+  cpuPerFrameUs: Record<string, number>;
+  sustained: boolean;
+}
+
+export interface ChatSweepResult {
+  target: 'stack' | 'floor';
+  subscribers: number;
+  connectSeconds: number;
+  steps: ChatStep[];
+  /** The highest rate sustained (p99 < 250 ms, none shed or lost), or 0 when none was. */
+  sustainedRatePerSecond: number;
   errorExamples: string[];
 }
 
-interface Subscriber {
-  client: Client;
-  received: Uint8Array;
-  count: number;
-  ended: boolean;
-}
-
-const bodyOf = (run: string, i: number) => `bench ${run} #${i}`;
-
-export async function runChat(options: ChatOptions): Promise<ChatResult> {
-  const run = randomBytes(3).toString('hex');
-  const planned = Math.floor((options.durationMs / 1000) * options.ratePerSecond);
-  const warmUpMessages = 10;
-  const sentAt = new Float64Array(planned).fill(NaN);
-  const latency = new Samples();
-  const errorExamples: string[] = [];
-  let duplicates = 0;
-  let warmReceived = 0;
-  const prefix = `bench ${run} #`;
-  const warmPrefix = `warm ${run} #`;
-
-  const subscribers: Subscriber[] = [];
-  const t0 = nowMs();
-  await inParallel(
-    Array.from({ length: options.subscribers }, (_, i) => i),
-    50,
-    (i) =>
-      new Promise<void>((resolve, reject) => {
-        const subscriber: Subscriber = {
-          received: new Uint8Array(planned),
-          count: 0,
-          ended: false,
-          client: createClient({
-            url: options.websocketUrl,
-            webSocketImpl: WebSocket,
-            lazy: false,
-            retryAttempts: 0,
-            // The bench's own sockets: pings every 15 s are answered by the client library.
-            on: { connected: () => resolve() },
-            onNonLazyError: (error) =>
-              reject(new Error(`subscriber ${i} could not connect: ${String(error)}`)),
-          }),
-        };
-        subscribers.push(subscriber);
-        subscriber.client.subscribe<{ messagePosted: { body: string } }>(
-          { query: MESSAGE_POSTED, variables: { eventId: options.eventId } },
-          {
-            next: (result) => {
-              const now = nowMs();
-              const body = result.data?.messagePosted.body ?? '';
-              if (body.startsWith(warmPrefix)) {
-                warmReceived++;
-                return;
-              }
-              if (!body.startsWith(prefix)) return;
-              const n = Number(body.slice(prefix.length));
-              if (!(n >= 0 && n < planned)) return;
-              if (subscriber.received[n]) {
-                duplicates++;
-                return;
-              }
-              subscriber.received[n] = 1;
-              subscriber.count++;
-              latency.push(now - sentAt[n]);
-            },
-            error: (error) => {
-              subscriber.ended = true;
-              if (errorExamples.length < 5)
-                errorExamples.push(`subscription error: ${JSON.stringify(error).slice(0, 200)}`);
-            },
-            complete: () => {
-              subscriber.ended = true;
-            },
-          },
-        );
-      }),
-  );
-  await until(
-    async () => (await liveSubscriptions(options.statsUrl)) >= options.subscribers,
-    60_000,
-    'every subscription live',
-  );
-  const connectSeconds = round((nowMs() - t0) / 1000, 1);
-  options.log(
-    `  ${options.subscribers} subscribers connected and subscribed in ${connectSeconds} s`,
-  );
-
-  const posting = new GraphQLHttp(options.gatewayUrl, 64, 30_000);
-  try {
-    // Warm-up (not measured): a few posts every subscriber must receive.
-    for (let i = 0; i < warmUpMessages; i++) {
-      const answer = await posting.post(
-        JSON.stringify({
-          query: POST,
-          variables: { eventId: options.eventId, body: `${warmPrefix}${i}` },
-        }),
-        options.posters[i % options.posters.length].token,
-      );
-      if (outcomeOf(answer) !== 'ok')
-        throw new Error(
-          `chat warm-up post failed: ${JSON.stringify(answer.body ?? answer.failure)}`,
-        );
-    }
-    await until(
-      async () => warmReceived >= warmUpMessages * options.subscribers,
-      30_000,
-      'warm-up messages delivered to every subscriber',
-    );
-
-    // The measured phase: posts on a fixed schedule, several posters in turn so that none
-    // exceeds the chat's per-user rate limit.
-    const postLatency = new Samples();
-    const postOutcomes: Record<string, number> = {};
-    const okPosts: boolean[] = new Array(planned).fill(false);
-    const intervalMs = 1000 / options.ratePerSecond;
-    const started = nowMs();
-    const inflight: Array<Promise<void>> = [];
-    for (let i = 0; i < planned; i++) {
-      const due = started + i * intervalMs;
-      const wait = due - nowMs();
-      if (wait > 1) await new Promise((resolve) => setTimeout(resolve, wait));
-      const poster = options.posters[i % options.posters.length];
-      sentAt[i] = nowMs();
-      inflight.push(
-        posting
-          .post(
-            JSON.stringify({
-              query: POST,
-              variables: { eventId: options.eventId, body: bodyOf(run, i) },
-            }),
-            poster.token,
-          )
-          .then((answer) => {
-            postLatency.push(nowMs() - sentAt[i]);
-            const outcome = outcomeOf(answer);
-            postOutcomes[outcome] = (postOutcomes[outcome] ?? 0) + 1;
-            okPosts[i] = outcome === 'ok';
-            if (outcome !== 'ok' && errorExamples.length < 5)
-              errorExamples.push(
-                answer.failure ?? JSON.stringify(answer.body?.errors).slice(0, 300),
-              );
-          }),
-      );
-    }
-    const lastSent = nowMs();
-    await Promise.all(inflight);
-    const posted = okPosts.filter(Boolean).length;
-    const expectedDeliveries = posted * options.subscribers;
-    const delivered = () => subscribers.reduce((sum, s) => sum + s.count, 0);
-    await until(
-      async () => delivered() >= expectedDeliveries,
-      options.drainMs,
-      'every delivery',
-    ).catch(() => undefined);
-    const seconds = (lastSent - started) / 1000;
-    let lost = 0;
-    for (const s of subscribers)
-      for (let i = 0; i < planned; i++) if (okPosts[i] && !s.received[i]) lost++;
-    return {
-      subscribers: options.subscribers,
-      connectSeconds,
-      ratePerSecond: options.ratePerSecond,
-      achievedRatePerSecond: round((planned - 1) / seconds, 1),
-      seconds: round(seconds),
-      posted,
-      postOutcomes,
-      postLatency: postLatency.summary(),
-      expectedDeliveries,
-      delivered: delivered(),
-      lost,
-      duplicates,
-      subscriptionsEnded: subscribers.filter((s) => s.ended).length,
-      latency: latency.summary(),
-      curve: latency.curve(),
-      errorExamples,
-    };
-  } finally {
-    posting.close();
-    await Promise.all(subscribers.map((s) => s.client.dispose()));
-  }
-}
-
-async function liveSubscriptions(statsUrl: string): Promise<number> {
-  try {
-    const response = await fetch(statsUrl);
-    return ((await response.json()) as { subscriptions: number }).subscriptions;
-  } catch {
-    return 0;
-  }
-}
-
-async function until(
-  condition: () => Promise<boolean>,
-  timeoutMs: number,
-  what: string,
-): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    if (await condition()) return;
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-  throw new Error(`chat: timed out after ${timeoutMs} ms waiting for ${what}`);
-}
-
-export interface KafkaRoundTripResult {
-  ratePerSecond: number;
-  seconds: number;
-  produced: number;
-  consumed: number;
-  lost: number;
-  latency: Distribution;
-  curve: Array<[number, number]>;
-}
-
-/** A bare kafkajs round trip: one producer (acks all, defaults otherwise) and one consumer. */
-export async function runKafkaRoundTrip(options: {
-  brokers: string[];
-  /** A broker account allowed to create a topic and a group of its own (the administrator's). */
-  login: { username: string; password: string };
-  ratePerSecond: number;
+interface StepOptions {
+  rate: number;
   durationMs: number;
   drainMs: number;
-  log: (message: string) => void;
-}): Promise<KafkaRoundTripResult> {
-  const run = randomBytes(3).toString('hex');
-  const topic = `bench.roundtrip.${run}`;
-  const kafka = new Kafka({
-    clientId: `bench-${run}`,
-    brokers: options.brokers,
-    // SASL/SCRAM like the services: the stack's deliveries pay for it too.
-    sasl: { mechanism: 'scram-sha-256', ...options.login },
-    logLevel: logLevel.ERROR,
-  });
-  const admin = kafka.admin();
-  const producer = kafka.producer();
-  const consumer = kafka.consumer({ groupId: `bench-${run}` });
-  const planned = Math.floor((options.durationMs / 1000) * options.ratePerSecond);
-  const latency = new Samples();
-  const seen = new Uint8Array(planned);
-  let consumed = 0;
-  let warm = 0;
-  try {
-    await admin.connect();
-    await admin.createTopics({
-      topics: [{ topic, numPartitions: 1, replicationFactor: 1 }],
-      waitForLeaders: true,
-    });
-    await producer.connect();
-    await consumer.connect();
-    await consumer.subscribe({ topic, fromBeginning: true });
-    const joined = new Promise<void>((resolve) =>
-      consumer.on(consumer.events.GROUP_JOIN, () => resolve()),
-    );
-    await consumer.run({
-      eachMessage: async ({ message }) => {
-        const now = nowMs();
-        const value = JSON.parse(message.value?.toString() ?? '{}') as {
-          i: number;
-          sentAt: number;
-          warm?: boolean;
-        };
-        if (value.warm) {
-          warm++;
-          return;
-        }
-        if (value.i >= 0 && value.i < planned && !seen[value.i]) {
-          seen[value.i] = 1;
-          consumed++;
-          latency.push(now - value.sentAt);
-        }
-      },
-    });
-    await joined;
-    for (let i = 0; i < 10; i++)
-      await producer.send({
-        topic,
-        messages: [{ value: JSON.stringify({ i, sentAt: nowMs(), warm: true }) }],
-      });
-    await until(async () => warm >= 10, 30_000, 'Kafka warm-up messages');
+  cpu?: CpuWatch;
+}
 
-    const intervalMs = 1000 / options.ratePerSecond;
-    const started = nowMs();
-    const sends: Array<Promise<unknown>> = [];
-    for (let i = 0; i < planned; i++) {
-      const wait = started + i * intervalMs - nowMs();
-      if (wait > 1) await new Promise((resolve) => setTimeout(resolve, wait));
-      sends.push(
-        producer.send({
-          topic,
-          messages: [{ key: String(i), value: JSON.stringify({ i, sentAt: nowMs() }) }],
-        }),
-      );
-    }
-    const seconds = (nowMs() - started) / 1000;
-    await Promise.all(sends);
-    await until(async () => consumed >= planned, options.drainMs, 'every Kafka message').catch(
-      () => undefined,
+async function runStep(
+  target: ChatTarget,
+  pool: SubscriberPool,
+  client: GraphQLHttp,
+  step: StepOptions,
+): Promise<ChatStep> {
+  const planned = Math.max(1, Math.floor((step.durationMs / 1000) * step.rate));
+  const prefix = `bench ${randomBytes(3).toString('hex')} #`;
+  const sentAt = new Float64Array(planned).fill(NaN);
+  const latency = new Samples();
+  const received = new Map(pool.subscribers.map((s) => [s, new Uint8Array(planned)]));
+  const live = pool.subscribers.filter((s) => s.endedAt === undefined);
+  let delivered = 0;
+  let duplicates = 0;
+  pool.onMessage = (subscriber, body, at) => {
+    if (!body.startsWith(prefix)) return;
+    const n = Number(body.slice(prefix.length));
+    const seen = received.get(subscriber);
+    if (!seen || !(n >= 0 && n < planned)) return;
+    if (seen[n]) return void duplicates++;
+    seen[n] = 1;
+    delivered++;
+    latency.push(at - sentAt[n]);
+  };
+  const postLatency = new Samples();
+  const postOutcomes: Record<string, number> = {};
+  const ok = new Uint8Array(planned);
+  const intervalMs = 1000 / step.rate;
+  step.cpu?.begin();
+  const started = nowMs();
+  const inflight: Array<Promise<void>> = [];
+  for (let i = 0; i < planned; i++) {
+    const wait = started + i * intervalMs - nowMs();
+    if (wait > 1) await new Promise((resolve) => setTimeout(resolve, wait));
+    const { json, token } = target.post(`${prefix}${i}`, i, step.rate);
+    sentAt[i] = nowMs();
+    inflight.push(
+      client.post(json, token).then((answer) => {
+        postLatency.push(nowMs() - sentAt[i]);
+        const outcome = outcomeOf(answer);
+        postOutcomes[outcome] = (postOutcomes[outcome] ?? 0) + 1;
+        if (outcome === 'ok') ok[i] = 1;
+        else if (pool.errorExamples.length < 5)
+          pool.errorExamples.push(
+            answer.failure ?? JSON.stringify(answer.body?.errors).slice(0, 300),
+          );
+      }),
     );
-    return {
-      ratePerSecond: options.ratePerSecond,
-      seconds: round(seconds),
-      produced: planned,
-      consumed,
-      lost: planned - consumed,
-      latency: latency.summary(),
-      curve: latency.curve(),
-    };
+  }
+  const seconds = (nowMs() - started) / 1000;
+  await Promise.all(inflight);
+  const posted = ok.reduce((a, b) => a + b, 0);
+  const kept = () => live.filter((s) => s.endedAt === undefined);
+  await until(
+    async () => delivered >= posted * kept().length,
+    step.drainMs,
+    'every delivery',
+  ).catch(() => undefined);
+  const cpu = step.cpu?.end() ?? null;
+  pool.onMessage = () => undefined;
+  const stayed = kept();
+  let lost = 0;
+  for (const s of stayed) {
+    const seen = received.get(s)!;
+    for (let i = 0; i < planned; i++) if (ok[i] && !seen[i]) lost++;
+  }
+  const summary = latency.summary();
+  const achieved = planned > 1 ? (planned - 1) / seconds : step.rate;
+  return {
+    ratePerSecond: step.rate,
+    achievedRatePerSecond: round(achieved, 1),
+    seconds: round(seconds),
+    posted,
+    postOutcomes,
+    postLatency: postLatency.summary(),
+    subscribers: live.length,
+    shed: live.length - stayed.length,
+    expectedDeliveries: posted * stayed.length,
+    delivered,
+    lost,
+    duplicates,
+    latency: summary,
+    curve: latency.curve(),
+    cpu,
+    cpuPerFrameUs: cpu ? perUnit(cpu, delivered, 1000) : {},
+    sustained:
+      posted > 0 &&
+      summary.p99Ms < CHAT_P99_BOUND_MS &&
+      lost === 0 &&
+      stayed.length === live.length &&
+      posted === planned &&
+      achieved >= step.rate * 0.95,
+  };
+}
+
+export interface ChatSweepOptions {
+  targets: ChatTarget[];
+  eventId: string;
+  subscribers: number;
+  /** The ladder of rates, messages per second, in increasing order. */
+  rates: number[];
+  stepMs: number;
+  drainMs: number;
+  cpu?: CpuWatch;
+  log: (message: string) => void;
+}
+
+/** Every target climbs the ladder, taking turns at each rate, until its first unsustained step. */
+export async function runChatSweep(options: ChatSweepOptions): Promise<ChatSweepResult[]> {
+  const pools = new Map<ChatTarget, SubscriberPool>();
+  const clients = new Map<ChatTarget, GraphQLHttp>();
+  try {
+    for (const target of options.targets) {
+      const pool = await connectSubscribers({ ...target, ...options, count: options.subscribers });
+      pools.set(target, pool);
+      clients.set(target, new GraphQLHttp(target.postUrl, 256, 30_000));
+      options.log(
+        `  ${target.name}: ${options.subscribers} subscribers connected in ${pool.connectSeconds} s`,
+      );
+      // Warm-up, not measured: every subscriber must receive a few messages.
+      const warm = await runStep(target, pool, clients.get(target)!, {
+        rate: 5,
+        durationMs: 2_000,
+        drainMs: 30_000,
+      });
+      if (warm.lost > 0 || warm.posted === 0)
+        throw new Error(
+          `chat warm-up on the ${target.name}: ${warm.lost} lost, ${warm.posted} posted: ${pool.errorExamples.join(' | ')}`,
+        );
+    }
+    const steps = new Map<ChatTarget, ChatStep[]>(options.targets.map((t) => [t, []]));
+    const climbing = new Set(options.targets);
+    for (const [r, rate] of options.rates.entries()) {
+      if (climbing.size === 0) break;
+      const order = [...climbing];
+      if (r % 2 === 1) order.reverse();
+      for (const target of order) {
+        const step = await runStep(target, pools.get(target)!, clients.get(target)!, {
+          rate,
+          durationMs: options.stepMs,
+          drainMs: options.drainMs,
+          cpu: options.cpu,
+        });
+        steps.get(target)!.push(step);
+        options.log(
+          `  ${target.name.padEnd(5)} ${String(rate).padStart(4)} msg/s: p99 ${step.latency.p99Ms} ms, shed ${step.shed}, lost ${step.lost} of ${step.expectedDeliveries}${step.sustained ? '' : '  (not sustained)'}`,
+        );
+        if (!step.sustained) climbing.delete(target);
+      }
+    }
+    return options.targets.map((target) => {
+      const done = steps.get(target)!;
+      const sustained = done.filter((s) => s.sustained);
+      return {
+        target: target.name,
+        subscribers: options.subscribers,
+        connectSeconds: pools.get(target)!.connectSeconds,
+        steps: done,
+        sustainedRatePerSecond: sustained.length
+          ? sustained[sustained.length - 1].ratePerSecond
+          : 0,
+        errorExamples: pools.get(target)!.errorExamples,
+      };
+    });
   } finally {
-    await consumer.disconnect().catch(() => undefined);
-    await producer.disconnect().catch(() => undefined);
-    await admin.deleteTopics({ topics: [topic] }).catch(() => undefined);
-    await admin.disconnect().catch(() => undefined);
+    for (const client of clients.values()) client.close();
+    await Promise.all([...pools.values()].map((p) => p.close()));
   }
 }

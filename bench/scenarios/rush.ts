@@ -14,6 +14,7 @@ import { randomBytes } from 'node:crypto';
 import { Client } from 'pg';
 import { GraphQLHttp, inParallel, outcomeOf } from '../lib/load';
 import { Samples, nowMs, round, type Distribution } from '../lib/stats';
+import { perUnit, stackCpuMs, type CpuUsage, type CpuWatch } from '../lib/cpu';
 import type { Account } from './setup';
 
 export const PURCHASE = `mutation Purchase($input: PurchaseInput!) {
@@ -32,6 +33,8 @@ export interface RushOptions {
   tier: { tierId: string; capacity: number };
   warmUpTierId: string;
   concurrency: number;
+  /** Reads every process's CPU over the measured rush (warm-up excluded). */
+  cpu?: CpuWatch;
   log: (message: string) => void;
 }
 
@@ -50,6 +53,14 @@ export interface RushResult {
   latency: Distribution;
   salesLatency: Distribution;
   curve: Array<[number, number]>;
+  /** CPU of every process over the rush window (first purchase sent to last answer). */
+  cpu: CpuUsage | null;
+  /** CPU ms per ticket sold, per process (refusals' cost included: the sold-out answers). */
+  cpuMsPerSale: Record<string, number>;
+  /** Tickets sold per second of CPU, counting the stack's processes (services, PostgreSQL, Kafka). */
+  salesPerStackCoreSecond: number | null;
+  /** Tickets sold per second of CPU, counting every busy core of the machine. */
+  salesPerMachineCoreSecond: number | null;
   database: {
     capacity: number;
     sold: number;
@@ -106,6 +117,7 @@ export async function runRush(options: RushOptions): Promise<RushResult> {
     const sales = new Samples();
     const outcomes: Record<string, number> = {};
     const errorExamples: string[] = [];
+    options.cpu?.begin();
     const started = nowMs();
     let lastSale = started;
     await inParallel(options.fans, options.concurrency, async (fan, i) => {
@@ -126,8 +138,10 @@ export async function runRush(options: RushOptions): Promise<RushResult> {
       }
     });
     const seconds = (nowMs() - started) / 1000;
+    const cpu = options.cpu?.end() ?? null;
     const sellOutSeconds = (lastSale - started) / 1000;
     const sold = outcomes.ok ?? 0;
+    const stackMs = cpu ? stackCpuMs(cpu) : 0;
 
     const database = await countTier(options.ticketsDatabaseUrl, options.tier.tierId);
     const turnedAway = options.fans.length - sold;
@@ -143,6 +157,11 @@ export async function runRush(options: RushOptions): Promise<RushResult> {
       latency: all.summary(),
       salesLatency: sales.summary(),
       curve: all.curve(),
+      cpu,
+      cpuMsPerSale: cpu ? perUnit(cpu, sold, 1) : {},
+      salesPerStackCoreSecond: cpu && stackMs > 0 ? round(sold / (stackMs / 1000), 1) : null,
+      salesPerMachineCoreSecond:
+        cpu && cpu.machineBusyMs > 0 ? round(sold / (cpu.machineBusyMs / 1000), 1) : null,
       database,
       oversold: Math.max(
         0,

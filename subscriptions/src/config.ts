@@ -22,6 +22,8 @@ export const subscriptionsConfigSchema = baseConfigSchema.extend({
   MAX_BUFFERED_BYTES: z.coerce.number().int().min(1_024).default(1_048_576),
   /** Payloads waiting for one subscription before its client counts as too slow. */
   MAX_QUEUED_PER_SUBSCRIPTION: z.coerce.number().int().min(1).default(500),
+  /** How long a client may stay behind (unsent bytes, queued payloads) before it is disconnected. */
+  MAX_LAG_MS: millis(1_000),
   /** Shortest time between two `eventUpdated` payloads of one event (coalescing under a rush). */
   EVENT_UPDATE_INTERVAL_MS: millis(250),
   /** Shortest time between two position-only `queueTicketUpdated` payloads of one room's fans. */

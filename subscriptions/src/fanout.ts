@@ -14,6 +14,12 @@ export interface FanoutLimits {
   maxBufferedBytes: number;
   /** Payloads waiting for one subscription beyond which its client is too slow. */
   maxQueued: number;
+  /**
+   * How long a client may stay behind (unsent bytes on its socket all along, or a payload
+   * waiting in its queue) before it is too slow. The byte and count bounds alone let a client
+   * that reads slowly at a low message rate fall seconds behind before either is reached.
+   */
+  maxLagMs: number;
 }
 
 /** Close code for a client that cannot keep up: "try again later", so clients reconnect. */
@@ -25,19 +31,35 @@ export const TOO_SLOW_CLOSE_CODE = 1013;
  */
 class LiveSubscription<T> implements AsyncIterableIterator<T> {
   private readonly queue: T[] = [];
+  /** When each queued payload arrived (same order as `queue`). */
+  private readonly queuedAt: number[] = [];
+  /** Since when the socket has held unsent bytes at every publish; undefined when it had none. */
+  backedUpSince: number | undefined;
   private waiting: ((result: IteratorResult<T>) => void) | undefined;
   private done = false;
+  /**
+   * When graphql-ws first asked for a payload. Until then the subscription is still being set
+   * up (a first value looked up elsewhere, say), and what waits meanwhile is not the client's lag.
+   */
+  private pullingSince: number | undefined;
 
   constructor(
     readonly socket: ClientSocket,
     private readonly onEnd: (subscription: LiveSubscription<T>) => void,
+    private readonly clock: () => number,
   ) {}
 
   get queued(): number {
     return this.queue.length;
   }
 
-  push(value: T): void {
+  /** Since when the oldest payload has waited for its client, if one waits. */
+  get waitingSince(): number | undefined {
+    if (this.queuedAt.length === 0 || this.pullingSince === undefined) return undefined;
+    return Math.max(this.queuedAt[0], this.pullingSince);
+  }
+
+  push(value: T, now: number): void {
     if (this.done) return;
     if (this.waiting) {
       const resolve = this.waiting;
@@ -45,12 +67,16 @@ class LiveSubscription<T> implements AsyncIterableIterator<T> {
       resolve({ value, done: false });
     } else {
       this.queue.push(value);
+      this.queuedAt.push(now);
     }
   }
 
   next(): Promise<IteratorResult<T>> {
-    if (this.queue.length > 0)
+    this.pullingSince ??= this.clock();
+    if (this.queue.length > 0) {
+      this.queuedAt.shift();
       return Promise.resolve({ value: this.queue.shift() as T, done: false });
+    }
     if (this.done) return Promise.resolve({ value: undefined, done: true });
     return new Promise((resolve) => (this.waiting = resolve));
   }
@@ -65,6 +91,7 @@ class LiveSubscription<T> implements AsyncIterableIterator<T> {
     if (this.done) return;
     this.done = true;
     this.queue.length = 0;
+    this.queuedAt.length = 0;
     this.onEnd(this);
     const resolve = this.waiting;
     this.waiting = undefined;
@@ -86,7 +113,10 @@ export class Fanout {
   private slowClientsDropped = 0;
   private readonly idleListeners: Array<(channel: Channel, eventId: string) => void> = [];
 
-  constructor(private readonly limits: FanoutLimits) {}
+  constructor(
+    private readonly limits: FanoutLimits,
+    private readonly clock: () => number = Date.now,
+  ) {}
 
   /** Calls `listener` when the last subscription of (channel, eventId) ends. */
   onIdle(listener: (channel: Channel, eventId: string) => void): void {
@@ -95,14 +125,18 @@ export class Fanout {
 
   subscribe<T>(channel: Channel, eventId: string, socket: ClientSocket): AsyncIterableIterator<T> {
     const key = `${channel}:${eventId}`;
-    const subscription = new LiveSubscription<T>(socket, (ended) => {
-      const set = this.subscribers.get(key);
-      set?.delete(ended as LiveSubscription<unknown>);
-      if (set?.size === 0) {
-        this.subscribers.delete(key);
-        for (const listener of this.idleListeners) listener(channel, eventId);
-      }
-    });
+    const subscription = new LiveSubscription<T>(
+      socket,
+      (ended) => {
+        const set = this.subscribers.get(key);
+        set?.delete(ended as LiveSubscription<unknown>);
+        if (set?.size === 0) {
+          this.subscribers.delete(key);
+          for (const listener of this.idleListeners) listener(channel, eventId);
+        }
+      },
+      this.clock,
+    );
     let set = this.subscribers.get(key);
     if (!set) this.subscribers.set(key, (set = new Set()));
     set.add(subscription as LiveSubscription<unknown>);
@@ -113,19 +147,36 @@ export class Fanout {
   publish(channel: Channel, eventId: string, payload: unknown): number {
     const set = this.subscribers.get(`${channel}:${eventId}`);
     if (!set) return 0;
+    const now = this.clock();
     let delivered = 0;
     for (const subscription of [...set]) {
-      if (
-        subscription.socket.bufferedAmount > this.limits.maxBufferedBytes ||
-        subscription.queued >= this.limits.maxQueued
-      ) {
+      if (this.tooSlow(subscription, now)) {
         this.dropSlowClient(subscription);
         continue;
       }
-      subscription.push(payload);
+      subscription.push(payload, now);
       delivered += 1;
     }
     return delivered;
+  }
+
+  /**
+   * Behind by too many bytes, payloads or milliseconds. Shedding it keeps delivery to everyone
+   * else on time: its frames would otherwise wait in buffers (here, in the kernel, in the
+   * router's pass-through) and be delivered seconds late, while costing the same to send.
+   */
+  private tooSlow(subscription: LiveSubscription<unknown>, now: number): boolean {
+    const { bufferedAmount } = subscription.socket;
+    if (bufferedAmount === 0) subscription.backedUpSince = undefined;
+    else subscription.backedUpSince ??= now;
+    const waiting = subscription.waitingSince;
+    return (
+      bufferedAmount > this.limits.maxBufferedBytes ||
+      subscription.queued >= this.limits.maxQueued ||
+      (subscription.backedUpSince !== undefined &&
+        now - subscription.backedUpSince > this.limits.maxLagMs) ||
+      (waiting !== undefined && now - waiting > this.limits.maxLagMs)
+    );
   }
 
   /** Live subscriptions, for /health and tests. */

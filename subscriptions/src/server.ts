@@ -79,6 +79,7 @@ export async function start(config: SubscriptionsConfig = loadSubscriptionsConfi
   const fanout = new Fanout({
     maxBufferedBytes: config.MAX_BUFFERED_BYTES,
     maxQueued: config.MAX_QUEUED_PER_SUBSCRIPTION,
+    maxLagMs: config.MAX_LAG_MS,
   });
   const events = new EventDirectory(
     ServiceClient.fromServiceList(config.SERVICE_LIST, 'events'),

@@ -21,7 +21,7 @@ describe('EventUpdates', () => {
   afterEach(() => jest.useRealTimers());
 
   async function setUp(baseline: TierAvailability[]) {
-    const fanout = new Fanout({ maxBufferedBytes: 1 << 20, maxQueued: 10_000 });
+    const fanout = new Fanout({ maxBufferedBytes: 1 << 20, maxQueued: 10_000, maxLagMs: 60_000 });
     const published: unknown[] = [];
     const publish = fanout.publish.bind(fanout);
     fanout.publish = (channel, eventId, payload) => {

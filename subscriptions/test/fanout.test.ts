@@ -12,7 +12,7 @@ class FakeSocket implements ClientSocket {
   }
 }
 
-const limits = { maxBufferedBytes: 1_000, maxQueued: 3 };
+const limits = { maxBufferedBytes: 1_000, maxQueued: 3, maxLagMs: 1_000 };
 
 /** Reads what is queued for a subscription without waiting for more. */
 async function drain<T>(iterator: AsyncIterableIterator<T>, count: number): Promise<T[]> {
@@ -83,5 +83,75 @@ describe('Fanout', () => {
     expect(received).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
     expect(stuckSocket.closedWith?.code).toBe(TOO_SLOW_CLOSE_CODE);
     expect(await stuck.next()).toEqual({ value: undefined, done: true });
+  });
+
+  it('disconnects a client whose socket has stayed backed up for longer than the lag bound', async () => {
+    let now = 10_000;
+    const fanout = new Fanout(limits, () => now);
+    const laggingSocket = new FakeSocket();
+    const lagging = fanout.subscribe<string>('messagePosted', 'event-a', laggingSocket);
+    const steadySocket = new FakeSocket();
+    const steady = fanout.subscribe<string>('messagePosted', 'event-a', steadySocket);
+    // Both take their payloads off the queue: only the sockets' unsent bytes differ.
+    const take = async () => [await drain(lagging, 1), await drain(steady, 1)];
+    // A few unsent bytes, well under the byte bound, but never draining.
+    laggingSocket.bufferedAmount = 100;
+    expect(fanout.publish('messagePosted', 'event-a', 'one')).toBe(2);
+    await take();
+    // The steady one is behind for a moment too, then drains.
+    steadySocket.bufferedAmount = 100;
+    now = 10_900;
+    expect(fanout.publish('messagePosted', 'event-a', 'two')).toBe(2);
+    await take();
+    steadySocket.bufferedAmount = 0;
+    now = 11_001;
+    expect(fanout.publish('messagePosted', 'event-a', 'three')).toBe(1);
+    expect(laggingSocket.closedWith?.code).toBe(TOO_SLOW_CLOSE_CODE);
+    expect(steadySocket.closedWith).toBeUndefined();
+    expect(await drain(steady, 1)).toEqual(['three']);
+    expect(fanout.dropped).toBe(1);
+  });
+
+  it('disconnects a client whose oldest queued payload has waited longer than the lag bound', async () => {
+    let now = 20_000;
+    const fanout = new Fanout({ ...limits, maxQueued: 100 }, () => now);
+    const stuckSocket = new FakeSocket();
+    const stuck = fanout.subscribe<string>('messagePosted', 'event-a', stuckSocket);
+    const reader = fanout.subscribe<string>('messagePosted', 'event-a', new FakeSocket());
+    // Both are set up (graphql-ws asked each for a payload); the stuck one never asks again.
+    const first = stuck.next();
+    fanout.publish('messagePosted', 'event-a', 'one');
+    expect(await first).toEqual({ value: 'one', done: false });
+    expect(await drain(reader, 1)).toEqual(['one']);
+    now = 20_500;
+    fanout.publish('messagePosted', 'event-a', 'two');
+    expect(await drain(reader, 1)).toEqual(['two']);
+    now = 21_400;
+    fanout.publish('messagePosted', 'event-a', 'three');
+    expect(await drain(reader, 1)).toEqual(['three']);
+    expect(stuckSocket.closedWith).toBeUndefined();
+    // 'two' has waited 1,001 ms in the stuck subscription's queue; the reader's queue is empty.
+    now = 21_501;
+    expect(fanout.publish('messagePosted', 'event-a', 'four')).toBe(1);
+    expect(stuckSocket.closedWith?.code).toBe(TOO_SLOW_CLOSE_CODE);
+    expect(await stuck.next()).toEqual({ value: undefined, done: true });
+    expect(await drain(reader, 1)).toEqual(['four']);
+  });
+
+  it('does not count what waits before graphql-ws first asks (a subscription still being set up)', async () => {
+    let now = 30_000;
+    const fanout = new Fanout({ ...limits, maxQueued: 100 }, () => now);
+    const socket = new FakeSocket();
+    const settingUp = fanout.subscribe<string>('messagePosted', 'event-a', socket);
+    fanout.publish('messagePosted', 'event-a', 'early');
+    now = 32_000;
+    fanout.publish('messagePosted', 'event-a', 'still early');
+    expect(socket.closedWith).toBeUndefined();
+    // Set up now: it reads what waited, and the bound counts from here.
+    expect(await drain(settingUp, 2)).toEqual(['early', 'still early']);
+    now = 32_500;
+    fanout.publish('messagePosted', 'event-a', 'on time');
+    expect(socket.closedWith).toBeUndefined();
+    expect(await drain(settingUp, 1)).toEqual(['on time']);
   });
 });
