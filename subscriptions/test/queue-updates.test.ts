@@ -30,7 +30,7 @@ describe('QueueUpdates', () => {
 
   /** Three fans waiting in places 1 to 3, each following their ticket. */
   async function setUp() {
-    const fanout = new Fanout({ maxBufferedBytes: 1 << 20, maxQueued: 10_000 });
+    const fanout = new Fanout({ maxBufferedBytes: 1 << 20, maxQueued: 10_000, maxLagMs: 60_000 });
     const sent: QueueTicketUpdate[] = [];
     const publish = fanout.publish.bind(fanout);
     fanout.publish = (channel, key, payload) => {

@@ -2,7 +2,6 @@ import { randomUUID } from 'node:crypto';
 import {
   ADD_TIER,
   errorCodes,
-  eventually,
   graphql,
   RouterClient,
   startStack,
@@ -79,14 +78,12 @@ it('refuses holds and purchases once the window has closed', async () => {
 });
 
 it('opens the sale by itself when the window starts', async () => {
-  const tierId = await tierWith({ salesStartAt: at(2_000), salesEndAt: at(3_600_000) });
+  const start = at(2_000);
+  const tierId = await tierWith({ salesStartAt: start, salesEndAt: at(3_600_000) });
   expect(errorCodes(await client.purchase(fan.token, tierId, 1))).toEqual(['NOT_ON_SALE']);
-  const bought = await eventually(
-    'a purchase once the sale opens',
-    () => client.purchase(fan.token, tierId, 1, randomUUID()),
-    (result) => !result.errors,
-    20_000,
-  );
+  // Once the start has passed (not hammering: every attempt counts against the fan's rate).
+  await new Promise((resolve) => setTimeout(resolve, Date.parse(start) - Date.now() + 200));
+  const bought = await client.purchase(fan.token, tierId, 1, randomUUID());
   expect(bought.errors).toBeUndefined();
 });
 
