@@ -9,7 +9,7 @@
 // BENCH_QUEUE_FANS, BENCH_QUEUE_CAPACITY, BENCH_QUEUE_JOIN_SECONDS (the waiting room),
 // BENCH_REGISTRATION_PARALLELISM (sign-ups in flight while setting up), BENCH_SUBSCRIBERS,
 // BENCH_CHAT_RATES (the ladder, e.g. 10,20,50), BENCH_CHAT_STEP_SECONDS, BENCH_BROWSE_ROUND_SECONDS,
-// BENCH_ONLY=browse,rush,queue,chat (a subset), BENCH_PROFILE=gateway,tickets,... (CPU profiles of
+// BENCH_ONLY=browse,rush,queue,chat (a subset), BENCH_PROFILE=router,tickets,... (CPU profiles of
 // those processes, written under .data/bench/stack/profiles/ when they stop), BENCH_MAX_MINUTES.
 import { existsSync } from 'node:fs';
 import os from 'node:os';
@@ -93,7 +93,7 @@ const profile = new Set(
 );
 const maxMinutes = num('BENCH_MAX_MINUTES', 25);
 
-const SERVICES: ServiceName[] = ['users', 'events', 'tickets', 'chat', 'subscriptions', 'gateway'];
+const SERVICES: ServiceName[] = ['users', 'events', 'tickets', 'chat', 'subscriptions', 'router'];
 
 async function main(): Promise<number> {
   const startedAt = new Date();
@@ -161,7 +161,7 @@ async function main(): Promise<number> {
       logLevel: process.env.LOG_LEVEL ?? 'info',
     }));
     const setup: Record<string, number> = { startStack: Math.round((Date.now() - t0) / 100) / 10 };
-    log(`stack up in ${setup.startStack} s: ${stack.gatewayUrl}`);
+    log(`stack up in ${setup.startStack} s: ${stack.routerUrl}`);
 
     // The comparisons beside the stack: Hive Gateway in both runtimes, and the chat's floor.
     const sidecars = await startComparisons({
@@ -195,7 +195,7 @@ async function main(): Promise<number> {
 
     memory.begin();
     const catalogue = await createCatalogue({
-      gatewayUrl: stack.gatewayUrl,
+      routerUrl: stack.routerUrl,
       fans: settings.fans,
       rushCapacity: settings.rushCapacity,
       registrationParallelism: settings.registrationParallelism,
@@ -221,7 +221,7 @@ async function main(): Promise<number> {
       memory.begin();
       try {
         const targets: BrowseTarget[] = [
-          { name: 'router', url: stack.gatewayUrl, query: BROWSE_QUERY },
+          { name: 'router', url: stack.routerUrl, query: BROWSE_QUERY },
           ...(['hive-gateway', 'hive-router-runtime'] as const).flatMap((name) => {
             const hive = started(name);
             return hive ? [{ name, url: hive.url, query: BROWSE_QUERY }] : [];
@@ -260,7 +260,7 @@ async function main(): Promise<number> {
       memory.begin();
       try {
         const stackRush = await runRush({
-          gatewayUrl: stack.gatewayUrl,
+          routerUrl: stack.routerUrl,
           ticketsDatabaseUrl: stack.databaseUrls.tickets!,
           fans: catalogue.fans,
           warmUpFans: catalogue.fans.slice(0, 200),
@@ -307,8 +307,8 @@ async function main(): Promise<number> {
       memory.begin();
       try {
         const queue = await runWaitingRoom({
-          gatewayUrl: stack.gatewayUrl,
-          websocketUrl: stack.gatewayUrl.replace(/^http/, 'ws'),
+          routerUrl: stack.routerUrl,
+          websocketUrl: stack.routerUrl.replace(/^http/, 'ws'),
           ticketsDatabaseUrl: stack.databaseUrls.tickets!,
           organizer: catalogue.organizers[0]!,
           fans: catalogue.fans.slice(0, settings.queueFans),
@@ -335,7 +335,7 @@ async function main(): Promise<number> {
       );
       memory.begin();
       results.chat = await runChatScenario({
-        gatewayUrl: stack.gatewayUrl,
+        routerUrl: stack.routerUrl,
         subscriptionsUrl: services.includes('subscriptions') ? stack.urls.subscriptions : undefined,
         floor: sidecars['chat-floor'] ?? { notMeasured: 'not started' },
         eventId: catalogue.chatEventId,

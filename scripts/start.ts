@@ -131,7 +131,7 @@ async function main() {
         ...(process.env.SMTP_URL ? { SMTP_URL: process.env.SMTP_URL } : {}),
         SITE_URL: `http://localhost:${CLIENT_PORT}`,
       },
-      serviceEnv: { gateway: { TRUSTED_DOCUMENTS: join(CLIENT_DIST, 'persisted-documents.json') } },
+      serviceEnv: { router: { TRUSTED_DOCUMENTS: join(CLIENT_DIST, 'persisted-documents.json') } },
       logLevel: process.env.LOG_LEVEL ?? 'info',
       echo: process.argv.includes('--verbose'),
       // A service that dies is started again, with back-off, and a line here says what died and why.
@@ -140,13 +140,13 @@ async function main() {
       signal: starting.signal,
     });
     const stack = (running.stack = await stackStarting);
-    await seed(stack.gatewayUrl, log, {
+    await seed(stack.routerUrl, log, {
       withTiers: PLATFORM_SERVICES.includes('tickets'),
       withChat: PLATFORM_SERVICES.includes('chat'),
     });
     running.client = await startClientServer({
       port: CLIENT_PORT,
-      graphqlUrl: `http://localhost:${SERVICES.gateway.port}/graphql`,
+      graphqlUrl: `http://localhost:${SERVICES.router.port}/graphql`,
       distDir: CLIENT_DIST,
     });
   } catch (error) {
@@ -162,7 +162,7 @@ async function main() {
   KO Ticket Master is running.
 
     Open the web client:               http://localhost:${CLIENT_PORT}
-    GraphQL (one URL for everything):  ${running.stack.gatewayUrl}
+    GraphQL (one URL for everything):  ${running.stack.routerUrl}
     Mail the platform sent (inbox):    ${running.stack.mailboxUrl ?? `none here: mail goes to SMTP_URL`}
     Service logs:                      ${join(running.stack.workDir, 'logs')}
 

@@ -1,5 +1,5 @@
 // `npm test`: provisions a throwaway PostgreSQL database space and a Kafka broker, then runs
-// jest (unit and integration tests; the latter boot real services and go through the gateway).
+// jest (unit and integration tests; the latter boot real services and go through the router).
 import { spawnSync } from 'node:child_process';
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';

@@ -25,7 +25,7 @@ export const stackCpuMs = (usage: CpuUsage): number =>
     .reduce((sum, [, ms]) => sum + ms, 0);
 
 export interface CpuSource {
-  /** e.g. `gateway`, `tickets`, `postgres backends`. */
+  /** e.g. `router`, `tickets`, `postgres backends`. */
   name: string;
   /** The process ids that make up this source now (may change during the window). */
   pids: () => number[];

@@ -8,7 +8,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { round } from './stats';
 
 export interface WatchedProcess {
-  /** Service name, e.g. `gateway` or `tickets`. */
+  /** Service name, e.g. `router` or `tickets`. */
   name: string;
   pid: () => number | undefined;
 }

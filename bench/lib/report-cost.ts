@@ -6,7 +6,7 @@
 import type { ChatStep, ChatSweepResult } from '../scenarios/chat-fanout';
 import type { CpuUsage } from './cpu';
 import { isMeasured, type BenchResults } from './report';
-import { fmt, processLabel, table } from './report-format';
+import { fmt, table } from './report-format';
 
 const stepRow = (target: string, s: ChatStep) => [
   target,
@@ -88,7 +88,7 @@ function costRows(perUnit: Record<string, number>, usage: CpuUsage, digits: numb
       ? 'the rest (kernel, other work on the machine)'
       : name === 'machine'
         ? '**machine, every core**'
-        : processLabel(name),
+        : name,
     fmt(perUnit[name], digits),
     fmt(
       name === 'the rest'

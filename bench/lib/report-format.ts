@@ -19,6 +19,3 @@ export const outcomes = (o: Record<string, number>) =>
     .sort((a, b) => b[1] - a[1])
     .map(([k, v]) => `${k} ${v}`)
     .join(', ');
-
-/** A process's name as the report shows it. */
-export const processLabel = (name: string) => (name === 'gateway' ? 'router (gateway)' : name);

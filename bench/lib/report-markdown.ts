@@ -2,7 +2,7 @@
 import { isMeasured, MEMORY_TARGETS_MB, type BenchResults } from './report';
 import { waitingRoomSection } from './report-waiting-room';
 import { chatSection, costSection } from './report-cost';
-import { fmt, outcomes, processLabel, table, verdict } from './report-format';
+import { fmt, outcomes, table, verdict } from './report-format';
 
 export function renderMarkdown(results: BenchResults, chartFile: string, findings: string): string {
   const m = results.machine;
@@ -208,7 +208,7 @@ export function renderMarkdown(results: BenchResults, chartFile: string, finding
     table(
       ['process', ...scenarios, 'target'],
       processes.map((name) => [
-        processLabel(name),
+        name,
         ...scenarios.map((s) => fmt(results.memory[s][name]?.peakMb)),
         MEMORY_TARGETS_MB[name] ? `< ${MEMORY_TARGETS_MB[name]}` : '(comparison only)',
       ]),

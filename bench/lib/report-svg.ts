@@ -126,7 +126,7 @@ function memoryPanel(
         `<line x1="${gx - 2}" x2="${gx + group * 0.8 + 2}" y1="${sy(limit)}" y2="${sy(limit)}" stroke="#c00" stroke-dasharray="4,2"/>`,
       );
     parts.push(
-      `<text x="${gx + group * 0.4}" y="${y0 + pad.top + ph + 14}" font-size="10" text-anchor="middle">${esc(name === 'gateway' ? 'router' : name)}</text>`,
+      `<text x="${gx + group * 0.4}" y="${y0 + pad.top + ph + 14}" font-size="10" text-anchor="middle">${esc(name)}</text>`,
     );
   });
   scenarios.forEach((s, j) => {

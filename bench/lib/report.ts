@@ -63,7 +63,7 @@ export interface Target {
 }
 
 export const MEMORY_TARGETS_MB: Record<string, number> = {
-  gateway: 250,
+  router: 250,
   users: 200,
   events: 200,
   tickets: 200,
@@ -134,7 +134,7 @@ export function judge(results: Omit<BenchResults, 'targets'>): Target[] {
     const [scenario, peak] = peaks.reduce((a, b) => (b[1] > a[1] ? b : a));
     targets.push({
       scenario: 'memory',
-      target: `${service === 'gateway' ? 'router' : service} < ${limit} MB RSS`,
+      target: `${service} < ${limit} MB RSS`,
       measured: `${peak} MB (peak, during ${scenario})`,
       ratio: round(peak / limit, 2),
       met: peak < limit,

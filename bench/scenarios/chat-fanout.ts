@@ -38,16 +38,16 @@ export interface ChatTarget {
 }
 
 export function stackTarget(options: {
-  gatewayUrl: string;
+  routerUrl: string;
   statsUrl: string;
   eventId: string;
   posters: Account[];
 }): ChatTarget {
   return {
     name: 'stack',
-    websocketUrl: options.gatewayUrl.replace(/^http/, 'ws'),
+    websocketUrl: options.routerUrl.replace(/^http/, 'ws'),
     statsUrl: options.statsUrl,
-    postUrl: options.gatewayUrl,
+    postUrl: options.routerUrl,
     // Posters take turns, so none exceeds the chat's per-user rate limit (10 per 10 s): 1.5 per
     // message a second, each then posting once per 1.5 s. No more than that, so the same few
     // sessions are checked (and cached) rather than hundreds of new ones.

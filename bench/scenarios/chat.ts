@@ -10,7 +10,7 @@ import { runKafkaRoundTrip, type KafkaRoundTripResult } from './kafka-roundtrip'
 import type { Account } from './setup';
 
 export async function runChatScenario(options: {
-  gatewayUrl: string;
+  routerUrl: string;
   /** The subscriptions instance's ws:// URL; undefined when it is not built. */
   subscriptionsUrl: string | undefined;
   floor: Sidecar | NotMeasured;

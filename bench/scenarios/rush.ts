@@ -26,7 +26,7 @@ export const INVENTORY_STATEMENT = (table: string, tierId: string) =>
   `UPDATE ${table} SET sold = sold + :quantity WHERE id = '${tierId}' AND NOT event_cancelled AND capacity - sold - held >= :quantity RETURNING *;`;
 
 export interface RushOptions {
-  gatewayUrl: string;
+  routerUrl: string;
   ticketsDatabaseUrl: string;
   fans: Account[];
   warmUpFans: Account[];
@@ -100,7 +100,7 @@ const purchaseBody = (tierId: string, key: string) =>
 
 export async function runRush(options: RushOptions): Promise<RushResult> {
   const run = randomBytes(3).toString('hex');
-  const client = new GraphQLHttp(options.gatewayUrl, options.concurrency, 120_000);
+  const client = new GraphQLHttp(options.routerUrl, options.concurrency, 120_000);
   try {
     // Warm-up on another event: query plans, token checks, pools. Not measured.
     const warm = await inParallel(options.warmUpFans, 50, (fan, i) =>

@@ -25,7 +25,7 @@ export interface Catalogue {
 }
 
 export interface SetupOptions {
-  gatewayUrl: string;
+  routerUrl: string;
   fans: number;
   rushCapacity: number;
   /** Registrations in flight at once. */
@@ -123,7 +123,7 @@ const CITIES = ['Lisbon', 'Berlin', 'Amsterdam', 'London', 'Paris', 'Madrid', 'D
 const CATEGORIES = ['Music', 'Sports', 'Theatre', 'Conference'];
 
 export async function createCatalogue(options: SetupOptions): Promise<Catalogue> {
-  const client = new GraphQLHttp(options.gatewayUrl, options.registrationParallelism);
+  const client = new GraphQLHttp(options.routerUrl, options.registrationParallelism);
   const run = randomBytes(3).toString('hex');
   const timings: Record<string, number> = {};
   try {

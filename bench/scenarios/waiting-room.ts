@@ -24,7 +24,7 @@ const QUEUE_TICKET_UPDATED = `subscription Queue($ticketId: ID!) {
 }`;
 
 export interface WaitingRoomOptions {
-  gatewayUrl: string;
+  routerUrl: string;
   websocketUrl: string;
   ticketsDatabaseUrl: string;
   organizer: Account;
@@ -109,7 +109,7 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 export async function runWaitingRoom(options: WaitingRoomOptions): Promise<WaitingRoomResult> {
   const run = randomBytes(3).toString('hex');
-  const http = new GraphQLHttp(options.gatewayUrl, 200, 120_000);
+  const http = new GraphQLHttp(options.routerUrl, 200, 120_000);
   const errorExamples: string[] = [];
   const note = (text: string) => {
     if (errorExamples.length < 5) errorExamples.push(text.slice(0, 300));

@@ -17,7 +17,7 @@ let fan: Account;
 const contexts: BrowserContext[] = [];
 
 beforeAll(async () => {
-  e2e = await startE2E({ services: ['users', 'events', 'tickets', 'gateway'] });
+  e2e = await startE2E({ services: ['users', 'events', 'tickets', 'router'] });
   db = new Pg({ connectionString: e2e.stack.databaseUrls.tickets });
   await db.connect();
   [organizer, fan] = await Promise.all([

@@ -140,9 +140,9 @@ async function updateShowing(
 beforeAll(async () => {
   stack = await startStack({
     ...testInfrastructure(),
-    services: ['users', 'events', 'tickets', 'subscriptions', 'gateway'],
+    services: ['users', 'events', 'tickets', 'subscriptions', 'router'],
   });
-  url = stack.gatewayUrl;
+  url = stack.routerUrl;
   routerWs = url.replace(/^http/, 'ws');
   instances = readServiceList(stack.serviceListPath).subscriptions;
   [organizer, fan] = await Promise.all([account('ORGANIZER'), account('FAN')]);

@@ -96,7 +96,7 @@ async function publishedEvent(token: string, title: string): Promise<string> {
   return id;
 }
 
-/** Posts through the gateway like a client; returns the new message's id. */
+/** Posts through the router like a client; returns the new message's id. */
 async function post(by: Account, eventId: string, body: string, mutation = POST): Promise<string> {
   const result = await graphql(url, mutation, { eventId, body }, by.token);
   expect(result.errors).toBeUndefined();
@@ -143,12 +143,12 @@ const live = async () => (await stats(instances)).reduce((sum, s) => sum + s.sub
 beforeAll(async () => {
   stack = await startStack({
     ...testInfrastructure(),
-    services: ['users', 'events', 'tickets', 'chat', 'subscriptions', 'gateway'],
+    services: ['users', 'events', 'tickets', 'chat', 'subscriptions', 'router'],
     instances: { subscriptions: 2 },
     // Short keep-alive so the dead-client test needs no long wait (healthy clients answer pings at once).
     serviceEnv: { subscriptions: { KEEP_ALIVE_MS: '3000' } },
   });
-  url = stack.gatewayUrl;
+  url = stack.routerUrl;
   routerWs = url.replace(/^http/, 'ws');
   instances = readServiceList(stack.serviceListPath).subscriptions;
   expect(instances).toHaveLength(2);

@@ -26,7 +26,7 @@ beforeAll(async () => {
     postgresUrl: testInfrastructure().postgresUrl,
     kafkaBrokers: broker.brokers,
     kafkaCredentials: broker.credentials,
-    services: ['users', 'events', 'chat', 'subscriptions', 'gateway'],
+    services: ['users', 'events', 'chat', 'subscriptions', 'router'],
   });
   db = new Client({ connectionString: stack.databaseUrls.chat });
   await db.connect();
@@ -41,7 +41,7 @@ afterAll(async () => {
 }, 60_000);
 
 it('stores messages posted while Kafka is down and delivers every one of them, in order, once it is back', async () => {
-  const url = stack.gatewayUrl;
+  const url = stack.routerUrl;
   const register = await graphql(
     url,
     'mutation($i: RegisterInput!) { register(input: $i) { token } }',

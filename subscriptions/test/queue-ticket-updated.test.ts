@@ -56,12 +56,12 @@ async function account(role: 'FAN' | 'ORGANIZER'): Promise<Account> {
 beforeAll(async () => {
   stack = await startStack({
     ...testInfrastructure(),
-    services: ['users', 'events', 'tickets', 'subscriptions', 'gateway'],
+    services: ['users', 'events', 'tickets', 'subscriptions', 'router'],
     serviceEnv: {
       tickets: { WAITING_ROOM_MAX_ADMITTED: '1', WAITING_ROOM_INTERVAL_MS: '200' },
     },
   });
-  url = stack.gatewayUrl;
+  url = stack.routerUrl;
   routerWs = url.replace(/^http/, 'ws');
   instances = readServiceList(stack.serviceListPath).subscriptions;
 }, 180_000);

@@ -26,12 +26,12 @@ let author: { id: string; name: string };
 beforeAll(async () => {
   stack = await startStack({
     ...testInfrastructure(),
-    services: ['users', 'events', 'chat', 'subscriptions', 'gateway'],
+    services: ['users', 'events', 'chat', 'subscriptions', 'router'],
   });
-  routerWs = stack.gatewayUrl.replace(/^http/, 'ws');
+  routerWs = stack.routerUrl.replace(/^http/, 'ws');
   instances = readServiceList(stack.serviceListPath).subscriptions;
   const registered = await graphql(
-    stack.gatewayUrl,
+    stack.routerUrl,
     'mutation($i: RegisterInput!) { register(input: $i) { token user { id } } }',
     {
       i: {
@@ -45,7 +45,7 @@ beforeAll(async () => {
   const token = registered.data!.register.token as string;
   author = { id: registered.data!.register.user.id as string, name: 'Sam Slow' };
   const created = await graphql(
-    stack.gatewayUrl,
+    stack.routerUrl,
     'mutation($i: CreateEventInput!) { createEvent(input: $i) { id } }',
     {
       i: {
@@ -61,7 +61,7 @@ beforeAll(async () => {
   );
   eventId = created.data!.createEvent.id as string;
   await graphql(
-    stack.gatewayUrl,
+    stack.routerUrl,
     'mutation($id: ID!) { publishEvent(id: $id) { id } }',
     { id: eventId },
     token,

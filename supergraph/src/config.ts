@@ -8,7 +8,7 @@ import {
   serviceList,
 } from '@ko/platform/config';
 
-export const gatewayConfigSchema = baseConfigSchema.extend({
+export const routerConfigSchema = baseConfigSchema.extend({
   PORT: port(4000),
   SERVICE_LIST: serviceList(),
   JWKS_URL: jwksUrl(),
@@ -60,11 +60,11 @@ export const gatewayConfigSchema = baseConfigSchema.extend({
     .transform((v) => v === 'true'),
 });
 
-export type GatewayConfig = Omit<z.infer<typeof gatewayConfigSchema>, 'INTROSPECTION'> & {
+export type RouterConfig = Omit<z.infer<typeof routerConfigSchema>, 'INTROSPECTION'> & {
   INTROSPECTION: boolean;
 };
-export const loadGatewayConfig = (env?: Record<string, string | undefined>): GatewayConfig => {
-  const config = loadConfig(gatewayConfigSchema, env);
+export const loadRouterConfig = (env?: Record<string, string | undefined>): RouterConfig => {
+  const config = loadConfig(routerConfigSchema, env);
   return {
     ...config,
     INTROSPECTION: (config.INTROSPECTION ?? String(config.NODE_ENV !== 'production')) === 'true',

@@ -1,6 +1,6 @@
 import { ApolloArmor } from '@escape.tech/graphql-armor';
 import type { ApolloServerPlugin } from '@apollo/server';
-import type { GatewayConfig } from './config';
+import type { RouterConfig } from './config';
 import { CostModel, tooExpensive } from './cost';
 
 /**
@@ -10,7 +10,7 @@ import { CostModel, tooExpensive } from './cost';
  * requests are refused. The defaults leave room for the web client's largest operation (the
  * organizer dashboard) with a wide margin.
  */
-export function queryLimits(config: GatewayConfig, supergraphSdl: () => string) {
+export function queryLimits(config: RouterConfig, supergraphSdl: () => string) {
   const armor = new ApolloArmor({
     maxDepth: { n: config.MAX_QUERY_DEPTH },
     maxAliases: { n: config.MAX_QUERY_ALIASES },
@@ -34,7 +34,7 @@ export function queryLimits(config: GatewayConfig, supergraphSdl: () => string) 
  * variables are known and before the gateway plans or calls anything.
  */
 export function costLimit<C extends object>(
-  config: Pick<GatewayConfig, 'MAX_QUERY_COST' | 'MAX_EXPENSIVE_FIELDS'>,
+  config: Pick<RouterConfig, 'MAX_QUERY_COST' | 'MAX_EXPENSIVE_FIELDS'>,
   supergraphSdl: () => string,
 ): ApolloServerPlugin<C> {
   let model: { sdl: string; model: CostModel } | undefined;

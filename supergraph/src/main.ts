@@ -2,4 +2,4 @@ import { createLogger } from '@ko/platform/logger';
 import { runMain } from '@ko/platform/lifecycle';
 import { start } from './server';
 
-runMain('gateway', createLogger('gateway'), () => start());
+runMain('router', createLogger('router'), () => start());

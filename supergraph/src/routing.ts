@@ -4,7 +4,7 @@ import { GraphQLError } from 'graphql';
 import type { Metrics } from './metrics';
 import type { InstanceState, Registry } from './registry';
 
-export interface GatewayContext {
+export interface RouterContext {
   authorization?: string;
   clientAddress?: string;
 }
@@ -101,11 +101,11 @@ export function routingFetcher(
 }
 
 /** Forwards the caller's token (each subgraph verifies it) and routes through the registry. */
-export class RoutingDataSource extends RemoteGraphQLDataSource<GatewayContext> {
+export class RoutingDataSource extends RemoteGraphQLDataSource<RouterContext> {
   override willSendRequest({
     request,
     context,
-  }: Parameters<NonNullable<RemoteGraphQLDataSource<GatewayContext>['willSendRequest']>>[0]) {
+  }: Parameters<NonNullable<RemoteGraphQLDataSource<RouterContext>['willSendRequest']>>[0]) {
     if (context.authorization) request.http?.headers.set('authorization', context.authorization);
     // The router is the edge: it states the client's address rather than passing one on.
     if (context.clientAddress) request.http?.headers.set('x-forwarded-for', context.clientAddress);

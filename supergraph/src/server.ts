@@ -14,17 +14,17 @@ import { EVENT_IMAGE_BODY_BYTES, onlyMutationOf } from '@ko/platform/uploads';
 import { viewerFromAuthorization, tokenRefusedError } from '@ko/platform/auth';
 import { composeSupergraph } from './composition';
 import { deduplicateQueries } from './deduplication';
-import { loadGatewayConfig, type GatewayConfig } from './config';
+import { loadRouterConfig, type RouterConfig } from './config';
 import { IMAGE_PATH, imageProxy } from './image-proxy';
 import { queryLimits } from './limits';
 import { createMetrics, type Metrics } from './metrics';
 import { readManifest, trustedDocumentsPlugin } from './trusted-documents';
 import { Registry, SUBSCRIPTIONS } from './registry';
 import { TICKET_SIGNING_KEY_PATH, ticketSigningKeyRoute } from './well-known';
-import { RoutingDataSource, routingFetcher, type GatewayContext } from './routing';
+import { RoutingDataSource, routingFetcher, type RouterContext } from './routing';
 import { proxyWebSockets } from './websocket-proxy';
 
-function metricsPlugin(metrics: Metrics): ApolloServerPlugin<GatewayContext> {
+function metricsPlugin(metrics: Metrics): ApolloServerPlugin<RouterContext> {
   return {
     async requestDidStart() {
       const started = process.hrtime.bigint();
@@ -109,8 +109,8 @@ class ServiceListWatcher {
   }
 }
 
-export async function start(config: GatewayConfig = loadGatewayConfig()) {
-  const logger = createLogger('gateway', config.LOG_LEVEL);
+export async function start(config: RouterConfig = loadRouterConfig()) {
+  const logger = createLogger('router', config.LOG_LEVEL);
   const list = readServiceList(config.SERVICE_LIST);
   // A service list that does not compose stops the start here, with the errors in the message.
   const sdl = composeSupergraph(list);
@@ -158,7 +158,7 @@ export async function start(config: GatewayConfig = loadGatewayConfig()) {
     throw new Error(
       "TRUSTED_DOCUMENTS_ONLY=true needs TRUSTED_DOCUMENTS (the client build's manifest)",
     );
-  const apollo = new ApolloServer<GatewayContext>({
+  const apollo = new ApolloServer<RouterContext>({
     gateway,
     validationRules: limits.validationRules,
     parseOptions: { maxTokens: config.MAX_QUERY_TOKENS },
@@ -166,7 +166,7 @@ export async function start(config: GatewayConfig = loadGatewayConfig()) {
     introspection: config.INTROSPECTION,
     plugins: [
       trustedDocumentsPlugin(trusted, config.TRUSTED_DOCUMENTS_ONLY),
-      rejectUnsafeCharacters<GatewayContext>(),
+      rejectUnsafeCharacters<RouterContext>(),
       ...limits.plugins,
       metricsPlugin(metrics),
       config.NODE_ENV === 'production'
@@ -182,7 +182,7 @@ export async function start(config: GatewayConfig = loadGatewayConfig()) {
   const production = config.NODE_ENV === 'production';
   const signingKey = ticketSigningKeyRoute(registry);
   const liveness: Route = (_req, res) =>
-    sendJson(res, 200, { service: 'gateway', status: 'ok', live: true, ready: true });
+    sendJson(res, 200, { service: 'router', status: 'ok', live: true, ready: true });
   const adminRoutes: Record<string, Route> = {
     [TICKET_SIGNING_KEY_PATH]: signingKey,
     '/health': (_req, res) => {
@@ -191,7 +191,7 @@ export async function start(config: GatewayConfig = loadGatewayConfig()) {
         (instances) => !instances.some((i) => i.healthy),
       );
       sendJson(res, 200, {
-        service: 'gateway',
+        service: 'router',
         status: degraded ? 'degraded' : 'ok',
         live: true,
         ready: true,
@@ -203,7 +203,7 @@ export async function start(config: GatewayConfig = loadGatewayConfig()) {
       res.end(await metrics.registry.metrics());
     },
   };
-  const http = await listen<GatewayContext>(
+  const http = await listen<RouterContext>(
     {
       logger,
       maxBodyBytes: config.MAX_BODY_BYTES,
@@ -254,7 +254,7 @@ export async function start(config: GatewayConfig = loadGatewayConfig()) {
   if (admin) logger.info({ url: admin.url }, 'admin endpoints (/metrics, /health) listening');
   // WebSocket upgrades on /graphql (subscriptions) go to a healthy subscriptions instance.
   const websockets = proxyWebSockets(http.server, () => registry.pick(SUBSCRIPTIONS)?.url, logger);
-  logger.info({ url: `${http.url}/graphql` }, 'gateway listening');
+  logger.info({ url: `${http.url}/graphql` }, 'router listening');
   return {
     url: `${http.url}/graphql`,
     port: http.port,

@@ -4,13 +4,13 @@ import { Kind, parse, type OperationDefinitionNode } from 'graphql';
 import { readServiceList } from '@ko/platform';
 import { repoRoot } from '@ko/platform/testing';
 import { composeSupergraph } from '../src/composition';
-import { loadGatewayConfig } from '../src/config';
+import { loadRouterConfig } from '../src/config';
 import { CostModel } from '../src/cost';
 
 /** The cost model on the real supergraph (pure: no services). */
 const root = repoRoot();
 const model = new CostModel(composeSupergraph(readServiceList(join(root, 'supergraph.yaml'))));
-const defaults = loadGatewayConfig({});
+const defaults = loadRouterConfig({});
 
 const measure = (query: string, variables: Record<string, unknown> = {}) => {
   const document = parse(query);

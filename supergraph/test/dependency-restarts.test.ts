@@ -30,7 +30,7 @@ const HANG_MS = 20_000;
 const ENV = {
   tickets: { PER_FAN_EVENT_LIMIT: '1000', PURCHASES_PER_MINUTE: '100000' },
   chat: { CHAT_RATE_LIMIT_POINTS: '100000' },
-  gateway: { SUBGRAPH_TIMEOUT_MS: '5000' },
+  router: { SUBGRAPH_TIMEOUT_MS: '5000' },
 };
 
 interface Outcome {
@@ -60,7 +60,7 @@ async function ready(url: string): Promise<boolean> {
 }
 
 async function prepare(stack: Stack) {
-  const client = new RouterClient(stack.gatewayUrl);
+  const client = new RouterClient(stack.routerUrl);
   const organizer = (await client.account('ORGANIZER', 'Load')).token;
   const event = await client.event(
     organizer,
@@ -102,7 +102,7 @@ async function loadThrough(
       i++;
       const order = await timed(
         graphql(
-          stack.gatewayUrl,
+          stack.routerUrl,
           'mutation($i: PurchaseInput!) { purchaseTickets(input: $i) { id } }',
           { i: { tierId: setup.tierId, quantity: 1, idempotencyKey: `w${n}-${i}` } },
           fan,
@@ -113,7 +113,7 @@ async function loadThrough(
       else outcome.failures++;
       const message = await timed(
         graphql(
-          stack.gatewayUrl,
+          stack.routerUrl,
           'mutation($e: ID!, $b: String!) { postMessage(eventId: $e, body: $b) { id } }',
           { e: setup.eventId, b: `w${n} message ${i}` },
           fan,
@@ -192,7 +192,7 @@ describe('PostgreSQL restart under load', () => {
     stack = await startStack({
       ...testInfrastructure(),
       postgresUrl,
-      services: ['users', 'events', 'tickets', 'chat', 'gateway'],
+      services: ['users', 'events', 'tickets', 'chat', 'router'],
       serviceEnv: ENV,
     });
   }, 120_000);
@@ -247,7 +247,7 @@ describe('PostgreSQL restart under load', () => {
     await expectEverythingAcknowledgedIsThere(stack, outcome);
     // And the platform serves normally afterwards.
     const after = await graphql(
-      stack.gatewayUrl,
+      stack.routerUrl,
       'mutation($i: PurchaseInput!) { purchaseTickets(input: $i) { id } }',
       { i: { tierId: setup.tierId, quantity: 1, idempotencyKey: 'after-recovery' } },
       setup.fans[0],
@@ -268,7 +268,7 @@ describe('Kafka restart under load', () => {
       ...testInfrastructure(),
       kafkaBrokers: kafka.brokers,
       kafkaCredentials: kafka.credentials,
-      services: ['users', 'events', 'tickets', 'chat', 'gateway'],
+      services: ['users', 'events', 'tickets', 'chat', 'router'],
       serviceEnv: ENV,
     });
   }, 120_000);

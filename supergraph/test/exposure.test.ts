@@ -20,19 +20,19 @@ let publicUrl: string;
 let adminUrl: string;
 
 beforeAll(async () => {
-  stack = await startStack({ ...testInfrastructure(), services: ['users', 'events', 'gateway'] });
-  const template = stack.instances('gateway')[0].spec;
+  stack = await startStack({ ...testInfrastructure(), services: ['users', 'events', 'router'] });
+  const template = stack.instances('router')[0].spec;
   const [port, adminPort] = [await freePort(), await freePort()];
   router = new ManagedProcess({
     ...template,
-    name: 'gateway-production',
+    name: 'router-production',
     env: {
       ...template.env,
       NODE_ENV: 'production',
       PORT: String(port),
       ADMIN_PORT: String(adminPort),
     },
-    logFile: join(stack.workDir, 'logs', 'gateway-production.log'),
+    logFile: join(stack.workDir, 'logs', 'router-production.log'),
     healthUrl: `http://127.0.0.1:${port}/health`,
   });
   await router.start();
@@ -75,7 +75,7 @@ describe('the router in production', () => {
     expect(errorCodes(typo)).toEqual(['GRAPHQL_VALIDATION_FAILED']);
     expect(typo.errors![0].message).not.toMatch(/Did you mean|categories/);
     // The development router beside it suggests, as integrators expect while building.
-    const devTypo = await graphql(stack.gatewayUrl, '{ categorie }');
+    const devTypo = await graphql(stack.routerUrl, '{ categorie }');
     expect(devTypo.errors![0].message).toMatch(/Did you mean "categories"/);
     const answered = await graphql(`${publicUrl}/graphql`, '{ categories }');
     expect(answered.errors).toBeUndefined();

@@ -46,10 +46,10 @@ const call = (query: string, variables: Record<string, unknown>, token?: string)
 beforeAll(async () => {
   stack = await startStack({
     ...testInfrastructure(),
-    services: ['users', 'events', 'tickets', 'chat', 'lambda-runner', 'gateway'],
+    services: ['users', 'events', 'tickets', 'chat', 'lambda-runner', 'router'],
     serviceEnv: { users: { LOGIN_ATTEMPTS_PER_ADDRESS: '100000' } },
   });
-  url = stack.gatewayUrl;
+  url = stack.routerUrl;
   const client = new RouterClient(url);
   tokens.organizer = (await client.account('ORGANIZER', 'Fuzz')).token;
   tokens.fan = (await client.account('FAN', 'Fuzz')).token;

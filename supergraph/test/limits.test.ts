@@ -23,8 +23,8 @@ async function subgraphRequestCount(): Promise<number> {
 }
 
 beforeAll(async () => {
-  stack = await startStack({ ...testInfrastructure(), services: ['users', 'events', 'gateway'] });
-  url = stack.gatewayUrl;
+  stack = await startStack({ ...testInfrastructure(), services: ['users', 'events', 'router'] });
+  url = stack.routerUrl;
 });
 
 afterAll(() => stack?.stop({ dropDatabases: true }));
@@ -122,18 +122,18 @@ describe('trusted documents', () => {
   beforeAll(async () => {
     const manifest = join(stack.workDir, 'persisted-documents.json');
     writeFileSync(manifest, JSON.stringify({ [sha256(registered)]: registered }));
-    const template = stack.instances('gateway')[0].spec;
+    const template = stack.instances('router')[0].spec;
     const port = await freePort();
     router = new ManagedProcess({
       ...template,
-      name: 'gateway-trusted',
+      name: 'router-trusted',
       env: {
         ...template.env,
         PORT: String(port),
         TRUSTED_DOCUMENTS: manifest,
         TRUSTED_DOCUMENTS_ONLY: 'true',
       },
-      logFile: join(stack.workDir, 'logs', 'gateway-trusted.log'),
+      logFile: join(stack.workDir, 'logs', 'router-trusted.log'),
       healthUrl: `http://127.0.0.1:${port}/health`,
     });
     await router.start();

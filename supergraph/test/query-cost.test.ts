@@ -61,14 +61,14 @@ const publishedEvent = async (token: string, title: string, day: number) =>
 beforeAll(async () => {
   stack = await startStack({
     ...testInfrastructure(),
-    services: ['users', 'events', 'tickets', 'chat', 'gateway'],
+    services: ['users', 'events', 'tickets', 'chat', 'router'],
     serviceEnv: {
       events: BUDGET,
       chat: { MAX_SQL_STATEMENTS_PER_REQUEST: BUDGET.MAX_SQL_STATEMENTS_PER_REQUEST },
       users: { LOGIN_ATTEMPTS_PER_ADDRESS: '100000' },
     },
   });
-  url = stack.gatewayUrl;
+  url = stack.routerUrl;
   eventsUrl = stack.urls.events!;
   client = new RouterClient(url);
   for (let i = 0; i < ORGANIZERS; i++) {

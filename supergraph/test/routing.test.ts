@@ -13,7 +13,7 @@ import {
 
 // Short intervals so rotation changes happen within a test's patience.
 const HEALTH_INTERVAL_MS = 300;
-const gatewayEnv = {
+const routerEnv = {
   HEALTH_INTERVAL_MS: String(HEALTH_INTERVAL_MS),
   HEALTH_TIMEOUT_MS: '1000',
   WATCH_INTERVAL_MS: '200',
@@ -63,11 +63,11 @@ const EVENTS_QUERY = '{ events(first: 5) { totalCount edges { node { id title } 
 beforeAll(async () => {
   stack = await startStack({
     ...testInfrastructure(),
-    services: ['users', 'events', 'tickets', 'gateway'],
+    services: ['users', 'events', 'tickets', 'router'],
     instances: { events: 2 },
-    serviceEnv: { gateway: gatewayEnv },
+    serviceEnv: { router: routerEnv },
   });
-  url = stack.gatewayUrl;
+  url = stack.routerUrl;
   health = url.replace('/graphql', '/health');
   metricsUrl = url.replace('/graphql', '/metrics');
 });
@@ -164,7 +164,7 @@ describe('the router under failure', () => {
       original = doc.subgraphs.events.schema.file;
       doc.subgraphs.events.schema.file = brokenSchema;
     });
-    const log = join(stack.workDir, 'logs', 'gateway-1.log');
+    const log = join(stack.workDir, 'logs', 'router-1.log');
     await eventually(
       'rejection logged',
       async () => readFileSync(log, 'utf8'),

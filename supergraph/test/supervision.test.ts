@@ -61,10 +61,10 @@ async function restarted(instance: ManagedProcess, oldPid: number | undefined): 
 beforeAll(async () => {
   stack = await startStack({
     ...testInfrastructure(),
-    services: ['users', 'events', 'gateway'],
+    services: ['users', 'events', 'router'],
     instances: { events: 2 },
     serviceEnv: {
-      gateway: {
+      router: {
         HEALTH_INTERVAL_MS: String(HEALTH_INTERVAL_MS),
         HEALTH_TIMEOUT_MS: '1000',
         SUBGRAPH_TIMEOUT_MS: '5000',
@@ -75,7 +75,7 @@ beforeAll(async () => {
       policy: { initialDelayMs: RESTART_DELAY_MS },
     },
   });
-  url = stack.gatewayUrl;
+  url = stack.routerUrl;
 }, 120_000);
 
 afterAll(() => stack?.stop({ dropDatabases: true }));
@@ -178,7 +178,7 @@ describe('a service process that dies', () => {
   );
 
   it('is not restarted when the stack is stopped', async () => {
-    const instances = (['users', 'events', 'gateway'] as const).flatMap((n) => stack.instances(n));
+    const instances = (['users', 'events', 'router'] as const).flatMap((n) => stack.instances(n));
     const linesBefore = supervisorLines.length;
     await stack.stop({ dropDatabases: true });
     await new Promise((r) => setTimeout(r, RESTART_DELAY_MS * 4));

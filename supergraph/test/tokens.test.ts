@@ -24,11 +24,11 @@ const now = () => Math.floor(Date.now() / 1000);
 beforeAll(async () => {
   stack = await startStack({
     ...testInfrastructure(),
-    services: ['users', 'events', 'gateway'],
+    services: ['users', 'events', 'router'],
     serviceEnv: { users: { TOKEN_TTL_SECONDS: '2' } },
   });
   const registered = await graphql(
-    stack.gatewayUrl,
+    stack.routerUrl,
     'mutation($i: RegisterInput!) { register(input: $i) { token user { id } } }',
     {
       i: {
@@ -90,7 +90,7 @@ describe('tokens are verified by every service', () => {
     async (where) => {
       const url =
         where === 'router'
-          ? stack.gatewayUrl
+          ? stack.routerUrl
           : where.startsWith('events')
             ? stack.urls.events!
             : stack.urls.users!;
@@ -100,7 +100,7 @@ describe('tokens are verified by every service', () => {
       // A token of its own: `valid` lives 2 s, and a loaded machine can spend that before here.
       const fresh = (
         await graphql(
-          stack.gatewayUrl,
+          stack.routerUrl,
           'mutation($e: String!, $p: String!) { login(email: $e, password: $p) { token } }',
           { e: 'tokens@example.com', p: SECRET_PASSWORD },
         )
@@ -116,7 +116,7 @@ describe('tokens are verified by every service', () => {
 
   it('refuses an expired token, saying so', async () => {
     await new Promise((r) => setTimeout(r, 3_000));
-    for (const url of [stack.gatewayUrl, stack.urls.events!]) {
+    for (const url of [stack.routerUrl, stack.urls.events!]) {
       const result = await graphql(url, '{ events(first: 1) { totalCount } }', {}, valid);
       expect(errorCodes(result)).toEqual(['UNAUTHENTICATED']);
       expect(result.errors![0].message).toMatch(/expired/);
@@ -125,7 +125,7 @@ describe('tokens are verified by every service', () => {
 
   it('never writes a password into a log or an error', async () => {
     const wrong = await graphql(
-      stack.gatewayUrl,
+      stack.routerUrl,
       'mutation($p: String!) { login(email: "tokens@example.com", password: $p) { token } }',
       { p: `${SECRET_PASSWORD}-x` },
     );

@@ -36,7 +36,7 @@ async function main(): Promise<void> {
     });
   }
   console.log(
-    `CLIENT ${e2e.baseUrl}\nGATEWAY ${e2e.stack.gatewayUrl}\nUSERS ${e2e.stack.urls.users}\nEVENTS ${e2e.stack.urls.events}\nTICKETS ${e2e.stack.urls.tickets}`,
+    `CLIENT ${e2e.baseUrl}\nGATEWAY ${e2e.stack.routerUrl}\nUSERS ${e2e.stack.urls.users}\nEVENTS ${e2e.stack.urls.events}\nTICKETS ${e2e.stack.urls.tickets}`,
   );
   const stop = () => void e2e.stop().then(() => process.exit(0));
   process.on('SIGINT', stop);

@@ -76,7 +76,7 @@ export async function startE2E(
       'chat',
       'subscriptions',
       'lambda-runner',
-      'gateway',
+      'router',
     ],
   );
   const stack = await startStack({
@@ -85,8 +85,8 @@ export async function startE2E(
     env: options.env,
     serviceEnv: {
       ...options.serviceEnv,
-      gateway: {
-        ...options.serviceEnv?.gateway,
+      router: {
+        ...options.serviceEnv?.router,
         CORS_ORIGINS: origin,
         // Production posture: the router runs only this build's registered operations.
         TRUSTED_DOCUMENTS: join(DIST, 'persisted-documents.json'),
@@ -99,7 +99,7 @@ export async function startE2E(
   try {
     client = await startClientServer({
       port: clientPort,
-      graphqlUrl: stack.gatewayUrl,
+      graphqlUrl: stack.routerUrl,
       distDir: DIST,
     });
     browser = await chromium.launch({

@@ -42,11 +42,11 @@ let organizer: { token: string; id: string };
 beforeAll(async () => {
   stack = await startStack({
     ...testInfrastructure(),
-    services: ['users', 'events', 'tickets', 'mailbox', 'lambda-runner', 'mail', 'gateway'],
+    services: ['users', 'events', 'tickets', 'mailbox', 'lambda-runner', 'mail', 'router'],
     // Short retries: an outage test should not wait half a minute between attempts.
     serviceEnv: { mail: { EVENT_SOURCE_RETRY_MAX_MS: '2000', EVENT_SOURCE_MAX_ATTEMPTS: '60' } },
   });
-  url = stack.gatewayUrl;
+  url = stack.routerUrl;
   client = new RouterClient(url);
   mailbox = new Mailbox(stack.mailboxUrl!);
   organizer = await client.account('ORGANIZER');

@@ -54,9 +54,9 @@ const post = (token: string | undefined, body: string, event = eventId) =>
 beforeAll(async () => {
   stack = await startStack({
     ...testInfrastructure(),
-    services: ['users', 'events', 'chat', 'gateway'],
+    services: ['users', 'events', 'chat', 'router'],
   });
-  url = stack.gatewayUrl;
+  url = stack.routerUrl;
   client = new RouterClient(url);
   db = new Client({ connectionString: stack.databaseUrls.chat });
   await db.connect();

@@ -39,9 +39,9 @@ const gradient = (width: number, height: number) =>
   sharp({ create: { width, height, channels: 3, background: { r: 200, g: 60, b: 90 } } });
 
 beforeAll(async () => {
-  stack = await startStack({ ...testInfrastructure(), services: ['users', 'events', 'gateway'] });
-  origin = new URL(stack.gatewayUrl).origin;
-  client = new RouterClient(stack.gatewayUrl);
+  stack = await startStack({ ...testInfrastructure(), services: ['users', 'events', 'router'] });
+  origin = new URL(stack.routerUrl).origin;
+  client = new RouterClient(stack.routerUrl);
   [organizer, otherOrganizer] = await Promise.all([
     client.account('ORGANIZER', 'Organizer One'),
     client.account('ORGANIZER', 'Organizer Two'),
@@ -55,7 +55,7 @@ describe('setEventImage', () => {
     const id = await publishedEvent(organizer);
     const jpeg = await gradient(2400, 1200).jpeg({ quality: 90 }).toBuffer();
     const result = await graphql(
-      stack.gatewayUrl,
+      stack.routerUrl,
       SET_IMAGE,
       { id, image: jpeg.toString('base64') },
       organizer,
@@ -64,13 +64,9 @@ describe('setEventImage', () => {
     const url = result.data!.setEventImage.imageUrl as string;
     expect(url).toMatch(/^\/images\/events\/[0-9a-f]{32}\.webp$/);
     // Everyone sees it on the event.
-    const read = await graphql(
-      stack.gatewayUrl,
-      'query($id: ID!) { event(id: $id) { imageUrl } }',
-      {
-        id,
-      },
-    );
+    const read = await graphql(stack.routerUrl, 'query($id: ID!) { event(id: $id) { imageUrl } }', {
+      id,
+    });
     expect(read.data!.event.imageUrl).toBe(url);
 
     const served = await fetch(`${origin}${url}`);
@@ -93,7 +89,7 @@ describe('setEventImage', () => {
   it('takes a PNG (a data URL is fine) and gives a new image a new URL', async () => {
     const id = await publishedEvent(organizer);
     const first = await graphql(
-      stack.gatewayUrl,
+      stack.routerUrl,
       SET_IMAGE,
       { id, image: (await gradient(300, 200).png().toBuffer()).toString('base64') },
       organizer,
@@ -110,7 +106,7 @@ describe('setEventImage', () => {
       .png()
       .toBuffer();
     const second = await graphql(
-      stack.gatewayUrl,
+      stack.routerUrl,
       SET_IMAGE,
       { id, image: `data:image/png;base64,${png.toString('base64')}` },
       organizer,
@@ -129,7 +125,7 @@ describe('setEventImage', () => {
     const id = await publishedEvent(organizer);
     const text = Buffer.from('not a picture, just words in a file called cover.png\n'.repeat(20));
     const asText = await graphql(
-      stack.gatewayUrl,
+      stack.routerUrl,
       SET_IMAGE,
       { id, image: text.toString('base64') },
       organizer,
@@ -147,20 +143,16 @@ describe('setEventImage', () => {
       .toBuffer();
     expect(big.length).toBeGreaterThan(5 * 1024 * 1024);
     const oversized = await graphql(
-      stack.gatewayUrl,
+      stack.routerUrl,
       SET_IMAGE,
       { id, image: big.toString('base64') },
       organizer,
     );
     expect(errorCodes(oversized)).toEqual(['BAD_USER_INPUT']);
     expect(oversized.errors![0]!.message).toMatch(/at most 5 MB/);
-    const read = await graphql(
-      stack.gatewayUrl,
-      'query($id: ID!) { event(id: $id) { imageUrl } }',
-      {
-        id,
-      },
-    );
+    const read = await graphql(stack.routerUrl, 'query($id: ID!) { event(id: $id) { imageUrl } }', {
+      id,
+    });
     expect(read.data!.event.imageUrl).toBeNull();
   });
 
@@ -168,7 +160,7 @@ describe('setEventImage', () => {
     const id = await publishedEvent(organizer);
     const png = await gradient(64, 64).png().toBuffer();
     const result = await graphql(
-      stack.gatewayUrl,
+      stack.routerUrl,
       SET_IMAGE,
       { id, image: png.toString('base64') },
       otherOrganizer,
@@ -178,7 +170,7 @@ describe('setEventImage', () => {
 
   it('keeps the router’s small body limit for every other request', async () => {
     const padding = 'x'.repeat(300 * 1024);
-    const response = await fetch(stack.gatewayUrl, {
+    const response = await fetch(stack.routerUrl, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
       body: JSON.stringify({
@@ -188,7 +180,7 @@ describe('setEventImage', () => {
     });
     expect(response.status).toBe(413);
     // Nor may an upload carry anything else in the same request.
-    const mixed = await fetch(stack.gatewayUrl, {
+    const mixed = await fetch(stack.routerUrl, {
       method: 'POST',
       headers: { 'content-type': 'application/json', authorization: `Bearer ${organizer}` },
       body: JSON.stringify({

@@ -34,8 +34,8 @@ async function create(overrides: Record<string, unknown> = {}) {
 }
 
 beforeAll(async () => {
-  stack = await startStack({ ...testInfrastructure(), services: ['users', 'events', 'gateway'] });
-  url = stack.gatewayUrl;
+  stack = await startStack({ ...testInfrastructure(), services: ['users', 'events', 'router'] });
+  url = stack.routerUrl;
   const registered = await graphql(
     url,
     'mutation($i: RegisterInput!) { register(input: $i) { token } }',

@@ -44,8 +44,8 @@ const publishedEvent = async (token: string, overrides: Record<string, unknown> 
   (await client.event(token, [], details(overrides))).id;
 
 beforeAll(async () => {
-  stack = await startStack({ ...testInfrastructure(), services: ['users', 'events', 'gateway'] });
-  url = stack.gatewayUrl;
+  stack = await startStack({ ...testInfrastructure(), services: ['users', 'events', 'router'] });
+  url = stack.routerUrl;
   client = new RouterClient(url);
   [organizer, otherOrganizer, fan] = await Promise.all([
     client.account('ORGANIZER', 'Olga Organizer'),

@@ -36,9 +36,9 @@ const SCAN = `mutation Scan($scans: [ScanInput!]!) {
 beforeAll(async () => {
   stack = await startStack({
     ...testInfrastructure(),
-    services: ['users', 'events', 'tickets', 'gateway'],
+    services: ['users', 'events', 'tickets', 'router'],
   });
-  url = stack.gatewayUrl;
+  url = stack.routerUrl;
   client = new RouterClient(url);
   db = new Pg({ connectionString: stack.databaseUrls.tickets });
   await db.connect();

@@ -31,10 +31,10 @@ let otherFan: { token: string; id: string };
 beforeAll(async () => {
   stack = await startStack({
     ...testInfrastructure(),
-    services: ['users', 'events', 'tickets', 'lambda-runner', 'gateway'],
+    services: ['users', 'events', 'tickets', 'lambda-runner', 'router'],
     serviceEnv: { 'lambda-runner': { LAMBDA_RUNNER_MAX_THREADS: '1' } },
   });
-  url = stack.gatewayUrl;
+  url = stack.routerUrl;
   client = new RouterClient(url);
   [organizer, fan, otherFan] = await Promise.all([
     client.account('ORGANIZER'),

@@ -18,10 +18,10 @@ let db: Pg;
 beforeAll(async () => {
   stack = await startStack({
     ...testInfrastructure(),
-    services: ['users', 'events', 'tickets', 'gateway'],
+    services: ['users', 'events', 'tickets', 'router'],
     serviceEnv: { tickets: { HOLD_TTL_SECONDS: '1', HOLD_SWEEP_INTERVAL_MS: '200' } },
   });
-  client = new RouterClient(stack.gatewayUrl);
+  client = new RouterClient(stack.routerUrl);
   db = new Pg({ connectionString: stack.databaseUrls.tickets });
   await db.connect();
 });
@@ -43,13 +43,13 @@ it('returns expired holds to the tier by itself, and says so at checkout', async
   const [ana, ben] = await Promise.all([client.account('FAN'), client.account('FAN')]);
 
   const first = await graphql(
-    stack.gatewayUrl,
+    stack.routerUrl,
     RESERVE,
     { input: { tierId, quantity: 3 } },
     ana.token,
   );
   const second = await graphql(
-    stack.gatewayUrl,
+    stack.routerUrl,
     RESERVE,
     { input: { tierId, quantity: 2 } },
     ben.token,
@@ -59,7 +59,7 @@ it('returns expired holds to the tier by itself, and says so at checkout', async
   expect(second.data!.reserveTickets.tier.available).toBe(0);
   // Everything is held: nobody can buy until the holds expire.
   const blocked = await graphql(
-    stack.gatewayUrl,
+    stack.routerUrl,
     RESERVE,
     { input: { tierId, quantity: 1 } },
     ben.token,
@@ -79,7 +79,7 @@ it('returns expired holds to the tier by itself, and says so at checkout', async
   expect(seen.event.tiers[0].available).toBe(5);
 
   const late = await graphql(
-    stack.gatewayUrl,
+    stack.routerUrl,
     CHECKOUT,
     { holdId: first.data!.reserveTickets.id, key: 'late' },
     ana.token,

@@ -33,7 +33,7 @@ let organizer: { token: string; id: string };
 beforeAll(async () => {
   stack = await startStack({
     ...testInfrastructure(),
-    services: ['users', 'events', 'tickets', 'lambda-runner', 'gateway'],
+    services: ['users', 'events', 'tickets', 'lambda-runner', 'router'],
     serviceEnv: {
       tickets: {
         PER_FAN_EVENT_LIMIT: String(PER_EVENT),
@@ -43,10 +43,10 @@ beforeAll(async () => {
       },
       'lambda-runner': { LAMBDA_RUNNER_MAX_THREADS: '1' },
       // The race test keeps a checkout waiting past its hold's expiry: longer than the default 5 s.
-      gateway: { SUBGRAPH_TIMEOUT_MS: '30000' },
+      router: { SUBGRAPH_TIMEOUT_MS: '30000' },
     },
   });
-  url = stack.gatewayUrl;
+  url = stack.routerUrl;
   client = new RouterClient(url);
   db = new Pg({ connectionString: stack.databaseUrls.tickets });
   await db.connect();

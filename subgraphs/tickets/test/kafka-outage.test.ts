@@ -34,9 +34,9 @@ beforeAll(async () => {
     ...testInfrastructure(),
     kafkaBrokers: broker.brokers,
     kafkaCredentials: broker.credentials,
-    services: ['users', 'events', 'tickets', 'gateway'],
+    services: ['users', 'events', 'tickets', 'router'],
   });
-  client = new RouterClient(stack.gatewayUrl);
+  client = new RouterClient(stack.routerUrl);
   db = new Pg({ connectionString: stack.databaseUrls.tickets });
   await db.connect();
 }, 100_000);

@@ -52,10 +52,10 @@ const sales: Sale[] = [];
 beforeAll(async () => {
   stack = await startStack({
     ...testInfrastructure(),
-    services: ['users', 'events', 'tickets', 'lambda-runner', 'gateway'],
+    services: ['users', 'events', 'tickets', 'lambda-runner', 'router'],
     serviceEnv: { 'lambda-runner': { LAMBDA_RUNNER_MAX_THREADS: '2' } },
   });
-  url = stack.gatewayUrl;
+  url = stack.routerUrl;
   client = new RouterClient(url);
   db = new Pg({ connectionString: stack.databaseUrls.tickets });
   await db.connect();

@@ -19,12 +19,12 @@ let db: Pg;
 beforeAll(async () => {
   stack = await startStack({
     ...testInfrastructure(),
-    services: ['users', 'events', 'tickets', 'gateway'],
+    services: ['users', 'events', 'tickets', 'router'],
     // A shared 2-core machine answers 500 requests at once slowly; the router must not give up
     // on a purchase that may still commit, or the test would count a sale as a failure.
-    serviceEnv: { gateway: { SUBGRAPH_TIMEOUT_MS: '60000' }, tickets: { LOG_LEVEL: 'warn' } },
+    serviceEnv: { router: { SUBGRAPH_TIMEOUT_MS: '60000' }, tickets: { LOG_LEVEL: 'warn' } },
   });
-  client = new RouterClient(stack.gatewayUrl);
+  client = new RouterClient(stack.routerUrl);
   db = new Pg({ connectionString: stack.databaseUrls.tickets });
   await db.connect();
 }, 90_000);

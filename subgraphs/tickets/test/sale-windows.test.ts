@@ -26,9 +26,9 @@ const at = (ms: number) => new Date(Date.now() + ms).toISOString();
 beforeAll(async () => {
   stack = await startStack({
     ...testInfrastructure(),
-    services: ['users', 'events', 'tickets', 'gateway'],
+    services: ['users', 'events', 'tickets', 'router'],
   });
-  client = new RouterClient(stack.gatewayUrl);
+  client = new RouterClient(stack.routerUrl);
   [organizer, fan] = await Promise.all([client.account('ORGANIZER'), client.account('FAN')]);
 });
 
@@ -50,7 +50,7 @@ async function tierWith(window: { salesStartAt?: string; salesEndAt?: string }) 
 }
 
 const reserve = (tierId: string) =>
-  graphql(stack.gatewayUrl, RESERVE, { input: { tierId, quantity: 1 } }, fan.token);
+  graphql(stack.routerUrl, RESERVE, { input: { tierId, quantity: 1 } }, fan.token);
 
 const refusal = (result: GraphQLResult) => result.errors?.[0]?.extensions;
 
@@ -91,7 +91,7 @@ it('lets the organizer set and move the window, refusing an end before the start
   const tierId = await tierWith({});
   const start = at(3_600_000);
   const set = await graphql(
-    stack.gatewayUrl,
+    stack.routerUrl,
     UPDATE,
     { id: tierId, input: { salesStartAt: start } },
     organizer.token,
@@ -99,14 +99,14 @@ it('lets the organizer set and move the window, refusing an end before the start
   expect(set.data?.updateTicketTier).toEqual({ id: tierId, salesStartAt: start, salesEndAt: null });
   expect(errorCodes(await reserve(tierId))).toEqual(['NOT_ON_SALE']);
   const backwards = await graphql(
-    stack.gatewayUrl,
+    stack.routerUrl,
     UPDATE,
     { id: tierId, input: { salesEndAt: at(60_000) } },
     organizer.token,
   );
   expect(errorCodes(backwards)).toEqual(['BAD_USER_INPUT']);
   const opened = await graphql(
-    stack.gatewayUrl,
+    stack.routerUrl,
     UPDATE,
     { id: tierId, input: { salesStartAt: at(-60_000) } },
     organizer.token,
@@ -114,7 +114,7 @@ it('lets the organizer set and move the window, refusing an end before the start
   expect(errorCodes(opened)).toEqual([]);
   expect((await reserve(tierId)).errors).toBeUndefined();
   const inverted = await graphql(
-    stack.gatewayUrl,
+    stack.routerUrl,
     ADD_TIER,
     {
       eventId: (await client.event(organizer.token, [])).id,

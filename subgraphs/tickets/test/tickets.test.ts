@@ -29,9 +29,9 @@ const MY_TICKETS =
 beforeAll(async () => {
   stack = await startStack({
     ...testInfrastructure(),
-    services: ['users', 'events', 'tickets', 'gateway'],
+    services: ['users', 'events', 'tickets', 'router'],
   });
-  url = stack.gatewayUrl;
+  url = stack.routerUrl;
   client = new RouterClient(url);
   db = new Pg({ connectionString: stack.databaseUrls.tickets });
   await db.connect();

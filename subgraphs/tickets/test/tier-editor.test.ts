@@ -24,9 +24,9 @@ const UPDATE = `mutation Update($id: ID!, $input: UpdateTicketTierInput!) {
 beforeAll(async () => {
   stack = await startStack({
     ...testInfrastructure(),
-    services: ['users', 'events', 'tickets', 'gateway'],
+    services: ['users', 'events', 'tickets', 'router'],
   });
-  client = new RouterClient(stack.gatewayUrl);
+  client = new RouterClient(stack.routerUrl);
   db = new Pg({ connectionString: stack.databaseUrls.tickets });
   await db.connect();
   organizer = await client.account('ORGANIZER');
@@ -38,7 +38,7 @@ afterAll(async () => {
 });
 
 const update = (id: string, input: Record<string, unknown>, token = organizer.token) =>
-  graphql(stack.gatewayUrl, UPDATE, { id, input }, token);
+  graphql(stack.routerUrl, UPDATE, { id, input }, token);
 
 const tierRow = async (id: string) =>
   (
@@ -96,7 +96,7 @@ it('refuses a fan, another organizer, unknown tiers and bad values, changing not
   expect(errorCodes(await update(tierId, { capacity: 1 }, fan.token))).toEqual(['FORBIDDEN']);
   expect(errorCodes(await update(tierId, { priceCents: 0 }, other.token))).toEqual(['FORBIDDEN']);
   expect(
-    errorCodes(await graphql(stack.gatewayUrl, UPDATE, { id: tierId, input: { capacity: 1 } })),
+    errorCodes(await graphql(stack.routerUrl, UPDATE, { id: tierId, input: { capacity: 1 } })),
   ).toEqual(['UNAUTHENTICATED']);
   expect(errorCodes(await update('00000000-0000-4000-8000-000000000000', { capacity: 5 }))).toEqual(
     ['NOT_FOUND'],
@@ -125,7 +125,7 @@ it('locks the price at the first sale or hold, and keeps capacity at or above so
   const [ana, ben] = await Promise.all([client.account('FAN'), client.account('FAN')]);
 
   const held = await graphql(
-    stack.gatewayUrl,
+    stack.routerUrl,
     RESERVE,
     { input: { tierId, quantity: 2 } },
     ben.token,

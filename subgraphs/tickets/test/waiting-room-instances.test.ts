@@ -20,13 +20,13 @@ let db: Pg;
 beforeAll(async () => {
   stack = await startStack({
     ...testInfrastructure(),
-    services: ['users', 'events', 'tickets', 'gateway'],
+    services: ['users', 'events', 'tickets', 'router'],
     instances: { tickets: 2 },
     serviceEnv: {
       tickets: { WAITING_ROOM_MAX_ADMITTED: '2', WAITING_ROOM_INTERVAL_MS: '200' },
     },
   });
-  client = new RouterClient(stack.gatewayUrl);
+  client = new RouterClient(stack.routerUrl);
   db = new Pg({ connectionString: stack.databaseUrls.tickets });
   await db.connect();
 }, 180_000);

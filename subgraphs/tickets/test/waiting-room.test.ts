@@ -30,7 +30,7 @@ let organizer: { token: string; id: string };
 beforeAll(async () => {
   stack = await startStack({
     ...testInfrastructure(),
-    services: ['users', 'events', 'tickets', 'gateway'],
+    services: ['users', 'events', 'tickets', 'router'],
     serviceEnv: {
       tickets: {
         WAITING_ROOM_ADMISSION_SECONDS: '3',
@@ -42,7 +42,7 @@ beforeAll(async () => {
       },
     },
   });
-  client = new RouterClient(stack.gatewayUrl);
+  client = new RouterClient(stack.routerUrl);
   db = new Pg({ connectionString: stack.databaseUrls.tickets });
   await db.connect();
   organizer = await client.account('ORGANIZER');
@@ -84,13 +84,13 @@ it('refuses holds and purchases without an admission, and after it ran out', asy
   const { eventId, tierId } = await roomWith(10);
   const [fan] = await fans(1);
   expect(codeOf(await client.purchase(fan!.token, tierId, 1))).toBe('QUEUE_REQUIRED');
-  expect(codeOf(await reserve(stack.gatewayUrl, fan!.token, tierId))).toBe('QUEUE_REQUIRED');
+  expect(codeOf(await reserve(stack.routerUrl, fan!.token, tierId))).toBe('QUEUE_REQUIRED');
 
   const ticket = await join(client, fan!.token, eventId);
   expect(await join(client, fan!.token, eventId)).toMatchObject({ id: ticket.id });
   const admitted = await statusOf(fan!.token, eventId, 'ADMITTED');
   expect(admitted.admittedUntil).not.toBeNull();
-  expect((await reserve(stack.gatewayUrl, fan!.token, tierId)).errors).toBeUndefined();
+  expect((await reserve(stack.routerUrl, fan!.token, tierId)).errors).toBeUndefined();
 
   const expired = await statusOf(fan!.token, eventId, 'EXPIRED');
   expect(expired.id).toBe(ticket.id);
@@ -176,7 +176,7 @@ it('closes the room when everything is sold, telling every fan, and re-opens it 
   );
   const [buyer, holder] = line.filter((_, i) => first[i]!.status === 'ADMITTED');
   expect((await client.purchase(buyer!.token, tierId, 1)).errors).toBeUndefined();
-  expect((await reserve(stack.gatewayUrl, holder!.token, tierId)).errors).toBeUndefined();
+  expect((await reserve(stack.routerUrl, holder!.token, tierId)).errors).toBeUndefined();
 
   const others = line.filter((fan) => fan !== buyer && fan !== holder);
   const closed = await eventually(

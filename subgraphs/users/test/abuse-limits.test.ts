@@ -27,17 +27,17 @@ let usersInstances: string[];
 beforeAll(async () => {
   stack = await startStack({
     ...testInfrastructure(),
-    services: ['users', 'gateway'],
+    services: ['users', 'router'],
     instances: { users: 2 },
     serviceEnv: {
       users: {
         LOGIN_ATTEMPTS_PER_ADDRESS: String(PER_ADDRESS),
         REGISTRATIONS_PER_ADDRESS: String(PER_ADDRESS),
       },
-      gateway: { TRUST_PROXY: TRUSTED_PROXY },
+      router: { TRUST_PROXY: TRUSTED_PROXY },
     },
   });
-  router = stack.gatewayUrl;
+  router = stack.routerUrl;
   usersInstances = stack
     .instances('users')
     .map((p) => `http://127.0.0.1:${p.spec.env.PORT}/graphql`);

@@ -33,10 +33,10 @@ let eventsUrl: string;
 beforeAll(async () => {
   stack = await startStack({
     ...testInfrastructure(),
-    services: ['users', 'events', 'subscriptions', 'gateway'],
+    services: ['users', 'events', 'subscriptions', 'router'],
     env: { SESSION_CACHE_SECONDS: String(SESSION_CACHE_SECONDS), SESSION_RECHECK_MS: '500' },
   });
-  url = stack.gatewayUrl;
+  url = stack.routerUrl;
   eventsUrl = stack.urls.events!;
 });
 

@@ -16,7 +16,7 @@ let url: string;
 beforeAll(async () => {
   stack = await startStack({
     ...testInfrastructure(),
-    services: ['users', 'gateway'],
+    services: ['users', 'router'],
     serviceEnv: {
       users: {
         LOGIN_ATTEMPTS_PER_ACCOUNT: '5',
@@ -26,7 +26,7 @@ beforeAll(async () => {
       },
     },
   });
-  url = stack.gatewayUrl;
+  url = stack.routerUrl;
   await graphql(
     url,
     'mutation { register(input: { email: "victim@example.com", password: "the-right-one", name: "Vic" }) { token } }',

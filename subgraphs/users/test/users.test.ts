@@ -17,8 +17,8 @@ let stack: Stack;
 let url: string;
 
 beforeAll(async () => {
-  stack = await startStack({ ...testInfrastructure(), services: ['users', 'events', 'gateway'] });
-  url = stack.gatewayUrl;
+  stack = await startStack({ ...testInfrastructure(), services: ['users', 'events', 'router'] });
+  url = stack.routerUrl;
 });
 
 afterAll(() => stack?.stop({ dropDatabases: true }));

@@ -64,7 +64,7 @@ export const SERVICES = {
   'lambda-runner': { dir: 'lambdas/runner', port: 9001, subgraph: false, database: undefined },
   /** The mail function's event source mapping; it owns the `mail` database (the function's records). */
   mail: { dir: 'lambdas/event-source', port: 4006, subgraph: false, database: 'mail' },
-  gateway: {
+  router: {
     dir: 'supergraph',
     port: 4000,
     subgraph: false,

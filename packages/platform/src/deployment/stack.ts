@@ -49,7 +49,7 @@ export interface StackOptions {
 }
 
 export interface Stack {
-  gatewayUrl: string;
+  routerUrl: string;
   /** /graphql URL of each service's first instance. */
   urls: Partial<Record<ServiceName, string>>;
   databaseUrls: Partial<Record<DatabaseOwner, string>>;
@@ -153,7 +153,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     ? new Supervisor(options.supervise.log, options.supervise.policy)
     : undefined;
   const stack: Stack = {
-    gatewayUrl: wanted.has('gateway') ? `${baseUrl('gateway')}/graphql` : '',
+    routerUrl: wanted.has('router') ? `${baseUrl('router')}/graphql` : '',
     mailboxUrl: wanted.has('mailbox') ? baseUrl('mailbox') : undefined,
     smtpUrl,
     urls: Object.fromEntries(order.map((n) => [n, `${baseUrl(n)}/graphql`])),
@@ -177,8 +177,8 @@ export async function startStack(options: StackOptions): Promise<Stack> {
   const first: ServiceName[] = ['users', 'lambda-runner', 'mailbox'];
   const stages: ServiceName[][] = [
     order.filter((n) => first.includes(n)),
-    order.filter((n) => !first.includes(n) && n !== 'gateway'),
-    order.filter((n) => n === 'gateway'),
+    order.filter((n) => !first.includes(n) && n !== 'router'),
+    order.filter((n) => n === 'router'),
   ];
   const abort = () => void stack.stop();
   options.signal?.addEventListener('abort', abort);
