@@ -16,7 +16,7 @@ import {
 import { Order } from './entities/order';
 import { Ticket } from './entities/ticket';
 import type { TicketTier } from './entities/ticket-tier';
-import { SaleGate } from './sale-gate';
+import { ConcurrencyLimit } from '@ko/platform/concurrency-limit';
 import { sameRequest } from './sale-terms';
 import type { TicketSigner } from './ticket-codes';
 import { orderNumber } from './wallet';
@@ -87,7 +87,7 @@ export class OrderBook {
     private readonly db: DataSource,
     private readonly signer: TicketSigner,
     private readonly onCommitted: () => void = () => undefined,
-    private readonly gate = new SaleGate(8),
+    private readonly gate = new ConcurrencyLimit(8),
   ) {}
 
   async byKey(manager: EntityManager, userId: string, key: string): Promise<Order | null> {

@@ -39,7 +39,7 @@ import { HoldSweeper } from './hold-sweeper';
 import { Inventory } from './inventory';
 import { migrations } from './migrations';
 import { OrderBook } from './order-book';
-import { SaleGate } from './sale-gate';
+import { ConcurrencyLimit } from '@ko/platform/concurrency-limit';
 import { PurchaseThrottle } from './purchase-throttle';
 import { AdmissionPace } from './admission-pace';
 import { TierEvents } from './tier-events';
@@ -160,8 +160,9 @@ export async function start(config: TicketsConfig = loadTicketsConfig()) {
         relay.nudge();
         admitter.nudge();
       },
-      // Two connections of the pool stay free of purchases (see SaleGate).
-      new SaleGate(Math.max(1, config.DATABASE_POOL_SIZE - 2)),
+      // At most this many purchase statements at once: each holds a pooled connection while it
+      // waits for the tier's row lock, and two connections stay free for reads and the health check.
+      new ConcurrencyLimit(Math.max(1, config.DATABASE_POOL_SIZE - 2)),
     ),
     new PurchaseThrottle(db, config.PURCHASES_PER_MINUTE, logger),
     new TierEvents(db),

@@ -1,29 +1,9 @@
 import { availableParallelism } from 'node:os';
 import * as argon2 from 'argon2';
+import { ConcurrencyLimit } from '@ko/platform/concurrency-limit';
 
 /** OWASP's argon2id baseline: 19 MiB of memory, 2 passes, 1 lane. */
 const HASH_OPTIONS = { type: argon2.argon2id, memoryCost: 19_456, timeCost: 2, parallelism: 1 };
-
-/** Runs at most `concurrency` pieces of async work at a time; the rest wait their turn, in order. */
-export class ConcurrencyLimit {
-  private running = 0;
-  private readonly waiting: Array<() => void> = [];
-
-  constructor(private readonly concurrency: number) {}
-
-  async run<T>(work: () => Promise<T>): Promise<T> {
-    if (this.running >= this.concurrency) await new Promise<void>((go) => this.waiting.push(go));
-    else this.running += 1;
-    try {
-      return await work();
-    } finally {
-      // Hand the slot straight to the next in line, or free it.
-      const next = this.waiting.shift();
-      if (next) next();
-      else this.running -= 1;
-    }
-  }
-}
 
 /**
  * argon2id hashing and verification, at most one per core at a time. Each one holds 19 MiB and

@@ -1,4 +1,5 @@
-import { ConcurrencyLimit, PasswordHasher } from '../src/password-hashing';
+import { ConcurrencyLimit } from '@ko/platform/concurrency-limit';
+import { PasswordHasher } from '../src/password-hashing';
 
 describe('password hashing', () => {
   it('runs at most the given number of pieces of work at once, and all of them in order', async () => {
