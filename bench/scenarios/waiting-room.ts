@@ -159,6 +159,9 @@ export async function runWaitingRoom(options: WaitingRoomOptions): Promise<Waiti
   const fans: Fan[] = options.fans.map((account) => ({ account, bought: false, live: false }));
   const joinOutcomes: Record<string, number> = {};
   const purchaseLatency = new Samples();
+  // Purchases sent in the sale's first 3 s (when every fan is told a place) and after.
+  const firstSeconds = new Samples();
+  const later = new Samples();
   const purchaseOutcomes: Record<string, number> = {};
   let lastSaleAt = 0;
   const saleStart = nowMs() + (saleStartsAtMs - Date.now());
@@ -180,6 +183,7 @@ export async function runWaitingRoom(options: WaitingRoomOptions): Promise<Waiti
     const t1 = nowMs();
     const outcome = outcomeOf(answer);
     purchaseLatency.push(t1 - t0);
+    (t0 - saleStart < 3_000 ? firstSeconds : later).push(t1 - t0);
     purchaseOutcomes[outcome] = (purchaseOutcomes[outcome] ?? 0) + 1;
     if (outcome === 'ok') lastSaleAt = Math.max(lastSaleAt, t1);
     else note(`purchase: ${JSON.stringify(answer.body?.errors ?? answer.failure)}`);
@@ -290,6 +294,10 @@ export async function runWaitingRoom(options: WaitingRoomOptions): Promise<Waiti
   polling = false;
   await poller;
   const seconds = round((nowMs() - started) / 1000);
+  const [early, rest] = [firstSeconds.summary(), later.summary()];
+  options.log(
+    `  admitted purchases in the first 3 s: ${early.count}, p50 ${early.p50Ms} p99 ${early.p99Ms} ms; after: ${rest.count}, p50 ${rest.p50Ms} p99 ${rest.p99Ms} ms`,
+  );
 
   const timeToPosition = new Samples();
   const told = new Samples();
