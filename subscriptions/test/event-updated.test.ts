@@ -6,6 +6,8 @@ import {
   startStack,
   testInfrastructure,
   type Stack,
+  RouterClient,
+  inDays,
 } from '@ko/platform/testing';
 import {
   connect,
@@ -47,24 +49,12 @@ let instances: string[];
 let organizer: Account;
 let fan: Account;
 const clients: LiveClient[] = [];
-const inDays = (days: number) => new Date(Date.now() + days * 86_400_000).toISOString();
 
-async function ok(query: string, variables: Record<string, unknown>, token?: string) {
-  const result = await graphql(url, query, variables, token);
-  if (result.errors?.length || !result.data)
-    throw new Error(`request failed: ${JSON.stringify(result.errors)}`);
-  return result.data;
-}
-
-async function account(role: 'FAN' | 'ORGANIZER'): Promise<Account> {
-  const data = await ok(
-    'mutation($i: RegisterInput!) { register(input: $i) { token user { id } } }',
-    {
-      i: { email: `${randomUUID()}@example.com`, password: 'password-123', name: 'Someone', role },
-    },
-  );
-  return { token: data.register.token, id: data.register.user.id };
-}
+// The shared fixtures, through the router.
+let client: RouterClient;
+const ok = (query: string, variables: Record<string, unknown>, token?: string) =>
+  client.ok(query, variables, token);
+const account = (role: 'FAN' | 'ORGANIZER'): Promise<Account> => client.account(role);
 
 /** An event with two tiers (Standing 10, Seated 5), published unless told. */
 async function event(publish = true): Promise<{ id: string; standing: string; seated: string }> {
@@ -143,6 +133,7 @@ beforeAll(async () => {
     services: ['users', 'events', 'tickets', 'subscriptions', 'router'],
   });
   url = stack.routerUrl;
+  client = new RouterClient(url);
   routerWs = url.replace(/^http/, 'ws');
   instances = readServiceList(stack.serviceListPath).subscriptions;
   [organizer, fan] = await Promise.all([account('ORGANIZER'), account('FAN')]);

@@ -9,6 +9,8 @@ import {
   startStack,
   testInfrastructure,
   type Stack,
+  RouterClient,
+  inDays,
 } from '@ko/platform/testing';
 import {
   connect,
@@ -61,18 +63,11 @@ let eventA: string;
 let eventB: string;
 const clients: LiveClient[] = [];
 
-const inDays = (days: number) => new Date(Date.now() + days * 86_400_000).toISOString();
+let client: RouterClient;
 
 async function account(email: string, role: 'FAN' | 'ORGANIZER', name: string): Promise<Account> {
-  const result = await graphql(
-    url,
-    'mutation($i: RegisterInput!) { register(input: $i) { token user { id } } }',
-    {
-      i: { email, password: 'password-123', name, role },
-    },
-  );
-  expect(result.errors).toBeUndefined();
-  return { token: result.data!.register.token, id: result.data!.register.user.id, name };
+  const { token, id } = await client.account(role, name, { email });
+  return { token, id, name };
 }
 
 async function publishedEvent(token: string, title: string): Promise<string> {
@@ -149,6 +144,7 @@ beforeAll(async () => {
     serviceEnv: { subscriptions: { KEEP_ALIVE_MS: '3000' } },
   });
   url = stack.routerUrl;
+  client = new RouterClient(url);
   routerWs = url.replace(/^http/, 'ws');
   instances = readServiceList(stack.serviceListPath).subscriptions;
   expect(instances).toHaveLength(2);

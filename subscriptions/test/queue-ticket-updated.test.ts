@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { readServiceList } from '@ko/platform';
-import { graphql, startStack, testInfrastructure, type Stack } from '@ko/platform/testing';
+import { startStack, testInfrastructure, type Stack, RouterClient } from '@ko/platform/testing';
 import {
   connect,
   eventually,
@@ -36,22 +36,11 @@ let routerWs: string;
 let instances: string[];
 const clients: LiveClient[] = [];
 
-async function ok(query: string, variables: Record<string, unknown>, token?: string) {
-  const result = await graphql(url, query, variables, token);
-  if (result.errors?.length || !result.data)
-    throw new Error(`request failed: ${JSON.stringify(result.errors)}`);
-  return result.data;
-}
-
-async function account(role: 'FAN' | 'ORGANIZER'): Promise<Account> {
-  const data = await ok(
-    'mutation($i: RegisterInput!) { register(input: $i) { token user { id } } }',
-    {
-      i: { email: `${randomUUID()}@example.com`, password: 'password-123', name: 'Someone', role },
-    },
-  );
-  return { token: data.register.token, id: data.register.user.id };
-}
+// The shared fixtures, through the router.
+let client: RouterClient;
+const ok = (query: string, variables: Record<string, unknown>, token?: string) =>
+  client.ok(query, variables, token);
+const account = (role: 'FAN' | 'ORGANIZER'): Promise<Account> => client.account(role);
 
 beforeAll(async () => {
   stack = await startStack({
@@ -62,6 +51,7 @@ beforeAll(async () => {
     },
   });
   url = stack.routerUrl;
+  client = new RouterClient(url);
   routerWs = url.replace(/^http/, 'ws');
   instances = readServiceList(stack.serviceListPath).subscriptions;
 }, 180_000);
