@@ -2,7 +2,6 @@ import { randomUUID } from 'node:crypto';
 import { readServiceList } from '@ko/platform';
 import {
   eventually,
-  graphql,
   startStack,
   testInfrastructure,
   type Stack,
