@@ -44,7 +44,8 @@ network_backend = "netavark"
 `;
 // Recommended packages are named here, as the install skips recommendations: catatonit is
 // podman's init for `init: true` services; netavark and aardvark-dns are the network backend
-// that lets containers find each other by service name.
+// that lets containers find each other by service name, and netavark sets up each container's
+// network through iptables (without it every RUN and start fails: "netavark: No such file").
 const APT_PACKAGES = [
   'podman',
   'runc',
@@ -54,6 +55,7 @@ const APT_PACKAGES = [
   'catatonit',
   'netavark',
   'aardvark-dns',
+  'iptables',
 ];
 
 /** Finds or sets up an engine. `logDir` receives the podman API service's log. */
