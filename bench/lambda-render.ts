@@ -15,7 +15,8 @@
  * plus start-up; every loop stops by itself.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
+import { writeFormatted } from './lib/write-formatted';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import os from 'node:os';
@@ -220,7 +221,7 @@ async function main(): Promise<void> {
     const date = new Date().toISOString().slice(0, 10);
     const file = path.join(root, 'bench', 'results', `lambda-render-${date}.json`);
     mkdirSync(path.dirname(file), { recursive: true });
-    writeFileSync(
+    await writeFormatted(
       file,
       JSON.stringify(
         {
@@ -241,7 +242,7 @@ async function main(): Promise<void> {
         },
         null,
         2,
-      ) + '\n',
+      ),
     );
     console.log(`\nwrote ${path.relative(root, file)}`);
   } finally {

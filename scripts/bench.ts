@@ -316,6 +316,7 @@ async function main(): Promise<number> {
           joinWindowMs: settings.queueJoinMs,
           rushP99Ms:
             results.rush && 'stack' in results.rush ? results.rush.stack.latency.p99Ms : undefined,
+          cpu,
           log,
         });
         results.queue = queue;
@@ -361,7 +362,7 @@ async function main(): Promise<number> {
       finishedAt: finishedAt.toISOString(),
       totalSeconds: Math.round((finishedAt.getTime() - startedAt.getTime()) / 1000),
     };
-    const report = writeReport(ROOT, complete, startedAt);
+    const report = await writeReport(ROOT, complete, startedAt);
     console.log('');
     for (const t of report.targets)
       console.log(

@@ -126,6 +126,18 @@ export function costSection(results: BenchResults): string[] {
     out.push(table(['process', 'CPU ms per sale', 'CPU ms'], costRows(r.cpuMsPerSale, cpu, 2)));
     out.push('');
   } else out.push('Rush: not measured in this run.', '');
+  const queue = results.queue;
+  if (isMeasured(queue) && queue.cpu) {
+    out.push(
+      `**Waiting room**: ${queue.database.sold} sales over ${fmt(queue.cpu.wallSeconds)} s from the sale's start to the last fan settled, ` +
+        'with every waiting fan followed over graphql-ws all along (their positions and the closing included).',
+    );
+    out.push('');
+    out.push(
+      table(['process', 'CPU ms per sale', 'CPU ms'], costRows(queue.cpuMsPerSale, queue.cpu, 2)),
+    );
+    out.push('');
+  }
   const chat = results.chat;
   if (isMeasured(chat)) {
     const sweeps = [chat.stack, ...(isMeasured(chat.floor) ? [chat.floor] : [])];

@@ -4,20 +4,24 @@ import { join } from 'node:path';
 import { judge, type BenchResults } from './report';
 import { renderMarkdown } from './report-markdown';
 import { renderSvg } from './report-svg';
+import { writeFormatted } from './write-formatted';
 
-export function writeReport(
+export async function writeReport(
   root: string,
   complete: Omit<BenchResults, 'targets'>,
   startedAt: Date,
-): BenchResults {
+): Promise<BenchResults> {
   const report: BenchResults = { ...complete, targets: judge(complete) };
   const date = startedAt.toISOString().slice(0, 10);
   const resultsDir = join(root, 'bench', 'results');
   mkdirSync(resultsDir, { recursive: true });
-  writeFileSync(join(resultsDir, `${date}.json`), `${JSON.stringify(report, null, 2)}\n`);
+  await writeFormatted(join(resultsDir, `${date}.json`), JSON.stringify(report, null, 2));
   writeFileSync(join(resultsDir, `${date}.svg`), renderSvg(report));
   const findingsFile = join(root, 'bench', 'FINDINGS.md');
   const findings = existsSync(findingsFile) ? readFileSync(findingsFile, 'utf8') : '';
-  writeFileSync(join(root, 'bench', 'RESULTS.md'), renderMarkdown(report, `${date}.svg`, findings));
+  await writeFormatted(
+    join(root, 'bench', 'RESULTS.md'),
+    renderMarkdown(report, `${date}.svg`, findings),
+  );
   return report;
 }

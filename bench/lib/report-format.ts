@@ -7,11 +7,14 @@ export const fmt = (n: number | undefined | null, digits = 1) =>
 export const verdict = (t: Target) =>
   t.met === null ? 'not measurable' : t.met ? '**met**' : '**not met**';
 
+/** A cell's own pipes (as in "|ρ| < 0.05") would otherwise end the cell early. */
+const cell = (text: string) => text.replace(/\|/g, '\\|');
+
 export const table = (header: string[], rows: string[][]) =>
   [
-    `| ${header.join(' | ')} |`,
+    `| ${header.map(cell).join(' | ')} |`,
     `| ${header.map((_, i) => (i === 0 ? '---' : '---:')).join(' | ')} |`,
-    ...rows.map((r) => `| ${r.join(' | ')} |`),
+    ...rows.map((r) => `| ${r.map(cell).join(' | ')} |`),
   ].join('\n');
 
 export const outcomes = (o: Record<string, number>) =>

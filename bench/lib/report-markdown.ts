@@ -57,7 +57,7 @@ export function renderMarkdown(results: BenchResults, chartFile: string, finding
         t.scenario,
         t.target,
         t.measured,
-        t.ratio === null ? '–' : String(t.ratio),
+        t.ratio === null ? '–' : fmt(t.ratio, 2),
         verdict(t),
       ]),
     ),

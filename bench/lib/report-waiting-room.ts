@@ -1,5 +1,6 @@
 import type { WaitingRoomResult } from '../scenarios/waiting-room';
 import type { NotMeasured } from './report';
+import { fmt } from './report-format';
 
 /** The waiting-room scenario's targets and section of the report (issue 17). */
 
@@ -10,9 +11,6 @@ interface Target {
   ratio: number | null;
   met: boolean | null;
 }
-
-const fmt = (n: number | undefined | null, digits = 1) =>
-  n === undefined || n === null || Number.isNaN(n) ? '—' : n.toFixed(digits);
 
 export function judgeWaitingRoom(queue: WaitingRoomResult | NotMeasured | undefined): Target[] {
   if (!queue || 'notMeasured' in queue)

@@ -16,6 +16,7 @@ import { createClient, type Client as WsClient } from 'graphql-ws/client';
 import { Client } from 'pg';
 import { GraphQLHttp, inParallel, outcomeOf } from '../lib/load';
 import { Samples, nowMs, round, type Distribution } from '../lib/stats';
+import { perUnit, type CpuUsage, type CpuWatch } from '../lib/cpu';
 import { PURCHASE } from './rush';
 import type { Account } from './setup';
 
@@ -34,6 +35,8 @@ export interface WaitingRoomOptions {
   joinWindowMs: number;
   /** The plain rush's purchase p99 in this run, to compare against. */
   rushP99Ms?: number;
+  /** Reads every process's CPU over the sale (from the last join to the last fan settled). */
+  cpu?: CpuWatch;
   log: (message: string) => void;
 }
 
@@ -60,6 +63,9 @@ export interface WaitingRoomResult {
   oversold: number;
   undersold: number;
   seconds: number;
+  /** CPU of every process over the sale, and per ticket sold (what the waiting fans cost included). */
+  cpu: CpuUsage | null;
+  cpuMsPerSale: Record<string, number>;
   errorExamples: string[];
 }
 
@@ -103,6 +109,14 @@ export function rankCorrelation(a: number[], b: number[]): number {
   const rb = rank(b);
   const d2 = ra.reduce((sum, r, i) => sum + (r - rb[i]!) ** 2, 0);
   return 1 - (6 * d2) / (n * (n * n - 1));
+}
+
+/** What a socket's failure was: graphql-ws hands over an Error, a CloseEvent or an ErrorEvent. */
+function describe(error: unknown): string {
+  if (error instanceof Error) return error.message;
+  const e = error as { code?: number; reason?: string; message?: string; type?: string } | null;
+  if (e?.code !== undefined) return `closed ${e.code} ${e.reason ?? ''}`.trim();
+  return e?.message ?? e?.type ?? String(error);
 }
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -229,7 +243,7 @@ export async function runWaitingRoom(options: WaitingRoomOptions): Promise<Waiti
         lazy: false,
         retryAttempts: 3,
         connectionParams: { authorization: `Bearer ${fan.account.token}` },
-        onNonLazyError: (error) => note(`ws: ${String(error)}`),
+        onNonLazyError: (error) => note(`ws: ${describe(error)}`),
       });
       fan.ws.subscribe<{ queueTicketUpdated: { status: string; position: number | null } }>(
         { query: QUEUE_TICKET_UPDATED, variables: { ticketId: fan.ticketId } },
@@ -243,7 +257,7 @@ export async function runWaitingRoom(options: WaitingRoomOptions): Promise<Waiti
           error: (error) => {
             resolve();
             fan.live = false;
-            note(`subscription: ${JSON.stringify(error)}`);
+            note(`subscription: ${Array.isArray(error) ? JSON.stringify(error) : describe(error)}`);
           },
           complete: () => {
             fan.live = false;
@@ -284,6 +298,7 @@ export async function runWaitingRoom(options: WaitingRoomOptions): Promise<Waiti
     await follow(fan);
   });
   options.log(`  joined: ${JSON.stringify(joinOutcomes)}; the sale starts`);
+  options.cpu?.begin();
 
   // Until every fan bought, or was told the room closed (or a generous deadline passed).
   const deadline = nowMs() + 300_000;
@@ -291,6 +306,7 @@ export async function runWaitingRoom(options: WaitingRoomOptions): Promise<Waiti
     fans.every((f) => !f.ticketId || f.bought || f.toldClosedAt !== undefined) &&
     purchaseLatency.count >= fans.filter((f) => f.bought).length;
   while (!settled() && nowMs() < deadline) await sleep(200);
+  const cpu = options.cpu?.end() ?? null;
   polling = false;
   await poller;
   const seconds = round((nowMs() - started) / 1000);
@@ -357,6 +373,8 @@ export async function runWaitingRoom(options: WaitingRoomOptions): Promise<Waiti
       oversold: Math.max(0, counts!.sold - counts!.capacity),
       undersold: Math.max(0, Math.min(counts!.capacity, fans.length) - counts!.sold),
       seconds,
+      cpu,
+      cpuMsPerSale: cpu ? perUnit(cpu, counts!.sold, 1) : {},
       errorExamples,
     };
   } finally {

@@ -67,7 +67,8 @@ export class QueueUpdates {
     private readonly fanout: Fanout,
     private readonly lookup: QueueTicketLookup,
     private readonly logger: Logger,
-    private readonly positionIntervalMs = 2_000,
+    /** QUEUE_POSITION_INTERVAL_MS: the config owns the default. */
+    private readonly positionIntervalMs: number,
   ) {
     fanout.onIdle((channel, ticketId) => {
       if (channel !== 'queueTicketUpdated') return;

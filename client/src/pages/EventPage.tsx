@@ -313,20 +313,20 @@ function withUpdate(
   update: EventUpdate | undefined,
 ): LoadedEvent & { tiers: LiveTier[] | null } {
   if (!update || update.eventId !== event.id) return event;
-  const live = new Map(update.tiers.map((t) => [t.tierId, t]));
+  const liveTiers = new Map(update.tiers.map((t) => [t.tierId, t]));
   return {
     ...event,
     status: update.status,
     tiers:
       event.tiers?.map((t) => {
-        const now = live.get(t.id);
-        if (!now) return t;
+        const live = liveTiers.get(t.id);
+        if (!live) return t;
         return {
           ...t,
-          available: now.available,
-          onSale: now.onSale,
-          salesStartAt: now.salesStartAt ?? null,
-          salesEndAt: now.salesEndAt ?? null,
+          available: live.available,
+          onSale: live.onSale,
+          salesStartAt: live.salesStartAt ?? null,
+          salesEndAt: live.salesEndAt ?? null,
         };
       }) ?? null,
   };
