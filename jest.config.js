@@ -24,7 +24,9 @@ module.exports = {
     '^@ko/platform$': '<rootDir>/packages/platform/src/index.ts',
     '^@ko/platform/testing$': '<rootDir>/packages/platform/src/testing/index.ts',
     '^@ko/platform/deployment$': '<rootDir>/packages/platform/src/deployment/index.ts',
-    '^@ko/platform/(facts|lambda|service-list)$': '<rootDir>/packages/platform/src/$1.ts',
+    // Every other subpath is one module (package.json "./*"): from its source too, or a class
+    // such as DomainError would be loaded twice and `instanceof` fail across the copies.
+    '^@ko/platform/(.+)$': '<rootDir>/packages/platform/src/$1.ts',
   },
   testTimeout: 60_000,
   maxWorkers: 2,
