@@ -1,4 +1,5 @@
-import { request, type IncomingMessage, type Server } from 'node:http';
+import type { IncomingMessage, Server } from 'node:http';
+import { connect } from 'node:net';
 import type { Duplex } from 'node:stream';
 import type { Logger } from '@ko/platform/logger';
 
@@ -26,19 +27,33 @@ function refuse(socket: Duplex, status: number, reason: string, message: string)
   );
 }
 
-/** The status line and headers of the target's answer, as raw HTTP for the client's socket. */
-function rawHead(response: IncomingMessage): string {
-  const lines = [`HTTP/1.1 ${response.statusCode} ${response.statusMessage}`];
-  for (let i = 0; i < response.rawHeaders.length; i += 2)
-    lines.push(`${response.rawHeaders[i]}: ${response.rawHeaders[i + 1]}`);
+/** Who the client is, for the instance: the hops before the router, then the router's peer. */
+const forwardedFor = (req: IncomingMessage) =>
+  [req.headers['x-forwarded-for'], req.socket.remoteAddress].filter(Boolean).join(', ');
+
+/**
+ * The client's upgrade request as raw HTTP for the instance: its headers as sent (Node's parser
+ * has already refused any with a line break), the instance's host, and who forwarded it.
+ */
+function handshake(req: IncomingMessage, target: URL, forwarded: string): string {
+  const query = req.url?.includes('?') ? req.url.slice(req.url.indexOf('?')) : '';
+  const lines = [`GET ${target.pathname}${query} HTTP/1.1`, `Host: ${target.host}`];
+  for (let i = 0; i < req.rawHeaders.length; i += 2) {
+    const name = req.rawHeaders[i]!;
+    if (!/^(host|x-forwarded-for)$/i.test(name)) lines.push(`${name}: ${req.rawHeaders[i + 1]}`);
+  }
+  lines.push(`X-Forwarded-For: ${forwarded}`);
   return `${lines.join('\r\n')}\r\n\r\n`;
 }
 
 /**
  * Passes WebSocket upgrades on /graphql through to a subscriptions instance: the handshake is
- * replayed to the target with the client's headers, and once it answers 101 the two sockets
- * are piped byte for byte. graphql-ws (its messages, pings and close codes) therefore runs end
- * to end between the client and the instance; the router neither parses nor buffers frames.
+ * replayed to the target with the client's headers over a plain TCP connection, and from then
+ * on the two sockets are piped byte for byte, the instance's 101 (or refusal) included. No HTTP
+ * client sits in between: a tunnel is two sockets, which matters at thousands of them (a
+ * waiting room's fans) in a router with a bounded heap. graphql-ws (its messages, pings and
+ * close codes) therefore runs end to end between the client and the instance; the router neither
+ * parses nor buffers frames.
  */
 export function proxyWebSockets(
   server: Server,
@@ -67,72 +82,59 @@ export function proxyWebSockets(
       return;
     }
     const url = new URL(target);
-    const query = req.url?.includes('?') ? req.url.slice(req.url.indexOf('?')) : '';
-    const forwardedFor = [req.headers['x-forwarded-for'], req.socket.remoteAddress]
-      .filter(Boolean)
-      .join(', ');
-    const upstream = request({
+    // Made now, so no closure below keeps the request (or the parser's buffer under `head`) alive
+    // for as long as the tunnel lasts.
+    const hello = handshake(req, url, forwardedFor(req));
+    const early = head.length > 0 ? Buffer.from(head) : undefined;
+    const instance = connect({
       host: url.hostname.replace(/^\[|\]$/g, ''),
-      port: url.port,
-      path: `${url.pathname}${query}`,
-      method: 'GET',
-      headers: { ...req.headers, host: url.host, 'x-forwarded-for': forwardedFor },
-      timeout: 5_000,
+      port: Number(url.port) || 80,
     });
-
-    let tunnelled = false;
-    client.once('close', () => {
-      if (!tunnelled) upstream.destroy();
+    instance.setNoDelay(true);
+    // Until the instance says anything: a connection that hangs is refused after 5 s.
+    instance.setTimeout(5_000, () =>
+      instance.destroy(new Error('no answer from the subscriptions instance within 5 s')),
+    );
+    let answered = false;
+    instance.once('data', () => {
+      answered = true;
+      instance.setTimeout(0);
     });
-    upstream.on('upgrade', (response: IncomingMessage, instance: Duplex, instanceHead: Buffer) => {
-      tunnelled = true;
-      upstream.setTimeout(0);
-      if (client.destroyed) {
-        instance.destroy();
-        return;
-      }
-      client.write(rawHead(response));
-      if (instanceHead.length > 0) client.write(instanceHead);
-      if (head.length > 0) instance.write(head);
-      for (const socket of [client, instance]) {
-        if ('setNoDelay' in socket && typeof socket.setNoDelay === 'function')
-          socket.setNoDelay(true);
-        if ('setTimeout' in socket && typeof socket.setTimeout === 'function') socket.setTimeout(0);
-      }
-      // Either side ending or failing ends the other: no half-open tunnels.
-      const teardown = () => {
-        client.destroy();
-        instance.destroy();
-        tunnels.delete(client);
-      };
-      instance.on('error', teardown);
-      instance.on('close', teardown);
-      client.on('close', teardown);
-      instance.pipe(client);
+    instance.once('connect', () => {
+      instance.write(hello);
+      if (early) instance.write(early);
+      if ('setNoDelay' in client && typeof client.setNoDelay === 'function')
+        client.setNoDelay(true);
+      // The instance's answer (101 and its headers, or a refusal) and every frame after it
+      // go to the client as bytes; either side ending or failing ends the other (below: an
+      // instance that hangs up before answering gets the client a 502, not a bare close).
+      instance.pipe(client, { end: false });
       client.pipe(instance);
       tunnels.set(client, instance);
     });
-
-    // The instance answered without upgrading (e.g. 400): pass its answer on as is.
-    upstream.on('response', (response: IncomingMessage) => {
-      client.write(rawHead(response));
-      response.pipe(client);
-    });
-
-    upstream.on('timeout', () =>
-      upstream.destroy(new Error('no answer from the subscriptions instance within 5 s')),
-    );
-    upstream.on('error', (error: Error) => {
+    const teardown = () => {
+      tunnels.delete(client);
+      client.destroy();
+      instance.destroy();
+    };
+    // Lost before it answered: the client is refused (502), once, rather than left hanging.
+    let refused = false;
+    const lost = (error?: Error) => {
+      if (refused) return;
+      if (answered || client.destroyed || !client.writable) return teardown();
+      refused = true;
+      tunnels.delete(client);
       log.warn({ err: error, target }, 'cannot reach the subscriptions instance');
-      if (!tunnelled && !client.destroyed && client.writable)
-        refuse(
-          client,
-          502,
-          'Bad Gateway',
-          'Live updates are unavailable right now; try again shortly.',
-        );
-    });
-    upstream.end();
+      refuse(
+        client,
+        502,
+        'Bad Gateway',
+        'Live updates are unavailable right now; try again shortly.',
+      );
+    };
+    instance.on('error', lost);
+    instance.on('close', () => lost());
+    client.on('close', teardown);
   });
 
   return {

@@ -1,12 +1,16 @@
 import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import {
+  createServer as createNetServer,
+  type AddressInfo,
+  type Server as NetServer,
+} from 'node:net';
 import WebSocket, { WebSocketServer } from 'ws';
 import { createLogger } from '@ko/platform';
 import { proxyWebSockets, type WebSocketProxy } from '../src/websocket-proxy';
 
 const logger = createLogger('websocket-proxy-test', 'silent');
 
-async function listening(server: Server): Promise<number> {
+async function listening(server: Server | NetServer): Promise<number> {
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   return (server.address() as AddressInfo).port;
 }
@@ -103,5 +107,21 @@ describe('proxyWebSockets', () => {
     await new Promise((resolve) => gone.close(resolve));
     target = `ws://127.0.0.1:${port}/graphql`;
     expect(await refusedWith(`${routerUrl}/graphql`)).toBe(502);
+  });
+
+  it('answers 502 when the instance takes the connection and says nothing, or hangs up unanswered', async () => {
+    const silent = createServer(() => undefined);
+    const port = await listening(silent);
+    target = `ws://127.0.0.1:${port}/graphql`;
+    const started = Date.now();
+    expect(await refusedWith(`${routerUrl}/graphql`)).toBe(502);
+    expect(Date.now() - started).toBeGreaterThanOrEqual(4_900);
+    silent.closeAllConnections();
+    await new Promise((resolve) => silent.close(resolve));
+
+    const rude = createNetServer((socket) => socket.destroy());
+    target = `ws://127.0.0.1:${await listening(rude)}/graphql`;
+    expect(await refusedWith(`${routerUrl}/graphql`)).toBe(502);
+    await new Promise((resolve) => rude.close(resolve));
   });
 });
