@@ -1,6 +1,7 @@
 import type { WaitingRoomResult } from '../scenarios/waiting-room';
 import type { NotMeasured } from './report';
 import { fmt } from './report-format';
+import { round } from './stats';
 
 /** The waiting-room scenario's targets and section of the report (issue 17). */
 
@@ -35,14 +36,14 @@ export function judgeWaitingRoom(queue: WaitingRoomResult | NotMeasured | undefi
       scenario: 'waiting room',
       target: 'every waiting fan told within 2 s of selling out',
       measured: `max ${fmt(queue.toldAfterSellOut.maxMs)} ms, ${queue.fansNeverTold} never told`,
-      ratio: queue.toldAfterSellOut.count ? queue.toldAfterSellOut.maxMs / 2_000 : null,
+      ratio: queue.toldAfterSellOut.count ? round(queue.toldAfterSellOut.maxMs / 2_000, 3) : null,
       met: queue.toldAfterSellOut.maxMs <= 2_000 && queue.fansNeverTold === 0,
     },
     {
       scenario: 'waiting room',
       target: '|rank correlation of joining and admission order| < 0.05',
       measured: `ρ = ${fmt(queue.fairnessCorrelation, 4)} over ${queue.earlyJoiners} fans`,
-      ratio: Math.abs(queue.fairnessCorrelation) / 0.05,
+      ratio: round(Math.abs(queue.fairnessCorrelation) / 0.05, 3),
       met: Math.abs(queue.fairnessCorrelation) < 0.05,
     },
     {
