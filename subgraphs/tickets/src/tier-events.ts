@@ -11,6 +11,11 @@ const MAX_REMEMBERED = 10_000;
  */
 export class TierEvents {
   private readonly remembered = new Map<string, string>();
+  /**
+   * Look-ups under way: the first buyers of an on-sale all ask at once, and each asking on its
+   * own took a pooled connection the sales themselves were waiting for.
+   */
+  private readonly asking = new Map<string, Promise<string | undefined>>();
 
   constructor(private readonly db: DataSource) {}
 
@@ -18,6 +23,15 @@ export class TierEvents {
   async of(tierId: string): Promise<string | undefined> {
     const known = this.remembered.get(tierId);
     if (known) return known;
+    let asked = this.asking.get(tierId);
+    if (!asked) {
+      asked = this.lookUp(tierId).finally(() => this.asking.delete(tierId));
+      this.asking.set(tierId, asked);
+    }
+    return asked;
+  }
+
+  private async lookUp(tierId: string): Promise<string | undefined> {
     const [tier] = await rows<{ event_id: string }>(
       this.db.manager,
       'SELECT event_id FROM ticket_tiers WHERE id = $1',
