@@ -27,9 +27,17 @@ export interface EventUpdate {
 export type TierLookup = (eventId: string) => Promise<TierAvailability[] | null>;
 
 /** What this instance knows of one followed event. */
+/** Where a tier's last applied availability came from: its fact's topic, and when it happened. */
+export interface ChangeSource {
+  topic: string;
+  at: number;
+}
+
 interface Followed {
   status: EventStatus;
   tiers: Map<string, TierAvailability>;
+  /** Per tier, the source of the availability shown (facts only; the first look-up has none). */
+  sources: Map<string, ChangeSource>;
   /** Settles once the tickets service's tiers are merged in (or could not be had). */
   loaded: Promise<void>;
   lastSentAt: number;
@@ -94,6 +102,7 @@ export class EventUpdates {
     const event: Followed = {
       status,
       tiers,
+      sources: new Map(),
       loaded,
       lastSentAt: 0,
       timer: undefined,
@@ -103,14 +112,28 @@ export class EventUpdates {
     this.schedule(eventId, event);
   }
 
-  /** Tiers' places for sale as a change left them. Ignored for events nobody here follows. */
-  tiersChanged(eventId: string, tiers: TierAvailability[]): void {
+  /**
+   * Tiers' places for sale as a change left them. Ignored for events nobody here follows.
+   *
+   * A tier's changes come on two topics (sales on tickets.sold, the rest on
+   * tickets.availability), each in order for an event, but not in order with each other: a tier
+   * added a moment before its first sale can be read after that sale, and would show the places
+   * from before it until the next change. So a fact from the other topic than the last one
+   * applied to a tier counts only if it happened no earlier than that one.
+   */
+  tiersChanged(eventId: string, tiers: TierAvailability[], source?: ChangeSource): void {
     const event = this.followed.get(eventId);
     if (!event) return;
-    // A sale's fact carries no window: the one known before stays.
-    for (const tier of tiers)
+    let changed = false;
+    for (const tier of tiers) {
+      const last = event.sources.get(tier.tierId);
+      if (source && last && last.topic !== source.topic && source.at < last.at) continue;
+      if (source) event.sources.set(tier.tierId, source);
+      // A sale's fact carries no window: the one known before stays.
       event.tiers.set(tier.tierId, { ...event.tiers.get(tier.tierId), ...tier });
-    this.schedule(eventId, event);
+      changed = true;
+    }
+    if (changed) this.schedule(eventId, event);
   }
 
   statusChanged(eventId: string, status: EventStatus): void {

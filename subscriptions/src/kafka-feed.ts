@@ -33,6 +33,12 @@ function within<T>(ms: number, work: Promise<T>): Promise<T> {
 }
 
 /** Routes one fact (checked against its schema) to the subscriptions it concerns. */
+/** A fact's topic and when it happened, to order a tier's changes across topics. */
+const sourceOf = (fact: ParsedFact) => ({
+  topic: fact.definition.topic,
+  at: Date.parse(fact.envelope.occurredAt),
+});
+
 export function route(
   fanout: Fanout,
   fact: ParsedFact,
@@ -49,13 +55,15 @@ export function route(
     return fanout.publish('messageDeleted', fact.envelope.data.eventId, fact.envelope.data.id);
   if (isFact(fact, Facts.ticketsSold)) {
     const data = fact.envelope.data;
-    updates?.tiersChanged(data.eventId, [
-      { tierId: data.tierId, name: data.tierName, available: data.available },
-    ]);
+    updates?.tiersChanged(
+      data.eventId,
+      [{ tierId: data.tierId, name: data.tierName, available: data.available }],
+      sourceOf(fact),
+    );
     return fanout.publish('ticketsSold', data.eventId, data);
   }
   if (isFact(fact, Facts.tiersAvailabilityChanged)) {
-    updates?.tiersChanged(fact.envelope.data.eventId, fact.envelope.data.tiers);
+    updates?.tiersChanged(fact.envelope.data.eventId, fact.envelope.data.tiers, sourceOf(fact));
     return 0;
   }
   // The rest are events.lifecycle facts: only the status is live.

@@ -102,14 +102,12 @@ const sorted = (tiers: Record<string, number>) => JSON.stringify(Object.entries(
 
 /**
  * The first update, from now on, that shows `expected`; rejects if none came within `timeoutMs`.
- * Updates of earlier changes (the tiers added before publishing) may still arrive first. The
- * wait is generous because an update's way (outbox, Kafka, the subscriptions service) shares
- * this machine with the other suites' stacks and brokers: once, in CI, it took over 10 s.
+ * Updates of earlier changes (the tiers added before publishing) may still arrive first.
  */
 async function updateShowing(
   follower: Follower<Update>,
   expected: { status?: string; tiers: Record<string, number> },
-  timeoutMs = 30_000,
+  timeoutMs = 10_000,
 ): Promise<Update> {
   const from = follower.items.length;
   const matches = (u: Update) =>

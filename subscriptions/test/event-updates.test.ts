@@ -133,6 +133,23 @@ describe('EventUpdates', () => {
     ]);
   });
 
+  it("does not let a tier's older change from the other topic undo a later sale", async () => {
+    const { updates, published } = await setUp([tier('a', 10)]);
+    const sold = { topic: 'tickets.sold', at: 2_000 };
+    const added = { topic: 'tickets.availability', at: 1_000 };
+    // The sale is read first, then the tier's creation, which happened before it.
+    updates.tiersChanged('e1', [tier('a', 7)], sold);
+    updates.tiersChanged('e1', [tier('a', 10)], added);
+    await jest.advanceTimersByTimeAsync(300);
+    expect(published).toEqual([{ eventId: 'e1', status: 'ON_SALE', tiers: [shown('a', 7)] }]);
+    // A later change from that topic counts (a hold taken after the sale), and so does the
+    // next fact on the same topic, whatever its time says: a topic is in order for an event.
+    updates.tiersChanged('e1', [tier('a', 5)], { topic: 'tickets.availability', at: 3_000 });
+    updates.tiersChanged('e1', [tier('a', 6)], { topic: 'tickets.availability', at: 2_500 });
+    await jest.advanceTimersByTimeAsync(300);
+    expect(published.at(-1)).toEqual({ eventId: 'e1', status: 'ON_SALE', tiers: [shown('a', 6)] });
+  });
+
   it('forgets an event when its last follower leaves', async () => {
     const { updates, published, subscription } = await setUp([tier('a', 10)]);
     expect(updates.size).toBe(1);
