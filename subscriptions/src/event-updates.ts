@@ -52,7 +52,7 @@ const LONGEST_WAIT_MS = 2 ** 31 - 1;
 /**
  * Live availability of the events this instance's clients follow, fed by facts: `tickets.sold`
  * and `tiers.availability.changed` give a tier's places for sale as its change left them
- * (changes of one tier are serialized by its row lock and relayed in that order), and
+ * (each topic in the order the tier's row lock gave them; across the two, see `tiersChanged`), and
  * `events.lifecycle` gives the status. An event's first follower loads its tiers once from
  * the tickets service; facts arriving meanwhile win over that answer, being at least as new.
  *
