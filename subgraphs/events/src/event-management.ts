@@ -56,7 +56,9 @@ export function validateDetails(
     if (value === undefined || value === null) continue;
     const trimmed = value.trim();
     checkText(trimmed, field, { required: min > 0 });
-    if (trimmed.length < min || trimmed.length > max) {
+    // Characters as PostgreSQL counts them (code points): an emoji is one, not two UTF-16 units.
+    const length = [...trimmed].length;
+    if (length < min || length > max) {
       throw badInput(`The ${field} must be ${min} to ${max} characters long.`, { field });
     }
     clean[field] = trimmed;
