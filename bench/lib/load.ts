@@ -155,3 +155,11 @@ export async function closedLoop(options: ClosedLoopOptions): Promise<LoadResult
 }
 
 export { inParallel } from '@ko/platform/testing';
+
+/** What a socket's failure was: graphql-ws hands over an Error, a CloseEvent or an ErrorEvent. */
+export function describeSocketFailure(error: unknown): string {
+  if (error instanceof Error) return error.message;
+  const e = error as { code?: number; reason?: string; message?: string; type?: string } | null;
+  if (e?.code !== undefined) return `closed ${e.code} ${e.reason ?? ''}`.trim();
+  return e?.message ?? e?.type ?? String(error);
+}

@@ -5,7 +5,7 @@
  */
 import WebSocket from 'ws';
 import { createClient, type Client } from 'graphql-ws/client';
-import { inParallel } from '../lib/load';
+import { describeSocketFailure, inParallel } from '../lib/load';
 import { nowMs, round } from '../lib/stats';
 
 export const MESSAGE_POSTED = `subscription Chat($eventId: ID!) {
@@ -71,7 +71,9 @@ export async function connectSubscribers(options: {
               },
             },
             onNonLazyError: (error) =>
-              reject(new Error(`subscriber ${i} could not connect: ${String(error)}`)),
+              reject(
+                new Error(`subscriber ${i} could not connect: ${describeSocketFailure(error)}`),
+              ),
           }),
         };
         pool.subscribers.push(subscriber);

@@ -11,10 +11,11 @@
  * undersold from the tickets database (both 0).
  */
 import { randomBytes } from 'node:crypto';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import WebSocket from 'ws';
 import { createClient, type Client as WsClient } from 'graphql-ws/client';
 import { Client } from 'pg';
-import { GraphQLHttp, inParallel, outcomeOf } from '../lib/load';
+import { GraphQLHttp, describeSocketFailure, inParallel, outcomeOf } from '../lib/load';
 import { Samples, nowMs, round, type Distribution } from '../lib/stats';
 import { perUnit, type CpuUsage, type CpuWatch } from '../lib/cpu';
 import { PURCHASE } from './rush';
@@ -109,14 +110,6 @@ export function rankCorrelation(a: number[], b: number[]): number {
   const rb = rank(b);
   const d2 = ra.reduce((sum, r, i) => sum + (r - rb[i]!) ** 2, 0);
   return 1 - (6 * d2) / (n * (n * n - 1));
-}
-
-/** What a socket's failure was: graphql-ws hands over an Error, a CloseEvent or an ErrorEvent. */
-function describe(error: unknown): string {
-  if (error instanceof Error) return error.message;
-  const e = error as { code?: number; reason?: string; message?: string; type?: string } | null;
-  if (e?.code !== undefined) return `closed ${e.code} ${e.reason ?? ''}`.trim();
-  return e?.message ?? e?.type ?? String(error);
 }
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -243,7 +236,7 @@ export async function runWaitingRoom(options: WaitingRoomOptions): Promise<Waiti
         lazy: false,
         retryAttempts: 3,
         connectionParams: { authorization: `Bearer ${fan.account.token}` },
-        onNonLazyError: (error) => note(`ws: ${describe(error)}`),
+        onNonLazyError: (error) => note(`ws: ${describeSocketFailure(error)}`),
       });
       fan.ws.subscribe<{ queueTicketUpdated: { status: string; position: number | null } }>(
         { query: QUEUE_TICKET_UPDATED, variables: { ticketId: fan.ticketId } },
@@ -257,7 +250,9 @@ export async function runWaitingRoom(options: WaitingRoomOptions): Promise<Waiti
           error: (error) => {
             resolve();
             fan.live = false;
-            note(`subscription: ${Array.isArray(error) ? JSON.stringify(error) : describe(error)}`);
+            note(
+              `subscription: ${Array.isArray(error) ? JSON.stringify(error) : describeSocketFailure(error)}`,
+            );
           },
           complete: () => {
             fan.live = false;
@@ -299,6 +294,14 @@ export async function runWaitingRoom(options: WaitingRoomOptions): Promise<Waiti
   });
   options.log(`  joined: ${JSON.stringify(joinOutcomes)}; the sale starts`);
   options.cpu?.begin();
+  // The load generator's own event-loop delay over the sale's first seconds: its fans' frames
+  // and purchase answers share one loop, and a late turn adds to every latency it measures.
+  const loopDelay = monitorEventLoopDelay({ resolution: 10 });
+  loopDelay.enable();
+  const loopDelayOff = setTimeout(
+    () => loopDelay.disable(),
+    Math.max(0, saleStart + 3_000 - nowMs()),
+  );
 
   // Until every fan bought, or was told the room closed (or a generous deadline passed).
   const deadline = nowMs() + 300_000;
@@ -313,6 +316,11 @@ export async function runWaitingRoom(options: WaitingRoomOptions): Promise<Waiti
   const [early, rest] = [firstSeconds.summary(), later.summary()];
   options.log(
     `  admitted purchases in the first 3 s: ${early.count}, p50 ${early.p50Ms} p99 ${early.p99Ms} ms; after: ${rest.count}, p50 ${rest.p50Ms} p99 ${rest.p99Ms} ms`,
+  );
+  clearTimeout(loopDelayOff);
+  loopDelay.disable();
+  options.log(
+    `  load generator's event-loop delay, first 3 s: p50 ${round(loopDelay.percentile(50) / 1e6)} p99 ${round(loopDelay.percentile(99) / 1e6)} max ${round(loopDelay.max / 1e6)} ms`,
   );
 
   const timeToPosition = new Samples();
