@@ -26,6 +26,17 @@ const INVISIBLE = /[\s\p{Cf}\p{Z}\u115F\u1160\u3164\uFFA0\u2800\u180E]/gu;
 export const visibleText = (text: string): string => text.replace(INVISIBLE, '');
 
 /**
+ * How many characters `text` has as PostgreSQL's `char_length` counts them: code points, so an
+ * emoji is one character, not two UTF-16 units. Every length limit on stored text uses this: the
+ * database's CHECK constraints count the same way.
+ */
+export const characterCount = (text: string): number => {
+  let count = 0;
+  for (const _ of text) count += 1;
+  return count;
+};
+
+/**
  * The domain's own check of one text field (the request-wide plugin below may not stand in front
  * of every caller): BAD_USER_INPUT naming `field` for unsafe characters, or, when the field is
  * `required`, for text that shows nothing once invisible characters are taken out.

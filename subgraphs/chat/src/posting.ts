@@ -3,6 +3,7 @@ import {
   DomainError,
   Facts,
   badInput,
+  characterCount,
   checkText,
   enqueue,
   forbidden,
@@ -25,7 +26,7 @@ export const MAX_BODY_LENGTH = 2_000;
 export function validateBody(body: string): string {
   const trimmed = body.trim();
   checkText(trimmed, 'body', { required: true });
-  const length = [...trimmed].length;
+  const length = characterCount(trimmed);
   if (length < 1 || length > MAX_BODY_LENGTH) {
     throw badInput(
       `A message must be 1 to ${MAX_BODY_LENGTH} characters long (after trimming spaces).`,

@@ -3,6 +3,7 @@ import {
   DomainError,
   Facts,
   badInput,
+  characterCount,
   checkText,
   enqueue,
   forbidden,
@@ -56,8 +57,7 @@ export function validateDetails(
     if (value === undefined || value === null) continue;
     const trimmed = value.trim();
     checkText(trimmed, field, { required: min > 0 });
-    // Characters as PostgreSQL counts them (code points): an emoji is one, not two UTF-16 units.
-    const length = [...trimmed].length;
+    const length = characterCount(trimmed);
     if (length < min || length > max) {
       throw badInput(`The ${field} must be ${min} to ${max} characters long.`, { field });
     }

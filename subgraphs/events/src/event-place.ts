@@ -1,4 +1,4 @@
-import { badInput } from '@ko/platform';
+import { badInput, characterCount } from '@ko/platform';
 
 /** An IANA zone name (`Europe/Berlin`, `America/Argentina/Buenos_Aires`, `UTC`), not an offset. */
 const ZONE_NAME = /^[A-Za-z][A-Za-z0-9_+-]*(\/[A-Za-z0-9_+-]+)*$/;
@@ -37,7 +37,7 @@ export const MAX_ADDRESS = 200;
 /** A street address, trimmed; empty means none. */
 export function validAddress(value: string): string | null {
   const address = value.trim();
-  if (address.length > MAX_ADDRESS)
+  if (characterCount(address) > MAX_ADDRESS)
     throw badInput(`The address must be at most ${MAX_ADDRESS} characters long.`, {
       field: 'address',
     });

@@ -4,6 +4,7 @@ import {
   isUniqueViolation,
   DomainError,
   badInput,
+  characterCount,
   checkText,
   isUuid,
   requireOrganizer,
@@ -32,7 +33,8 @@ export const MAX_TIERS = 20;
 export function validateTier(input: TierInput): TierInput {
   const name = input.name.trim();
   checkText(name, 'name', { required: true });
-  if (name.length < 1 || name.length > MAX_TIER_NAME)
+  const length = characterCount(name);
+  if (length < 1 || length > MAX_TIER_NAME)
     throw badInput(`The tier name must be 1 to ${MAX_TIER_NAME} characters long.`, {
       field: 'name',
     });

@@ -2,6 +2,8 @@ import type { DataSource } from 'typeorm';
 import {
   DomainError,
   badInput,
+  characterCount,
+  checkText,
   conflict,
   forbidden,
   hydrate,
@@ -41,7 +43,9 @@ interface Checked {
 
 export function validateChanges(input: TierChanges): Checked {
   const name = input.name == null ? null : input.name.trim();
-  if (name !== null && (name.length < 1 || name.length > MAX_TIER_NAME))
+  // The same checks as a new tier's name (validateTier): an edit is no way around them.
+  if (name !== null) checkText(name, 'name', { required: true });
+  if (name !== null && (characterCount(name) < 1 || characterCount(name) > MAX_TIER_NAME))
     throw badInput(`The tier name must be 1 to ${MAX_TIER_NAME} characters long.`, {
       field: 'name',
     });
@@ -54,7 +58,8 @@ export function validateChanges(input: TierChanges): Checked {
   let description: string | null | undefined;
   if (input.description != null) {
     description = input.description.trim() || null;
-    if (description && description.length > MAX_TIER_DESCRIPTION)
+    if (description) checkText(description, 'description', { required: false });
+    if (description && characterCount(description) > MAX_TIER_DESCRIPTION)
       throw badInput(`The description must be at most ${MAX_TIER_DESCRIPTION} characters long.`, {
         field: 'description',
       });

@@ -5,6 +5,7 @@ import {
   conflict,
   consumeOrThrow,
   createRateLimiter,
+  characterCount,
   checkText,
   isUuid,
   visibleText,
@@ -56,7 +57,7 @@ export function validateRegistration(input: Registration): Registration {
   const name = input.name.trim();
   if (visibleText(name).length === 0) throw badInput('Enter your name.', { field: 'name' });
   checkText(name, 'name', { required: true });
-  if (name.length > MAX_NAME_LENGTH)
+  if (characterCount(name) > MAX_NAME_LENGTH)
     throw badInput(`Names can be at most ${MAX_NAME_LENGTH} characters.`, { field: 'name' });
   if (!ROLES.includes(input.role)) throw badInput('Choose FAN or ORGANIZER.', { field: 'role' });
   return { email, password: input.password, name, role: input.role };
