@@ -1,4 +1,5 @@
 import type { Fetcher, FetcherResponse } from '@apollo/utils.fetcher';
+import { SingleFlight } from '@ko/platform/single-flight';
 
 /** Operations whose subgraph fetches must each run: they change data, or stream. */
 const NOT_SHAREABLE = /"query"\s*:\s*"\s*(mutation|subscription)\b/;
@@ -25,16 +26,14 @@ export function deduplicateQueries(
   fetcher: Fetcher,
   onShared: () => void = () => undefined,
 ): Fetcher {
-  const inflight = new Map<string, Promise<Answer>>();
+  const inflight = new SingleFlight<string, Answer>();
   return async (url, init = {}) => {
     const body = typeof init.body === 'string' ? init.body : undefined;
     if (body === undefined || NOT_SHAREABLE.test(body)) return fetcher(url, init);
     const key = `${url}\n${init.headers?.authorization ?? ''}\n${body}`;
-    let answer = inflight.get(key);
-    if (answer) {
-      onShared();
-    } else {
-      answer = (async () => {
+    const answer = inflight.run(
+      key,
+      async () => {
         const response = await fetcher(url, init);
         return {
           status: response.status,
@@ -42,11 +41,9 @@ export function deduplicateQueries(
           headers: [...response.headers],
           body: await response.text(),
         };
-      })();
-      inflight.set(key, answer);
-      const forget = () => inflight.delete(key);
-      answer.then(forget, forget);
-    }
+      },
+      onShared,
+    );
     const { status, statusText, headers, body: text } = await answer;
     // Each caller reads its own copy of the body (none for the statuses that cannot have one).
     const bodyless = status === 204 || status === 205 || status === 304;

@@ -23,6 +23,7 @@ export * from './scalars';
 export * from './service-client';
 export * from './service-list';
 export * from './session-check';
+export * from './single-flight';
 export * from './sql';
 export * from './subgraph';
 export * from './loaders';

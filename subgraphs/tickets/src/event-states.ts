@@ -1,5 +1,12 @@
 import type { DataSource, EntityManager } from 'typeorm';
-import { forbidden, notFound, rows, type EventStatus, type Viewer } from '@ko/platform';
+import {
+  SingleFlight,
+  forbidden,
+  notFound,
+  rows,
+  type EventStatus,
+  type Viewer,
+} from '@ko/platform';
 import type { EventDetails, EventsClient, FindOptions } from './events-client';
 import { notOnSale } from './sale-refusals';
 
@@ -17,9 +24,9 @@ export interface EventStateChange {
  */
 export class EventStates {
   /** One call per event at a time: a rush of buyers on a just-published event shares it. */
-  private readonly inflight = new Map<
+  private readonly inflight = new SingleFlight<
     string,
-    Promise<{ event: EventDetails | null; asOf: Date }>
+    { event: EventDetails | null; asOf: Date }
   >();
 
   constructor(
@@ -85,15 +92,10 @@ export class EventStates {
     eventId: string,
     authorization: string | undefined,
   ): Promise<{ event: EventDetails | null; asOf: Date }> {
-    const pending = this.inflight.get(eventId);
-    if (pending) return pending;
-    // Taken before the call: any fact that happened after it is newer and must still apply.
-    const asOf = new Date();
-    const call = this.events
-      .get(eventId, authorization)
-      .then((event) => ({ event, asOf }))
-      .finally(() => this.inflight.delete(eventId));
-    this.inflight.set(eventId, call);
-    return call;
+    return this.inflight.run(eventId, async () => {
+      // Taken before the call: any fact that happened after it is newer and must still apply.
+      const asOf = new Date();
+      return { event: await this.events.get(eventId, authorization), asOf };
+    });
   }
 }

@@ -1,5 +1,5 @@
 import type { DataSource } from 'typeorm';
-import { rows } from '@ko/platform';
+import { SingleFlight, rows } from '@ko/platform';
 
 const MAX_REMEMBERED = 10_000;
 
@@ -15,7 +15,7 @@ export class TierEvents {
    * Look-ups under way: the first buyers of an on-sale all ask at once, and each asking on its
    * own took a pooled connection the sales themselves were waiting for.
    */
-  private readonly asking = new Map<string, Promise<string | undefined>>();
+  private readonly asking = new SingleFlight<string, string | undefined>();
 
   constructor(private readonly db: DataSource) {}
 
@@ -23,12 +23,7 @@ export class TierEvents {
   async of(tierId: string): Promise<string | undefined> {
     const known = this.remembered.get(tierId);
     if (known) return known;
-    let asked = this.asking.get(tierId);
-    if (!asked) {
-      asked = this.lookUp(tierId).finally(() => this.asking.delete(tierId));
-      this.asking.set(tierId, asked);
-    }
-    return asked;
+    return this.asking.run(tierId, () => this.lookUp(tierId));
   }
 
   private async lookUp(tierId: string): Promise<string | undefined> {
