@@ -262,11 +262,21 @@ export async function runWaitingRoom(options: WaitingRoomOptions): Promise<Waiti
       );
     });
 
+  // The load generator's own event-loop delay over the sale's first 3 s: its fans' frames and
+  // purchase answers share one loop, and a late turn adds to every latency it measures.
+  const loopDelay = monitorEventLoopDelay({ resolution: 10 });
+  const loopDelayOn = setTimeout(() => loopDelay.enable(), Math.max(0, saleStart - nowMs()));
+  const loopDelayOff = setTimeout(
+    () => loopDelay.disable(),
+    Math.max(0, saleStart + 3_000 - nowMs()),
+  );
   // Each fan joins at a random moment of the window, then follows their ticket.
   const windowStart = nowMs() + Math.max(0, saleStart - nowMs() - options.joinWindowMs);
   const plan = fans.map((fan) => ({ fan, at: windowStart + Math.random() * options.joinWindowMs }));
   plan.sort((a, b) => a.at - b.at);
   options.log(`  ${fans.length} fans join over ${options.joinWindowMs / 1000} s`);
+  // A slot is held for the join request only: a fan's arrival must not wait on others' sockets.
+  const following: Promise<void>[] = [];
   await inParallel(plan, 200, async ({ fan, at }) => {
     const wait = at - nowMs();
     if (wait > 0) await sleep(wait);
@@ -290,18 +300,11 @@ export async function runWaitingRoom(options: WaitingRoomOptions): Promise<Waiti
     fan.ticketId = ticket.id;
     if (ticket.position !== null || ticket.status !== 'WAITING') fan.positionedAt = fan.joinedAt;
     if (ticket.status === 'ADMITTED') void buy(fan);
-    await follow(fan);
+    following.push(follow(fan));
   });
+  await Promise.all(following);
   options.log(`  joined: ${JSON.stringify(joinOutcomes)}; the sale starts`);
   options.cpu?.begin();
-  // The load generator's own event-loop delay over the sale's first seconds: its fans' frames
-  // and purchase answers share one loop, and a late turn adds to every latency it measures.
-  const loopDelay = monitorEventLoopDelay({ resolution: 10 });
-  loopDelay.enable();
-  const loopDelayOff = setTimeout(
-    () => loopDelay.disable(),
-    Math.max(0, saleStart + 3_000 - nowMs()),
-  );
 
   // Until every fan bought, or was told the room closed (or a generous deadline passed).
   const deadline = nowMs() + 300_000;
@@ -317,6 +320,7 @@ export async function runWaitingRoom(options: WaitingRoomOptions): Promise<Waiti
   options.log(
     `  admitted purchases in the first 3 s: ${early.count}, p50 ${early.p50Ms} p99 ${early.p99Ms} ms; after: ${rest.count}, p50 ${rest.p50Ms} p99 ${rest.p99Ms} ms`,
   );
+  clearTimeout(loopDelayOn);
   clearTimeout(loopDelayOff);
   loopDelay.disable();
   options.log(

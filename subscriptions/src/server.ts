@@ -1,4 +1,5 @@
 import { WebSocketServer } from 'ws';
+import { useServer } from 'graphql-ws/use/ws';
 import {
   GraphQLError,
   specifiedRules,
@@ -24,7 +25,6 @@ import { KafkaFeed } from './kafka-feed';
 import { QueueUpdates, queueTicketLookup } from './queue-updates';
 import { createSharedSubscribe } from './shared-execution';
 import { UNAUTHORIZED_CLOSE_CODE, buildLiveSchema, type LiveContext } from './live';
-import { serveGraphqlWs } from './ws-transport';
 
 /** A WebSocket close reason is at most 123 bytes. */
 const closeReason = (text: string) =>
@@ -146,7 +146,7 @@ export async function start(config: SubscriptionsConfig = loadSubscriptionsConfi
     logger,
   );
 
-  const graphqlWs = serveGraphqlWs<Record<string, unknown>>(
+  const graphqlWs = useServer<Record<string, unknown>>(
     {
       schema,
       subscribe: createSharedSubscribe(),
@@ -204,7 +204,6 @@ export async function start(config: SubscriptionsConfig = loadSubscriptionsConfi
     },
     wss,
     config.KEEP_ALIVE_MS,
-    logger,
   );
   logger.info(
     { url: `${http.url.replace('http', 'ws')}/graphql`, groupId: feed.groupId },
