@@ -101,6 +101,17 @@ function costRows(perUnit: Record<string, number>, usage: CpuUsage, digits: numb
   ]);
 }
 
+/** One measured window's costs: a sentence saying what it was, then the table per process. */
+function costBlock(
+  lead: string,
+  unit: string,
+  perUnit: Record<string, number>,
+  usage: CpuUsage,
+  digits: number,
+): string[] {
+  return [lead, '', table(['process', unit, 'CPU ms'], costRows(perUnit, usage, digits)), ''];
+}
+
 /** The sweep's step whose cost is shown: the highest sustained one, else the first. */
 const costStep = (sweep: ChatSweepResult): ChatStep | undefined =>
   [...sweep.steps].reverse().find((s) => s.sustained && s.cpu) ?? sweep.steps.find((s) => s.cpu);
@@ -118,26 +129,29 @@ export function costSection(results: BenchResults): string[] {
     const r = rush.stack;
     const cpu = rush.stack.cpu as CpuUsage;
     out.push(
-      `**Rush**: ${r.database.sold} sales over ${fmt(cpu.wallSeconds)} s (every purchase answered, sold-out refusals included). ` +
-        `**${fmt(r.salesPerStackCoreSecond)} sales per core-second** of the stack (services, PostgreSQL backends, Kafka); ` +
-        `${fmt(r.salesPerMachineCoreSecond)} per core-second of the whole machine.`,
+      ...costBlock(
+        `**Rush**: ${r.database.sold} sales over ${fmt(cpu.wallSeconds)} s (every purchase answered, sold-out refusals included). ` +
+          `**${fmt(r.salesPerStackCoreSecond)} sales per core-second** of the stack (services, PostgreSQL backends, Kafka); ` +
+          `${fmt(r.salesPerMachineCoreSecond)} per core-second of the whole machine.`,
+        'CPU ms per sale',
+        r.cpuMsPerSale,
+        cpu,
+        2,
+      ),
     );
-    out.push('');
-    out.push(table(['process', 'CPU ms per sale', 'CPU ms'], costRows(r.cpuMsPerSale, cpu, 2)));
-    out.push('');
   } else out.push('Rush: not measured in this run.', '');
   const queue = results.queue;
-  if (isMeasured(queue) && queue.cpu) {
+  if (isMeasured(queue) && queue.cpu)
     out.push(
-      `**Waiting room**: ${queue.database.sold} sales over ${fmt(queue.cpu.wallSeconds)} s from the sale's start to the last fan settled, ` +
-        'with every waiting fan followed over graphql-ws all along (their positions and the closing included).',
+      ...costBlock(
+        `**Waiting room**: ${queue.database.sold} sales over ${fmt(queue.cpu.wallSeconds)} s from the sale's start to the last fan settled, ` +
+          'with every waiting fan followed over graphql-ws all along (their positions and the closing included).',
+        'CPU ms per sale',
+        queue.cpuMsPerSale,
+        queue.cpu,
+        2,
+      ),
     );
-    out.push('');
-    out.push(
-      table(['process', 'CPU ms per sale', 'CPU ms'], costRows(queue.cpuMsPerSale, queue.cpu, 2)),
-    );
-    out.push('');
-  }
   const chat = results.chat;
   if (isMeasured(chat)) {
     const sweeps = [chat.stack, ...(isMeasured(chat.floor) ? [chat.floor] : [])];
@@ -145,16 +159,14 @@ export function costSection(results: BenchResults): string[] {
       const step = costStep(sweep);
       if (!step?.cpu) continue;
       out.push(
-        `**Chat, ${sweep.target}** at ${step.ratePerSecond} msg/s: ${step.delivered} frames delivered over ${fmt(step.cpu.wallSeconds)} s.`,
-      );
-      out.push('');
-      out.push(
-        table(
-          ['process', 'CPU µs per delivered frame', 'CPU ms'],
-          costRows(step.cpuPerFrameUs, step.cpu, 1),
+        ...costBlock(
+          `**Chat, ${sweep.target}** at ${step.ratePerSecond} msg/s: ${step.delivered} frames delivered over ${fmt(step.cpu.wallSeconds)} s.`,
+          'CPU µs per delivered frame',
+          step.cpuPerFrameUs,
+          step.cpu,
+          1,
         ),
       );
-      out.push('');
     }
   }
   return out;
