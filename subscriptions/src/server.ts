@@ -3,7 +3,6 @@ import { useServer } from 'graphql-ws/use/ws';
 import {
   GraphQLError,
   specifiedRules,
-  validate,
   type GraphQLFormattedError,
   type ValidationRule,
 } from 'graphql';
@@ -25,6 +24,7 @@ import { KafkaFeed } from './kafka-feed';
 import { QueueUpdates, queueTicketLookup } from './queue-updates';
 import { createSharedSubscribe } from './shared-execution';
 import { UNAUTHORIZED_CLOSE_CODE, buildLiveSchema, type LiveContext } from './live';
+import { SubscriptionDocuments } from './documents';
 
 /** A WebSocket close reason is at most 123 bytes. */
 const closeReason = (text: string) =>
@@ -63,6 +63,15 @@ const limitSelectedFields: ValidationRule = (context) => {
     },
   };
 };
+
+/** The process's memory (MB = 10^6 bytes): what its clients cost, beside what V8 keeps. */
+const memoryInMb = () =>
+  Object.fromEntries(
+    Object.entries(process.memoryUsage()).map(([kind, bytes]) => [
+      kind,
+      Math.round(bytes / 1e5) / 10,
+    ]),
+  );
 
 interface Session {
   viewer: Viewer | null;
@@ -106,6 +115,7 @@ export async function start(config: SubscriptionsConfig = loadSubscriptionsConfi
   const feed = new KafkaFeed(kafka, fanout, logger, updates, queue);
   const verifyToken = createServiceTokenVerifier(config);
   const schema = buildLiveSchema();
+  const documents = new SubscriptionDocuments(schema, [...specifiedRules, limitSelectedFields]);
 
   const http: RunningHttpService = await listen(
     {
@@ -127,6 +137,7 @@ export async function start(config: SubscriptionsConfig = loadSubscriptionsConfi
             consumerGroup: feed.groupId,
             consuming: feed.running,
             factsSkipped: feed.skipped,
+            memoryMb: memoryInMb(),
           }),
       },
     },
@@ -150,8 +161,6 @@ export async function start(config: SubscriptionsConfig = loadSubscriptionsConfi
     {
       schema,
       subscribe: createSharedSubscribe(),
-      validate: (schema, document) =>
-        validate(schema, document, [...specifiedRules, limitSelectedFields]),
       onConnect: async (ctx) => {
         const params = ctx.connectionParams ?? {};
         const raw = params.authorization ?? params.Authorization;
@@ -193,6 +202,14 @@ export async function start(config: SubscriptionsConfig = loadSubscriptionsConfi
           ];
         }
         logger.debug({ operation: payload.operationName }, 'subscribe');
+        const document = documents.get(payload.query);
+        if (Array.isArray(document)) return document;
+        return {
+          schema,
+          document,
+          operationName: payload.operationName,
+          variableValues: payload.variables,
+        };
       },
       context: (ctx): LiveContext => {
         const session = sessions.get(ctx) ?? { viewer: null };

@@ -151,6 +151,8 @@ export interface InstanceStats {
   slowClientsDropped: number;
   consuming: boolean;
   factsSkipped: { malformed: number; unknown: number };
+  /** process.memoryUsage() in MB: rss, heapTotal, heapUsed, external, arrayBuffers. */
+  memoryMb: Record<string, number>;
 }
 
 /** The live counts of subscriptions instances, from their ws:// URLs. */

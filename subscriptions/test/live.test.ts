@@ -337,6 +337,8 @@ describe('facts that do not parse', () => {
     for (const [i, s] of after.entries()) {
       expect(s.consuming).toBe(true);
       expect(s.factsSkipped.malformed - before[i].factsSkipped.malformed).toBe(malformed.length);
+      // Operators read the process's memory beside its counts.
+      expect(s.memoryMb.rss).toBeGreaterThan(s.memoryMb.heapUsed!);
     }
     // And logged each one with where it lies.
     const logged = await eventually(
@@ -431,6 +433,33 @@ describe('auth', () => {
     await greedy.settled();
     expect(greedy.errors.map((e) => e.extensions?.code)).toEqual(['BAD_USER_INPUT']);
     expect(await live()).toBe(0);
+  });
+
+  it('refuses a document that does not parse or validate with the codes HTTP gives, and keeps the connection', async () => {
+    const live = open(routerWs);
+    const broken = follow(live, 'subscription { messagePosted(eventId: ', {}, 'messagePosted');
+    const unknown = follow(
+      live,
+      'subscription($eventId: ID!) { messagePosted(eventId: $eventId) { id mood } }',
+      { eventId: eventA },
+      'messagePosted',
+    );
+    await Promise.all([broken.settled(), unknown.settled()]);
+    expect(broken.errors.map((e) => e.extensions?.code)).toEqual(['GRAPHQL_PARSE_FAILED']);
+    expect(unknown.errors.map((e) => e.extensions?.code)).toEqual(['GRAPHQL_VALIDATION_FAILED']);
+    expect(unknown.errors[0].message).toMatch(/mood/);
+    // The same connection still subscribes and receives.
+    const chat = follow<{ body: string }>(
+      live,
+      MESSAGE_POSTED,
+      { eventId: eventA },
+      'messagePosted',
+    );
+    await subscriptionsActive(instances, 1);
+    await post(fans[0], eventA, 'after the broken ones');
+    await chat.waitFor(1);
+    expect(chat.items[0].body).toBe('after the broken ones');
+    chat.unsubscribe();
   });
 
   it('refuses anonymous postMessage and a fan’s postAnnouncement', async () => {
