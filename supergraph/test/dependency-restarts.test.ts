@@ -1,4 +1,4 @@
-import { rmSync } from 'node:fs';
+import { readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { Client } from 'pg';
 import {
@@ -157,6 +157,15 @@ async function expectEverythingAcknowledgedIsThere(stack: Stack, outcome: Outcom
   expect(outcome.slowest).toBeLessThan(HANG_MS);
 }
 
+/** The last lines of a log file, or why there are none. */
+function logTail(file: string, lines = 30): string {
+  try {
+    return readFileSync(file, 'utf8').split('\n').slice(-lines).join('\n');
+  } catch (error) {
+    return `(cannot read ${file}: ${(error as Error).message})`;
+  }
+}
+
 describe('PostgreSQL restart under load', () => {
   let stack: Stack;
   let postgres: ManagedProcess;
@@ -179,6 +188,8 @@ describe('PostgreSQL restart under load', () => {
       logFile: `${dataDir}.log`,
     });
     await postgres.start();
+    // initdb and a first start take seconds alone, and far longer beside the rest of the suite
+    // on two cores. A server that never came up says why in its log, quoted in the failure.
     await eventually(
       'private PostgreSQL up',
       async () =>
@@ -187,15 +198,17 @@ describe('PostgreSQL restart under load', () => {
           () => false,
         ),
       (done) => done,
-      60_000,
-    );
+      120_000,
+    ).catch((error: Error) => {
+      throw new Error(`${error.message}; its log ends:\n${logTail(`${dataDir}.log`)}`);
+    });
     stack = await startStack({
       ...testInfrastructure(),
       postgresUrl,
       services: ['users', 'events', 'tickets', 'chat', 'router'],
       serviceEnv: ENV,
     });
-  }, 120_000);
+  }, 240_000);
 
   afterAll(async () => {
     await stack?.stop();
