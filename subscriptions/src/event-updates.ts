@@ -26,13 +26,13 @@ export interface EventUpdate {
 /** The tiers of an event as the tickets service has them now; null when it cannot say. */
 export type TierLookup = (eventId: string) => Promise<TierAvailability[] | null>;
 
-/** What this instance knows of one followed event. */
 /** Where a tier's last applied availability came from: its fact's topic, and when it happened. */
 export interface ChangeSource {
   topic: string;
   at: number;
 }
 
+/** What this instance knows of one followed event. */
 interface Followed {
   status: EventStatus;
   tiers: Map<string, TierAvailability>;

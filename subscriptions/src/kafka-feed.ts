@@ -32,13 +32,13 @@ function within<T>(ms: number, work: Promise<T>): Promise<T> {
   return Promise.race([work, timeout]).finally(() => clearTimeout(timer));
 }
 
-/** Routes one fact (checked against its schema) to the subscriptions it concerns. */
 /** A fact's topic and when it happened, to order a tier's changes across topics. */
 const sourceOf = (fact: ParsedFact) => ({
   topic: fact.definition.topic,
   at: Date.parse(fact.envelope.occurredAt),
 });
 
+/** Routes one fact (checked against its schema) to the subscriptions it concerns. */
 export function route(
   fanout: Fanout,
   fact: ParsedFact,

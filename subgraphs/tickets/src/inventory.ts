@@ -30,14 +30,20 @@ export const MAX_CAPACITY = 1_000_000;
 /** Tiers per event: `Event.tiers` is bounded by this (`@listSize(assumedSize: 20)`). */
 export const MAX_TIERS = 20;
 
-export function validateTier(input: TierInput): TierInput {
-  const name = input.name.trim();
+/** A tier's name, trimmed and checked: the same rules for a new tier and an edited one. */
+export function validTierName(raw: string): string {
+  const name = raw.trim();
   checkText(name, 'name', { required: true });
   const length = characterCount(name);
   if (length < 1 || length > MAX_TIER_NAME)
     throw badInput(`The tier name must be 1 to ${MAX_TIER_NAME} characters long.`, {
       field: 'name',
     });
+  return name;
+}
+
+export function validateTier(input: TierInput): TierInput {
+  const name = validTierName(input.name);
   if (
     !Number.isInteger(input.priceCents) ||
     input.priceCents < 0 ||

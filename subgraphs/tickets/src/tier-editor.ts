@@ -16,7 +16,7 @@ import {
 } from '@ko/platform';
 import { changeTier } from './availability';
 import { TicketTier } from './entities/ticket-tier';
-import { MAX_CAPACITY, MAX_PRICE_CENTS, MAX_TIER_NAME } from './inventory';
+import { MAX_CAPACITY, MAX_PRICE_CENTS, validTierName } from './inventory';
 import { checkWindow } from './sale-window';
 
 export const MAX_TIER_DESCRIPTION = 1_000;
@@ -42,13 +42,7 @@ interface Checked {
 }
 
 export function validateChanges(input: TierChanges): Checked {
-  const name = input.name == null ? null : input.name.trim();
-  // The same checks as a new tier's name (validateTier): an edit is no way around them.
-  if (name !== null) checkText(name, 'name', { required: true });
-  if (name !== null && (characterCount(name) < 1 || characterCount(name) > MAX_TIER_NAME))
-    throw badInput(`The tier name must be 1 to ${MAX_TIER_NAME} characters long.`, {
-      field: 'name',
-    });
+  const name = input.name == null ? null : validTierName(input.name);
   const price = input.priceCents ?? null;
   if (price !== null && (!Number.isInteger(price) || price < 0 || price > MAX_PRICE_CENTS))
     throw badInput(`The price must be 0 to ${MAX_PRICE_CENTS} cents.`, { field: 'priceCents' });
