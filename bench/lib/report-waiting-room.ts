@@ -68,7 +68,7 @@ export function waitingRoomSection(queue: WaitingRoomResult | NotMeasured | unde
   out.push(
     `${q.fans} fans (already registered) join the waiting room at random moments of the ${q.joinWindowSeconds} s before a tier of ${q.capacity} goes on sale, ` +
       `each following their ticket over graphql-ws (queueTicketUpdated) and buying one ticket when admitted. ` +
-      `Joins: ${JSON.stringify(q.joinOutcomes)}; purchases: ${JSON.stringify(q.purchaseOutcomes)}; ${q.seconds} s in all.`,
+      `Joins: ${JSON.stringify(q.joinOutcomes)}${Object.keys(q.joinRetries ?? {}).length ? ` (sent again, as the web client does, after ${JSON.stringify(q.joinRetries)})` : ''}; purchases: ${JSON.stringify(q.purchaseOutcomes)}; ${q.seconds} s in all.`,
     '',
     '| | p50 ms | p99 ms | max ms | count |',
     '| --- | --- | --- | --- | --- |',

@@ -46,6 +46,8 @@ export interface WaitingRoomResult {
   capacity: number;
   joinWindowSeconds: number;
   joinOutcomes: Record<string, number>;
+  /** Joins sent again after an answer the stack could not give (at most JOIN_ATTEMPTS in all). */
+  joinRetries: Record<string, number>;
   /** From the later of a fan's join and the sale's start to their first place (or admission). */
   timeToPosition: Distribution;
   fansWithoutPosition: number;
@@ -67,6 +69,9 @@ export interface WaitingRoomResult {
   /** CPU of every process over the sale, and per ticket sold (what the waiting fans cost included). */
   cpu: CpuUsage | null;
   cpuMsPerSale: Record<string, number>;
+  /** CPU of every process while the fans join and start following their tickets, and per fan. */
+  joinCpu: CpuUsage | null;
+  cpuMsPerJoin: Record<string, number>;
   errorExamples: string[];
 }
 
@@ -113,6 +118,10 @@ export function rankCorrelation(a: number[], b: number[]): number {
 }
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** Tries of one fan's join before they give up, and the answers worth another try. */
+const JOIN_ATTEMPTS = 3;
+const RETRIED = new Set(['SERVICE_UNAVAILABLE', 'transport', 'http_502', 'http_503', 'http_504']);
 
 export async function runWaitingRoom(options: WaitingRoomOptions): Promise<WaitingRoomResult> {
   const run = randomBytes(3).toString('hex');
@@ -165,6 +174,8 @@ export async function runWaitingRoom(options: WaitingRoomOptions): Promise<Waiti
 
   const fans: Fan[] = options.fans.map((account) => ({ account, bought: false, live: false }));
   const joinOutcomes: Record<string, number> = {};
+  /** Joins sent again after an answer the stack could not give, by that answer. */
+  const joinRetries: Record<string, number> = {};
   const purchaseLatency = new Samples();
   // Purchases sent in the sale's first 3 s (when every fan is told a place) and after.
   const firstSeconds = new Samples();
@@ -277,17 +288,27 @@ export async function runWaitingRoom(options: WaitingRoomOptions): Promise<Waiti
   options.log(`  ${fans.length} fans join over ${options.joinWindowMs / 1000} s`);
   // A slot is held for the join request only: a fan's arrival must not wait on others' sockets.
   const following: Promise<void>[] = [];
+  options.cpu?.begin();
   await inParallel(plan, 200, async ({ fan, at }) => {
     const wait = at - nowMs();
     if (wait > 0) await sleep(wait);
-    const answer = await http.post(
-      JSON.stringify({
-        query: 'mutation($e: ID!) { joinWaitingRoom(eventId: $e) { id status position } }',
-        variables: { e: eventId },
-      }),
-      fan.account.token,
-    );
-    const outcome = outcomeOf(answer);
+    // A join the stack could not answer is sent again, as the web client does: joining again
+    // answers the same ticket, so a fan whose first answer was lost still learns it.
+    let answer: Awaited<ReturnType<typeof http.post>>;
+    let outcome: string;
+    for (let attempt = 1; ; attempt++) {
+      answer = await http.post(
+        JSON.stringify({
+          query: 'mutation($e: ID!) { joinWaitingRoom(eventId: $e) { id status position } }',
+          variables: { e: eventId },
+        }),
+        fan.account.token,
+      );
+      outcome = outcomeOf(answer);
+      if (outcome === 'ok' || attempt === JOIN_ATTEMPTS || !RETRIED.has(outcome)) break;
+      joinRetries[outcome] = (joinRetries[outcome] ?? 0) + 1;
+      await sleep(1_000);
+    }
     joinOutcomes[outcome] = (joinOutcomes[outcome] ?? 0) + 1;
     if (outcome !== 'ok')
       return note(`join: ${JSON.stringify(answer.body?.errors ?? answer.failure)}`);
@@ -303,7 +324,17 @@ export async function runWaitingRoom(options: WaitingRoomOptions): Promise<Waiti
     following.push(follow(fan));
   });
   await Promise.all(following);
-  options.log(`  joined: ${JSON.stringify(joinOutcomes)}; the sale starts`);
+  const joinCpu = options.cpu?.end() ?? null;
+  const cpuMsPerJoin = joinCpu ? perUnit(joinCpu, fans.length, 1) : {};
+  options.log(
+    `  joined: ${JSON.stringify(joinOutcomes)} (sent again: ${JSON.stringify(joinRetries)}); the sale starts`,
+  );
+  if (joinCpu)
+    options.log(
+      `  CPU ms per fan joined and following: ${Object.entries(cpuMsPerJoin)
+        .map(([name, ms]) => `${name} ${ms}`)
+        .join(', ')}`,
+    );
   options.cpu?.begin();
 
   // Until every fan bought, or was told the room closed (or a generous deadline passed).
@@ -369,6 +400,7 @@ export async function runWaitingRoom(options: WaitingRoomOptions): Promise<Waiti
       capacity: options.capacity,
       joinWindowSeconds: options.joinWindowMs / 1000,
       joinOutcomes,
+      joinRetries,
       timeToPosition: timeToPosition.summary(),
       // Of the fans who hold a queue ticket: a refused join is counted in joinOutcomes.
       fansWithoutPosition: fans.filter((f) => f.ticketId && f.positionedAt === undefined).length,
@@ -387,6 +419,8 @@ export async function runWaitingRoom(options: WaitingRoomOptions): Promise<Waiti
       seconds,
       cpu,
       cpuMsPerSale: cpu ? perUnit(cpu, counts!.sold, 1) : {},
+      joinCpu,
+      cpuMsPerJoin,
       errorExamples,
     };
   } finally {

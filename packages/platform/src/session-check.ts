@@ -1,10 +1,20 @@
+import DataLoader from 'dataloader';
 import { z } from 'zod';
 import { createTokenVerifier, type SessionCheck, type TokenVerifier } from './auth';
 import { DomainError, unauthenticated } from './errors';
 import { readServiceList } from './service-list';
 
-/** Where the users service answers whether a token's session is current (internal network only). */
-export const SESSION_STATUS_PATH = '/internal/session';
+/**
+ * Where the users service answers whether tokens' sessions are current (internal network only):
+ * POST `{ tokens }`, answered `{ sessions }` in the same order, null for a token it refuses.
+ */
+export const SESSION_STATUS_PATH = '/internal/sessions';
+/** Most tokens asked about in one request. */
+export const MAX_SESSIONS_PER_QUESTION = 500;
+
+export const sessionQuestionSchema = z.object({
+  tokens: z.array(z.string().min(1).max(4_096)).min(1).max(MAX_SESSIONS_PER_QUESTION),
+});
 
 /** The users service's answer about a token's account. */
 export interface SessionStatus {
@@ -15,6 +25,7 @@ export interface SessionStatus {
 }
 
 const sessionStatusSchema = z.object({ active: z.boolean(), tokenVersion: z.number().int() });
+const sessionAnswerSchema = z.object({ sessions: z.array(sessionStatusSchema.nullable()) });
 
 export const sessionEnded = () =>
   unauthenticated(
@@ -30,11 +41,18 @@ export function isCurrentSession(status: SessionStatus | undefined, tokenVersion
  * Asks the users service (through the service registry's instances) whether a token's account
  * is still active at the token's version, and trusts each answer for `ttlMs`: a token of an
  * account that ended its sessions, was disabled or deleted stops working at most `ttlMs` later.
- * Callers at once for one account share one request. If no users instance answers, the check
- * fails closed (SERVICE_UNAVAILABLE): a token is never taken on trust.
+ * Callers at once for one account share one question, and the questions of one turn of the
+ * event loop go in one request (a socket server re-checking thousands of sockets, a rush of new
+ * buyers). If no users instance answers, the check fails closed (SERVICE_UNAVAILABLE): a token
+ * is never taken on trust.
  */
 export class SessionDirectory {
   private readonly answers = new Map<string, { until: number; status: Promise<SessionStatus> }>();
+  private readonly questions = new DataLoader<string, SessionStatus>(
+    (tokens) => this.askMany(tokens),
+    // Every question of this turn of the event loop, not only of this promise job, in one request.
+    { cache: false, maxBatchSize: MAX_SESSIONS_PER_QUESTION, batchScheduleFn: setImmediate },
+  );
   private next = 0;
 
   constructor(
@@ -73,22 +91,28 @@ export class SessionDirectory {
     return status;
   }
 
-  private async ask(token: string): Promise<SessionStatus> {
+  private ask(token: string): Promise<SessionStatus> {
+    return this.questions.load(token);
+  }
+
+  private async askMany(tokens: readonly string[]): Promise<Array<SessionStatus | Error>> {
     const instances = this.instances();
     for (let attempt = 0; attempt < instances.length; attempt++) {
       const url = new URL(SESSION_STATUS_PATH, instances[this.next++ % instances.length]);
       let response: Response;
       try {
         response = await fetch(url, {
-          headers: { authorization: `Bearer ${token}` },
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify({ tokens }),
           signal: AbortSignal.timeout(this.options.timeoutMs ?? 2_000),
         });
       } catch {
         continue;
       }
-      if (response.status === 401) throw sessionEnded();
-      const parsed = sessionStatusSchema.safeParse(await response.json().catch(() => undefined));
-      if (response.ok && parsed.success) return parsed.data;
+      const parsed = sessionAnswerSchema.safeParse(await response.json().catch(() => undefined));
+      if (response.ok && parsed.success && parsed.data.sessions.length === tokens.length)
+        return parsed.data.sessions.map((status) => status ?? sessionEnded());
     }
     throw new DomainError(
       'SERVICE_UNAVAILABLE',

@@ -3,17 +3,36 @@ import type { AddressInfo } from 'node:net';
 import { DomainError } from '../src/errors';
 import { SessionDirectory, type SessionStatus } from '../src/session-check';
 
-/** A stand-in users instance answering the session route from `state`, counting questions. */
-async function usersStub(state: { status: SessionStatus }) {
+/**
+ * A stand-in users instance answering the session route from `state` (null for a token listed in
+ * `refused`), counting requests and the tokens they carried.
+ */
+async function usersStub(state: { status: SessionStatus; refused?: string[] }) {
   let asked = 0;
-  const server: Server = createServer((_req, res) => {
+  const tokens: string[][] = [];
+  const server: Server = createServer((req, res) => {
     asked += 1;
-    res.writeHead(200, { 'content-type': 'application/json' });
-    res.end(JSON.stringify(state.status));
+    let body = '';
+    req.on('data', (chunk: Buffer) => (body += chunk.toString()));
+    req.on('end', () => {
+      const question = (JSON.parse(body) as { tokens: string[] }).tokens;
+      tokens.push(question);
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.end(
+        JSON.stringify({
+          sessions: question.map((t) => (state.refused?.includes(t) ? null : state.status)),
+        }),
+      );
+    });
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/graphql`;
-  return { url, asked: () => asked, close: () => new Promise((r) => server.close(r)) };
+  return {
+    url,
+    asked: () => asked,
+    tokens: () => tokens,
+    close: () => new Promise((r) => server.close(r)),
+  };
 }
 
 const codeOf = (promise: Promise<unknown>) =>
@@ -58,6 +77,26 @@ describe('SessionDirectory', () => {
       expect(await codeOf(sessions.check({ id: 'u2', tokenVersion: 4 }, 't'))).toBe(
         'UNAUTHENTICATED',
       );
+    } finally {
+      await users.close();
+    }
+  });
+
+  it('asks about every account checked in one turn of the event loop in one request', async () => {
+    const users = await usersStub({
+      status: { active: true, tokenVersion: 0 },
+      refused: ['t-forged'],
+    });
+    try {
+      const sessions = new SessionDirectory(() => [users.url], 60_000);
+      const ids = Array.from({ length: 40 }, (_, i) => `u${i}`);
+      const outcomes = await Promise.all([
+        ...ids.map((id) => codeOf(sessions.check({ id, tokenVersion: 0 }, `t-${id}`))),
+        codeOf(sessions.check({ id: 'u-forged', tokenVersion: 0 }, 't-forged')),
+      ]);
+      expect(outcomes).toEqual([...ids.map(() => 'ok'), 'UNAUTHENTICATED']);
+      expect(users.asked()).toBe(1);
+      expect(users.tokens()[0]).toHaveLength(41);
     } finally {
       await users.close();
     }

@@ -2,7 +2,7 @@ import { randomInt } from 'node:crypto';
 import type { DataSource, EntityManager } from 'typeorm';
 import { Facts, enqueue, rows, type Logger, type WaitingRoomChangedFact } from '@ko/platform';
 import type { AdmissionPace } from './admission-pace';
-import { readRooms, type QueueTicketRow } from './queue-views';
+import { readRoomHeads, type QueueTicketRow } from './queue-views';
 import { roomLock } from './waiting-room';
 
 export interface AdmitterOptions {
@@ -96,7 +96,7 @@ export class QueueAdmitter {
         [eventId],
       );
       if (!room) return false;
-      const [state] = await readRooms(manager, [eventId]);
+      const [state] = await readRoomHeads(manager, [eventId]);
       if (!state) return false;
       const started = !state.saleStartsAt || state.saleStartsAt <= new Date();
       if (!started) return false;
@@ -181,7 +181,7 @@ export class QueueAdmitter {
         }
       }
       if (!changed && tickets.length === 0) return false;
-      const [after] = await readRooms(manager, [eventId]);
+      const [after] = await readRoomHeads(manager, [eventId]);
       await enqueue(manager, Facts.waitingRoomChanged, {
         eventId,
         phase: after!.phase,

@@ -15,8 +15,8 @@ export const SALE_STARTS_AT = `greatest(
               WHERE t.event_id = r.event_id AND NOT t.event_cancelled), '-infinity'),
     coalesce(r.opens_at, '-infinity'))`;
 
-/** A room as read with its counts (see `readRooms`). */
-export interface RoomState {
+/** A room as a queue ticket is shown against it (see `readRoomHeads`). */
+export interface RoomHead {
   eventId: string;
   organizerId: string;
   enabled: boolean;
@@ -26,66 +26,105 @@ export interface RoomState {
   admittedThrough: number;
   soldOut: boolean;
   phase: RoomPhase;
-  waiting: number;
-  admitted: number;
   /** Fans admitted over the last minute: the pace that estimates waits. */
   admittedPerMinute: number;
+  /** Admitted, not yet bought, still running. */
+  admitted: number;
+}
+
+/** A room with every count, for its organizer (see `readRooms`). */
+export interface RoomState extends RoomHead {
+  waiting: number;
   /** Orders of the event over the last minute. */
   purchasesPerMinute: number;
 }
 
-export async function readRooms(
+/**
+ * What a ticket is shown with, read from the admitted rows only (indexes queue_tickets_admitted_at
+ * and queue_tickets_admitted): fans admitted over the last minute, and those admitted now.
+ */
+const ADMISSIONS = `(SELECT count(*)::int FROM queue_tickets q WHERE q.event_id = r.event_id
+          AND q.admitted_at > now() - interval '1 minute') AS admitted_per_minute,
+       (SELECT count(*)::int FROM queue_tickets q WHERE q.event_id = r.event_id AND q.status = 'ADMITTED'
+          AND q.admitted_until > now() AND q.done_at IS NULL) AS admitted`;
+
+/** How many wait, and the sales of the minute: these read every waiting fan's row and order. */
+const COUNTS = `(SELECT count(*)::int FROM queue_tickets q WHERE q.event_id = r.event_id AND q.status = 'WAITING') AS waiting,
+       (SELECT count(*)::int FROM orders o WHERE o.event_id = r.event_id
+          AND o.created_at > now() - interval '1 minute') AS purchases_per_minute`;
+
+interface RoomRow {
+  event_id: string;
+  organizer_id: string;
+  enabled: boolean;
+  opens_at: Date | null;
+  sale_starts_at: Date | null;
+  started: boolean;
+  shuffled_at: Date | null;
+  admitted_through: number;
+  sold_out_at: Date | null;
+  admitted_per_minute: number;
+  admitted: number;
+  waiting?: number;
+  purchases_per_minute?: number;
+}
+
+async function readRoomRows(
   manager: EntityManager,
   eventIds: readonly string[],
-): Promise<RoomState[]> {
-  const found = await rows<{
-    event_id: string;
-    organizer_id: string;
-    enabled: boolean;
-    opens_at: Date | null;
-    sale_starts_at: Date | null;
-    started: boolean;
-    shuffled_at: Date | null;
-    admitted_through: number;
-    sold_out_at: Date | null;
-    waiting: number;
-    admitted: number;
-    admitted_per_minute: number;
-    purchases_per_minute: number;
-  }>(
+  counts: boolean,
+): Promise<RoomRow[]> {
+  return rows<RoomRow>(
     manager,
     `SELECT r.*, nullif(s.at, '-infinity') AS sale_starts_at, s.at <= now() AS started,
-       (SELECT count(*)::int FROM queue_tickets q WHERE q.event_id = r.event_id AND q.status = 'WAITING') AS waiting,
-       (SELECT count(*)::int FROM queue_tickets q WHERE q.event_id = r.event_id AND q.status = 'ADMITTED'
-          AND q.admitted_until > now() AND q.done_at IS NULL) AS admitted,
-       (SELECT count(*)::int FROM queue_tickets q WHERE q.event_id = r.event_id
-          AND q.admitted_at > now() - interval '1 minute') AS admitted_per_minute,
-       (SELECT count(*)::int FROM orders o WHERE o.event_id = r.event_id
-          AND o.created_at > now() - interval '1 minute') AS purchases_per_minute
+       ${ADMISSIONS}${counts ? `,\n       ${COUNTS}` : ''}
      FROM waiting_rooms r, LATERAL (SELECT ${SALE_STARTS_AT} AS at) s
      WHERE r.event_id = ANY($1)`,
     [eventIds],
   );
-  return found.map((row) => ({
-    eventId: row.event_id,
-    organizerId: row.organizer_id,
-    enabled: row.enabled,
-    opensAt: row.opens_at,
-    saleStartsAt: row.sale_starts_at,
-    shuffled: row.shuffled_at !== null,
-    admittedThrough: row.admitted_through,
-    soldOut: row.sold_out_at !== null,
-    phase: !row.enabled
-      ? 'OFF'
-      : row.sold_out_at
-        ? 'SOLD_OUT'
-        : row.started && row.shuffled_at
-          ? 'ADMITTING'
-          : 'BEFORE_START',
-    waiting: row.waiting,
-    admitted: row.admitted,
-    admittedPerMinute: row.admitted_per_minute,
-    purchasesPerMinute: row.purchases_per_minute,
+}
+
+const headOf = (row: RoomRow): RoomHead => ({
+  eventId: row.event_id,
+  organizerId: row.organizer_id,
+  enabled: row.enabled,
+  opensAt: row.opens_at,
+  saleStartsAt: row.sale_starts_at,
+  shuffled: row.shuffled_at !== null,
+  admittedThrough: row.admitted_through,
+  soldOut: row.sold_out_at !== null,
+  phase: !row.enabled
+    ? 'OFF'
+    : row.sold_out_at
+      ? 'SOLD_OUT'
+      : row.started && row.shuffled_at
+        ? 'ADMITTING'
+        : 'BEFORE_START',
+  admittedPerMinute: row.admitted_per_minute,
+  admitted: row.admitted,
+});
+
+/**
+ * Rooms as a queue ticket is shown against them and the admitter moves them: without the counts
+ * of `readRooms`, which read every waiting fan's row, since every join, every new follower and
+ * every step of the admitter (after each sale) ask this of a room thousands are in.
+ */
+export async function readRoomHeads(
+  manager: EntityManager,
+  eventIds: readonly string[],
+): Promise<RoomHead[]> {
+  return (await readRoomRows(manager, eventIds, false)).map(headOf);
+}
+
+/** Rooms with how many wait, are admitted and bought over the last minute. */
+export async function readRooms(
+  manager: EntityManager,
+  eventIds: readonly string[],
+): Promise<RoomState[]> {
+  return (await readRoomRows(manager, eventIds, true)).map((row) => ({
+    ...headOf(row),
+    waiting: row.waiting!,
+    purchasesPerMinute: row.purchases_per_minute!,
   }));
 }
 
@@ -117,7 +156,7 @@ export interface QueueTicketView {
  */
 export function presentTicket(
   ticket: QueueTicketRow,
-  room: Pick<RoomState, 'admittedThrough' | 'admittedPerMinute' | 'saleStartsAt' | 'phase'>,
+  room: Pick<RoomHead, 'admittedThrough' | 'admittedPerMinute' | 'saleStartsAt' | 'phase'>,
   now = new Date(),
 ): QueueTicketView {
   const waiting = ticket.status === 'WAITING';

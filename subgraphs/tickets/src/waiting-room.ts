@@ -3,7 +3,6 @@ import {
   Facts,
   conflict,
   enqueue,
-  isUniqueViolation,
   isUuid,
   notFound,
   requireOrganizer,
@@ -14,6 +13,7 @@ import {
 import type { EventStates } from './event-states';
 import {
   presentTicket,
+  readRoomHeads,
   readRooms,
   type QueueTicketRow,
   type QueueTicketView,
@@ -58,7 +58,7 @@ export class WaitingRoom {
            updated_at = now()`,
         [eventId, event.organizerId, settings.enabled, settings.opensAt ?? null],
       );
-      const [room] = await readRooms(manager, [eventId]);
+      const [room] = await readRoomHeads(manager, [eventId]);
       await enqueue(manager, Facts.waitingRoomChanged, {
         eventId,
         phase: room!.phase,
@@ -74,61 +74,26 @@ export class WaitingRoom {
 
   /**
    * The fan's ticket for the event's room: the one they have (an expired one goes back in line,
-   * at the back), or a new one. CONFLICT when the room is off or not open yet.
+   * at the back), or a new one, in one statement (`tickets_join_queue`, see its migration).
+   * CONFLICT when the room is off or not open yet.
    */
   async join(viewer: Viewer | null, eventId: string): Promise<QueueTicketView> {
     const fan = requireViewer(viewer);
     if (!isUuid(eventId)) throw notFound('Event', eventId);
-    const existing = await this.ticketOf(fan.id, eventId);
-    if (existing && existing.status !== 'EXPIRED') return this.present(existing);
-    const [room] = await rows<{ enabled: boolean; open: boolean; opens_at: Date | null }>(
+    const [joined] = await rows<QueueTicketRow & { outcome: string; opens_at: Date | null }>(
       this.db.manager,
-      'SELECT enabled, coalesce(opens_at <= now(), true) AS open, opens_at FROM waiting_rooms WHERE event_id = $1',
-      [eventId],
+      'SELECT * FROM tickets_join_queue($1, $2, $3)',
+      [eventId, fan.id, roomLock(eventId)],
     );
-    if (!room?.enabled)
+    if (joined!.outcome === 'noRoom')
       throw conflict('This event has no waiting room: buy its tickets directly.', { eventId });
-    if (!room.open)
-      throw conflict(`The waiting room opens at ${room.opens_at!.toISOString()}.`, {
+    if (joined!.outcome === 'notOpen')
+      throw conflict(`The waiting room opens at ${joined!.opens_at!.toISOString()}.`, {
         eventId,
-        opensAt: room.opens_at!.toISOString(),
+        opensAt: joined!.opens_at!.toISOString(),
       });
-    try {
-      await this.db.transaction(async (manager) => {
-        // Shared with other joiners, exclusive for the shuffle (QueueAdmitter): a fan who joins
-        // unplaced is committed before the shuffle reads who is there, or sees it done and
-        // takes the next place behind (the room's row lock orders late joiners).
-        await manager.query('SELECT pg_advisory_xact_lock_shared($1)', [roomLock(eventId)]);
-        const [shuffled] = await rows<{ shuffled: boolean }>(
-          manager,
-          'SELECT shuffled_at IS NOT NULL AS shuffled FROM waiting_rooms WHERE event_id = $1',
-          [eventId],
-        );
-        const place = shuffled?.shuffled
-          ? (
-              await rows<{ place: number }>(
-                manager,
-                `UPDATE waiting_rooms SET next_place = next_place + 1 WHERE event_id = $1
-                 RETURNING next_place - 1 AS place`,
-                [eventId],
-              )
-            )[0]!.place
-          : null;
-        // A ticket that expired goes back in line with its id: the same ticket, a new place.
-        await manager.query(
-          `INSERT INTO queue_tickets (event_id, user_id, place) VALUES ($1, $2, $3)
-           ON CONFLICT (event_id, user_id) DO UPDATE SET status = 'WAITING', place = EXCLUDED.place,
-             joined_at = clock_timestamp(), admitted_at = NULL, admitted_until = NULL, done_at = NULL
-           WHERE queue_tickets.status = 'EXPIRED'`,
-          [eventId, fan.id, place],
-        );
-      });
-    } catch (error) {
-      // Two joins of one fan at once: the loser reads the winner's ticket.
-      if (!isUniqueViolation(error, 'queue_tickets_holder')) throw error;
-    }
     // Nothing to announce: the admitter places and admits it on its next round.
-    return this.present((await this.ticketOf(fan.id, eventId))!);
+    return this.present(joined!);
   }
 
   /** A user's queue tickets, newest first; null for anyone but that user. */
@@ -139,11 +104,11 @@ export class WaitingRoom {
       'SELECT * FROM queue_tickets WHERE user_id = $1 ORDER BY joined_at DESC LIMIT 50',
       [userId],
     );
-    const rooms = await this.rooms(found.map((t) => t.event_id));
+    const rooms = await readRoomHeads(this.db.manager, [...new Set(found.map((t) => t.event_id))]);
     return found.map((t) =>
       presentTicket(
         t,
-        rooms.find((r) => r?.eventId === t.event_id)!,
+        rooms.find((r) => r.eventId === t.event_id)!,
       ),
     );
   }
@@ -165,17 +130,8 @@ export class WaitingRoom {
     return eventIds.map((id) => found.find((room) => room.eventId === id));
   }
 
-  private async ticketOf(userId: string, eventId: string): Promise<QueueTicketRow | undefined> {
-    const [found] = await rows<QueueTicketRow>(
-      this.db.manager,
-      'SELECT * FROM queue_tickets WHERE event_id = $1 AND user_id = $2',
-      [eventId, userId],
-    );
-    return found;
-  }
-
   private async present(ticket: QueueTicketRow): Promise<QueueTicketView> {
-    const [room] = await readRooms(this.db.manager, [ticket.event_id]);
+    const [room] = await readRoomHeads(this.db.manager, [ticket.event_id]);
     return presentTicket(ticket, room!);
   }
 }

@@ -3,6 +3,7 @@ import { Client as Pg } from 'pg';
 import {
   ADD_TIER,
   eventually,
+  graphql,
   inParallel,
   RouterClient,
   startStack,
@@ -12,6 +13,7 @@ import {
 import {
   codeOf,
   join,
+  JOIN,
   rankCorrelation,
   reserve,
   setRoom,
@@ -105,6 +107,32 @@ it('refuses holds and purchases without an admission, and after it ran out', asy
   expect((await join(client, fan!.token, eventId)).id).toBe(ticket.id);
   await statusOf(fan!.token, eventId, 'ADMITTED');
   expect((await client.purchase(fan!.token, tierId, 1, randomUUID())).errors).toBeUndefined();
+});
+
+it('gives a fan one ticket however many joins they send at once, and refuses a room that is off or not open', async () => {
+  const { eventId } = await roomWith(10);
+  const [fan] = await fans(1);
+  const joins = await Promise.all(
+    Array.from({ length: 8 }, () => join(client, fan!.token, eventId)),
+  );
+  expect(new Set(joins.map((t) => t.id)).size).toBe(1);
+  const { rows } = await db.query('SELECT id FROM queue_tickets WHERE event_id = $1', [eventId]);
+  expect(rows).toEqual([{ id: joins[0]!.id }]);
+
+  const opensAt = new Date(Date.now() + 3_600_000).toISOString();
+  await setRoom(client, organizer.token, eventId, { enabled: true, opensAt });
+  const [late] = await fans(1);
+  const early = await graphql(stack.routerUrl, JOIN, { eventId }, late!.token);
+  expect(codeOf(early)).toBe('CONFLICT');
+  expect(early.errors![0]!.extensions).toMatchObject({ eventId, opensAt });
+
+  await setRoom(client, organizer.token, eventId, { enabled: false });
+  expect(codeOf(await graphql(stack.routerUrl, JOIN, { eventId }, late!.token))).toBe('CONFLICT');
+  const { rows: after } = await db.query(
+    'SELECT count(*)::int AS n FROM queue_tickets WHERE event_id = $1',
+    [eventId],
+  );
+  expect(after).toEqual([{ n: 1 }]);
 });
 
 it('gives fans who joined before the sale random places, and later ones the next', async () => {

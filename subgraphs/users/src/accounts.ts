@@ -8,6 +8,7 @@ import {
   characterCount,
   checkText,
   isUuid,
+  rows,
   visibleText,
   type Role,
   type SessionStatus,
@@ -187,6 +188,16 @@ export class Accounts {
     if (!isUuid(userId)) return undefined;
     const user = await this.db.getRepository(User).findOneBy({ id: userId });
     return user ? { active: user.status === 'ACTIVE', tokenVersion: user.tokenVersion } : undefined;
+  }
+
+  /** `sessionStatus` of many accounts in one statement (the other services' session checks). */
+  async sessionStatuses(userIds: readonly string[]): Promise<Map<string, SessionStatus>> {
+    const found = await rows<{ id: string; active: boolean; token_version: number }>(
+      this.db.manager,
+      `SELECT id, status = 'ACTIVE' AS active, token_version FROM users WHERE id = ANY($1::uuid[])`,
+      [userIds.filter(isUuid)],
+    );
+    return new Map(found.map((u) => [u.id, { active: u.active, tokenVersion: u.token_version }]));
   }
 
   /**

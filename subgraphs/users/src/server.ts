@@ -3,7 +3,6 @@ import { join } from 'node:path';
 import DataLoader from 'dataloader';
 import { parse } from 'graphql';
 import {
-  DomainError,
   OutboxRelay,
   SESSION_STATUS_PATH,
   Topics,
@@ -21,12 +20,10 @@ import {
   sendJson,
   sessionEnded,
   startSubgraph,
-  viewerFromAuthorization,
   type RequestContext,
-  type Route,
-  type TokenVerifier,
 } from '@ko/platform';
 import { Accounts } from './accounts';
+import { sessionStatusRoute } from './session-route';
 import { loadUsersConfig, type UsersConfig } from './config';
 import { User } from './entities/user';
 import { MailLinks } from './mail-links';
@@ -138,30 +135,5 @@ export async function start(config: UsersConfig = loadUsersConfig()) {
       await relay.stop();
       await db.destroy();
     },
-  };
-}
-
-/**
- * Answers the other services' session check (session-check.ts) for the token they were sent: the
- * caller proves the question with the token itself, so the route tells nothing to anyone without
- * one. Served on the service's own port, which only the internal network reaches.
- */
-function sessionStatusRoute(verify: TokenVerifier, accounts: Accounts): Route {
-  return async (req, res) => {
-    let userId: string;
-    try {
-      const viewer = await viewerFromAuthorization(req.headers.authorization, verify);
-      if (!viewer) throw sessionEnded();
-      userId = viewer.id;
-    } catch (error) {
-      const unavailable = error instanceof DomainError && error.code === 'SERVICE_UNAVAILABLE';
-      sendJson(res, unavailable ? 503 : 401, { error: (error as Error).message });
-      return;
-    }
-    sendJson(
-      res,
-      200,
-      (await accounts.sessionStatus(userId)) ?? { active: false, tokenVersion: 0 },
-    );
   };
 }

@@ -6,6 +6,7 @@ import {
   type GraphQLResult,
   type Stack,
 } from '@ko/platform/testing';
+import { MAX_SESSIONS_PER_QUESTION, SESSION_STATUS_PATH } from '@ko/platform';
 import { connect, follow } from '../../../subscriptions/test/live-client';
 
 /**
@@ -153,5 +154,32 @@ describe('ending sessions', () => {
         await graphql(url, 'mutation($p: String!) { deleteAccount(password: $p) }', { p: 'x' }),
       ),
     ).toEqual(['UNAUTHENTICATED']);
+  });
+
+  it("answers the services' session route for a batch of tokens, and refuses what is not a question", async () => {
+    const route = stack.urls.users!.replace('/graphql', SESSION_STATUS_PATH);
+    const ask = (body: unknown, method = 'POST') =>
+      fetch(route, {
+        method,
+        headers: { 'content-type': 'application/json' },
+        body: method === 'POST' ? JSON.stringify(body) : undefined,
+      });
+    const staying = await register('batch-staying@example.com');
+    const leaving = await register('batch-leaving@example.com');
+    const out = await graphql(url, 'mutation { signOutEverywhere { token } }', {}, leaving.token);
+    expect(out.errors).toBeUndefined();
+    const [, payload] = staying.token.split('.');
+    const forged = `${staying.token.split('.')[0]}.${payload}.${'A'.repeat(86)}`;
+
+    const answer = await ask({ tokens: [staying.token, leaving.token, forged] });
+    expect(answer.status).toBe(200);
+    expect(await answer.json()).toEqual({
+      sessions: [{ active: true, tokenVersion: 0 }, { active: true, tokenVersion: 1 }, null],
+    });
+    expect((await ask({ tokens: [] })).status).toBe(400);
+    expect((await ask({ tokens: Array(MAX_SESSIONS_PER_QUESTION + 1).fill(forged) })).status).toBe(
+      400,
+    );
+    expect((await ask({ tokens: [staying.token] }, 'GET')).status).toBe(405);
   });
 });
