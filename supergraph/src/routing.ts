@@ -1,15 +1,12 @@
 import { RemoteGraphQLDataSource } from '@apollo/gateway';
 import type { Fetcher, FetcherRequestInit, FetcherResponse } from '@apollo/utils.fetcher';
 import { GraphQLError } from 'graphql';
-import { REQUEST_START_HEADER, requestStartStamp } from '@ko/platform/request-start';
 import type { Metrics } from './metrics';
 import type { InstanceState, Registry } from './registry';
 
 export interface RouterContext {
   authorization?: string;
   clientAddress?: string;
-  /** When the client's request reached the router (ms since the epoch), stated to subgraphs. */
-  receivedAt?: number;
 }
 
 /** Errors where the request never reached the service, so another instance may take it. */
@@ -112,9 +109,6 @@ export class RoutingDataSource extends RemoteGraphQLDataSource<RouterContext> {
     if (context.authorization) request.http?.headers.set('authorization', context.authorization);
     // The router is the edge: it states the client's address rather than passing one on.
     if (context.clientAddress) request.http?.headers.set('x-forwarded-for', context.clientAddress);
-    // So the tickets service paces waiting rooms by what buyers wait, the router's part included.
-    if (context.receivedAt)
-      request.http?.headers.set(REQUEST_START_HEADER, requestStartStamp(context.receivedAt));
   }
 
   /**

@@ -15,7 +15,6 @@ import { clientAddressOf, type ProxyTrust } from './client-address';
 import { formatForClient } from './errors';
 import { healthRoute, type ReadinessCheck } from './health';
 import { rejectUnsafeCharacters } from './input-guard';
-import { requestStartOf } from './request-start';
 import { listen, type LargeBody, type Route, type RunningHttpService } from './http';
 import type { Logger } from './logger';
 import {
@@ -37,11 +36,6 @@ export interface RequestContext extends BaseContext {
    * trusted proxy (the router, by TRUST_PROXY) says in `x-forwarded-for`.
    */
   clientAddress: string;
-  /**
-   * When the request reached the edge (ms since the epoch): the router's stamp (request-start.ts),
-   * so a service timing its answers can count the time the client has already waited.
-   */
-  receivedAt: number;
 }
 
 export interface SubgraphOptions<C extends RequestContext> {
@@ -125,7 +119,6 @@ export async function startSubgraph<C extends RequestContext>(
   });
   await apollo.start();
   const context = async (req: IncomingMessage): Promise<C> => {
-    const receivedAt = requestStartOf(req, options.trustProxy ?? (() => false));
     let viewer: Viewer | null;
     try {
       viewer = await viewerFromAuthorization(req.headers.authorization, options.verifyToken);
@@ -137,7 +130,6 @@ export async function startSubgraph<C extends RequestContext>(
       logger,
       authorization: req.headers.authorization,
       clientAddress: clientAddressOf(req, options.trustProxy ?? (() => false)),
-      receivedAt,
     });
   };
   const http = await listen<C>(

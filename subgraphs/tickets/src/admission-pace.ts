@@ -16,8 +16,7 @@ const MAX_SAMPLES = 2_000;
 
 /**
  * How many fans a waiting room may have admitted and not yet bought, paced by what this box
- * office serves: the limit grows while holds and purchases are answered within `targetMs` (as the
- * buyer waits: from the router's receipt of the request to this service's answer) and
+ * office serves: the limit grows while holds and purchases are answered within `targetMs` and
  * the room uses all of it, and is cut by a third when they are not (additive increase,
  * multiplicative decrease, as TCP paces a connection). Fans still choosing cost the box office
  * nothing, so with people the limit climbs to its ceiling; when the admitted all buy at once (the
@@ -41,16 +40,13 @@ export class AdmissionPace {
     return this.limitNow;
   }
 
-  /**
-   * Times a hold or purchase answered by this box office (whatever the answer), from when the
-   * request reached the router (`receivedAt`, RequestContext): the buyer waits through the
-   * router's and this service's queues as well as the sale, and under load those grow first.
-   */
-  async timed<T>(receivedAt: number, work: () => Promise<T>): Promise<T> {
+  /** Times a hold or purchase answered by this box office (whatever the answer). */
+  async timed<T>(work: () => Promise<T>): Promise<T> {
+    const started = performance.now();
     try {
       return await work();
     } finally {
-      this.record(Date.now() - receivedAt);
+      this.record(performance.now() - started);
     }
   }
 

@@ -34,7 +34,7 @@ export const resolvers: Resolvers<TicketsContext> = {
       ctx,
     ) => {
       await ctx.verifiedBuyers.check(ctx.viewer, ctx.authorization);
-      return ctx.admissionPace.timed(ctx.receivedAt, () =>
+      return ctx.admissionPace.timed(() =>
         ctx.boxOffice.reserve(ctx.viewer, input, ctx.authorization),
       );
     },
@@ -42,10 +42,7 @@ export const resolvers: Resolvers<TicketsContext> = {
       _root,
       { holdId, idempotencyKey }: { holdId: string; idempotencyKey: string },
       ctx,
-    ) =>
-      ctx.admissionPace.timed(ctx.receivedAt, () =>
-        ctx.boxOffice.checkout(ctx.viewer, holdId, idempotencyKey),
-      ),
+    ) => ctx.admissionPace.timed(() => ctx.boxOffice.checkout(ctx.viewer, holdId, idempotencyKey)),
     purchaseTickets: async (
       _root,
       { input }: { input: { tierId: string; quantity: number; idempotencyKey: string } },
@@ -53,7 +50,7 @@ export const resolvers: Resolvers<TicketsContext> = {
     ) => {
       await ctx.verifiedBuyers.check(ctx.viewer, ctx.authorization);
       // The new order's tickets are in hand: its `tickets` field need not read them back.
-      return ctx.admissionPace.timed(ctx.receivedAt, () =>
+      return ctx.admissionPace.timed(() =>
         ctx.boxOffice.purchase(ctx.viewer, input, ctx.authorization, (order, tickets) =>
           ctx.ticketsByOrder.prime(order.id, tickets),
         ),

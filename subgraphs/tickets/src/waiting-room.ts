@@ -3,6 +3,7 @@ import {
   Facts,
   conflict,
   enqueue,
+  isUniqueViolation,
   isUuid,
   notFound,
   requireOrganizer,
@@ -74,26 +75,61 @@ export class WaitingRoom {
 
   /**
    * The fan's ticket for the event's room: the one they have (an expired one goes back in line,
-   * at the back), or a new one, in one statement (`tickets_join_queue`, see its migration).
-   * CONFLICT when the room is off or not open yet.
+   * at the back), or a new one. CONFLICT when the room is off or not open yet.
    */
   async join(viewer: Viewer | null, eventId: string): Promise<QueueTicketView> {
     const fan = requireViewer(viewer);
     if (!isUuid(eventId)) throw notFound('Event', eventId);
-    const [joined] = await rows<QueueTicketRow & { outcome: string; opens_at: Date | null }>(
+    const existing = await this.ticketOf(fan.id, eventId);
+    if (existing && existing.status !== 'EXPIRED') return this.present(existing);
+    const [room] = await rows<{ enabled: boolean; open: boolean; opens_at: Date | null }>(
       this.db.manager,
-      'SELECT * FROM tickets_join_queue($1, $2, $3)',
-      [eventId, fan.id, roomLock(eventId)],
+      'SELECT enabled, coalesce(opens_at <= now(), true) AS open, opens_at FROM waiting_rooms WHERE event_id = $1',
+      [eventId],
     );
-    if (joined!.outcome === 'noRoom')
+    if (!room?.enabled)
       throw conflict('This event has no waiting room: buy its tickets directly.', { eventId });
-    if (joined!.outcome === 'notOpen')
-      throw conflict(`The waiting room opens at ${joined!.opens_at!.toISOString()}.`, {
+    if (!room.open)
+      throw conflict(`The waiting room opens at ${room.opens_at!.toISOString()}.`, {
         eventId,
-        opensAt: joined!.opens_at!.toISOString(),
+        opensAt: room.opens_at!.toISOString(),
       });
+    try {
+      await this.db.transaction(async (manager) => {
+        // Shared with other joiners, exclusive for the shuffle (QueueAdmitter): a fan who joins
+        // unplaced is committed before the shuffle reads who is there, or sees it done and
+        // takes the next place behind (the room's row lock orders late joiners).
+        await manager.query('SELECT pg_advisory_xact_lock_shared($1)', [roomLock(eventId)]);
+        const [shuffled] = await rows<{ shuffled: boolean }>(
+          manager,
+          'SELECT shuffled_at IS NOT NULL AS shuffled FROM waiting_rooms WHERE event_id = $1',
+          [eventId],
+        );
+        const place = shuffled?.shuffled
+          ? (
+              await rows<{ place: number }>(
+                manager,
+                `UPDATE waiting_rooms SET next_place = next_place + 1 WHERE event_id = $1
+                 RETURNING next_place - 1 AS place`,
+                [eventId],
+              )
+            )[0]!.place
+          : null;
+        // A ticket that expired goes back in line with its id: the same ticket, a new place.
+        await manager.query(
+          `INSERT INTO queue_tickets (event_id, user_id, place) VALUES ($1, $2, $3)
+           ON CONFLICT (event_id, user_id) DO UPDATE SET status = 'WAITING', place = EXCLUDED.place,
+             joined_at = clock_timestamp(), admitted_at = NULL, admitted_until = NULL, done_at = NULL
+           WHERE queue_tickets.status = 'EXPIRED'`,
+          [eventId, fan.id, place],
+        );
+      });
+    } catch (error) {
+      // Two joins of one fan at once: the loser reads the winner's ticket.
+      if (!isUniqueViolation(error, 'queue_tickets_holder')) throw error;
+    }
     // Nothing to announce: the admitter places and admits it on its next round.
-    return this.present(joined!);
+    return this.present((await this.ticketOf(fan.id, eventId))!);
   }
 
   /** A user's queue tickets, newest first; null for anyone but that user. */
@@ -128,6 +164,15 @@ export class WaitingRoom {
   async rooms(eventIds: readonly string[]): Promise<Array<RoomState | undefined>> {
     const found = await readRooms(this.db.manager, eventIds.filter(isUuid));
     return eventIds.map((id) => found.find((room) => room.eventId === id));
+  }
+
+  private async ticketOf(userId: string, eventId: string): Promise<QueueTicketRow | undefined> {
+    const [found] = await rows<QueueTicketRow>(
+      this.db.manager,
+      'SELECT * FROM queue_tickets WHERE event_id = $1 AND user_id = $2',
+      [eventId, userId],
+    );
+    return found;
   }
 
   private async present(ticket: QueueTicketRow): Promise<QueueTicketView> {

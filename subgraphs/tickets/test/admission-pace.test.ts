@@ -59,14 +59,4 @@ describe('AdmissionPace', () => {
     answers(pace, 400);
     expect(pace.limit(true, 1_000)).toBe(2);
   });
-
-  it("times an answer from the router's receipt of the request, not from this service's part", async () => {
-    const pace = new AdmissionPace(options);
-    let now = 1_000;
-    for (let step = 0; step < 30; step++) pace.limit(true, (now += 250));
-    expect(pace.current).toBe(100);
-    // The box office answers at once, but each buyer already waited 300 ms at the router.
-    for (let i = 0; i < 10; i++) await pace.timed(Date.now() - 300, async () => 'sold');
-    expect(pace.limit(true, (now += 250))).toBe(66);
-  });
 });

@@ -7,7 +7,7 @@ import { AttendeeList1765020000000 } from './1765020000000-AttendeeList';
 import { SaleWindows1765030000000 } from './1765030000000-SaleWindows';
 import { WaitingRooms1765030000100 } from './1765030000100-WaitingRooms';
 import { OneStatementPurchase1765040000000 } from './1765040000000-OneStatementPurchase';
-import { QueueJoin1765050000000 } from './1765050000000-QueueJoin';
+import { AdmissionIndex1765050000000 } from './1765050000000-AdmissionIndex';
 
 export const migrations = [
   CreateOutbox1764000000000,
@@ -19,5 +19,5 @@ export const migrations = [
   SaleWindows1765030000000,
   WaitingRooms1765030000100,
   OneStatementPurchase1765040000000,
-  QueueJoin1765050000000,
+  AdmissionIndex1765050000000,
 ];
