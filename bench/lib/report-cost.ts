@@ -152,6 +152,18 @@ export function costSection(results: BenchResults): string[] {
         2,
       ),
     );
+  if (isMeasured(queue) && queue.joinCpu)
+    out.push(
+      ...costBlock(
+        `**Waiting room, joining**: ${queue.fans} fans over ${fmt(queue.joinCpu.wallSeconds)} s, each joining (\`joinWaitingRoom\`) and starting to follow their ticket over graphql-ws, ` +
+          `until every fan had; the ${queue.joinWindowSeconds} s before the sale are ${queue.joinWindowSeconds * queue.joinCpu.cores} core-seconds of this machine, ` +
+          `${fmt((queue.joinWindowSeconds * queue.joinCpu.cores * 1000) / queue.fans, 1)} ms per fan.`,
+        'CPU ms per fan',
+        queue.cpuMsPerJoin,
+        queue.joinCpu,
+        2,
+      ),
+    );
   const chat = results.chat;
   if (isMeasured(chat)) {
     const sweeps = [chat.stack, ...(isMeasured(chat.floor) ? [chat.floor] : [])];
