@@ -31,6 +31,12 @@ export const subscriptionsConfigSchema = baseConfigSchema.extend({
   /** How often a signed-in socket's token is checked again (expiry, ended sessions). */
   SESSION_RECHECK_MS: millis(30_000),
   MAX_SUBSCRIPTIONS_PER_CONNECTION: z.coerce.number().int().min(1).default(50),
+  /**
+   * Most sockets one instance serves; the next are closed with 1013 ("try again later") and the
+   * client reconnects, through the router, to an instance with room. About 17 KB of heap each, so
+   * the default fits the process's heap limit (256 MB, deployment/services.ts) with room.
+   */
+  MAX_CONNECTIONS: z.coerce.number().int().min(1).default(8_000),
 });
 
 export type SubscriptionsConfig = z.infer<typeof subscriptionsConfigSchema>;

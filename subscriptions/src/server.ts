@@ -149,6 +149,11 @@ export async function start(config: SubscriptionsConfig = loadSubscriptionsConfi
     path: '/graphql',
     maxPayload: 64 * 1024,
   });
+  // Listens before graphql-ws: a socket past the cap is closed before it costs a session.
+  wss.on('connection', (socket) => {
+    if (wss.clients.size > config.MAX_CONNECTIONS)
+      socket.close(1013, 'This server is full; try again shortly.');
+  });
   const sessions = new WeakMap<object, Session>();
   const sessionWatch = new SessionWatch(
     verifyToken,
