@@ -185,9 +185,7 @@ export class Accounts {
 
   /** Whether tokens of this account are good, and at which version; undefined if no such account. */
   async sessionStatus(userId: string): Promise<SessionStatus | undefined> {
-    if (!isUuid(userId)) return undefined;
-    const user = await this.db.getRepository(User).findOneBy({ id: userId });
-    return user ? { active: user.status === 'ACTIVE', tokenVersion: user.tokenVersion } : undefined;
+    return (await this.sessionStatuses([userId])).get(userId);
   }
 
   /** `sessionStatus` of many accounts in one statement (the other services' session checks). */
