@@ -40,14 +40,33 @@ async function visibleEvent(eventId: string, ctx: LiveContext) {
 
 const passThrough = <T>(payload: T) => payload;
 
-/** `first`, then whatever `rest` yields (and `rest` ends with the iteration). */
-async function* startingWith<T>(first: T, rest: AsyncIterableIterator<T>): AsyncGenerator<T> {
-  try {
-    yield first;
-    yield* rest;
-  } finally {
+/**
+ * `first`, then whatever `rest` yields; ending it ends `rest` at once. Not an async generator:
+ * a generator's return() waits for the pending next(), so a fan who left while waiting stayed
+ * subscribed (socket and all) until their ticket's next update, which after it closes never comes.
+ */
+function startingWith<T>(first: T, rest: AsyncIterableIterator<T>): AsyncIterableIterator<T> {
+  let firstSent = false;
+  const end = async (): Promise<IteratorResult<T>> => {
+    firstSent = true;
     await rest.return?.();
-  }
+    return { value: undefined, done: true };
+  };
+  return {
+    next: () => {
+      if (firstSent) return rest.next();
+      firstSent = true;
+      return Promise.resolve({ value: first, done: false });
+    },
+    return: end,
+    throw: async (error?: unknown) => {
+      await end();
+      throw error;
+    },
+    [Symbol.asyncIterator]() {
+      return this;
+    },
+  };
 }
 
 export function buildLiveSchema(): GraphQLSchema {

@@ -12,7 +12,8 @@ import {
 
 // queueTicketUpdated through the router, fed by the tickets service's waiting-room facts: the
 // holder sees the ticket as it is, then the sale's start give places, one fan admitted, and the
-// others told the room closed when that fan bought the last ticket. Anyone else: NOT_FOUND.
+// others told the room closed when that fan bought the last ticket; once they leave, nothing
+// of theirs stays subscribed. Anyone else: NOT_FOUND.
 
 const QUEUE_TICKET_UPDATED = `subscription Queue($ticketId: ID!) {
   queueTicketUpdated(ticketId: $ticketId) { id eventId status position estimatedWaitSeconds admittedUntil }
@@ -173,4 +174,8 @@ it('pushes places, admission and the room closing to each holder, and to nobody 
   const others = followers.filter((_, i) => i !== admitted);
   const closed = await Promise.all(others.map((f) => payload(f, (t) => t.status === 'CLOSED')));
   expect(closed.map((t) => t.position)).toEqual([null, null]);
+
+  // Fans who leave stop being followed, though their tickets will never change again.
+  await Promise.all(clients.splice(0).map((c) => c.dispose()));
+  await subscriptionsActive(instances, 0);
 });
