@@ -38,7 +38,7 @@ const PASSWORD = 'bench-password-2026';
 const inDays = (days: number) => new Date(Date.now() + days * 86_400_000).toISOString();
 
 /** Data of a request that must succeed, else an error naming what failed. */
-async function ok(
+export async function ok(
   client: GraphQLHttp,
   query: string,
   variables: Record<string, unknown>,
@@ -78,11 +78,12 @@ async function register(
   }
 }
 
-async function publishedEvent(
+/** An event created, given its tiers and published by its organizer, through the router. */
+export async function publishedEvent(
   client: GraphQLHttp,
   organizer: Account,
   input: { title: string; category: string; city: string; venue: string; inDays: number },
-  tiers: Array<{ name: string; priceCents: number; capacity: number }>,
+  tiers: Array<{ name: string; priceCents: number; capacity: number; salesStartAt?: string }>,
 ): Promise<{ id: string; tierIds: string[] }> {
   const created = await ok(
     client,

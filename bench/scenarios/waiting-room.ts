@@ -12,18 +12,14 @@
  */
 import { randomBytes } from 'node:crypto';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
-import WebSocket from 'ws';
-import { createClient, type Client as WsClient } from 'graphql-ws/client';
 import { Client } from 'pg';
-import { GraphQLHttp, describeSocketFailure, inParallel, outcomeOf } from '../lib/load';
+import { rankCorrelation } from '@ko/platform/testing';
+import { GraphQLHttp, inParallel, outcomeOf } from '../lib/load';
 import { Samples, nowMs, round, type Distribution } from '../lib/stats';
 import { perUnit, type CpuUsage, type CpuWatch } from '../lib/cpu';
 import { PURCHASE } from './rush';
-import type { Account } from './setup';
-
-const QUEUE_TICKET_UPDATED = `subscription Queue($ticketId: ID!) {
-  queueTicketUpdated(ticketId: $ticketId) { id status position }
-}`;
+import { ok, publishedEvent, type Account } from './setup';
+import { follow, join, pollStranded, type Fan, type QueueTicketSeen } from './queue-fans';
 
 export interface WaitingRoomOptions {
   routerUrl: string;
@@ -75,53 +71,7 @@ export interface WaitingRoomResult {
   errorExamples: string[];
 }
 
-interface Fan {
-  account: Account;
-  ticketId?: string;
-  joinedAt?: number;
-  positionedAt?: number;
-  toldClosedAt?: number;
-  bought: boolean;
-  ws?: WsClient;
-  /** Whether the subscription is running; a fan whose subscription failed polls instead. */
-  live: boolean;
-}
-
-async function ok(
-  http: GraphQLHttp,
-  query: string,
-  variables: Record<string, unknown>,
-  token: string,
-  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- untyped API responses
-): Promise<Record<string, any>> {
-  const answer = await http.post(JSON.stringify({ query, variables }), token);
-  if (answer.failure || answer.body?.errors?.length || !answer.body?.data)
-    throw new Error(`waiting room: ${answer.failure ?? JSON.stringify(answer.body?.errors)}`);
-  return answer.body.data;
-}
-
-/** Spearman's rho of two rankings of the same items (no ties). */
-export function rankCorrelation(a: number[], b: number[]): number {
-  const n = a.length;
-  if (n < 2) return 0;
-  const rank = (xs: number[]) => {
-    const ranks = new Array<number>(n);
-    xs.map((x, i) => [x, i] as const)
-      .sort((p, q) => p[0] - q[0])
-      .forEach(([, i], r) => (ranks[i] = r + 1));
-    return ranks;
-  };
-  const ra = rank(a);
-  const rb = rank(b);
-  const d2 = ra.reduce((sum, r, i) => sum + (r - rb[i]!) ** 2, 0);
-  return 1 - (6 * d2) / (n * (n * n - 1));
-}
-
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
-/** Tries of one fan's join before they give up, and the answers worth another try. */
-const JOIN_ATTEMPTS = 3;
-const RETRIED = new Set(['SERVICE_UNAVAILABLE', 'transport', 'http_502', 'http_503', 'http_504']);
 
 export async function runWaitingRoom(options: WaitingRoomOptions): Promise<WaitingRoomResult> {
   const run = randomBytes(3).toString('hex');
@@ -131,40 +81,29 @@ export async function runWaitingRoom(options: WaitingRoomOptions): Promise<Waiti
     if (errorExamples.length < 5) errorExamples.push(text.slice(0, 300));
   };
   const organizer = options.organizer.token;
-  const created = await ok(
-    http,
-    'mutation($i: CreateEventInput!) { createEvent(input: $i) { id } }',
-    {
-      i: {
-        title: `Waiting room ${run}`,
-        description: 'The on-sale everyone wants.',
-        category: 'Music',
-        venue: 'Stadium',
-        city: 'Lisbon',
-        startsAt: new Date(Date.now() + 30 * 86_400_000).toISOString(),
-      },
-    },
-    organizer,
-  );
-  const eventId = created.createEvent.id as string;
   // The sale starts once the join window has run, after a margin for this setup.
   const saleStartsAtMs = Date.now() + 5_000 + options.joinWindowMs;
-  const tier = await ok(
+  const event = await publishedEvent(
     http,
-    'mutation($e: ID!, $i: TicketTierInput!) { addTicketTier(eventId: $e, input: $i) { id } }',
+    options.organizer,
     {
-      e: eventId,
-      i: {
+      title: `Waiting room ${run}`,
+      category: 'Music',
+      venue: 'Stadium',
+      city: 'Lisbon',
+      inDays: 30,
+    },
+    [
+      {
         name: 'Floor',
         priceCents: 5_000,
         capacity: options.capacity,
         salesStartAt: new Date(saleStartsAtMs).toISOString(),
       },
-    },
-    organizer,
+    ],
   );
-  const tierId = tier.addTicketTier.id as string;
-  await ok(http, 'mutation($id: ID!) { publishEvent(id: $id) { id } }', { id: eventId }, organizer);
+  const eventId = event.id;
+  const tierId = event.tierIds[0]!;
   await ok(
     http,
     'mutation($e: ID!, $i: WaitingRoomInput!) { setWaitingRoom(eventId: $e, input: $i) { id } }',
@@ -207,7 +146,7 @@ export async function runWaitingRoom(options: WaitingRoomOptions): Promise<Waiti
     else note(`purchase: ${JSON.stringify(answer.body?.errors ?? answer.failure)}`);
   };
 
-  const seen = (fan: Fan, ticket: { status: string; position: number | null }) => {
+  const seen = (fan: Fan, ticket: QueueTicketSeen) => {
     const now = nowMs();
     if (fan.positionedAt === undefined && (ticket.position !== null || ticket.status !== 'WAITING'))
       fan.positionedAt = now;
@@ -215,63 +154,7 @@ export async function runWaitingRoom(options: WaitingRoomOptions): Promise<Waiti
     if (ticket.status === 'CLOSED' && fan.toldClosedAt === undefined) fan.toldClosedAt = now;
   };
 
-  // Fans whose subscription could not start or ended (an overloaded machine) poll every second,
-  // as the web client would after losing its socket, so no admission is left unused.
-  let polling = true;
-  const poller = (async () => {
-    while (polling) {
-      await sleep(1_000);
-      const stranded = fans.filter(
-        (f) => f.ticketId && !f.live && !f.bought && f.toldClosedAt === undefined,
-      );
-      await inParallel(stranded, 20, async (fan) => {
-        const answer = await http.post(
-          JSON.stringify({
-            query: 'query($id: ID!) { queueTicket(id: $id) { status position } }',
-            variables: { id: fan.ticketId },
-          }),
-          fan.account.token,
-        );
-        const data = answer.body?.data as
-          { queueTicket?: { status: string; position: number | null } } | undefined;
-        if (data?.queueTicket) seen(fan, data.queueTicket);
-      });
-    }
-  })();
-
-  const follow = (fan: Fan) =>
-    new Promise<void>((resolve) => {
-      fan.ws = createClient({
-        url: options.websocketUrl,
-        webSocketImpl: WebSocket,
-        lazy: false,
-        retryAttempts: 3,
-        connectionParams: { authorization: `Bearer ${fan.account.token}` },
-        onNonLazyError: (error) => note(`ws: ${describeSocketFailure(error)}`),
-      });
-      fan.ws.subscribe<{ queueTicketUpdated: { status: string; position: number | null } }>(
-        { query: QUEUE_TICKET_UPDATED, variables: { ticketId: fan.ticketId } },
-        {
-          next: (result) => {
-            resolve();
-            fan.live = true;
-            const ticket = result.data?.queueTicketUpdated;
-            if (ticket) seen(fan, ticket);
-          },
-          error: (error) => {
-            resolve();
-            fan.live = false;
-            note(
-              `subscription: ${Array.isArray(error) ? JSON.stringify(error) : describeSocketFailure(error)}`,
-            );
-          },
-          complete: () => {
-            fan.live = false;
-            resolve();
-          },
-        },
-      );
-    });
+  const stopPolling = pollStranded(fans, http, seen);
 
   // The load generator's own event-loop delay over the sale's first 3 s: its fans' frames and
   // purchase answers share one loop, and a late turn adds to every latency it measures.
@@ -292,36 +175,14 @@ export async function runWaitingRoom(options: WaitingRoomOptions): Promise<Waiti
   await inParallel(plan, 200, async ({ fan, at }) => {
     const wait = at - nowMs();
     if (wait > 0) await sleep(wait);
-    // A join the stack could not answer is sent again, as the web client does: joining again
-    // answers the same ticket, so a fan whose first answer was lost still learns it.
-    let answer: Awaited<ReturnType<typeof http.post>>;
-    let outcome: string;
-    for (let attempt = 1; ; attempt++) {
-      answer = await http.post(
-        JSON.stringify({
-          query: 'mutation($e: ID!) { joinWaitingRoom(eventId: $e) { id status position } }',
-          variables: { e: eventId },
-        }),
-        fan.account.token,
-      );
-      outcome = outcomeOf(answer);
-      if (outcome === 'ok' || attempt === JOIN_ATTEMPTS || !RETRIED.has(outcome)) break;
-      joinRetries[outcome] = (joinRetries[outcome] ?? 0) + 1;
-      await sleep(1_000);
-    }
+    const { answer, outcome, ticket } = await join(http, eventId, fan, joinRetries);
     joinOutcomes[outcome] = (joinOutcomes[outcome] ?? 0) + 1;
     if (outcome !== 'ok')
       return note(`join: ${JSON.stringify(answer.body?.errors ?? answer.failure)}`);
     fan.joinedAt = nowMs();
-    const ticket = (
-      answer.body!.data as {
-        joinWaitingRoom: { id: string; position: number | null; status: string };
-      }
-    ).joinWaitingRoom;
-    fan.ticketId = ticket.id;
-    if (ticket.position !== null || ticket.status !== 'WAITING') fan.positionedAt = fan.joinedAt;
-    if (ticket.status === 'ADMITTED') void buy(fan);
-    following.push(follow(fan));
+    fan.ticketId = ticket!.id;
+    seen(fan, ticket!);
+    following.push(follow(fan, options.websocketUrl, seen, note));
   });
   await Promise.all(following);
   const joinCpu = options.cpu?.end() ?? null;
@@ -344,8 +205,7 @@ export async function runWaitingRoom(options: WaitingRoomOptions): Promise<Waiti
     purchaseLatency.count >= fans.filter((f) => f.bought).length;
   while (!settled() && nowMs() < deadline) await sleep(200);
   const cpu = options.cpu?.end() ?? null;
-  polling = false;
-  await poller;
+  await stopPolling();
   const seconds = round((nowMs() - started) / 1000);
   const [early, rest] = [firstSeconds.summary(), later.summary()];
   options.log(

@@ -54,18 +54,3 @@ export const reserve = (url: string, token: string, tierId: string, quantity = 1
   );
 
 export const codeOf = (result: GraphQLResult) => result.errors?.[0]?.extensions?.code;
-
-/** Spearman's rank correlation of two rankings of the same items (no ties). */
-export function rankCorrelation(a: number[], b: number[]): number {
-  const n = a.length;
-  const rank = (xs: number[]) => {
-    const order = xs.map((x, i) => [x, i] as const).sort((p, q) => p[0] - q[0]);
-    const ranks = new Array<number>(n);
-    order.forEach(([, i], r) => (ranks[i] = r + 1));
-    return ranks;
-  };
-  const ra = rank(a);
-  const rb = rank(b);
-  const d2 = ra.reduce((sum, r, i) => sum + (r - rb[i]!) ** 2, 0);
-  return 1 - (6 * d2) / (n * (n * n - 1));
-}

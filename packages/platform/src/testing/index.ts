@@ -4,4 +4,5 @@ export * from './eventually';
 export * from '../deployment';
 export * from './kafka';
 export * from './mailbox';
+export * from './rank-correlation';
 export * from './router-client';
