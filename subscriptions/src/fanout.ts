@@ -186,6 +186,16 @@ export class Fanout {
     return total;
   }
 
+  /** Live subscriptions by channel, for /stats: which kind an unexpected count is. */
+  get sizeByChannel(): Partial<Record<Channel, number>> {
+    const sizes: Partial<Record<Channel, number>> = {};
+    for (const [key, set] of this.subscribers) {
+      const channel = key.slice(0, key.indexOf(':')) as Channel;
+      sizes[channel] = (sizes[channel] ?? 0) + set.size;
+    }
+    return sizes;
+  }
+
   get dropped(): number {
     return this.slowClientsDropped;
   }

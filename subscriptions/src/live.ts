@@ -139,7 +139,11 @@ export function buildLiveSchema(): GraphQLSchema {
               ticketId,
               ctx.socket,
             );
-            const now = await ctx.queue.follow(ticketId, ctx.authorization);
+            // Ended on every way out but the one that hands it to graphql-ws, or it stays subscribed.
+            const now = await ctx.queue.follow(ticketId, ctx.authorization).catch(async (error) => {
+              await live.return?.();
+              throw error;
+            });
             if (!now) {
               await live.return?.();
               throw notFound('QueueTicket', ticketId);

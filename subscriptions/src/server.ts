@@ -1,3 +1,4 @@
+import { getHeapSpaceStatistics } from 'node:v8';
 import { WebSocketServer } from 'ws';
 import { useServer } from 'graphql-ws/use/ws';
 import {
@@ -64,14 +65,21 @@ const limitSelectedFields: ValidationRule = (context) => {
   };
 };
 
-/** The process's memory (MB = 10^6 bytes): what its clients cost, beside what V8 keeps. */
-const memoryInMb = () =>
-  Object.fromEntries(
-    Object.entries(process.memoryUsage()).map(([kind, bytes]) => [
-      kind,
-      Math.round(bytes / 1e5) / 10,
-    ]),
-  );
+const inMb = (bytes: number) => Math.round(bytes / 1e5) / 10;
+
+/**
+ * The process's memory (MB = 10^6 bytes): what its clients cost, beside what V8 keeps, and V8's
+ * heap by space (committed), which tells a young generation grown by a burst from an old one
+ * holding on to pages after a crowd left.
+ */
+const memoryInMb = () => ({
+  ...Object.fromEntries(
+    Object.entries(process.memoryUsage()).map(([kind, bytes]) => [kind, inMb(bytes)]),
+  ),
+  heapSpaces: Object.fromEntries(
+    getHeapSpaceStatistics().map((space) => [space.space_name, inMb(space.space_size)]),
+  ),
+});
 
 interface Session {
   viewer: Viewer | null;
@@ -131,6 +139,7 @@ export async function start(config: SubscriptionsConfig = loadSubscriptionsConfi
           sendJson(res, 200, {
             connections: wss.clients.size,
             subscriptions: fanout.size,
+            subscriptionsByChannel: fanout.sizeByChannel,
             eventsFollowed: updates.size,
             queueTicketsFollowed: queue.size,
             slowClientsDropped: fanout.dropped,

@@ -46,11 +46,13 @@ describe('Fanout', () => {
     const fanout = new Fanout(limits);
     const leaving = fanout.subscribe<string>('messagePosted', 'event-a', new FakeSocket());
     fanout.subscribe<string>('messagePosted', 'event-a', new FakeSocket());
-    expect(fanout.size).toBe(2);
+    fanout.subscribe<string>('queueTicketUpdated', 'ticket-1', new FakeSocket());
+    expect(fanout.size).toBe(3);
+    expect(fanout.sizeByChannel).toEqual({ messagePosted: 2, queueTicketUpdated: 1 });
     const pending = leaving.next();
     await leaving.return!();
     expect(await pending).toEqual({ value: undefined, done: true });
-    expect(fanout.size).toBe(1);
+    expect(fanout.sizeByChannel).toEqual({ messagePosted: 1, queueTicketUpdated: 1 });
     expect(fanout.publish('messagePosted', 'event-a', 'after')).toBe(1);
   });
 

@@ -151,8 +151,15 @@ export interface InstanceStats {
   slowClientsDropped: number;
   consuming: boolean;
   factsSkipped: { malformed: number; unknown: number };
-  /** process.memoryUsage() in MB: rss, heapTotal, heapUsed, external, arrayBuffers. */
-  memoryMb: Record<string, number>;
+  /** process.memoryUsage() in MB, and V8's committed heap by space. */
+  memoryMb: {
+    rss: number;
+    heapTotal: number;
+    heapUsed: number;
+    external: number;
+    arrayBuffers: number;
+    heapSpaces: Record<string, number>;
+  };
 }
 
 /** The live counts of subscriptions instances, from their ws:// URLs. */

@@ -338,7 +338,8 @@ describe('facts that do not parse', () => {
       expect(s.consuming).toBe(true);
       expect(s.factsSkipped.malformed - before[i].factsSkipped.malformed).toBe(malformed.length);
       // Operators read the process's memory beside its counts.
-      expect(s.memoryMb.rss).toBeGreaterThan(s.memoryMb.heapUsed!);
+      expect(s.memoryMb.rss).toBeGreaterThan(s.memoryMb.heapUsed);
+      expect(s.memoryMb.heapSpaces.old_space).toBeGreaterThan(0);
     }
     // And logged each one with where it lies.
     const logged = await eventually(

@@ -179,3 +179,13 @@ it('pushes places, admission and the room closing to each holder, and to nobody 
   await Promise.all(clients.splice(0).map((c) => c.dispose()));
   await subscriptionsActive(instances, 0);
 });
+
+// Last: it stops the tickets service.
+it('leaves nothing subscribed when a ticket cannot be read', async () => {
+  const fan = await account('FAN');
+  await stack.instances('tickets')[0]!.stop();
+  const follower = followTicket(randomUUID(), fan);
+  await follower.settled();
+  expect(follower.errors).toHaveLength(1);
+  await subscriptionsActive(instances, 0);
+});
