@@ -139,7 +139,7 @@ USER node
 EXPOSE 4005
 HEALTHCHECK --interval=5s --timeout=3s --start-period=60s --retries=3 CMD node -e "fetch('http://127.0.0.1:'+process.env.PORT+'/health').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"
 STOPSIGNAL SIGTERM
-CMD ["node", "--enable-source-maps", "--max-old-space-size=256", "subscriptions/dist/main.js"]
+CMD ["node", "--enable-source-maps", "--max-old-space-size=256", "--expose-gc", "subscriptions/dist/main.js"]
 
 # The router composes from the service list named by SERVICE_LIST, whose schema files are
 # resolved next to it: docker-compose.yml mounts deploy/supergraph.compose.yaml at /repo/deploy/,

@@ -69,6 +69,12 @@ const settings = {
   browseRoundMs: num('BENCH_BROWSE_ROUND_SECONDS', 8) * 1000,
   browseMaxRequestsPerRound: 100_000,
   subscribers: num('BENCH_SUBSCRIBERS', 1_000),
+  /**
+   * A pause before each scenario: the previous one's departures (the waiting room's
+   * 5,000 sockets closing) and what follows from them (the subscriptions service giving back
+   * their heap) are that scenario's, not counted in the next one's memory.
+   */
+  settleMs: 5_000,
   /** The chat's ladder of message rates; 50 is issue 9's headline rate. */
   chatRates: (process.env.BENCH_CHAT_RATES ?? '5,10,15,20,30,40,50,75,100,150,200,300,400')
     .split(',')
@@ -91,6 +97,7 @@ const profile = new Set(
     .map((s) => s.trim())
     .filter(Boolean),
 );
+const settle = () => new Promise((resolve) => setTimeout(resolve, settings.settleMs));
 const maxMinutes = num('BENCH_MAX_MINUTES', 25);
 
 const SERVICES: ServiceName[] = ['users', 'events', 'tickets', 'chat', 'subscriptions', 'router'];
@@ -218,6 +225,7 @@ async function main(): Promise<number> {
       log(
         `browse: ${settings.browseConcurrency} in flight, ${settings.browseRounds} rounds × ${settings.browseRoundMs / 1000} s per target`,
       );
+      await settle();
       memory.begin();
       try {
         const targets: BrowseTarget[] = [
@@ -257,6 +265,7 @@ async function main(): Promise<number> {
       log(
         `rush: ${settings.fans} fans, a tier of ${settings.rushCapacity}, ${settings.rushConcurrency} in flight`,
       );
+      await settle();
       memory.begin();
       try {
         const stackRush = await runRush({
@@ -304,6 +313,7 @@ async function main(): Promise<number> {
       log(
         `queue: ${settings.queueFans} fans join a waiting room over ${settings.queueJoinMs / 1000} s, a tier of ${settings.queueCapacity}`,
       );
+      await settle();
       memory.begin();
       try {
         const queue = await runWaitingRoom({
@@ -334,6 +344,7 @@ async function main(): Promise<number> {
       log(
         `chat: ${settings.subscribers} subscribers each on the stack and the floor, ${settings.chatStepMs / 1000} s steps at ${settings.chatRates.join(', ')} msg/s`,
       );
+      await settle();
       memory.begin();
       results.chat = await runChatScenario({
         routerUrl: stack.routerUrl,

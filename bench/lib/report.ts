@@ -71,6 +71,14 @@ export const MEMORY_TARGETS_MB: Record<string, number> = {
   subscriptions: 200,
 };
 
+/**
+ * Where a service's memory target is judged, when its issue names a load: issue 19's is the
+ * subscriptions service "under 200 MB at 1,000 subscribers", the chat's load. The waiting room's
+ * 5,000 followers are five times that, bounded by the service's heap limit and connection cap;
+ * their peak is shown in the memory table, not judged against this target.
+ */
+export const MEMORY_JUDGED_DURING: Record<string, string> = { subscriptions: 'chat' };
+
 export const isMeasured = <T extends object>(x: T | NotMeasured | undefined): x is T =>
   !!x && !('notMeasured' in x);
 
@@ -126,15 +134,16 @@ export function judge(results: Omit<BenchResults, 'targets'>): Target[] {
   targets.push(...judgeChat(results.chat));
   for (const [service, limit] of Object.entries(MEMORY_TARGETS_MB)) {
     // Judged under the scenarios' loads; the setup (account registration) is shown, not judged.
+    const during = MEMORY_JUDGED_DURING[service];
     const peaks = Object.entries(results.memory)
-      .filter(([scenario]) => scenario !== 'setup')
+      .filter(([scenario]) => scenario !== 'setup' && (!during || scenario === during))
       .map(([scenario, byProcess]) => [scenario, byProcess[service]?.peakMb] as const)
       .filter((e): e is readonly [string, number] => typeof e[1] === 'number');
     if (peaks.length === 0) continue;
     const [scenario, peak] = peaks.reduce((a, b) => (b[1] > a[1] ? b : a));
     targets.push({
       scenario: 'memory',
-      target: `${service} < ${limit} MB RSS`,
+      target: `${service} < ${limit} MB RSS${during ? ` during ${during} (${results.settings.subscribers} subscribers)` : ''}`,
       measured: `${peak} MB (peak, during ${scenario})`,
       ratio: round(peak / limit, 2),
       met: peak < limit,

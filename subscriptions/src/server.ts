@@ -26,6 +26,7 @@ import { QueueUpdates, queueTicketLookup } from './queue-updates';
 import { createSharedSubscribe } from './shared-execution';
 import { UNAUTHORIZED_CLOSE_CODE, buildLiveSchema, type LiveContext } from './live';
 import { SubscriptionDocuments } from './documents';
+import { HeapRelease } from './heap-release';
 
 /** A WebSocket close reason is at most 123 bytes. */
 const closeReason = (text: string) =>
@@ -146,6 +147,7 @@ export async function start(config: SubscriptionsConfig = loadSubscriptionsConfi
             consumerGroup: feed.groupId,
             consuming: feed.running,
             factsSkipped: feed.skipped,
+            heapReleases: heapRelease.released,
             memoryMb: memoryInMb(),
           }),
       },
@@ -159,9 +161,13 @@ export async function start(config: SubscriptionsConfig = loadSubscriptionsConfi
     maxPayload: 64 * 1024,
   });
   // Listens before graphql-ws: a socket past the cap is closed before it costs a session.
+  // `gc` is there when the process runs with --expose-gc, as deployed (deployment/services.ts).
+  const heapRelease = new HeapRelease(() => wss.clients.size, globalThis.gc && (() => gc!()));
   wss.on('connection', (socket) => {
     if (wss.clients.size > config.MAX_CONNECTIONS)
       socket.close(1013, 'This server is full; try again shortly.');
+    heapRelease.observe();
+    socket.once('close', () => heapRelease.observe());
   });
   const sessions = new WeakMap<object, Session>();
   const sessionWatch = new SessionWatch(
@@ -252,6 +258,7 @@ export async function start(config: SubscriptionsConfig = loadSubscriptionsConfi
       // Clients are told "going away" (1001) and reconnect, through the router, to another instance.
       fanout.endAll();
       sessionWatch.stop();
+      heapRelease.stop();
       await graphqlWs.dispose();
       await http.close();
       await feed.stop();

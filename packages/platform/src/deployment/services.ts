@@ -20,6 +20,8 @@ const HEAP_LIMIT = '--max-old-space-size=128';
  * (8,000 by default, the rest refused with 1013) with room for frames waiting under overload.
  */
 const SUBSCRIPTIONS_HEAP_LIMIT = '--max-old-space-size=256';
+/** The subscriptions service collects once a crowd of sockets has left (heap-release.ts). */
+const EXPOSE_GC = '--expose-gc';
 
 /**
  * The platform's processes on one machine, in start order: where each one's code is (it runs
@@ -61,7 +63,7 @@ export const SERVICES = {
     port: 4005,
     subgraph: false,
     database: undefined,
-    nodeArgs: [SUBSCRIPTIONS_HEAP_LIMIT],
+    nodeArgs: [SUBSCRIPTIONS_HEAP_LIMIT, EXPOSE_GC],
   },
   /** A local SMTP server with a web inbox (MailDev): `port` is the inbox, `smtpPort` takes mail. */
   mailbox: {
