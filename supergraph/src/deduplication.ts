@@ -1,4 +1,5 @@
-import type { Fetcher, FetcherResponse } from '@apollo/utils.fetcher';
+import type { Fetcher } from '@apollo/utils.fetcher';
+import { AnswerHeaders, HttpAnswer } from '@ko/platform/http-client';
 import { SingleFlight } from '@ko/platform/single-flight';
 
 /** Operations whose subgraph fetches must each run: they change data, or stream. */
@@ -45,12 +46,7 @@ export function deduplicateQueries(
       onShared,
     );
     const { status, statusText, headers, body: text } = await answer;
-    // Each caller reads its own copy of the body (none for the statuses that cannot have one).
-    const bodyless = status === 204 || status === 205 || status === 304;
-    return new Response(bodyless ? null : text, {
-      status,
-      statusText,
-      headers,
-    }) as unknown as FetcherResponse;
+    // Each caller reads its own copy of the answer.
+    return new HttpAnswer(url, status, statusText, new AnswerHeaders(headers), Buffer.from(text));
   };
 }

@@ -1,3 +1,4 @@
+import { httpRequest } from '@ko/platform/http-client';
 import type { Logger } from '@ko/platform/logger';
 import type { ServiceList } from '@ko/platform/service-list';
 
@@ -98,10 +99,9 @@ export class Registry {
       [...this.services].flatMap(([name, list]) =>
         list.map(async (instance) => {
           try {
-            const response = await fetch(healthUrl(instance.url), {
-              signal: AbortSignal.timeout(this.options.timeoutMs),
+            const response = await httpRequest(healthUrl(instance.url), {
+              timeoutMs: this.options.timeoutMs,
             });
-            await response.body?.cancel();
             this.setHealth(
               name,
               instance,

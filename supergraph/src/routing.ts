@@ -1,25 +1,13 @@
 import { RemoteGraphQLDataSource } from '@apollo/gateway';
 import type { Fetcher, FetcherRequestInit, FetcherResponse } from '@apollo/utils.fetcher';
 import { GraphQLError } from 'graphql';
+import { httpRequest, isConnectFailure } from '@ko/platform/http-client';
 import type { Metrics } from './metrics';
 import type { InstanceState, Registry } from './registry';
 
 export interface RouterContext {
   authorization?: string;
   clientAddress?: string;
-}
-
-/** Errors where the request never reached the service, so another instance may take it. */
-function isConnectFailure(error: unknown): boolean {
-  const cause = (error as { cause?: { code?: string } })?.cause;
-  return [
-    'ECONNREFUSED',
-    'ECONNRESET',
-    'EHOSTUNREACH',
-    'ENOTFOUND',
-    'UND_ERR_SOCKET',
-    'UND_ERR_CONNECT_TIMEOUT',
-  ].includes(cause?.code ?? '');
 }
 
 const isMutation = (body: unknown) =>
@@ -50,16 +38,18 @@ export function routingFetcher(
   ): Promise<FetcherResponse> => {
     const timer = metrics.subgraphDuration.startTimer({ subgraph });
     try {
-      const response = await fetch(instance.url, {
-        ...(init as RequestInit),
-        signal: AbortSignal.timeout(timeoutMs),
+      const response = await httpRequest(instance.url, {
+        method: init.method,
+        headers: init.headers,
+        body: init.body,
+        timeoutMs,
       });
       metrics.subgraphRequests.inc({
         subgraph,
         instance: instance.url,
         outcome: response.ok ? 'ok' : `http_${response.status}`,
       });
-      return response as unknown as FetcherResponse;
+      return response;
     } catch (error) {
       metrics.subgraphRequests.inc({
         subgraph,
@@ -81,11 +71,7 @@ export function routingFetcher(
       if ((error as Error).name === 'TimeoutError')
         throw new SubgraphUnavailableError(subgraph, `no answer within ${timeoutMs} ms`);
       if (!isConnectFailure(error)) throw error;
-      registry.reportFailure(
-        subgraph,
-        first,
-        (error as { cause?: Error }).cause?.message ?? String(error),
-      );
+      registry.reportFailure(subgraph, first, (error as Error).message);
       const second = registry.pick(subgraph, first);
       if (isMutation(init.body) || !second || second === first)
         throw new SubgraphUnavailableError(subgraph, 'connection failed');

@@ -1,4 +1,5 @@
 import { sendJson, type Route } from '@ko/platform/http';
+import { httpRequest } from '@ko/platform/http-client';
 import type { Registry } from './registry';
 
 /** Where door scanners find the key that signs ticket codes (DESIGN.md), on the router's origin. */
@@ -16,8 +17,8 @@ export function ticketSigningKeyRoute(registry: Registry, ttlMs = 60_000): Route
       const instance = registry.pick('tickets');
       try {
         if (!instance) throw new Error('no tickets instance');
-        const response = await fetch(new URL(TICKET_SIGNING_KEY_PATH, instance.url), {
-          signal: AbortSignal.timeout(3_000),
+        const response = await httpRequest(new URL(TICKET_SIGNING_KEY_PATH, instance.url), {
+          timeoutMs: 3_000,
         });
         if (!response.ok) throw new Error(`tickets answered ${response.status}`);
         kept = { key: await response.json(), at: Date.now() };

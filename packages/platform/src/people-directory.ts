@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { DomainError } from './errors';
+import { postJson, type HttpAnswer } from './http-client';
 import { readServiceList } from './service-list';
 
 /**
@@ -62,16 +63,11 @@ export class PeopleDirectory {
     const instances = this.instances();
     for (let attempt = 0; attempt < instances.length; attempt++) {
       const url = new URL(PEOPLE_PATH, instances[this.next++ % instances.length]);
-      let response: Response;
+      let response: HttpAnswer;
       try {
-        response = await fetch(url, {
-          method: 'POST',
-          headers: {
-            'content-type': 'application/json',
-            ...(authorization ? { authorization } : {}),
-          },
-          body: JSON.stringify(request),
-          signal: AbortSignal.timeout(this.timeoutMs),
+        response = await postJson(url, request, {
+          headers: authorization ? { authorization } : {},
+          timeoutMs: this.timeoutMs,
         });
       } catch {
         continue;

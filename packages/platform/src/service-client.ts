@@ -1,4 +1,5 @@
 import { DomainError } from './errors';
+import { postJson, type HttpAnswer } from './http-client';
 import { readServiceList } from './service-list';
 
 export interface GraphQLResponse<T> {
@@ -40,17 +41,13 @@ export class ServiceClient {
     let lastError: unknown;
     for (let attempt = 0; attempt < this.instances.length; attempt++) {
       const url = this.instances[this.next++ % this.instances.length];
-      let response: Response;
+      let response: HttpAnswer;
       try {
-        response = await fetch(url, {
-          method: 'POST',
-          headers: {
-            'content-type': 'application/json',
-            ...(authorization ? { authorization } : {}),
-          },
-          body: JSON.stringify({ query, variables }),
-          signal: AbortSignal.timeout(this.timeoutMs),
-        });
+        response = await postJson(
+          url,
+          { query, variables },
+          { headers: authorization ? { authorization } : {}, timeoutMs: this.timeoutMs },
+        );
       } catch (error) {
         lastError = error;
         continue;

@@ -2,6 +2,7 @@ import DataLoader from 'dataloader';
 import { z } from 'zod';
 import { createTokenVerifier, type SessionCheck, type TokenVerifier } from './auth';
 import { DomainError, unauthenticated } from './errors';
+import { postJson, type HttpAnswer } from './http-client';
 import { readServiceList } from './service-list';
 
 /**
@@ -99,14 +100,9 @@ export class SessionDirectory {
     const instances = this.instances();
     for (let attempt = 0; attempt < instances.length; attempt++) {
       const url = new URL(SESSION_STATUS_PATH, instances[this.next++ % instances.length]);
-      let response: Response;
+      let response: HttpAnswer;
       try {
-        response = await fetch(url, {
-          method: 'POST',
-          headers: { 'content-type': 'application/json' },
-          body: JSON.stringify({ tokens }),
-          signal: AbortSignal.timeout(this.options.timeoutMs ?? 2_000),
-        });
+        response = await postJson(url, { tokens }, { timeoutMs: this.options.timeoutMs ?? 2_000 });
       } catch {
         continue;
       }
