@@ -132,7 +132,17 @@ export class QueueAdmitter {
         [eventId],
       );
       const soldOut = stock!.available === 0 && stock!.tiers > 0;
-      if (soldOut && !room.sold_out_at) {
+      if (soldOut && room.sold_out_at) {
+        // Closed already: a join that committed beside the closing (it read the room still
+        // open) is closed now, and its fan told.
+        const late = await rows<QueueTicketRow>(
+          manager,
+          `UPDATE queue_tickets SET status = 'CLOSED' WHERE event_id = $1 AND status = 'WAITING'
+           RETURNING *`,
+          [eventId],
+        );
+        tickets.push(...late.map(asFact));
+      } else if (soldOut) {
         // Everyone still waiting is told at once (one fact for the room, not one per fan).
         await manager.query(
           `UPDATE queue_tickets SET status = 'CLOSED' WHERE event_id = $1 AND status = 'WAITING'`,

@@ -100,12 +100,13 @@ export class WaitingRoom {
         // unplaced is committed before the shuffle reads who is there, or sees it done and
         // takes the next place behind (the room's row lock orders late joiners).
         await manager.query('SELECT pg_advisory_xact_lock_shared($1)', [roomLock(eventId)]);
-        const [shuffled] = await rows<{ shuffled: boolean }>(
+        const [state] = await rows<{ shuffled: boolean; soldOut: boolean }>(
           manager,
-          'SELECT shuffled_at IS NOT NULL AS shuffled FROM waiting_rooms WHERE event_id = $1',
+          `SELECT shuffled_at IS NOT NULL AS shuffled, sold_out_at IS NOT NULL AS "soldOut"
+           FROM waiting_rooms WHERE event_id = $1`,
           [eventId],
         );
-        const place = shuffled?.shuffled
+        const place = state?.shuffled
           ? (
               await rows<{ place: number }>(
                 manager,
@@ -115,13 +116,15 @@ export class WaitingRoom {
               )
             )[0]!.place
           : null;
-        // A ticket that expired goes back in line with its id: the same ticket, a new place.
+        // A ticket that expired goes back in line with its id: the same ticket, a new place. In a
+        // room closed as sold out, the fan is told so at once, in line if places come back (a join
+        // committed beside the closing is closed by the admitter's next step).
         await manager.query(
-          `INSERT INTO queue_tickets (event_id, user_id, place) VALUES ($1, $2, $3)
-           ON CONFLICT (event_id, user_id) DO UPDATE SET status = 'WAITING', place = EXCLUDED.place,
+          `INSERT INTO queue_tickets (event_id, user_id, place, status) VALUES ($1, $2, $3, $4)
+           ON CONFLICT (event_id, user_id) DO UPDATE SET status = EXCLUDED.status, place = EXCLUDED.place,
              joined_at = clock_timestamp(), admitted_at = NULL, admitted_until = NULL, done_at = NULL
            WHERE queue_tickets.status = 'EXPIRED'`,
-          [eventId, fan.id, place],
+          [eventId, fan.id, place, state?.soldOut ? 'CLOSED' : 'WAITING'],
         );
       });
     } catch (error) {

@@ -225,3 +225,29 @@ it('closes the room when everything is sold, telling every fan, and re-opens it 
   expect(reopened.filter((t) => t.status === 'ADMITTED')).toHaveLength(1);
   expect(reopened.filter((t) => t.status === 'WAITING')).toHaveLength(2);
 });
+
+it('tells a fan who joins a sold-out room so at once, and closes a join that crossed the closing', async () => {
+  const { eventId, tierId } = await roomWith(1);
+  const [buyer, late, crossing] = await fans(3);
+  await join(client, buyer!.token, eventId);
+  await statusOf(buyer!.token, eventId, 'ADMITTED');
+  expect((await client.purchase(buyer!.token, tierId, 1)).errors).toBeUndefined();
+  await eventually(
+    'the room closed as sold out',
+    async () =>
+      (await db.query('SELECT sold_out_at FROM waiting_rooms WHERE event_id = $1', [eventId]))
+        .rows[0].sold_out_at,
+    (soldOutAt) => soldOutAt !== null,
+    20_000,
+  );
+
+  const answer = await join(client, late!.token, eventId);
+  expect([answer.status, answer.position]).toEqual(['CLOSED', null]);
+
+  // A join that read the room still open and committed after the admitter closed it.
+  await db.query(`INSERT INTO queue_tickets (event_id, user_id, place) VALUES ($1, $2, 99)`, [
+    eventId,
+    crossing!.id,
+  ]);
+  await statusOf(crossing!.token, eventId, 'CLOSED');
+});
