@@ -72,13 +72,17 @@ export function waitingRoomSection(queue: WaitingRoomResult | NotMeasured | unde
     '',
     '| | p50 ms | p99 ms | max ms | count |',
     '| --- | --- | --- | --- | --- |',
-    row('time to a position (from the later of joining and the sale start)', q.timeToPosition),
+    row(
+      'time to a position (from the later of asking to join and the sale start)',
+      q.timeToPosition,
+    ),
     row('purchase latency of admitted fans', q.purchaseLatency),
     row('told CLOSED after the last sale', q.toldAfterSellOut),
     '',
     `The plain rush's purchase p99 in this run: ${fmt(q.rushP99Ms)} ms (ratio ${fmt(q.p99RatioToRush, 3)}). ` +
       `Fairness: ρ = ${fmt(q.fairnessCorrelation, 4)} between joining order and place over ${q.earlyJoiners} fans who joined before the start. ` +
-      `Of the fans who joined, without a position: ${q.fansWithoutPosition}; never told: ${q.fansNeverTold}. ` +
+      `Of the fans who joined, without a position: ${q.fansWithoutPosition}; never told: ${q.fansNeverTold}; ` +
+      `joined only after the last sale (told CLOSED in their join's answer, not counted as waiting fans above): ${q.joinedAfterSellOut ?? 0}. ` +
       `Tickets database: capacity ${q.database.capacity}, sold ${q.database.sold}, held ${q.database.held}, tickets ${q.database.tickets}. ` +
       `**Oversold ${q.oversold}, undersold ${q.undersold}.**`,
   );

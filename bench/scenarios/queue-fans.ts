@@ -33,6 +33,9 @@ export interface QueueTicketSeen {
 export interface Fan {
   account: Account;
   ticketId?: string;
+  /** When the fan asked to join (the join sent); their wait for a position counts from here. */
+  arrivedAt?: number;
+  /** When the join's answer came. */
   joinedAt?: number;
   positionedAt?: number;
   toldClosedAt?: number;

@@ -52,9 +52,14 @@ export interface WaitingRoomResult {
   rushP99Ms: number | null;
   /** Admitted fans' purchase p99 over the plain rush's: the target is at most 0.1. */
   p99RatioToRush: number | null;
-  /** From the last sale answered to each waiting fan being told CLOSED. */
+  /** From the last sale answered to each waiting fan (holding a ticket then) being told CLOSED. */
   toldAfterSellOut: Distribution;
   fansNeverTold: number;
+  /**
+   * Fans whose join was answered only after the last sale: told CLOSED in that answer (how long
+   * they waited for it is in timeToPosition), so not waiting fans to be told.
+   */
+  joinedAfterSellOut: number;
   /** Spearman's rho, joining order against place, fans who joined before the start. */
   fairnessCorrelation: number;
   earlyJoiners: number;
@@ -173,6 +178,8 @@ export async function runWaitingRoom(options: WaitingRoomOptions): Promise<Waiti
   const following: Promise<void>[] = [];
   options.cpu?.begin();
   await inParallel(plan, 200, async ({ fan, at }) => {
+    // Arrived at `at` even when 200 joins are already in flight: those are the stack's to answer.
+    fan.arrivedAt = at;
     const wait = at - nowMs();
     if (wait > 0) await sleep(wait);
     const { answer, outcome, ticket } = await join(http, eventId, fan, joinRetries);
@@ -220,11 +227,14 @@ export async function runWaitingRoom(options: WaitingRoomOptions): Promise<Waiti
 
   const timeToPosition = new Samples();
   const told = new Samples();
+  let joinedAfterSellOut = 0;
   for (const fan of fans) {
-    if (fan.joinedAt !== undefined && fan.positionedAt !== undefined)
-      timeToPosition.push(fan.positionedAt - Math.max(fan.joinedAt, saleStart));
-    if (fan.toldClosedAt !== undefined && lastSaleAt)
-      told.push(Math.max(0, fan.toldClosedAt - lastSaleAt));
+    // From the fan's asking (not the join's answer): a join held by the stack is part of the wait.
+    if (fan.arrivedAt !== undefined && fan.positionedAt !== undefined)
+      timeToPosition.push(fan.positionedAt - Math.max(fan.arrivedAt, saleStart));
+    if (fan.toldClosedAt === undefined || !lastSaleAt) continue;
+    if (fan.joinedAt !== undefined && fan.joinedAt > lastSaleAt) joinedAfterSellOut += 1;
+    else told.push(Math.max(0, fan.toldClosedAt - lastSaleAt));
   }
   await Promise.all(fans.map((fan) => fan.ws?.dispose()));
 
@@ -246,7 +256,7 @@ export async function runWaitingRoom(options: WaitingRoomOptions): Promise<Waiti
       )
     ).rows.filter((r) => r.early);
     const joinRank = new Map(
-      fans.filter((f) => f.joinedAt !== undefined).map((f) => [f.account.id, f.joinedAt!]),
+      fans.filter((f) => f.joinedAt !== undefined).map((f) => [f.account.id, f.arrivedAt!]),
     );
     const early = placed.filter((r) => joinRank.has(r.user_id));
     const correlation = rankCorrelation(
@@ -271,6 +281,7 @@ export async function runWaitingRoom(options: WaitingRoomOptions): Promise<Waiti
       toldAfterSellOut: told.summary(),
       fansNeverTold: fans.filter((f) => f.ticketId && !f.bought && f.toldClosedAt === undefined)
         .length,
+      joinedAfterSellOut,
       fairnessCorrelation: round(correlation, 4),
       earlyJoiners: early.length,
       database: counts!,

@@ -19,6 +19,23 @@ export const routerConfigSchema = baseConfigSchema.extend({
     .enum(['true', 'false'])
     .default('true')
     .transform((v) => v === 'true'),
+  /**
+   * Root fields whose operations yield to the rest under load (yielding-operations.ts): at most
+   * YIELDING_CONCURRENCY of them run at once. Comma-separated `Type.field`; empty for none.
+   */
+  YIELDING_FIELDS: z
+    .string()
+    .default('Mutation.joinWaitingRoom')
+    .transform(
+      (v) =>
+        new Set(
+          v
+            .split(',')
+            .map((f) => f.trim())
+            .filter(Boolean),
+        ),
+    ),
+  YIELDING_CONCURRENCY: z.coerce.number().int().min(1).default(4),
   /** How often every instance's /health is polled. */
   HEALTH_INTERVAL_MS: millis(2_000),
   HEALTH_TIMEOUT_MS: millis(1_000),

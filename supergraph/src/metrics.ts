@@ -44,6 +44,11 @@ export function createMetrics() {
       labelNames: ['subgraph'] as const,
       registers: [registry],
     }),
+    yieldingWaiting: new Gauge({
+      name: 'router_yielding_operations_waiting',
+      help: 'Operations of YIELDING_FIELDS (joining a waiting room) waiting for their turn',
+      registers: [registry],
+    }),
     instanceUp: new Gauge({
       name: 'router_instance_up',
       help: '1 when the instance is in rotation, 0 when not',

@@ -23,6 +23,7 @@ import { Registry, SUBSCRIPTIONS } from './registry';
 import { TICKET_SIGNING_KEY_PATH, ticketSigningKeyRoute } from './well-known';
 import { RoutingDataSource, routingFetcher, type RouterContext } from './routing';
 import { proxyWebSockets } from './websocket-proxy';
+import { yieldingOperations } from './yielding-operations';
 
 function metricsPlugin(metrics: Metrics): ApolloServerPlugin<RouterContext> {
   return {
@@ -169,6 +170,9 @@ export async function start(config: RouterConfig = loadRouterConfig()) {
       rejectUnsafeCharacters<RouterContext>(),
       ...limits.plugins,
       metricsPlugin(metrics),
+      yieldingOperations<RouterContext>(config.YIELDING_FIELDS, config.YIELDING_CONCURRENCY, (n) =>
+        metrics.yieldingWaiting.set(n),
+      ),
       config.NODE_ENV === 'production'
         ? ApolloServerPluginLandingPageDisabled()
         : ApolloServerPluginLandingPageLocalDefault({ embed: true }),

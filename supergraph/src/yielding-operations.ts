@@ -1,0 +1,64 @@
+import type { ApolloServerPlugin } from '@apollo/server';
+import { Kind, type OperationDefinitionNode } from 'graphql';
+import { ConcurrencyLimit } from '@ko/platform/concurrency-limit';
+
+/** Whether every root field of `operation` is one of `fields` ("Mutation.joinWaitingRoom"). */
+export function onlyFieldsOf(operation: OperationDefinitionNode, fields: ReadonlySet<string>) {
+  const type = operation.operation === 'mutation' ? 'Mutation' : 'Query';
+  if (operation.operation === 'subscription') return false;
+  const selections = operation.selectionSet.selections;
+  return (
+    selections.length > 0 &&
+    selections.every(
+      (s) =>
+        s.kind === Kind.FIELD &&
+        (s.name.value === '__typename' || fields.has(`${type}.${s.name.value}`)),
+    ) &&
+    selections.some((s) => s.kind === Kind.FIELD && s.name.value !== '__typename')
+  );
+}
+
+/**
+ * Operations that yield to everything else when the router is busy: at most `concurrency` of
+ * them are executed at once, the rest wait their turn (in arrival order) before any subgraph is
+ * called. Joining a waiting room is one: in an on-sale, thousands of fans join in the minute the
+ * admitted ones buy, and a purchase queued behind hundreds of joins in the router and the
+ * tickets service is the pile-up the waiting room exists to prevent. A join that waits here
+ * costs a fan a later position, not a failed purchase.
+ */
+export function yieldingOperations<TContext extends object>(
+  fields: ReadonlySet<string>,
+  concurrency: number,
+  onWaiting: (waiting: number) => void = () => undefined,
+): ApolloServerPlugin<TContext> & { readonly waiting: number } {
+  const limit = new ConcurrencyLimit(concurrency);
+  let waiting = 0;
+  return {
+    get waiting() {
+      return waiting;
+    },
+    async requestDidStart() {
+      let release: (() => void) | undefined;
+      return {
+        async didResolveOperation({ operation }) {
+          if (!operation || fields.size === 0 || !onlyFieldsOf(operation, fields)) return;
+          onWaiting((waiting += 1));
+          // The slot is held from here until the answer is sent (willSendResponse, always called).
+          await new Promise<void>((started) => {
+            void limit.run(
+              () =>
+                new Promise<void>((done) => {
+                  onWaiting((waiting -= 1));
+                  release = done;
+                  started();
+                }),
+            );
+          });
+        },
+        async willSendResponse() {
+          release?.();
+        },
+      };
+    },
+  };
+}

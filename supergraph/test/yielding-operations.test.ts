@@ -1,0 +1,67 @@
+import type { GraphQLRequestListener } from '@apollo/server';
+import { parse, type OperationDefinitionNode } from 'graphql';
+import { onlyFieldsOf, yieldingOperations } from '../src/yielding-operations';
+
+const JOIN = new Set(['Mutation.joinWaitingRoom']);
+const operation = (text: string) => parse(text).definitions[0] as OperationDefinitionNode;
+
+describe('onlyFieldsOf', () => {
+  it('picks operations made of the named root fields only', () => {
+    expect(onlyFieldsOf(operation('mutation { joinWaitingRoom(eventId: "e") { id } }'), JOIN)).toBe(
+      true,
+    );
+    expect(
+      onlyFieldsOf(
+        operation('mutation { a: joinWaitingRoom(eventId: "e") { id } __typename }'),
+        JOIN,
+      ),
+    ).toBe(true);
+    // Anything else in the same operation runs at its own priority.
+    expect(
+      onlyFieldsOf(
+        operation('mutation { joinWaitingRoom(eventId: "e") { id } purchaseTickets { id } }'),
+        JOIN,
+      ),
+    ).toBe(false);
+    expect(onlyFieldsOf(operation('query { joinWaitingRoom { id } }'), JOIN)).toBe(false);
+    expect(onlyFieldsOf(operation('mutation { __typename }'), JOIN)).toBe(false);
+  });
+});
+
+/** One request through the plugin's hooks: resolves `started` when its operation may run. */
+async function request(
+  plugin: ReturnType<typeof yieldingOperations<object>>,
+  text: string,
+  log: string[],
+  name: string,
+) {
+  const listener = (await plugin.requestDidStart!({} as never)) as GraphQLRequestListener<object>;
+  const started = listener.didResolveOperation!({ operation: operation(text) } as never).then(() =>
+    log.push(`${name} runs`),
+  );
+  return { started, finish: () => listener.willSendResponse!({} as never) };
+}
+
+const tick = () => new Promise((resolve) => setImmediate(resolve));
+
+describe('yieldingOperations', () => {
+  it('runs at most `concurrency` of the yielding operations at once, in arrival order, and never holds the others', async () => {
+    const plugin = yieldingOperations<object>(JOIN, 2);
+    const log: string[] = [];
+    const join = 'mutation { joinWaitingRoom(eventId: "e") { id } }';
+    const joins = [];
+    for (const name of ['j1', 'j2', 'j3', 'j4']) joins.push(await request(plugin, join, log, name));
+    const buy = await request(plugin, 'mutation { purchaseTickets { id } }', log, 'buy');
+    await tick();
+    expect(log).toEqual(['j1 runs', 'j2 runs', 'buy runs']);
+    expect(plugin.waiting).toBe(2);
+    await joins[1]!.finish();
+    await tick();
+    expect(log).toEqual(['j1 runs', 'j2 runs', 'buy runs', 'j3 runs']);
+    await joins[0]!.finish();
+    await tick();
+    expect(log.at(-1)).toBe('j4 runs');
+    expect(plugin.waiting).toBe(0);
+    await Promise.all([...joins.map((j) => j.finish()), buy.finish()]);
+  });
+});
