@@ -1,5 +1,5 @@
 import type { ApolloServerPlugin } from '@apollo/server';
-import { Kind, type OperationDefinitionNode } from 'graphql';
+import { GraphQLError, Kind, type OperationDefinitionNode } from 'graphql';
 import { ConcurrencyLimit } from '@ko/platform/concurrency-limit';
 
 /** Whether every root field of `operation` is one of `fields` ("Mutation.joinWaitingRoom"). */
@@ -30,6 +30,8 @@ export function yieldingOperations<TContext extends object>(
   fields: ReadonlySet<string>,
   concurrency: number,
   onWaiting: (waiting: number) => void = () => undefined,
+  /** Most operations waiting at once; the next is refused (a flood must not grow the heap). */
+  maxWaiting = 10_000,
 ): ApolloServerPlugin<TContext> & { readonly waiting: number } {
   const limit = new ConcurrencyLimit(concurrency);
   let waiting = 0;
@@ -42,6 +44,10 @@ export function yieldingOperations<TContext extends object>(
       return {
         async didResolveOperation({ operation }) {
           if (!operation || fields.size === 0 || !onlyFieldsOf(operation, fields)) return;
+          if (waiting >= maxWaiting)
+            throw new GraphQLError('Too many people are joining right now; try again shortly.', {
+              extensions: { code: 'SERVICE_UNAVAILABLE', http: { status: 503 } },
+            });
           onWaiting((waiting += 1));
           // The slot is held from here until the answer is sent (willSendResponse, always called).
           await new Promise<void>((started) => {

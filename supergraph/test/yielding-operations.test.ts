@@ -64,4 +64,21 @@ describe('yieldingOperations', () => {
     expect(plugin.waiting).toBe(0);
     await Promise.all([...joins.map((j) => j.finish()), buy.finish()]);
   });
+
+  it('refuses a yielding operation once too many wait, and still runs the others', async () => {
+    const plugin = yieldingOperations<object>(JOIN, 1, undefined, 2);
+    const log: string[] = [];
+    const join = 'mutation { joinWaitingRoom(eventId: "e") { id } }';
+    const running = await request(plugin, join, log, 'j1');
+    await request(plugin, join, log, 'j2');
+    await request(plugin, join, log, 'j3');
+    const refused = await request(plugin, join, log, 'j4');
+    await expect(refused.started).rejects.toMatchObject({
+      extensions: { code: 'SERVICE_UNAVAILABLE' },
+    });
+    const buy = await request(plugin, 'mutation { purchaseTickets { id } }', log, 'buy');
+    await buy.started;
+    expect(plugin.waiting).toBe(2);
+    await running.finish();
+  });
 });
