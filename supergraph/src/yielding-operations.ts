@@ -1,22 +1,7 @@
 import type { ApolloServerPlugin } from '@apollo/server';
-import { GraphQLError, Kind, type OperationDefinitionNode } from 'graphql';
+import { GraphQLError } from 'graphql';
 import { ConcurrencyLimit } from '@ko/platform/concurrency-limit';
-
-/** Whether every root field of `operation` is one of `fields` ("Mutation.joinWaitingRoom"). */
-export function onlyFieldsOf(operation: OperationDefinitionNode, fields: ReadonlySet<string>) {
-  const type = operation.operation === 'mutation' ? 'Mutation' : 'Query';
-  if (operation.operation === 'subscription') return false;
-  const selections = operation.selectionSet.selections;
-  return (
-    selections.length > 0 &&
-    selections.every(
-      (s) =>
-        s.kind === Kind.FIELD &&
-        (s.name.value === '__typename' || fields.has(`${type}.${s.name.value}`)),
-    ) &&
-    selections.some((s) => s.kind === Kind.FIELD && s.name.value !== '__typename')
-  );
-}
+import { onlyRootFields } from '@ko/platform/root-fields';
 
 /**
  * Operations that yield to everything else when the router is busy: at most `concurrency` of
@@ -43,23 +28,15 @@ export function yieldingOperations<TContext extends object>(
       let release: (() => void) | undefined;
       return {
         async didResolveOperation({ operation }) {
-          if (!operation || fields.size === 0 || !onlyFieldsOf(operation, fields)) return;
+          if (!operation || fields.size === 0 || !onlyRootFields(operation, fields)) return;
           if (waiting >= maxWaiting)
             throw new GraphQLError('Too many people are joining right now; try again shortly.', {
               extensions: { code: 'SERVICE_UNAVAILABLE', http: { status: 503 } },
             });
           onWaiting((waiting += 1));
           // The slot is held from here until the answer is sent (willSendResponse, always called).
-          await new Promise<void>((started) => {
-            void limit.run(
-              () =>
-                new Promise<void>((done) => {
-                  onWaiting((waiting -= 1));
-                  release = done;
-                  started();
-                }),
-            );
-          });
+          release = await limit.acquire();
+          onWaiting((waiting -= 1));
         },
         async willSendResponse() {
           release?.();

@@ -1,30 +1,31 @@
 import type { GraphQLRequestListener } from '@apollo/server';
 import { parse, type OperationDefinitionNode } from 'graphql';
-import { onlyFieldsOf, yieldingOperations } from '../src/yielding-operations';
+import { onlyRootFields } from '@ko/platform/root-fields';
+import { yieldingOperations } from '../src/yielding-operations';
 
 const JOIN = new Set(['Mutation.joinWaitingRoom']);
 const operation = (text: string) => parse(text).definitions[0] as OperationDefinitionNode;
 
-describe('onlyFieldsOf', () => {
+describe('onlyRootFields', () => {
   it('picks operations made of the named root fields only', () => {
-    expect(onlyFieldsOf(operation('mutation { joinWaitingRoom(eventId: "e") { id } }'), JOIN)).toBe(
-      true,
-    );
     expect(
-      onlyFieldsOf(
+      onlyRootFields(operation('mutation { joinWaitingRoom(eventId: "e") { id } }'), JOIN),
+    ).toBe(true);
+    expect(
+      onlyRootFields(
         operation('mutation { a: joinWaitingRoom(eventId: "e") { id } __typename }'),
         JOIN,
       ),
     ).toBe(true);
     // Anything else in the same operation runs at its own priority.
     expect(
-      onlyFieldsOf(
+      onlyRootFields(
         operation('mutation { joinWaitingRoom(eventId: "e") { id } purchaseTickets { id } }'),
         JOIN,
       ),
     ).toBe(false);
-    expect(onlyFieldsOf(operation('query { joinWaitingRoom { id } }'), JOIN)).toBe(false);
-    expect(onlyFieldsOf(operation('mutation { __typename }'), JOIN)).toBe(false);
+    expect(onlyRootFields(operation('query { joinWaitingRoom { id } }'), JOIN)).toBe(false);
+    expect(onlyRootFields(operation('mutation { __typename }'), JOIN)).toBe(false);
   });
 });
 

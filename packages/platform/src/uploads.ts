@@ -1,5 +1,6 @@
 import { Kind, parse } from 'graphql';
 import type { LargeBody } from './http';
+import { onlyRootFields } from './root-fields';
 
 /** An event's cover image, as uploaded: at most this many bytes once decoded. */
 export const MAX_EVENT_IMAGE_BYTES = 5 * 1024 * 1024;
@@ -39,9 +40,7 @@ export function onlyMutationOf(
           operation?.kind === Kind.OPERATION_DEFINITION &&
           operation.operation === 'mutation' &&
           operation.selectionSet.selections.length === 1 &&
-          operation.selectionSet.selections.every(
-            (s) => s.kind === Kind.FIELD && s.name.value === field,
-          )
+          onlyRootFields(operation, new Set([`Mutation.${field}`]))
         );
       } catch {
         return false;
