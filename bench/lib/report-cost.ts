@@ -145,7 +145,7 @@ export function costSection(results: BenchResults): string[] {
     out.push(
       ...costBlock(
         `**Waiting room**: ${queue.database.sold} sales over ${fmt(queue.cpu.wallSeconds)} s from the sale's start to the last fan settled, ` +
-          'with every waiting fan followed over graphql-ws all along (their positions and the closing included).',
+          'with every waiting fan followed over graphql-ws all along (their positions and the closing included), and the joins answered after the start running beside it.',
         'CPU ms per sale',
         queue.cpuMsPerSale,
         queue.cpu,
@@ -155,9 +155,10 @@ export function costSection(results: BenchResults): string[] {
   if (isMeasured(queue) && queue.joinCpu)
     out.push(
       ...costBlock(
-        `**Waiting room, joining**: ${queue.fans} fans over ${fmt(queue.joinCpu.wallSeconds)} s, each joining (\`joinWaitingRoom\`) and starting to follow their ticket over graphql-ws, ` +
-          `until every fan had; the ${queue.joinWindowSeconds} s before the sale are ${queue.joinWindowSeconds * queue.joinCpu.cores} core-seconds of this machine, ` +
-          `${fmt((queue.joinWindowSeconds * queue.joinCpu.cores * 1000) / queue.fans, 1)} ms per fan.`,
+        `**Waiting room, joining**: the ${fmt(queue.joinCpu.wallSeconds)} s up to the sale's start (its ${queue.joinWindowSeconds} s of joins and the set-up before them), per fan whose join was answered by then ` +
+          `(${queue.joinedBeforeStart} of ${queue.fans}), each joining (\`joinWaitingRoom\`) and starting to follow their ticket over graphql-ws; ` +
+          `for all ${queue.fans} to join in the ${queue.joinWindowSeconds} s before the sale (${queue.joinWindowSeconds * queue.joinCpu.cores} core-seconds of this machine), ` +
+          `a fan may cost ${fmt((queue.joinWindowSeconds * queue.joinCpu.cores * 1000) / queue.fans, 1)} ms.`,
         'CPU ms per fan',
         queue.cpuMsPerJoin,
         queue.joinCpu,

@@ -81,6 +81,10 @@ export function waitingRoomSection(queue: WaitingRoomResult | NotMeasured | unde
     '',
     `The plain rush's purchase p99 in this run: ${fmt(q.rushP99Ms)} ms (ratio ${fmt(q.p99RatioToRush, 3)}). ` +
       `Fairness: ρ = ${fmt(q.fairnessCorrelation, 4)} between joining order and place over ${q.earlyJoiners} fans who joined before the start. ` +
+      (q.askedBeforeStartJoinedAfter === undefined
+        ? ''
+        : `**${q.askedBeforeStartJoinedAfter} fans asked to join before the start but were answered after it**, so they are not in the draw: ` +
+          'placed behind it, first come first served (a join held by the router or the tickets service is not yet in the room). ') +
       `Of the fans who joined, without a position: ${q.fansWithoutPosition}; never told: ${q.fansNeverTold}; ` +
       `joined only after the last sale (told CLOSED in their join's answer, not counted as waiting fans above): ${q.joinedAfterSellOut ?? 0}. ` +
       `Tickets database: capacity ${q.database.capacity}, sold ${q.database.sold}, held ${q.database.held}, tickets ${q.database.tickets}. ` +

@@ -1,22 +1,13 @@
 /**
  * A waiting room's fans as the bench plays them: each joins (sending the join again when the
  * stack could not answer, as the web client does), then follows their queue ticket over
- * graphql-ws through the router; a fan whose socket failed polls instead.
+ * graphql-ws through the router (in worker threads); a fan whose socket failed polls instead.
  */
-import WebSocket from 'ws';
-import { createClient, type Client as WsClient } from 'graphql-ws/client';
-import {
-  GraphQLHttp,
-  describeSocketFailure,
-  inParallel,
-  outcomeOf,
-  type GraphQLAnswer,
-} from '../lib/load';
+import { join as joinPath } from 'node:path';
+import { Worker } from 'node:worker_threads';
+import { GraphQLHttp, inParallel, outcomeOf, type GraphQLAnswer } from '../lib/load';
 import type { Account } from './setup';
 
-const QUEUE_TICKET_UPDATED = `subscription Queue($ticketId: ID!) {
-  queueTicketUpdated(ticketId: $ticketId) { id status position }
-}`;
 const JOIN = 'mutation($e: ID!) { joinWaitingRoom(eventId: $e) { id status position } }';
 const QUEUE_TICKET = 'query($id: ID!) { queueTicket(id: $id) { status position } }';
 
@@ -40,7 +31,6 @@ export interface Fan {
   positionedAt?: number;
   toldClosedAt?: number;
   bought: boolean;
-  ws?: WsClient;
   /** Whether the subscription is running; a fan whose subscription failed polls instead. */
   live: boolean;
 }
@@ -73,45 +63,96 @@ export async function join(
   }
 }
 
-/** Follows a fan's ticket over graphql-ws; settles at the first frame, error or end. */
-export function follow(
-  fan: Fan,
-  websocketUrl: string,
-  seen: (fan: Fan, ticket: QueueTicketSeen) => void,
-  note: (text: string) => void,
-): Promise<void> {
-  return new Promise<void>((resolve) => {
-    fan.ws = createClient({
-      url: websocketUrl,
-      webSocketImpl: WebSocket,
-      lazy: false,
-      retryAttempts: 3,
-      connectionParams: { authorization: `Bearer ${fan.account.token}` },
-      onNonLazyError: (error) => note(`ws: ${describeSocketFailure(error)}`),
+/** A follower thread's code: TypeScript, loaded through tsx's require hook (a worker of Node 20
+ * does not inherit the main thread's `--import tsx`). */
+const FOLLOWER_THREAD = `require('tsx/cjs'); require(${JSON.stringify(
+  joinPath(__dirname, 'queue-follower-thread.ts'),
+)});`;
+
+/** What the main thread asks of a follower thread. */
+export type FollowerRequest =
+  | { type: 'follow'; fan: number; websocketUrl: string; ticketId: string; token: string }
+  | { type: 'dispose' };
+
+/** What a follower thread tells the main thread, by the fan's index. */
+export type FollowerReport =
+  | { type: 'frame'; fan: number; ticket: QueueTicketSeen | null }
+  | { type: 'error' | 'note'; fan: number; text: string }
+  | { type: 'complete'; fan: number }
+  | { type: 'disposed' };
+
+/**
+ * The fans' sockets, spread over worker threads (`queue-follower-thread.ts`): each fan is a
+ * browser of their own, and thousands of frames arriving at once (every fan's place at the
+ * sale's start) must not hold up the main thread's event loop, where the admitted fans' purchases
+ * are sent and timed. The main thread learns every frame by message and acts on it as before.
+ */
+export class Followers {
+  private readonly threads: Worker[];
+  private readonly fans: Fan[] = [];
+  private readonly started = new Map<number, () => void>();
+  private next = 0;
+
+  constructor(
+    private readonly websocketUrl: string,
+    threads: number,
+    private readonly seen: (fan: Fan, ticket: QueueTicketSeen) => void,
+    private readonly note: (text: string) => void,
+  ) {
+    this.threads = Array.from({ length: threads }, () => {
+      const thread = new Worker(FOLLOWER_THREAD, { eval: true });
+      thread.on('message', (report: FollowerReport) => this.reported(report));
+      thread.on('error', (error) => note(`follower thread: ${String(error)}`));
+      return thread;
     });
-    fan.ws.subscribe<{ queueTicketUpdated: QueueTicketSeen }>(
-      { query: QUEUE_TICKET_UPDATED, variables: { ticketId: fan.ticketId } },
-      {
-        next: (result) => {
-          resolve();
-          fan.live = true;
-          const ticket = result.data?.queueTicketUpdated;
-          if (ticket) seen(fan, ticket);
-        },
-        error: (error) => {
-          resolve();
-          fan.live = false;
-          note(
-            `subscription: ${Array.isArray(error) ? JSON.stringify(error) : describeSocketFailure(error)}`,
-          );
-        },
-        complete: () => {
-          fan.live = false;
-          resolve();
-        },
-      },
+  }
+
+  /** Follows a fan's ticket; settles at the first frame, error or end. */
+  follow(fan: Fan): Promise<void> {
+    const index = this.fans.push(fan) - 1;
+    const thread = this.threads[this.next++ % this.threads.length]!;
+    return new Promise<void>((resolve) => {
+      this.started.set(index, resolve);
+      thread.postMessage({
+        type: 'follow',
+        fan: index,
+        websocketUrl: this.websocketUrl,
+        ticketId: fan.ticketId!,
+        token: fan.account.token,
+      } satisfies FollowerRequest);
+    });
+  }
+
+  /** Closes every fan's socket, then the threads. */
+  async dispose(): Promise<void> {
+    await Promise.all(
+      this.threads.map(async (thread) => {
+        const done = new Promise<void>((resolve) =>
+          thread.on('message', (report: FollowerReport) => {
+            if (report.type === 'disposed') resolve();
+          }),
+        );
+        thread.postMessage({ type: 'dispose' } satisfies FollowerRequest);
+        await done;
+        await thread.terminate();
+      }),
     );
-  });
+  }
+
+  private reported(report: FollowerReport): void {
+    if (report.type === 'disposed') return;
+    const fan = this.fans[report.fan]!;
+    if (report.type === 'note') return this.note(report.text);
+    this.started.get(report.fan)?.();
+    this.started.delete(report.fan);
+    if (report.type === 'frame') {
+      fan.live = true;
+      if (report.ticket) this.seen(fan, report.ticket);
+    } else {
+      fan.live = false;
+      if (report.type === 'error') this.note(report.text);
+    }
+  }
 }
 
 /**

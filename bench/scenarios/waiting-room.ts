@@ -19,7 +19,7 @@ import { Samples, nowMs, round, type Distribution } from '../lib/stats';
 import { perUnit, type CpuUsage, type CpuWatch } from '../lib/cpu';
 import { PURCHASE } from './rush';
 import { ok, publishedEvent, type Account } from './setup';
-import { follow, join, pollStranded, type Fan, type QueueTicketSeen } from './queue-fans';
+import { Followers, join, pollStranded, type Fan, type QueueTicketSeen } from './queue-fans';
 
 export interface WaitingRoomOptions {
   routerUrl: string;
@@ -32,7 +32,7 @@ export interface WaitingRoomOptions {
   joinWindowMs: number;
   /** The plain rush's purchase p99 in this run, to compare against. */
   rushP99Ms?: number;
-  /** Reads every process's CPU over the sale (from the last join to the last fan settled). */
+  /** Reads every process's CPU before the sale's start, and over the sale (to the last fan settled). */
   cpu?: CpuWatch;
   log: (message: string) => void;
 }
@@ -63,6 +63,11 @@ export interface WaitingRoomResult {
   /** Spearman's rho, joining order against place, fans who joined before the start. */
   fairnessCorrelation: number;
   earlyJoiners: number;
+  /**
+   * Fans who asked to join before the sale's start but whose join was committed after it: not in
+   * the draw, placed behind it (the draw is among the joins committed by the start).
+   */
+  askedBeforeStartJoinedAfter: number;
   database: { capacity: number; sold: number; held: number; tickets: number };
   oversold: number;
   undersold: number;
@@ -70,17 +75,28 @@ export interface WaitingRoomResult {
   /** CPU of every process over the sale, and per ticket sold (what the waiting fans cost included). */
   cpu: CpuUsage | null;
   cpuMsPerSale: Record<string, number>;
-  /** CPU of every process while the fans join and start following their tickets, and per fan. */
+  /**
+   * CPU of every process from the first join to the sale's start, while the fans join and start
+   * following their tickets, and per fan whose join was answered by then (joinedBeforeStart).
+   */
   joinCpu: CpuUsage | null;
+  joinedBeforeStart: number;
   cpuMsPerJoin: Record<string, number>;
   errorExamples: string[];
 }
+
+/** Worker threads the fans' sockets are spread over (the machine has two cores). */
+const FOLLOWER_THREADS = 2;
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 export async function runWaitingRoom(options: WaitingRoomOptions): Promise<WaitingRoomResult> {
   const run = randomBytes(3).toString('hex');
   const http = new GraphQLHttp(options.routerUrl, 200, 120_000);
+  // The admitted fans' purchases go on connections of their own, as each fan's browser would: in
+  // the shared pool a purchase waited for a socket behind up to 200 other fans' joins held in the
+  // router, hundreds of milliseconds that were the load generator's, not the stack's.
+  const buying = new GraphQLHttp(options.routerUrl, 200, 120_000);
   const errorExamples: string[] = [];
   const note = (text: string) => {
     if (errorExamples.length < 5) errorExamples.push(text.slice(0, 300));
@@ -133,7 +149,7 @@ export async function runWaitingRoom(options: WaitingRoomOptions): Promise<Waiti
     if (fan.bought) return;
     fan.bought = true;
     const t0 = nowMs();
-    const answer = await http.post(
+    const answer = await buying.post(
       JSON.stringify({
         query: PURCHASE,
         variables: {
@@ -160,6 +176,7 @@ export async function runWaitingRoom(options: WaitingRoomOptions): Promise<Waiti
   };
 
   const stopPolling = pollStranded(fans, http, seen);
+  const followers = new Followers(options.websocketUrl, FOLLOWER_THREADS, seen, note);
 
   // The load generator's own event-loop delay over the sale's first 3 s: its fans' frames and
   // purchase answers share one loop, and a late turn adds to every latency it measures.
@@ -176,7 +193,22 @@ export async function runWaitingRoom(options: WaitingRoomOptions): Promise<Waiti
   options.log(`  ${fans.length} fans join over ${options.joinWindowMs / 1000} s`);
   // A slot is held for the join request only: a fan's arrival must not wait on others' sockets.
   const following: Promise<void>[] = [];
+  // Two windows that do not overlap: joining, from here to the sale's start (per fan answered by then),
+  // and the sale, from its start to the last fan settled (joins answered later run beside it, so
+  // they are the sale's cost: the machine's work while the admitted fans buy).
   options.cpu?.begin();
+  const joining: { cpu?: CpuUsage | null; fans: number } = { fans: 0 };
+  const endJoining = () => {
+    joining.cpu = options.cpu?.end() ?? null;
+    joining.fans = fans.filter((f) => f.joinedAt !== undefined).length;
+  };
+  const saleCpuOn = setTimeout(
+    () => {
+      endJoining();
+      options.cpu?.begin();
+    },
+    Math.max(0, saleStart - nowMs()),
+  );
   await inParallel(plan, 200, async ({ fan, at }) => {
     // Arrived at `at` even when 200 joins are already in flight: those are the stack's to answer.
     fan.arrivedAt = at;
@@ -189,21 +221,12 @@ export async function runWaitingRoom(options: WaitingRoomOptions): Promise<Waiti
     fan.joinedAt = nowMs();
     fan.ticketId = ticket!.id;
     seen(fan, ticket!);
-    following.push(follow(fan, options.websocketUrl, seen, note));
+    following.push(followers.follow(fan));
   });
   await Promise.all(following);
-  const joinCpu = options.cpu?.end() ?? null;
-  const cpuMsPerJoin = joinCpu ? perUnit(joinCpu, fans.length, 1) : {};
   options.log(
-    `  joined: ${JSON.stringify(joinOutcomes)} (sent again: ${JSON.stringify(joinRetries)}); the sale starts`,
+    `  joined: ${JSON.stringify(joinOutcomes)} (sent again: ${JSON.stringify(joinRetries)})`,
   );
-  if (joinCpu)
-    options.log(
-      `  CPU ms per fan joined and following: ${Object.entries(cpuMsPerJoin)
-        .map(([name, ms]) => `${name} ${ms}`)
-        .join(', ')}`,
-    );
-  options.cpu?.begin();
 
   // Until every fan bought, or was told the room closed (or a generous deadline passed).
   const deadline = nowMs() + 300_000;
@@ -211,7 +234,21 @@ export async function runWaitingRoom(options: WaitingRoomOptions): Promise<Waiti
     fans.every((f) => !f.ticketId || f.bought || f.toldClosedAt !== undefined) &&
     purchaseLatency.count >= fans.filter((f) => f.bought).length;
   while (!settled() && nowMs() < deadline) await sleep(200);
-  const cpu = options.cpu?.end() ?? null;
+  // The sale's window began at its start, unless every fan settled before it (a failed run).
+  clearTimeout(saleCpuOn);
+  const cpu = joining.cpu !== undefined ? (options.cpu?.end() ?? null) : null;
+  if (joining.cpu === undefined) endJoining();
+  const joinCpu = joining.cpu ?? null;
+  const joinedBeforeStart = joining.fans;
+  const cpuMsPerJoin = joinCpu ? perUnit(joinCpu, joinedBeforeStart, 1) : {};
+  if (joinCpu)
+    options.log(
+      `  CPU ms per fan joined and following before the sale's start (${joinedBeforeStart}): ${Object.entries(
+        cpuMsPerJoin,
+      )
+        .map(([name, ms]) => `${name} ${ms}`)
+        .join(', ')}`,
+    );
   await stopPolling();
   const seconds = round((nowMs() - started) / 1000);
   const [early, rest] = [firstSeconds.summary(), later.summary()];
@@ -236,7 +273,9 @@ export async function runWaitingRoom(options: WaitingRoomOptions): Promise<Waiti
     if (fan.joinedAt !== undefined && fan.joinedAt > lastSaleAt) joinedAfterSellOut += 1;
     else told.push(Math.max(0, fan.toldClosedAt - lastSaleAt));
   }
-  await Promise.all(fans.map((fan) => fan.ws?.dispose()));
+  await followers.dispose();
+  http.close();
+  buying.close();
 
   const db = new Client({ connectionString: options.ticketsDatabaseUrl });
   await db.connect();
@@ -284,6 +323,10 @@ export async function runWaitingRoom(options: WaitingRoomOptions): Promise<Waiti
       joinedAfterSellOut,
       fairnessCorrelation: round(correlation, 4),
       earlyJoiners: early.length,
+      askedBeforeStartJoinedAfter: Math.max(
+        0,
+        fans.filter((f) => f.ticketId && f.arrivedAt! < saleStart).length - early.length,
+      ),
       database: counts!,
       oversold: Math.max(0, counts!.sold - counts!.capacity),
       undersold: Math.max(0, Math.min(counts!.capacity, fans.length) - counts!.sold),
@@ -291,6 +334,7 @@ export async function runWaitingRoom(options: WaitingRoomOptions): Promise<Waiti
       cpu,
       cpuMsPerSale: cpu ? perUnit(cpu, counts!.sold, 1) : {},
       joinCpu,
+      joinedBeforeStart,
       cpuMsPerJoin,
       errorExamples,
     };
