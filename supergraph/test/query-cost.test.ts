@@ -3,6 +3,7 @@ import {
   graphql,
   inParallel,
   RouterClient,
+  routerMetric,
   startStack,
   testInfrastructure,
   type Stack,
@@ -38,13 +39,7 @@ let tieredEventId = '';
 const call = (query: string, variables: Record<string, unknown> = {}, token?: string) =>
   graphql(url, query, variables, token);
 
-async function subgraphRequestCount(): Promise<number> {
-  const text = await (await fetch(url.replace('/graphql', '/metrics'))).text();
-  return [...text.matchAll(/^router_subgraph_requests_total\{[^}]*\} (\d+)$/gm)].reduce(
-    (sum, m) => sum + Number(m[1]),
-    0,
-  );
-}
+const subgraphRequestCount = () => routerMetric(url, 'router_subgraph_requests_total');
 
 /** Events on fixed days (2031), so that pages and their order are the same every run. */
 const publishedEvent = async (token: string, title: string, day: number) =>

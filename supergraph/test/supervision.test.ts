@@ -1,6 +1,7 @@
 import {
   eventually,
   graphql,
+  routerMetric,
   startStack,
   testInfrastructure,
   type ManagedProcess,
@@ -34,15 +35,11 @@ async function routerView(service: string): Promise<InstanceHealth[]> {
 
 /** Queries the router has sent to one events instance and had answered, from its /metrics. */
 async function answeredBy(instanceUrl: string): Promise<number> {
-  const text = await (await fetch(url.replace('/graphql', '/metrics'))).text();
-  const line = text
-    .split('\n')
-    .find((l) =>
-      l.startsWith(
-        `router_subgraph_requests_total{subgraph="events",instance="${instanceUrl}",outcome="ok"}`,
-      ),
-    );
-  return line ? Number(line.split(' ').at(-1)) : 0;
+  return routerMetric(url, 'router_subgraph_requests_total', {
+    subgraph: 'events',
+    instance: instanceUrl,
+    outcome: 'ok',
+  });
 }
 
 const instanceUrl = (instance: ManagedProcess) =>

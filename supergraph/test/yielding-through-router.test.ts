@@ -1,6 +1,7 @@
 import {
   eventually,
   graphql,
+  routerMetric,
   startStack,
   testInfrastructure,
   type Stack,
@@ -10,10 +11,7 @@ let stack: Stack;
 let url: string;
 
 /** The router's gauge of yielding operations waiting for their turn. */
-async function waiting(): Promise<number> {
-  const text = await (await fetch(url.replace('/graphql', '/metrics'))).text();
-  return Number(/^router_yielding_operations_waiting (\d+)$/m.exec(text)?.[1] ?? NaN);
-}
+const waiting = () => routerMetric(url, 'router_yielding_operations_waiting');
 
 beforeAll(async () => {
   // `categories` (events) yields here, one at a time: cheap to send, and easy to hold by

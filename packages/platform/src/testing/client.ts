@@ -109,3 +109,26 @@ export async function inParallel<T, R>(
   );
   return results;
 }
+
+/**
+ * A router metric from its /metrics (beside `routerUrl`'s /graphql): the sum of the samples named
+ * `name` whose labels include every one of `labels`, 0 when there is none.
+ */
+export async function routerMetric(
+  routerUrl: string,
+  name: string,
+  labels: Record<string, string> = {},
+): Promise<number> {
+  const text = await (await fetch(routerUrl.replace('/graphql', '/metrics'))).text();
+  let sum = 0;
+  for (const line of text.split('\n')) {
+    const sample = /^(\w+)(?:\{(.*)\})? (\S+)$/.exec(line);
+    if (!sample || sample[1] !== name) continue;
+    const found = new Map(
+      [...(sample[2] ?? '').matchAll(/(\w+)="([^"]*)"/g)].map((m) => [m[1], m[2]]),
+    );
+    if (Object.entries(labels).every(([key, value]) => found.get(key) === value))
+      sum += Number(sample[3]);
+  }
+  return sum;
+}
