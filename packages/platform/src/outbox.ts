@@ -242,6 +242,10 @@ export class OutboxRelay {
           this.connected = false;
           await this.producer.disconnect().catch(() => undefined);
         }
+        // A new producer, not this one reconnected: an idempotent producer keeps its id and
+        // sequence numbers across reconnects, and a broker that restarted may refuse them on
+        // every send (OUT_OF_ORDER_SEQUENCE_NUMBER), which left an outbox undrained for good.
+        this.producer = createProducer(this.options.kafka);
       }
       if (sent > 0 && this.failures === 0) continue;
       const delay =
