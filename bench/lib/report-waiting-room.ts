@@ -80,11 +80,12 @@ export function waitingRoomSection(queue: WaitingRoomResult | NotMeasured | unde
     row('told CLOSED after the last sale', q.toldAfterSellOut),
     '',
     `The plain rush's purchase p99 in this run: ${fmt(q.rushP99Ms)} ms (ratio ${fmt(q.p99RatioToRush, 3)}). ` +
-      `Fairness: ρ = ${fmt(q.fairnessCorrelation, 4)} between joining order and place over ${q.earlyJoiners} fans who joined before the start. ` +
-      (q.askedBeforeStartJoinedAfter === undefined
+      `Fairness: ρ = ${fmt(q.fairnessCorrelation, 4)} between joining order and place over the ${q.earlyJoiners} fans in the draw (the router received their join before the start). ` +
+      (q.admittedShare === undefined
         ? ''
-        : `**${q.askedBeforeStartJoinedAfter} fans asked to join before the start but were answered after it**, so they are not in the draw: ` +
-          'placed behind it, first come first served (a join held by the router or the tickets service is not yet in the room). ') +
+        : `${q.drawnAnsweredAfterStart} of them were answered only after the start (their joins held on the way, dated by the router's receipt): ` +
+          `**admitted ${fmt(q.admittedShare.answeredAfterStart, 3)} of those against ${fmt(q.admittedShare.answeredBeforeStart, 3)} of the fans answered before it**. ` +
+          `${q.askedBeforeStartOutOfDraw} fans asked before the start but reached the router after it (not in the draw). `) +
       `Of the fans who joined, without a position: ${q.fansWithoutPosition}; never told: ${q.fansNeverTold}; ` +
       `joined only after the last sale (told CLOSED in their join's answer, not counted as waiting fans above): ${q.joinedAfterSellOut ?? 0}. ` +
       `Tickets database: capacity ${q.database.capacity}, sold ${q.database.sold}, held ${q.database.held}, tickets ${q.database.tickets}. ` +

@@ -7,7 +7,8 @@
  * Measured: how long until every fan has a place (from the later of their join and the sale's
  * start), purchase latency of admitted fans (beside the plain rush's, in the same run), how long
  * after the last sale every waiting fan is told, fairness (Spearman's rank correlation between
- * joining order and place among fans who joined before the start: near 0), and oversold and
+ * joining order and place among fans who asked to join before the start: near 0, and the share
+ * admitted alike whether or not their join was answered before it), and oversold and
  * undersold from the tickets database (both 0).
  */
 import { randomBytes } from 'node:crypto';
@@ -60,14 +61,24 @@ export interface WaitingRoomResult {
    * they waited for it is in timeToPosition), so not waiting fans to be told.
    */
   joinedAfterSellOut: number;
-  /** Spearman's rho, joining order against place, fans who joined before the start. */
+  /**
+   * Spearman's rho, joining order (when each fan asked) against place, over the fans in the draw:
+   * those whose join the router received before the sale's start (earlyJoiners).
+   */
   fairnessCorrelation: number;
   earlyJoiners: number;
+  /** Fans in the draw whose join was answered only after the start (drawn in late, or held). */
+  drawnAnsweredAfterStart: number;
   /**
-   * Fans who asked to join before the sale's start but whose join was committed after it: not in
-   * the draw, placed behind it (the draw is among the joins committed by the start).
+   * The share admitted of the fans in the draw, by whether their join was answered before the
+   * start or after it: a join held past the start must not cost a fan their chance.
    */
-  askedBeforeStartJoinedAfter: number;
+  admittedShare: { answeredBeforeStart: number; answeredAfterStart: number };
+  /**
+   * Fans who asked to join before the sale's start (as the bench saw it) but whose join reached
+   * the router after it: not in the draw, placed behind it.
+   */
+  askedBeforeStartOutOfDraw: number;
   database: { capacity: number; sold: number; held: number; tickets: number };
   oversold: number;
   undersold: number;
@@ -288,20 +299,23 @@ export async function runWaitingRoom(options: WaitingRoomOptions): Promise<Waiti
       )
     ).rows;
     const placed = (
-      await db.query<{ user_id: string; place: number; early: boolean }>(
-        `SELECT user_id, place, joined_at < $2 AS early FROM queue_tickets
-         WHERE event_id = $1 AND place IS NOT NULL`,
+      await db.query<{ user_id: string; place: number; early: boolean; admitted: boolean }>(
+        `SELECT user_id, place, joined_at < $2 AS early, admitted_at IS NOT NULL AS admitted
+         FROM queue_tickets WHERE event_id = $1 AND place IS NOT NULL`,
         [eventId, new Date(saleStartsAtMs)],
       )
     ).rows.filter((r) => r.early);
-    const joinRank = new Map(
-      fans.filter((f) => f.joinedAt !== undefined).map((f) => [f.account.id, f.arrivedAt!]),
+    const byAccount = new Map(
+      fans.filter((f) => f.joinedAt !== undefined).map((f) => [f.account.id, f]),
     );
-    const early = placed.filter((r) => joinRank.has(r.user_id));
+    const early = placed.filter((r) => byAccount.has(r.user_id));
     const correlation = rankCorrelation(
-      early.map((r) => joinRank.get(r.user_id)!),
+      early.map((r) => byAccount.get(r.user_id)!.arrivedAt!),
       early.map((r) => r.place),
     );
+    const answeredAfter = early.filter((r) => byAccount.get(r.user_id)!.joinedAt! > saleStart);
+    const share = (group: typeof early) =>
+      group.length ? round(group.filter((r) => r.admitted).length / group.length, 3) : 0;
     const purchase = purchaseLatency.summary();
     const rushP99 = options.rushP99Ms ?? null;
     return {
@@ -323,7 +337,12 @@ export async function runWaitingRoom(options: WaitingRoomOptions): Promise<Waiti
       joinedAfterSellOut,
       fairnessCorrelation: round(correlation, 4),
       earlyJoiners: early.length,
-      askedBeforeStartJoinedAfter: Math.max(
+      drawnAnsweredAfterStart: answeredAfter.length,
+      admittedShare: {
+        answeredBeforeStart: share(early.filter((r) => !answeredAfter.includes(r))),
+        answeredAfterStart: share(answeredAfter),
+      },
+      askedBeforeStartOutOfDraw: Math.max(
         0,
         fans.filter((f) => f.ticketId && f.arrivedAt! < saleStart).length - early.length,
       ),

@@ -20,8 +20,9 @@ interface Answer {
  * so a query sent after a write has finished never sees data from before it (its own fetch
  * starts after the write, or joins one that did). Mutations are never shared.
  *
- * The key leaves out `x-forwarded-for`: subgraphs read the client address only in mutations
- * (sign-in throttling), and mutations are never shared.
+ * The key leaves out `x-forwarded-for` and `x-request-start`: subgraphs read the client address
+ * and the request's start only in mutations (sign-in throttling, joining a waiting room), and
+ * mutations are never shared.
  */
 export function deduplicateQueries(
   fetcher: Fetcher,

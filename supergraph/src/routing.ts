@@ -2,12 +2,15 @@ import { RemoteGraphQLDataSource } from '@apollo/gateway';
 import type { Fetcher, FetcherRequestInit, FetcherResponse } from '@apollo/utils.fetcher';
 import { GraphQLError } from 'graphql';
 import { httpRequest, isConnectFailure } from '@ko/platform/http-client';
+import { REQUEST_START_HEADER, requestStartValue } from '@ko/platform/request-start';
 import type { Metrics } from './metrics';
 import type { InstanceState, Registry } from './registry';
 
 export interface RouterContext {
   authorization?: string;
   clientAddress?: string;
+  /** When the router received the request (ms since the epoch), stated to every subgraph. */
+  receivedAt?: number;
 }
 
 const isMutation = (body: unknown) =>
@@ -95,6 +98,9 @@ export class RoutingDataSource extends RemoteGraphQLDataSource<RouterContext> {
     if (context.authorization) request.http?.headers.set('authorization', context.authorization);
     // The router is the edge: it states the client's address rather than passing one on.
     if (context.clientAddress) request.http?.headers.set('x-forwarded-for', context.clientAddress);
+    // And when the request came, before any wait in here (request-start.ts).
+    if (context.receivedAt)
+      request.http?.headers.set(REQUEST_START_HEADER, requestStartValue(context.receivedAt));
   }
 
   /**

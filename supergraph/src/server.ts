@@ -215,6 +215,7 @@ export async function start(config: RouterConfig = loadRouterConfig()) {
       apollo: {
         server: apollo,
         context: async (req: IncomingMessage) => {
+          const receivedAt = Date.now();
           // Subgraphs verify the token themselves; checking here too turns a bad token into one
           // clear 401 instead of an error per subgraph beside partial data.
           await viewerFromAuthorization(req.headers.authorization, verifyToken).catch(
@@ -226,6 +227,7 @@ export async function start(config: RouterConfig = loadRouterConfig()) {
             authorization: req.headers.authorization,
             // The client's own address, or what a proxy in front says when TRUST_PROXY trusts it.
             clientAddress: clientAddressOf(req, config.TRUST_PROXY),
+            receivedAt,
           };
         },
         // MAX_BODY_BYTES holds for every request but a cover image upload (setEventImage alone),

@@ -9,7 +9,7 @@ import { onlyRootFields } from '@ko/platform/root-fields';
  * called. Joining a waiting room is one: in an on-sale, thousands of fans join in the minute the
  * admitted ones buy, and a purchase queued behind hundreds of joins in the router and the
  * tickets service is the pile-up the waiting room exists to prevent. A join that waits here
- * costs a fan a later position, not a failed purchase.
+ * keeps its place in the draw: subgraphs are told when the router received it (request-start.ts).
  */
 export function yieldingOperations<TContext extends object>(
   fields: ReadonlySet<string>,

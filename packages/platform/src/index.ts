@@ -19,6 +19,7 @@ export * from './logger';
 export * from './outbox';
 export * from './rate-limit';
 export * from './request-budget';
+export * from './request-start';
 export * from './scalars';
 export * from './service-client';
 export * from './service-list';

@@ -12,6 +12,7 @@ import {
   type Viewer,
 } from './auth';
 import { clientAddressOf, type ProxyTrust } from './client-address';
+import { requestStartOf } from './request-start';
 import { formatForClient } from './errors';
 import { healthRoute, type ReadinessCheck } from './health';
 import { rejectUnsafeCharacters } from './input-guard';
@@ -36,6 +37,11 @@ export interface RequestContext extends BaseContext {
    * trusted proxy (the router, by TRUST_PROXY) says in `x-forwarded-for`.
    */
   clientAddress: string;
+  /**
+   * When the request reached the router (request-start.ts): the moment a caller asked, however
+   * long the request waited on its way here.
+   */
+  receivedAt: Date;
 }
 
 export interface SubgraphOptions<C extends RequestContext> {
@@ -54,7 +60,7 @@ export interface SubgraphOptions<C extends RequestContext> {
   maskInternalErrors?: boolean;
   /** Per-request budgets; read from the environment when not given (request-budget.ts). */
   limits?: RequestLimits;
-  /** Peers whose `x-forwarded-for` is believed (the router's address, TRUST_PROXY); none by default. */
+  /** Peers whose `x-forwarded-for` and `x-request-start` are believed (the router's address, TRUST_PROXY); none by default. */
   trustProxy?: ProxyTrust;
   /** The one kind of request that may have a bigger body than the default (an upload). */
   largeBody?: LargeBody;
@@ -130,6 +136,7 @@ export async function startSubgraph<C extends RequestContext>(
       logger,
       authorization: req.headers.authorization,
       clientAddress: clientAddressOf(req, options.trustProxy ?? (() => false)),
+      receivedAt: requestStartOf(req, options.trustProxy ?? (() => false)),
     });
   };
   const http = await listen<C>(

@@ -1,7 +1,7 @@
-import { randomInt } from 'node:crypto';
 import type { DataSource, EntityManager } from 'typeorm';
 import { Facts, enqueue, rows, type Logger, type WaitingRoomChangedFact } from '@ko/platform';
 import type { AdmissionPace } from './admission-pace';
+import { shuffleInPlace, type Draw } from './lottery';
 import { readRoomHeads, type QueueTicketRow } from './queue-views';
 import { roomLock } from './waiting-room';
 
@@ -12,8 +12,8 @@ export interface AdmitterOptions {
   admissionSeconds: number;
   /** Most fans admitted at once who have not bought yet: what the box office serves quickly. */
   pace: AdmissionPace;
-  /** Seeds the shuffle (tests); unset, places are drawn with crypto.randomInt. */
-  shuffleSeed?: string;
+  /** Deals the random places (lottery.ts); the joins of fans who asked in time share it. */
+  draw: Draw;
 }
 
 /**
@@ -177,7 +177,7 @@ export class QueueAdmitter {
           `UPDATE queue_tickets SET status = 'ADMITTED', admitted_at = now(),
              admitted_until = now() + make_interval(secs => $3)
            WHERE id IN (SELECT id FROM queue_tickets WHERE event_id = $1 AND status = 'WAITING'
-                        ORDER BY place LIMIT $2)
+                        ORDER BY place, joined_at LIMIT $2)
            RETURNING *`,
           [eventId, slots, this.options.admissionSeconds],
         );
@@ -221,12 +221,10 @@ export class QueueAdmitter {
        WHERE event_id = $1 AND place IS NULL ORDER BY joined_at, id`,
       [eventId, saleStartsAt],
     );
-    const early = joined.filter((t) => t.early).map((t) => t.id);
-    const draw = this.options.shuffleSeed ? seeded(this.options.shuffleSeed) : randomInt;
-    for (let i = early.length - 1; i > 0; i--) {
-      const j = draw(i + 1);
-      [early[i], early[j]] = [early[j]!, early[i]!];
-    }
+    const early = shuffleInPlace(
+      joined.filter((t) => t.early).map((t) => t.id),
+      this.options.draw,
+    );
     const order = [...early, ...joined.filter((t) => !t.early).map((t) => t.id)];
     await manager.query(
       `UPDATE queue_tickets q SET place = o.place
@@ -234,8 +232,8 @@ export class QueueAdmitter {
       [order],
     );
     await manager.query(
-      'UPDATE waiting_rooms SET shuffled_at = now(), next_place = $2 WHERE event_id = $1',
-      [eventId, order.length + 1],
+      'UPDATE waiting_rooms SET shuffled_at = now(), next_place = $2, drawn = $3 WHERE event_id = $1',
+      [eventId, order.length + 1, early.length],
     );
     this.logger.info(
       { eventId, early: early.length, late: order.length - early.length },
@@ -262,18 +260,3 @@ const asFact = (t: QueueTicketRow): WaitingRoomChangedFact['tickets'][number] =>
   place: t.place,
   admittedUntil: t.admitted_until?.toISOString() ?? null,
 });
-
-/** A deterministic draw in [0, max) from a seed (mulberry32), for tests that fix the shuffle. */
-function seeded(seed: string): (max: number) => number {
-  let state = [...seed].reduce(
-    (h, c) => Math.imul(h ^ c.charCodeAt(0), 16777619) >>> 0,
-    2166136261,
-  );
-  return (max) => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return Math.floor((((t ^ (t >>> 14)) >>> 0) / 4294967296) * max);
-  };
-}

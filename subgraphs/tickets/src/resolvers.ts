@@ -68,7 +68,7 @@ export const resolvers: Resolvers<TicketsContext> = {
       ctx,
     ) => ctx.waitingRoom.set(ctx.viewer, eventId, input, ctx.authorization),
     joinWaitingRoom: (_root, { eventId }: { eventId: string }, ctx) =>
-      ctx.waitingRoom.join(ctx.viewer, eventId),
+      ctx.waitingRoom.join(ctx.viewer, eventId, ctx.receivedAt),
   },
   Event: {
     __resolveReference: (ref: { id: string }) => ({ id: ref.id }),

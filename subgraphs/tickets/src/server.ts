@@ -53,6 +53,7 @@ import { TicketPrinter } from './ticket-printer';
 import { TierEditor } from './tier-editor';
 import { Wallet } from './wallet';
 import { WaitingRoom } from './waiting-room';
+import { drawFrom } from './lottery';
 
 export interface TicketsContext extends RequestContext {
   inventory: Inventory;
@@ -120,6 +121,8 @@ export async function start(config: TicketsConfig = loadTicketsConfig()) {
     targetMs: config.WAITING_ROOM_TARGET_MS,
     stepMs: config.WAITING_ROOM_INTERVAL_MS,
   });
+  // One draw for the shuffle and the joins drawn in after it (seeded in tests).
+  const draw = drawFrom(config.WAITING_ROOM_SHUFFLE_SEED);
   const admitter = new QueueAdmitter(
     db,
     logger,
@@ -127,7 +130,7 @@ export async function start(config: TicketsConfig = loadTicketsConfig()) {
       intervalMs: config.WAITING_ROOM_INTERVAL_MS,
       admissionSeconds: config.WAITING_ROOM_ADMISSION_SECONDS,
       pace: admissionPace,
-      shuffleSeed: config.WAITING_ROOM_SHUFFLE_SEED,
+      draw,
     },
     () => relay.nudge(),
   );
@@ -135,7 +138,7 @@ export async function start(config: TicketsConfig = loadTicketsConfig()) {
 
   const events = new EventsClient(ServiceClient.fromServiceList(config.SERVICE_LIST, 'events'));
   const states = new EventStates(db, events);
-  const waitingRoom = new WaitingRoom(db, states, () => {
+  const waitingRoom = new WaitingRoom(db, states, draw, () => {
     relay.nudge();
     admitter.nudge();
   });

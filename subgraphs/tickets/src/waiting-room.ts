@@ -1,4 +1,4 @@
-import type { DataSource } from 'typeorm';
+import type { DataSource, EntityManager } from 'typeorm';
 import {
   Facts,
   conflict,
@@ -12,15 +12,27 @@ import {
   type Viewer,
 } from '@ko/platform';
 import type { EventStates } from './event-states';
+import type { Draw } from './lottery';
 import {
   presentTicket,
   readRoomHeads,
   readRooms,
+  SALE_STARTS_AT,
   type QueueTicketRow,
   type QueueTicketView,
   type RoomState,
 } from './queue-views';
 import { eventCancelled } from './sale-refusals';
+
+/** What a join reads of its room, under the room's shared lock. */
+interface DrawState {
+  shuffled: boolean;
+  soldOut: boolean;
+  askedBeforeStart: boolean;
+  /** How many places the draw dealt. */
+  drawn: number;
+  admittedThrough: number;
+}
 
 export interface WaitingRoomSettings {
   enabled: boolean;
@@ -28,14 +40,17 @@ export interface WaitingRoomSettings {
 }
 
 /**
- * An event's waiting room, fan side and organizer side. Fans who join between its opening and
- * the sale's start get their places at random when the sale starts (QueueAdmitter shuffles
- * them); later fans queue behind in the order they came. All of it is rows, not memory.
+ * An event's waiting room, fan side and organizer side. Fans who ask to join between its opening
+ * and the sale's start get their places at random when the sale starts (QueueAdmitter shuffles
+ * them, and a join that comes after the shuffle is drawn in then); later fans queue behind in
+ * the order they came. All of it is rows, not memory.
  */
 export class WaitingRoom {
   constructor(
     private readonly db: DataSource,
     private readonly states: EventStates,
+    /** Deals the places of fans drawn in after the shuffle: the admitter's draw (lottery.ts). */
+    private readonly draw: Draw,
     private readonly onChanged: () => void = () => undefined,
   ) {}
 
@@ -75,17 +90,19 @@ export class WaitingRoom {
 
   /**
    * The fan's ticket for the event's room: the one they have (an expired one goes back in line,
-   * at the back), or a new one. CONFLICT when the room is off or not open yet.
+   * at the back), or a new one. CONFLICT when the room is off or was not open yet when they asked.
+   * `askedAt` is when the fan asked (the router's receipt, RequestContext.receivedAt): a join
+   * held on its way counts from then, so asking before the sale's start puts a fan in the draw.
    */
-  async join(viewer: Viewer | null, eventId: string): Promise<QueueTicketView> {
+  async join(viewer: Viewer | null, eventId: string, askedAt: Date): Promise<QueueTicketView> {
     const fan = requireViewer(viewer);
     if (!isUuid(eventId)) throw notFound('Event', eventId);
     const existing = await this.ticketOf(fan.id, eventId);
     if (existing && existing.status !== 'EXPIRED') return this.present(existing);
     const [room] = await rows<{ enabled: boolean; open: boolean; opens_at: Date | null }>(
       this.db.manager,
-      'SELECT enabled, coalesce(opens_at <= now(), true) AS open, opens_at FROM waiting_rooms WHERE event_id = $1',
-      [eventId],
+      'SELECT enabled, coalesce(opens_at <= $2, true) AS open, opens_at FROM waiting_rooms WHERE event_id = $1',
+      [eventId, askedAt],
     );
     if (!room?.enabled)
       throw conflict('This event has no waiting room: buy its tickets directly.', { eventId });
@@ -98,33 +115,25 @@ export class WaitingRoom {
       await this.db.transaction(async (manager) => {
         // Shared with other joiners, exclusive for the shuffle (QueueAdmitter): a fan who joins
         // unplaced is committed before the shuffle reads who is there, or sees it done and
-        // takes the next place behind (the room's row lock orders late joiners).
+        // takes a place now (the room's row lock orders late joiners).
         await manager.query('SELECT pg_advisory_xact_lock_shared($1)', [roomLock(eventId)]);
-        const [state] = await rows<{ shuffled: boolean; soldOut: boolean }>(
+        const [state] = await rows<DrawState>(
           manager,
-          `SELECT shuffled_at IS NOT NULL AS shuffled, sold_out_at IS NOT NULL AS "soldOut"
-           FROM waiting_rooms WHERE event_id = $1`,
-          [eventId],
+          `SELECT shuffled_at IS NOT NULL AS shuffled, sold_out_at IS NOT NULL AS "soldOut",
+             $2 < ${SALE_STARTS_AT} AS "askedBeforeStart", drawn, admitted_through AS "admittedThrough"
+           FROM waiting_rooms r WHERE event_id = $1`,
+          [eventId, askedAt],
         );
-        const place = state?.shuffled
-          ? (
-              await rows<{ place: number }>(
-                manager,
-                `UPDATE waiting_rooms SET next_place = next_place + 1 WHERE event_id = $1
-                 RETURNING next_place - 1 AS place`,
-                [eventId],
-              )
-            )[0]!.place
-          : null;
+        const place = state?.shuffled ? await this.placeAfterDraw(manager, eventId, state) : null;
         // A ticket that expired goes back in line with its id: the same ticket, a new place. In a
         // room closed as sold out, the fan is told so at once, in line if places come back (a join
         // committed beside the closing is closed by the admitter's next step).
         await manager.query(
-          `INSERT INTO queue_tickets (event_id, user_id, place, status) VALUES ($1, $2, $3, $4)
+          `INSERT INTO queue_tickets (event_id, user_id, place, status, joined_at) VALUES ($1, $2, $3, $4, $5)
            ON CONFLICT (event_id, user_id) DO UPDATE SET status = EXCLUDED.status, place = EXCLUDED.place,
-             joined_at = clock_timestamp(), admitted_at = NULL, admitted_until = NULL, done_at = NULL
+             joined_at = EXCLUDED.joined_at, admitted_at = NULL, admitted_until = NULL, done_at = NULL
            WHERE queue_tickets.status = 'EXPIRED'`,
-          [eventId, fan.id, place, state?.soldOut ? 'CLOSED' : 'WAITING'],
+          [eventId, fan.id, place, state?.soldOut ? 'CLOSED' : 'WAITING', askedAt],
         );
       });
     } catch (error) {
@@ -133,6 +142,29 @@ export class WaitingRoom {
     }
     // Nothing to announce: the admitter places and admits it on its next round.
     return this.present((await this.ticketOf(fan.id, eventId))!);
+  }
+
+  /**
+   * A place in a room whose places were drawn. A fan who asked before the sale's start, but whose
+   * join comes after the draw (held on its way in the on-sale's busiest seconds), is drawn in
+   * now: a random one of the drawn places, shared with the fan dealt it (admission takes a shared
+   * place's fans in the order they asked), or the next to admit if that place's turn has passed.
+   * Anyone else queues at the back, in the order they come.
+   */
+  private async placeAfterDraw(
+    manager: EntityManager,
+    eventId: string,
+    state: DrawState,
+  ): Promise<number> {
+    if (state.askedBeforeStart)
+      return Math.max(1 + this.draw(Math.max(1, state.drawn)), state.admittedThrough + 1);
+    const [next] = await rows<{ place: number }>(
+      manager,
+      `UPDATE waiting_rooms SET next_place = next_place + 1 WHERE event_id = $1
+       RETURNING next_place - 1 AS place`,
+      [eventId],
+    );
+    return next!.place;
   }
 
   /** A user's queue tickets, newest first; null for anyone but that user. */

@@ -6,6 +6,7 @@ import {
   graphql,
   inParallel,
   rankCorrelation,
+  routerMetric,
   RouterClient,
   startStack,
   testInfrastructure,
@@ -41,6 +42,11 @@ beforeAll(async () => {
         WAITING_ROOM_SHUFFLE_SEED: 'a fixed seed',
         HOLD_TTL_SECONDS: '2',
         HOLD_SWEEP_INTERVAL_MS: '200',
+      },
+      // One yielding operation at a time, `categories` among them: a join can be held in line.
+      router: {
+        YIELDING_FIELDS: 'Mutation.joinWaitingRoom,Query.categories',
+        YIELDING_CONCURRENCY: '1',
       },
     },
   });
@@ -250,4 +256,54 @@ it('tells a fan who joins a sold-out room so at once, and closes a join that cro
     crossing!.id,
   ]);
   await statusOf(crossing!.token, eventId, 'CLOSED');
+});
+
+it('draws in a fan who asked before the start though the router held their join past the draw', async () => {
+  const early = await fans(6);
+  const [held, late] = await fans(2);
+  const startsAt = Date.now() + 4_000;
+  const { eventId } = await roomWith(100, new Date(startsAt).toISOString());
+  for (const fan of early) await join(client, fan.token, eventId);
+  // Joins yield in the router, one at a time here, and so does `categories`: with the events
+  // process stopped, one `categories` query keeps the only turn and a second waits for it, so
+  // the held fan's join waits behind both, across the sale's start and the draw.
+  const waiting = () => routerMetric(stack.routerUrl, 'router_yielding_operations_waiting');
+  const events = stack.instances('events')[0]!;
+  process.kill(events.pid!, 'SIGSTOP');
+  let holding: Array<Promise<unknown>> = [];
+  let answer: Promise<QueueTicket> | undefined;
+  try {
+    holding = [graphql(stack.routerUrl, '{ categories }')];
+    await eventually('a query holding the turn', waiting, (n) => n === 0, 2_000);
+    holding.push(graphql(stack.routerUrl, '{ categories }'));
+    await eventually('a query waiting for the turn', waiting, (n) => n === 1, 2_000);
+    answer = join(client, held!.token, eventId);
+    await eventually('the join waiting behind it', waiting, (n) => n === 2, 2_000);
+    expect(Date.now()).toBeLessThan(startsAt);
+    await eventually(
+      'the places drawn',
+      async () =>
+        (await db.query('SELECT shuffled_at FROM waiting_rooms WHERE event_id = $1', [eventId]))
+          .rows[0].shuffled_at,
+      (shuffledAt) => shuffledAt !== null,
+      4_000,
+    );
+  } finally {
+    process.kill(events.pid!, 'SIGCONT');
+  }
+  await Promise.all(holding);
+  const ticket = await answer!;
+  const [row] = (
+    await db.query<{ place: number; joined_at: Date }>(
+      'SELECT place, joined_at FROM queue_tickets WHERE id = $1',
+      [ticket.id],
+    )
+  ).rows;
+  // Dated by the router's receipt, and given one of the drawn places, not the next one behind.
+  expect(row!.joined_at.getTime()).toBeLessThan(startsAt);
+  expect(row!.place).toBeLessThanOrEqual(early.length);
+  const after = await join(client, late!.token, eventId);
+  expect(
+    (await db.query('SELECT place FROM queue_tickets WHERE id = $1', [after.id])).rows[0].place,
+  ).toBe(early.length + 1);
 });

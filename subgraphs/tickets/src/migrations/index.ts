@@ -8,6 +8,7 @@ import { SaleWindows1765030000000 } from './1765030000000-SaleWindows';
 import { WaitingRooms1765030000100 } from './1765030000100-WaitingRooms';
 import { OneStatementPurchase1765040000000 } from './1765040000000-OneStatementPurchase';
 import { AdmissionIndex1765050000000 } from './1765050000000-AdmissionIndex';
+import { DrawAfterStart1765060000000 } from './1765060000000-DrawAfterStart';
 
 export const migrations = [
   CreateOutbox1764000000000,
@@ -20,4 +21,5 @@ export const migrations = [
   WaitingRooms1765030000100,
   OneStatementPurchase1765040000000,
   AdmissionIndex1765050000000,
+  DrawAfterStart1765060000000,
 ];
