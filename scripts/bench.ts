@@ -331,7 +331,7 @@ async function main(): Promise<number> {
         });
         results.queue = queue;
         log(
-          `  purchases p99 ${queue.purchaseLatency.p99Ms} ms (rush ${queue.rushP99Ms ?? '–'}), told p99 ${queue.toldAfterSellOut.p99Ms} ms, ρ ${queue.fairnessCorrelation} over ${queue.earlyJoiners} drawn (${queue.drawnAnsweredAfterStart} answered after the start, admitted ${queue.admittedShare.answeredAfterStart} vs ${queue.admittedShare.answeredBeforeStart}; ${queue.askedBeforeStartOutOfDraw} out of the draw), oversold ${queue.oversold}, undersold ${queue.undersold}`,
+          `  purchases p99 ${queue.purchaseLatency.p99Ms} ms (rush ${queue.rushP99Ms ?? '–'}), told p99 ${queue.toldAfterSellOut.p99Ms} ms, ρ ${queue.fairnessCorrelation} over ${queue.earlyJoiners} drawn (${queue.drawnAnsweredAfterStart} answered after the start, admitted ${queue.admittedShare.answeredAfterStart} vs ${queue.admittedShare.answeredBeforeStart}; ${queue.askedBeforeStartOutOfDraw} out of the draw; drawn ${queue.drawSecondsAfterStart} s after the start), oversold ${queue.oversold}, undersold ${queue.undersold}`,
         );
       } catch (error) {
         results.queue = failure(error);

@@ -85,7 +85,10 @@ export function waitingRoomSection(queue: WaitingRoomResult | NotMeasured | unde
         ? ''
         : `${q.drawnAnsweredAfterStart} of them were answered only after the start (their joins held on the way, dated by the router's receipt): ` +
           `**admitted ${fmt(q.admittedShare.answeredAfterStart, 3)} of those against ${fmt(q.admittedShare.answeredBeforeStart, 3)} of the fans answered before it**. ` +
-          `${q.askedBeforeStartOutOfDraw} fans asked before the start but reached the router after it (not in the draw). `) +
+          `${q.askedBeforeStartOutOfDraw} fans asked before the start but reached the router after it (not in the draw). ` +
+          (q.drawSecondsAfterStart === undefined || q.drawSecondsAfterStart === null
+            ? ''
+            : `The draw came ${fmt(q.drawSecondsAfterStart, 2)} s after the start, once joins asked before it stopped coming in. `)) +
       `Of the fans who joined, without a position: ${q.fansWithoutPosition}; never told: ${q.fansNeverTold}; ` +
       `joined only after the last sale (told CLOSED in their join's answer, not counted as waiting fans above): ${q.joinedAfterSellOut ?? 0}. ` +
       `Tickets database: capacity ${q.database.capacity}, sold ${q.database.sold}, held ${q.database.held}, tickets ${q.database.tickets}. ` +

@@ -59,6 +59,11 @@ export const ticketsConfigSchema = baseConfigSchema
     WAITING_ROOM_TARGET_MS: millis(75),
     /** How often each instance looks at every waiting room (it also does after each sale). */
     WAITING_ROOM_INTERVAL_MS: millis(250),
+    /**
+     * The draw waits after the sale's start until no join asked before it has come in for this
+     * long: joins held on their way (in the router's line, in a busy on-sale) are in it.
+     */
+    WAITING_ROOM_DRAW_QUIET_MS: millis(1_000),
     /** Fixes the waiting rooms' shuffle (tests only); unset, places are cryptographically random. */
     WAITING_ROOM_SHUFFLE_SEED: z.string().min(1).optional(),
     DATABASE_POOL_SIZE: z.coerce.number().int().min(2).max(100).default(10),

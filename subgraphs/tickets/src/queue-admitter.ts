@@ -14,6 +14,8 @@ export interface AdmitterOptions {
   pace: AdmissionPace;
   /** Deals the random places (lottery.ts); the joins of fans who asked in time share it. */
   draw: Draw;
+  /** The draw waits until no join asked before the start has come in for this long. */
+  drawQuietMs: number;
 }
 
 /**
@@ -103,6 +105,7 @@ export class QueueAdmitter {
       const tickets: WaitingRoomChangedFact['tickets'] = [];
       let changed = false;
       if (!room.shuffled_at) {
+        if (await this.joinsStillComing(manager, eventId, state.saleStartsAt)) return false;
         const dealt = await this.shuffle(manager, eventId, state.saleStartsAt);
         // Every holder's new place, in facts of a bounded size: the subscriptions service shows
         // positions from these instead of asking for thousands of tickets at the busiest moment.
@@ -202,6 +205,29 @@ export class QueueAdmitter {
       });
       return true;
     });
+  }
+
+  /**
+   * Whether joins asked before the sale's start are still coming in. In a busy on-sale thousands
+   * are held in the router's line (they yield) past the start and come in at the rate the tickets
+   * service answers them, so the draw waits for a pause as long as drawQuietMs: everyone who
+   * asked in time is in it, and the sale starts on a machine no longer busy with them. A join
+   * that comes in after the draw all the same is drawn in then (WaitingRoom.join). Requests are
+   * dated at most a minute back, so the wait ends by then in any case.
+   */
+  private async joinsStillComing(
+    manager: EntityManager,
+    eventId: string,
+    saleStartsAt: Date | null,
+  ): Promise<boolean> {
+    if (!saleStartsAt) return false;
+    const [last] = await rows<{ coming: boolean }>(
+      manager,
+      `SELECT coalesce(max(recorded_at) > clock_timestamp() - make_interval(secs => $3), false) AS coming
+       FROM queue_tickets WHERE event_id = $1 AND place IS NULL AND joined_at < $2`,
+      [eventId, saleStartsAt, this.options.drawQuietMs / 1000],
+    );
+    return last!.coming;
   }
 
   /**

@@ -131,6 +131,7 @@ export async function start(config: TicketsConfig = loadTicketsConfig()) {
       admissionSeconds: config.WAITING_ROOM_ADMISSION_SECONDS,
       pace: admissionPace,
       draw,
+      drawQuietMs: config.WAITING_ROOM_DRAW_QUIET_MS,
     },
     () => relay.nudge(),
   );

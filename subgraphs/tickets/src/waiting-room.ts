@@ -131,7 +131,8 @@ export class WaitingRoom {
         await manager.query(
           `INSERT INTO queue_tickets (event_id, user_id, place, status, joined_at) VALUES ($1, $2, $3, $4, $5)
            ON CONFLICT (event_id, user_id) DO UPDATE SET status = EXCLUDED.status, place = EXCLUDED.place,
-             joined_at = EXCLUDED.joined_at, admitted_at = NULL, admitted_until = NULL, done_at = NULL
+             joined_at = EXCLUDED.joined_at, recorded_at = clock_timestamp(), admitted_at = NULL,
+             admitted_until = NULL, done_at = NULL
            WHERE queue_tickets.status = 'EXPIRED'`,
           [eventId, fan.id, place, state?.soldOut ? 'CLOSED' : 'WAITING', askedAt],
         );

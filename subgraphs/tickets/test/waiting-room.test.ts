@@ -40,6 +40,7 @@ beforeAll(async () => {
         WAITING_ROOM_MAX_ADMITTED: '2',
         WAITING_ROOM_INTERVAL_MS: '200',
         WAITING_ROOM_SHUFFLE_SEED: 'a fixed seed',
+        WAITING_ROOM_DRAW_QUIET_MS: '1500',
         HOLD_TTL_SECONDS: '2',
         HOLD_SWEEP_INTERVAL_MS: '200',
       },
@@ -79,6 +80,8 @@ const fans = (n: number) =>
     4,
     () => client.account('FAN'),
   );
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, Math.max(0, ms)));
 
 const statusOf = (token: string, eventId: string, wanted: QueueTicket['status']) =>
   eventually(
@@ -256,6 +259,43 @@ it('tells a fan who joins a sold-out room so at once, and closes a join that cro
     crossing!.id,
   ]);
   await statusOf(crossing!.token, eventId, 'CLOSED');
+});
+
+it('draws only once joins asked before the start stop coming in', async () => {
+  const [fan] = await fans(1);
+  const startsAt = Date.now() + 2_000;
+  const { eventId } = await roomWith(100, new Date(startsAt).toISOString());
+  await join(client, fan!.token, eventId);
+  const shuffledAt = async () =>
+    (await db.query('SELECT shuffled_at FROM waiting_rooms WHERE event_id = $1', [eventId])).rows[0]
+      .shuffled_at as Date | null;
+  // Joins asked before the start that keep coming in, every 300 ms from just before it to 2.5 s
+  // after, as they do from the router's line in a busy on-sale: no draw while they come (quiet:
+  // 1.5 s here).
+  await sleep(startsAt - 300 - Date.now());
+  let held = 0;
+  while (Date.now() < startsAt + 2_500) {
+    expect(await shuffledAt()).toBeNull();
+    await db.query('INSERT INTO queue_tickets (event_id, user_id, joined_at) VALUES ($1, $2, $3)', [
+      eventId,
+      randomUUID(),
+      new Date(startsAt - 500),
+    ]);
+    held += 1;
+    await sleep(300);
+  }
+  await eventually('the places drawn', shuffledAt, (at) => at !== null, 10_000);
+  const room = (
+    await db.query<{ drawn: number; places: number[] }>(
+      `SELECT drawn, (SELECT array_agg(place ORDER BY place) FROM queue_tickets q
+                      WHERE q.event_id = r.event_id) AS places
+       FROM waiting_rooms r WHERE event_id = $1`,
+      [eventId],
+    )
+  ).rows[0]!;
+  // Every one of them in the draw, with the fan who joined before the start.
+  expect(room.drawn).toBe(held + 1);
+  expect(room.places).toEqual(Array.from({ length: held + 1 }, (_, i) => i + 1));
 });
 
 it('draws in a fan who asked before the start though the router held their join past the draw', async () => {
