@@ -7,7 +7,7 @@ import { formatCountdown, formatDateTime } from '../lib/format';
 import { useSession } from '../session/session';
 import { useQueueTicket } from '../session/queue';
 // Where the event page keeps the fan's choice of tier, so admission comes back to it.
-import { choiceKey } from '../components/buy/purchase';
+import { choiceKey, useNow } from '../components/buy/purchase';
 
 const WaitingRoomEventDocument = graphql(`
   query WaitingRoomEvent($id: ID!) {
@@ -60,6 +60,12 @@ export function WaitingRoomPage() {
   }, [viewer, event?.waitingRoom?.enabled, id, join]);
   const live = useQueueTicket(joined.data?.joinWaitingRoom.id);
   const ticket = live ?? joined.data?.joinWaitingRoom;
+  // Before the draw the page follows the clock: at the start it says the places are being drawn
+  // (the draw waits for fans whose joins are still on their way, seconds in a big on-sale).
+  const unplaced = ticket?.status === 'WAITING' && ticket.position === null;
+  const now = useNow(unplaced, 1_000);
+  const saleStartsAt = event?.waitingRoom?.saleStartsAt;
+  const drawing = unplaced && !!saleStartsAt && new Date(saleStartsAt).getTime() <= now;
 
   // The first position seen is the bar's start: it fills as the fans ahead go in.
   const first = useRef<number | null>(null);
@@ -117,7 +123,13 @@ export function WaitingRoomPage() {
         )
       ) : (
         <div aria-live="polite" role="status">
-          {ticket.status === 'WAITING' && ticket.position === null && (
+          {drawing && (
+            <p className="queue-position">
+              The sale has started: everyone who was here by then is being given a random place.
+              Yours will show here in a moment.
+            </p>
+          )}
+          {unplaced && !drawing && (
             <p className="queue-position">
               You're in. When the sale starts
               {event.waitingRoom.saleStartsAt
