@@ -1,8 +1,8 @@
 // The fan's journey in Chromium against the real stack: what a fan must never see wrong (issue
 // 14). Each test names the fault it guards; each failed against the client before its fix.
-import { readFileSync } from 'node:fs';
 import type { BrowserContext, Page } from 'playwright-core';
 import { call, DESKTOP, newPage, PHONE, screenshot, startE2E, type E2E } from './support/e2e';
+import { axeViolations } from './support/axe';
 import { createEvent, registerAccount, type Account } from './support/fixtures';
 
 jest.setTimeout(180_000);
@@ -36,26 +36,7 @@ afterAll(async () => {
   await e2e?.stop();
 });
 
-const AXE = readFileSync(require.resolve('axe-core/axe.min.js'), 'utf8');
 const NARROW_PHONE = { ...PHONE, viewport: { width: 360, height: 740 } };
-
-/** axe-core run inside the page (evaluated, so the page's CSP does not apply): its violations. */
-async function axeViolations(page: Page): Promise<string[]> {
-  await page.evaluate(AXE);
-  const result = await page.evaluate(async () => {
-    const axe = (
-      window as unknown as {
-        axe: {
-          run(): Promise<{ violations: Array<{ id: string; nodes: Array<{ target: unknown }> }> }>;
-        };
-      }
-    ).axe;
-    return (await axe.run()).violations.map(
-      (v) => `${v.id}: ${JSON.stringify(v.nodes.map((n) => n.target))}`,
-    );
-  });
-  return result;
-}
 
 /** How far the page is wider than the screen (0: no horizontal scroll). */
 const overflow = (page: Page) =>

@@ -30,11 +30,10 @@ export function Layout({ children }: { children: ReactNode }) {
       </a>
       <header className="site-header">
         <div className="container header-inner">
-          <Link to="/" className="brand" aria-label="KO Ticket Master, home">
-            <span className="brand-mark" aria-hidden="true">
-              KO
-            </span>
-            <span className="brand-name">Ticket Master</span>
+          {/* The name is the words shown (speech control says what it sees), also on a phone
+              where only the mark is. */}
+          <Link to="/" className="brand" aria-label="KO Ticket Master">
+            <span className="brand-mark">KO</span> <span className="brand-name">Ticket Master</span>
           </Link>
           <nav aria-label="Main" className="main-nav">
             <NavLink to="/" end>

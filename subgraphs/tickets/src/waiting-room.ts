@@ -157,6 +157,8 @@ export class WaitingRoom {
     eventId: string,
     state: DrawState,
   ): Promise<number> {
+    // No lock on the room's row for this: if the admitter moves past the place meanwhile, the
+    // ticket waits below the admitted mark, first in place order, so its next step admits it.
     if (state.askedBeforeStart)
       return Math.max(1 + this.draw(Math.max(1, state.drawn)), state.admittedThrough + 1);
     const [next] = await rows<{ place: number }>(
