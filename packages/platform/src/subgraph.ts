@@ -124,6 +124,7 @@ export async function startSubgraph<C extends RequestContext>(
     stopOnTerminationSignals: false,
   });
   await apollo.start();
+  const trustProxy = options.trustProxy ?? (() => false);
   const context = async (req: IncomingMessage): Promise<C> => {
     let viewer: Viewer | null;
     try {
@@ -135,8 +136,8 @@ export async function startSubgraph<C extends RequestContext>(
       viewer,
       logger,
       authorization: req.headers.authorization,
-      clientAddress: clientAddressOf(req, options.trustProxy ?? (() => false)),
-      receivedAt: requestStartOf(req, options.trustProxy ?? (() => false)),
+      clientAddress: clientAddressOf(req, trustProxy),
+      receivedAt: requestStartOf(req, trustProxy),
     });
   };
   const http = await listen<C>(

@@ -81,6 +81,15 @@ const fans = (n: number) =>
     () => client.account('FAN'),
   );
 
+/** When the room was drawn and when it closed as sold out (null until then), from its row. */
+const roomTimes = async (eventId: string) =>
+  (
+    await db.query<{ shuffled_at: Date | null; sold_out_at: Date | null }>(
+      'SELECT shuffled_at, sold_out_at FROM waiting_rooms WHERE event_id = $1',
+      [eventId],
+    )
+  ).rows[0]!;
+
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, Math.max(0, ms)));
 
 const statusOf = (token: string, eventId: string, wanted: QueueTicket['status']) =>
@@ -247,9 +256,7 @@ it('tells a fan who joins a sold-out room so at once, and closes a join that cro
   expect((await client.purchase(buyer!.token, tierId, 1)).errors).toBeUndefined();
   await eventually(
     'the room closed as sold out',
-    async () =>
-      (await db.query('SELECT sold_out_at FROM waiting_rooms WHERE event_id = $1', [eventId]))
-        .rows[0].sold_out_at,
+    async () => (await roomTimes(eventId)).sold_out_at,
     (soldOutAt) => soldOutAt !== null,
     20_000,
   );
@@ -270,9 +277,7 @@ it('draws only once joins asked before the start stop coming in', async () => {
   const startsAt = Date.now() + 2_000;
   const { eventId } = await roomWith(100, new Date(startsAt).toISOString());
   await join(client, fan!.token, eventId);
-  const shuffledAt = async () =>
-    (await db.query('SELECT shuffled_at FROM waiting_rooms WHERE event_id = $1', [eventId])).rows[0]
-      .shuffled_at as Date | null;
+  const shuffledAt = async () => (await roomTimes(eventId)).shuffled_at;
   // Joins asked before the start that keep coming in, every 300 ms from just before it to 2.5 s
   // after, as they do from the router's line in a busy on-sale: no draw while they come (quiet:
   // 1.5 s here).
@@ -326,9 +331,7 @@ it('draws in a fan who asked before the start though the router held their join 
     expect(Date.now()).toBeLessThan(startsAt);
     await eventually(
       'the places drawn',
-      async () =>
-        (await db.query('SELECT shuffled_at FROM waiting_rooms WHERE event_id = $1', [eventId]))
-          .rows[0].shuffled_at,
+      async () => (await roomTimes(eventId)).shuffled_at,
       (shuffledAt) => shuffledAt !== null,
       4_000,
     );
