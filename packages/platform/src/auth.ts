@@ -16,6 +16,7 @@ import {
 } from 'jose';
 import { GraphQLError } from 'graphql';
 import { DomainError, unauthenticated, type ErrorCode } from './errors';
+import { VerifiedTokens } from './verified-tokens';
 
 export type Role = 'FAN' | 'ORGANIZER';
 
@@ -110,16 +111,28 @@ export interface SessionClaims {
  */
 export type SessionCheck = (claims: SessionClaims, token: string) => Promise<void>;
 
+/** Where a token's signing keys come from: the users service's JWKS URL, or a key set in hand. */
+export type KeySource = { jwksUrl: string } | { jwks: { keys: JWK[] } };
+
+/** What a token's signature proves: who is calling, under which token version. */
+export interface TokenClaims {
+  viewer: Viewer;
+  tokenVersion: number;
+}
+
+/** Verifies a token's signature and claims (not its session): throws UNAUTHENTICATED if bad. */
+export type SignatureCheck = (token: string) => Promise<TokenClaims>;
+
 /**
- * Verifies tokens against the users service's JWKS (fetched and cached by jose), or a
- * local key set. Only EdDSA is accepted, so `alg: none` and HMAC-confusion tokens fail.
- * A token older than MAX_TOKEN_AGE_SECONDS fails whatever its `exp`; with `sessions`, so does
- * one of an account that has ended its sessions, been disabled or deleted.
+ * Checks tokens against the users service's JWKS (fetched and cached by jose), or a local key
+ * set. Only EdDSA is accepted, so `alg: none` and HMAC-confusion tokens fail; so does a token
+ * older than MAX_TOKEN_AGE_SECONDS, whatever its `exp`. A token verified once is not verified
+ * again while `verified` keeps it (verified-tokens.ts).
  */
-export function createTokenVerifier(
-  source: { jwksUrl: string } | { jwks: { keys: JWK[] } },
-  options: { sessions?: SessionCheck } = {},
-): TokenVerifier {
+export function createSignatureCheck(
+  source: KeySource,
+  verified = new VerifiedTokens<TokenClaims>(),
+): SignatureCheck {
   const keys: JWTVerifyGetKey =
     'jwksUrl' in source
       ? createRemoteJWKSet(new URL(source.jwksUrl), {
@@ -128,6 +141,8 @@ export function createTokenVerifier(
         })
       : createLocalJWKSet(source.jwks);
   return async (token) => {
+    const known = verified.get(token);
+    if (known) return known;
     try {
       const { payload } = await jwtVerify(token, keys, {
         algorithms: [ALGORITHM],
@@ -147,13 +162,19 @@ export function createTokenVerifier(
       ) {
         throw unauthenticated('The token is not a KO Ticket Master access token.');
       }
-      await options.sessions?.({ id: payload.sub, tokenVersion: version }, token);
-      return {
-        id: payload.sub,
-        role,
-        ...(typeof payload.name === 'string' ? { name: payload.name } : {}),
-        ...(typeof payload.email === 'string' ? { email: payload.email } : {}),
+      const claims: TokenClaims = {
+        viewer: {
+          id: payload.sub,
+          role,
+          ...(typeof payload.name === 'string' ? { name: payload.name } : {}),
+          ...(typeof payload.email === 'string' ? { email: payload.email } : {}),
+        },
+        tokenVersion: version,
       };
+      // jwtVerify required both: good until it expires or grows too old, whichever is first.
+      const validUntil = Math.min(payload.exp!, payload.iat! + MAX_TOKEN_AGE_SECONDS) * 1000;
+      verified.set(token, claims, validUntil);
+      return claims;
     } catch (error) {
       if (error instanceof DomainError) throw error;
       if (error instanceof joseErrors.JWTExpired)
@@ -166,6 +187,24 @@ export function createTokenVerifier(
         'Sign-in keys are unavailable; try again shortly.',
       );
     }
+  };
+}
+
+/**
+ * A token's viewer: its signature and claims (createSignatureCheck, or a check shared with
+ * another verifier), then, with `sessions`, whether its account is still active at the
+ * token's version (refused when the account ended its sessions, was disabled or deleted).
+ */
+export function createTokenVerifier(
+  source: KeySource | SignatureCheck,
+  options: { sessions?: SessionCheck } = {},
+): TokenVerifier {
+  const signature = typeof source === 'function' ? source : createSignatureCheck(source);
+  return async (token) => {
+    const { viewer, tokenVersion } = await signature(token);
+    await options.sessions?.({ id: viewer.id, tokenVersion }, token);
+    // A copy: the checked claims are shared by every request bearing this token.
+    return { ...viewer };
   };
 }
 

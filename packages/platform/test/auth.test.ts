@@ -7,11 +7,14 @@ import {
   MAX_TOKEN_AGE_SECONDS,
   TOKEN_AUDIENCE,
   TOKEN_ISSUER,
+  createSignatureCheck,
   createTokenVerifier,
   issueToken,
   loadSigningKey,
   viewerFromAuthorization,
+  type TokenClaims,
 } from '../src/auth';
+import { VerifiedTokens } from '../src/verified-tokens';
 
 async function setup() {
   const key = await loadSigningKey({
@@ -115,5 +118,63 @@ describe('tokens', () => {
       { id: 'u1', tokenVersion: 2 },
       { id: 'u1', tokenVersion: 3 },
     ]);
+  });
+
+  describe('a token verified once', () => {
+    afterEach(() => jest.useRealTimers());
+
+    /** The verified-token cache, counting the tokens it was asked to keep (each a full check). */
+    class CountingCache extends VerifiedTokens<TokenClaims> {
+      checked = 0;
+      override set(...args: Parameters<VerifiedTokens<TokenClaims>['set']>) {
+        this.checked += 1;
+        super.set(...args);
+      }
+    }
+
+    it('is not checked again, while every call still asks its session', async () => {
+      const { key } = await setup();
+      const cache = new CountingCache();
+      let sessionsAsked = 0;
+      const verify = createTokenVerifier(
+        createSignatureCheck({ jwks: { keys: [key.publicJwk] } }, cache),
+        { sessions: async () => void (sessionsAsked += 1) },
+      );
+      const token = await issueToken(key, { id: 'u1', role: 'FAN', name: 'Fay' }, 60);
+      const first = await verify(token);
+      first.name = 'changed by a caller';
+      await expect(verify(token)).resolves.toEqual({ id: 'u1', role: 'FAN', name: 'Fay' });
+      expect(cache.checked).toBe(1);
+      expect(sessionsAsked).toBe(2);
+      // Another token of the same account is its own check.
+      await verify(await issueToken(key, { id: 'u1', role: 'FAN' }, 60));
+      expect(cache.checked).toBe(2);
+    });
+
+    it('is refused once it expires, though the cache would keep it longer', async () => {
+      jest.useFakeTimers({ doNotFake: ['nextTick', 'setImmediate'] });
+      const { key } = await setup();
+      const verify = createTokenVerifier(
+        createSignatureCheck(
+          { jwks: { keys: [key.publicJwk] } },
+          new VerifiedTokens({ maxEntries: 10, ttlMs: 3_600_000 }),
+        ),
+      );
+      const token = await issueToken(key, { id: 'u1', role: 'FAN' }, 30);
+      await expect(verify(token)).resolves.toMatchObject({ id: 'u1' });
+      jest.advanceTimersByTime(31_000);
+      expect(await codeOf(verify(token))).toBe('UNAUTHENTICATED');
+    });
+
+    it('is not taken for a token that differs from it', async () => {
+      const { key } = await setup();
+      const verify = createTokenVerifier(createSignatureCheck({ jwks: { keys: [key.publicJwk] } }));
+      const token = await issueToken(key, { id: 'u1', role: 'FAN' }, 60);
+      await verify(token);
+      const [h, p, s] = token.split('.');
+      const flipped = s[5] === 'A' ? 'B' : 'A';
+      const otherSignature = `${h}.${p}.${s.slice(0, 5)}${flipped}${s.slice(6)}`;
+      expect(await codeOf(verify(otherSignature))).toBe('UNAUTHENTICATED');
+    });
   });
 });

@@ -9,6 +9,7 @@ import {
   createDataSource,
   createKafka,
   createLogger,
+  createSignatureCheck,
   createTokenVerifier,
   isCurrentSession,
   issueToken,
@@ -81,15 +82,14 @@ export async function start(config: UsersConfig = loadUsersConfig()) {
     knownAddressDays: config.LOGIN_KNOWN_ADDRESS_DAYS,
   });
   // Users is the source of truth for sessions: it reads its own table on every request.
-  const signatureOnly = createTokenVerifier({ jwks });
-  const verifyToken = createTokenVerifier(
-    { jwks },
-    {
-      sessions: async ({ id, tokenVersion }) => {
-        if (!isCurrentSession(await accounts.sessionStatus(id), tokenVersion)) throw sessionEnded();
-      },
+  // One signature check for both: the session route and the API see the same tokens.
+  const signatures = createSignatureCheck({ jwks });
+  const signatureOnly = createTokenVerifier(signatures);
+  const verifyToken = createTokenVerifier(signatures, {
+    sessions: async ({ id, tokenVersion }) => {
+      if (!isCurrentSession(await accounts.sessionStatus(id), tokenVersion)) throw sessionEnded();
     },
-  );
+  });
 
   const server = await startSubgraph<UsersContext>({
     name: 'users',
