@@ -1,173 +1,31 @@
-import { randomUUID } from 'node:crypto';
 import WebSocket from 'ws';
-import { readServiceList } from '@ko/platform';
+import { graphql, loggedLines } from '@ko/platform/testing';
+import { eventually, follow, stats, subscriptionsActive } from './live-client';
 import {
-  errorCodes,
-  graphql,
-  loggedLines,
-  produceAs,
-  startStack,
-  testInfrastructure,
-  type Stack,
-  RouterClient,
-  inDays,
-} from '@ko/platform/testing';
-import {
-  connect,
-  eventually,
-  follow,
-  stats,
-  subscriptionsActive,
-  type LiveClient,
-} from './live-client';
+  MESSAGE_POSTED,
+  MESSAGE_DELETED,
+  POST,
+  ANNOUNCE,
+  type Account,
+  type Message,
+  stack,
+  url,
+  routerWs,
+  instances,
+  organizer,
+  fans,
+  eventA,
+  eventB,
+  post,
+  open,
+  postedFact,
+  produceAsChat,
+  setUpLiveWorld,
+} from './live-world';
 
-const MESSAGE_POSTED = `subscription Chat($eventId: ID!) {
-  messagePosted(eventId: $eventId) { id body kind createdAt eventId author { id name } event { id } }
-}`;
-const MESSAGE_DELETED = 'subscription Deleted($eventId: ID!) { messageDeleted(eventId: $eventId) }';
-const TICKETS_SOLD = `subscription Sales($eventId: ID!) {
-  ticketsSold(eventId: $eventId) { eventId tierId tierName orderId quantity sold available capacity soldAt }
-}`;
-const POST =
-  'mutation Post($eventId: ID!, $body: String!) { postMessage(eventId: $eventId, body: $body) { id } }';
-const ANNOUNCE =
-  'mutation Announce($eventId: ID!, $body: String!) { postAnnouncement(eventId: $eventId, body: $body) { id } }';
-const ADD_TIER =
-  'mutation AddTier($eventId: ID!, $input: TicketTierInput!) { addTicketTier(eventId: $eventId, input: $input) { id } }';
-const PURCHASE =
-  'mutation Purchase($input: PurchaseInput!) { purchaseTickets(input: $input) { id createdAt } }';
-
-interface Account {
-  token: string;
-  id: string;
-  name: string;
-}
-interface Message {
-  id: string;
-  body: string;
-  kind: string;
-  createdAt: string;
-  eventId: string;
-  author: { id: string; name: string };
-  event: { id: string };
-}
-
-let stack: Stack;
-let url: string;
-let routerWs: string;
-let instances: string[];
-let organizer: Account;
-let otherOrganizer: Account;
-let fans: Account[];
-let eventA: string;
-let eventB: string;
-const clients: LiveClient[] = [];
-
-let client: RouterClient;
-
-async function account(email: string, role: 'FAN' | 'ORGANIZER', name: string): Promise<Account> {
-  const { token, id } = await client.account(role, name, { email });
-  return { token, id, name };
-}
-
-async function publishedEvent(token: string, title: string): Promise<string> {
-  const created = await graphql(
-    url,
-    'mutation($i: CreateEventInput!) { createEvent(input: $i) { id } }',
-    {
-      i: {
-        title,
-        description: 'Live',
-        category: 'Music',
-        venue: 'Hall',
-        city: 'Porto',
-        startsAt: inDays(10),
-      },
-    },
-    token,
-  );
-  const id = created.data!.createEvent.id as string;
-  await graphql(url, 'mutation($id: ID!) { publishEvent(id: $id) { id } }', { id }, token);
-  return id;
-}
-
-/** Posts through the router like a client; returns the new message's id. */
-async function post(by: Account, eventId: string, body: string, mutation = POST): Promise<string> {
-  const result = await graphql(url, mutation, { eventId, body }, by.token);
-  expect(result.errors).toBeUndefined();
-  return (result.data!.postMessage ?? result.data!.postAnnouncement).id;
-}
-
-function open(target: string, who?: Account): LiveClient {
-  const live = connect(target, who?.token);
-  clients.push(live);
-  return live;
-}
-
-/** A `chat.message.posted` envelope on event A by the second fan, with `data` overriding fields. */
-const postedFact = (data: Record<string, unknown>) => ({
-  id: randomUUID(),
-  type: 'chat.message.posted',
-  version: 1,
-  occurredAt: new Date().toISOString(),
-  data: {
-    id: randomUUID(),
-    eventId: eventA,
-    body: 'valid',
-    kind: 'MESSAGE',
-    authorId: fans[1].id,
-    authorName: fans[1].name,
-    createdAt: new Date().toISOString(),
-    ...data,
-  },
-});
-
-/** Writes to chat.messages as the chat service would: only its account may. */
-const produceAsChat = (values: string[]) => {
-  const { kafkaBrokers, kafkaCredentials } = testInfrastructure();
-  return produceAs(
-    { brokers: kafkaBrokers, login: kafkaCredentials.services.chat },
-    'chat.messages',
-    eventA,
-    values,
-  );
-};
-
-const live = async () => (await stats(instances)).reduce((sum, s) => sum + s.subscriptions, 0);
-
-beforeAll(async () => {
-  stack = await startStack({
-    ...testInfrastructure(),
-    services: ['users', 'events', 'tickets', 'chat', 'subscriptions', 'router'],
-    instances: { subscriptions: 2 },
-    // Short keep-alive so the dead-client test needs no long wait (healthy clients answer pings at once).
-    serviceEnv: { subscriptions: { KEEP_ALIVE_MS: '3000' } },
-  });
-  url = stack.routerUrl;
-  client = new RouterClient(url);
-  routerWs = url.replace(/^http/, 'ws');
-  instances = readServiceList(stack.serviceListPath).subscriptions;
-  expect(instances).toHaveLength(2);
-  [organizer, otherOrganizer, ...fans] = await Promise.all([
-    account('live-org@example.com', 'ORGANIZER', 'Olga Organizer'),
-    account('live-org2@example.com', 'ORGANIZER', 'Otto Other'),
-    account('live-fan1@example.com', 'FAN', 'Fiona Fan'),
-    account('live-fan2@example.com', 'FAN', 'Felix Fan'),
-    account('live-fan3@example.com', 'FAN', 'Frida Fan'),
-  ]);
-  [eventA, eventB] = await Promise.all([
-    publishedEvent(organizer.token, 'Event A'),
-    publishedEvent(organizer.token, 'Event B'),
-  ]);
-});
-
-afterEach(async () => {
-  await Promise.all(clients.splice(0).map((c) => c.dispose()));
-  // Every test starts with no live subscriptions left behind.
-  await subscriptionsActive(instances, 0);
-});
-
-afterAll(() => stack?.stop({ dropDatabases: true }));
+// Live delivery through the router: order, exactly once, deletions, keep-alive, redelivered and
+// malformed facts, two instances.
+setUpLiveWorld();
 
 describe('through the router', () => {
   it("delivers an event's messages and announcements to its subscribers only, in order, exactly once", async () => {
@@ -367,158 +225,5 @@ describe('two subscriptions instances', () => {
       await follower.waitFor(ids.length);
       expect(follower.items.map((m) => m.id)).toEqual(ids);
     }
-  });
-});
-
-describe('auth', () => {
-  it('closes a connection with a bad token with 4401 and a reason', async () => {
-    const forged = `${organizer.token.slice(0, -4)}AAAA`;
-    const live = connect(routerWs, forged);
-    clients.push(live);
-    expect(await live.closed).toEqual({
-      code: 4401,
-      reason: 'The token is invalid; sign in again.',
-    });
-
-    const unprefixed = connect(routerWs, undefined, organizer.token);
-    clients.push(unprefixed);
-    const closed = await unprefixed.closed;
-    expect(closed.code).toBe(4401);
-    expect(closed.reason).toContain('Bearer');
-  });
-
-  it('lets anyone follow a chat, but a missing token closes a ticketsSold subscription with 4401', async () => {
-    const anonymous = open(routerWs);
-    const chat = follow<Message>(anonymous, MESSAGE_POSTED, { eventId: eventA }, 'messagePosted');
-    await subscriptionsActive(instances, 1);
-    const id = await post(fans[0], eventA, 'Hello, lurkers');
-    expect((await chat.waitFor(1)).map((m) => m.id)).toEqual([id]);
-
-    follow(anonymous, TICKETS_SOLD, { eventId: eventA }, 'ticketsSold');
-    const closed = await anonymous.closed;
-    expect(closed.code).toBe(4401);
-    expect(closed.reason).toMatch(/Sign in to follow ticket sales/);
-  });
-
-  it("refuses a fan's and another organizer's ticketsSold with FORBIDDEN, and an unknown event with NOT_FOUND", async () => {
-    const byFan = follow(open(routerWs, fans[0]), TICKETS_SOLD, { eventId: eventA }, 'ticketsSold');
-    const byOther = follow(
-      open(routerWs, otherOrganizer),
-      TICKETS_SOLD,
-      { eventId: eventA },
-      'ticketsSold',
-    );
-    const unknown = follow(
-      open(routerWs, organizer),
-      TICKETS_SOLD,
-      { eventId: randomUUID() },
-      'ticketsSold',
-    );
-    await Promise.all([byFan.settled(), byOther.settled(), unknown.settled()]);
-    expect(byFan.errors.map((e) => e.extensions?.code)).toEqual(['FORBIDDEN']);
-    expect(byFan.errors[0].message).toMatch(/organizer/);
-    expect(byOther.errors.map((e) => e.extensions?.code)).toEqual(['FORBIDDEN']);
-    expect(unknown.errors.map((e) => e.extensions?.code)).toEqual(['NOT_FOUND']);
-    expect([byFan, byOther, unknown].every((f) => f.items.length === 0)).toBe(true);
-    expect(await live()).toBe(0);
-  });
-
-  it('refuses an operation that selects too many fields (the router cannot limit WebSocket operations)', async () => {
-    const aliases = Array.from({ length: 101 }, (_, i) => `f${i}: id`).join(' ');
-    const greedy = follow(
-      open(routerWs),
-      `subscription($eventId: ID!) { messagePosted(eventId: $eventId) { ${aliases} } }`,
-      { eventId: eventA },
-      'messagePosted',
-    );
-    await greedy.settled();
-    expect(greedy.errors.map((e) => e.extensions?.code)).toEqual(['BAD_USER_INPUT']);
-    expect(await live()).toBe(0);
-  });
-
-  it('refuses a document that does not parse or validate with the codes HTTP gives, and keeps the connection', async () => {
-    const live = open(routerWs);
-    const broken = follow(live, 'subscription { messagePosted(eventId: ', {}, 'messagePosted');
-    const unknown = follow(
-      live,
-      'subscription($eventId: ID!) { messagePosted(eventId: $eventId) { id mood } }',
-      { eventId: eventA },
-      'messagePosted',
-    );
-    await Promise.all([broken.settled(), unknown.settled()]);
-    expect(broken.errors.map((e) => e.extensions?.code)).toEqual(['GRAPHQL_PARSE_FAILED']);
-    expect(unknown.errors.map((e) => e.extensions?.code)).toEqual(['GRAPHQL_VALIDATION_FAILED']);
-    expect(unknown.errors[0].message).toMatch(/mood/);
-    // The same connection still subscribes and receives.
-    const chat = follow<{ body: string }>(
-      live,
-      MESSAGE_POSTED,
-      { eventId: eventA },
-      'messagePosted',
-    );
-    await subscriptionsActive(instances, 1);
-    await post(fans[0], eventA, 'after the broken ones');
-    await chat.waitFor(1);
-    expect(chat.items[0].body).toBe('after the broken ones');
-    chat.unsubscribe();
-  });
-
-  it('refuses anonymous postMessage and a fan’s postAnnouncement', async () => {
-    expect(errorCodes(await graphql(url, POST, { eventId: eventA, body: 'anonymous' }))).toEqual([
-      'UNAUTHENTICATED',
-    ]);
-    expect(
-      errorCodes(
-        await graphql(url, ANNOUNCE, { eventId: eventA, body: 'fake news' }, fans[0].token),
-      ),
-    ).toEqual(['FORBIDDEN']);
-  });
-
-  it('sends the organizer ticketsSold updates when tickets of their event are bought, and only of that event', async () => {
-    const sales = follow<Record<string, unknown>>(
-      open(routerWs, organizer),
-      TICKETS_SOLD,
-      { eventId: eventA },
-      'ticketsSold',
-    );
-    await subscriptionsActive(instances, 1);
-
-    const addTier = (eventId: string) =>
-      graphql(
-        url,
-        ADD_TIER,
-        { eventId, input: { name: 'General admission', priceCents: 2_500, capacity: 100 } },
-        organizer.token,
-      );
-    const tierA = (await addTier(eventA)).data!.addTicketTier.id as string;
-    const tierB = (await addTier(eventB)).data!.addTicketTier.id as string;
-    const buy = async (by: Account, tierId: string, quantity: number) => {
-      const result = await graphql(
-        url,
-        PURCHASE,
-        { input: { tierId, quantity, idempotencyKey: randomUUID() } },
-        by.token,
-      );
-      expect(result.errors).toBeUndefined();
-      return result.data!.purchaseTickets as { id: string; createdAt: string };
-    };
-    const first = await buy(fans[0], tierA, 2);
-    await buy(fans[1], tierB, 1); // another event's sale: not for this subscription
-    const second = await buy(fans[2], tierA, 3);
-
-    await sales.waitFor(2);
-    const update = (order: { id: string; createdAt: string }, quantity: number, sold: number) => ({
-      eventId: eventA,
-      tierId: tierA,
-      tierName: 'General admission',
-      orderId: order.id,
-      quantity,
-      sold,
-      available: 100 - sold,
-      capacity: 100,
-      soldAt: order.createdAt,
-    });
-    expect(sales.items).toEqual([update(first, 2, 2), update(second, 3, 5)]);
-    expect(sales.errors).toEqual([]);
   });
 });

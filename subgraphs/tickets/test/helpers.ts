@@ -11,3 +11,5 @@ export const CHECK_IN =
   'mutation CheckIn($code: String!) { checkInTicket(code: $code) { id status tier { name } owner { id } } }';
 export const TIERS =
   'query Tiers($id: ID!) { event(id: $id) { id status tiers { id name capacity available } } }';
+export const MY_TICKETS =
+  '{ me { id tickets { id code status tier { name } event { id title } } orders { id status totalCents tickets { id } } } }';

@@ -1,122 +1,34 @@
-import path from 'node:path';
 import jsQR from 'jsqr';
-import { Client as Pg } from 'pg';
-import {
-  errorCodes,
-  eventually,
-  graphql,
-  RouterClient,
-  startStack,
-  testInfrastructure,
-  type Stack,
-} from '@ko/platform/testing';
+import { errorCodes, eventually, graphql } from '@ko/platform/testing';
 import { inspectPdf } from '../../../lambdas/render-tickets/test/pdf-inspect';
-import { startLambdaRunner, type LambdaRunner } from '../../../lambdas/runner/src/server';
-import { CHECKOUT, RESERVE } from './helpers';
+import {
+  ORDER_PDF,
+  SALES_REPORT,
+  startLambdaWorld,
+  stopLambdaWorld,
+  type LambdaWorld,
+  type Sale,
+} from './lambda-world';
 
-// Order.pdf and Event.salesReport through the router, rendered by the real lambda runner
-// (its own process, as `npm start` runs it), and what a client sees when a lambda fails.
+// Order.pdf and Event.salesReport through the router, rendered by the real lambda runner.
 
-const ORDER_PDF = `query OrderPdf($id: ID!) { order(id: $id) { id pdf tickets { code } } }`;
-const SALES_REPORT = `query Report($id: ID!, $bucket: SalesBucket) {
-  event(id: $id) {
-    id
-    title
-    salesReport(bucket: $bucket) {
-      eventId ticketsSold revenueCents capacity sellThrough
-      perTier { tierId name sold revenueCents capacity sellThrough }
-      perBucket { start sold revenueCents }
-      curve { at cumulativeSold sellThrough }
-    }
-  }
-}`;
-
-interface Sale {
-  tierId: string;
-  quantity: number;
-  totalCents: number;
-  createdAt: string;
-}
-
-let stack: Stack;
-let client: RouterClient;
+let world: LambdaWorld;
+let client: LambdaWorld['client'];
 let url: string;
-let db: Pg;
-let organizer: { token: string; id: string };
-let fan: { token: string; id: string };
-let otherFan: { token: string; id: string };
-let event: { id: string; tiers: Array<{ id: string; name: string }> };
-let fanOrder: { id: string; createdAt: string; tickets: Array<{ code: string }> };
-const sales: Sale[] = [];
+let db: LambdaWorld['db'];
+let organizer: LambdaWorld['organizer'];
+let fan: LambdaWorld['fan'];
+let otherFan: LambdaWorld['otherFan'];
+let event: LambdaWorld['event'];
+let fanOrder: LambdaWorld['fanOrder'];
+let sales: Sale[];
 
 beforeAll(async () => {
-  stack = await startStack({
-    ...testInfrastructure(),
-    services: ['users', 'events', 'tickets', 'lambda-runner', 'router'],
-    serviceEnv: { 'lambda-runner': { LAMBDA_RUNNER_MAX_THREADS: '2' } },
-  });
-  url = stack.routerUrl;
-  client = new RouterClient(url);
-  db = new Pg({ connectionString: stack.databaseUrls.tickets });
-  await db.connect();
-  [organizer, fan, otherFan] = await Promise.all([
-    client.account('ORGANIZER'),
-    client.account('FAN', 'Ana Ticketholder'),
-    client.account('FAN', 'Otto Otherfan'),
-  ]);
-  event = await client.event(
-    organizer.token,
-    [
-      { name: 'Floor', priceCents: 4_500, capacity: 10 },
-      { name: 'Balcony', priceCents: 2_500, capacity: 20 },
-    ],
-    { title: 'Midnight Jazz at the Lighthouse' },
-  );
-  const [floor, balcony] = event.tiers;
-
-  // The sales the report must add up: a purchase, another buyer's purchase, a checked-out
-  // hold, and a hold left open (not a sale).
-  const bought = await client.purchase(fan.token, floor.id, 3);
-  expect(bought.errors).toBeUndefined();
-  fanOrder = bought.data!.purchaseTickets;
-  const other = await client.purchase(otherFan.token, balcony.id, 2);
-  expect(other.errors).toBeUndefined();
-  const hold = await client.ok(
-    RESERVE,
-    { input: { tierId: floor.id, quantity: 1 } },
-    otherFan.token,
-  );
-  const checkedOut = await client.ok(
-    CHECKOUT,
-    { holdId: hold.reserveTickets.id, key: 'hold-1' },
-    otherFan.token,
-  );
-  await client.ok(RESERVE, { input: { tierId: balcony.id, quantity: 4 } }, fan.token);
-  const createdAt = async (orderId: string) =>
-    (
-      await db.query<{ created_at: Date }>('SELECT created_at FROM orders WHERE id = $1', [orderId])
-    ).rows[0]!.created_at.toISOString();
-  sales.push(
-    { tierId: floor.id, quantity: 3, totalCents: 13_500, createdAt: fanOrder.createdAt },
-    {
-      tierId: balcony.id,
-      quantity: 2,
-      totalCents: 5_000,
-      createdAt: other.data!.purchaseTickets.createdAt,
-    },
-    {
-      tierId: floor.id,
-      quantity: 1,
-      totalCents: 4_500,
-      createdAt: await createdAt(checkedOut.checkout.id),
-    },
-  );
+  world = await startLambdaWorld();
+  ({ client, url, db, organizer, fan, otherFan, event, fanOrder, sales } = world);
 }, 120_000);
 
-afterAll(async () => {
-  await db?.end();
-  await stack?.stop({ dropDatabases: true });
-});
+afterAll(() => stopLambdaWorld(world));
 
 describe('Order.pdf', () => {
   it("renders the buyer's tickets, one page each, with QR codes that decode to their codes", async () => {
@@ -425,109 +337,5 @@ describe('Event.salesReport', () => {
     expect(report.ticketsSold).toBe(2);
     expect(report.perBucket).toHaveLength(rows[0]!.days + 1);
     expect(report.perBucket.filter((b: { sold: number }) => b.sold > 0)).toHaveLength(2);
-  });
-});
-
-describe('when a lambda fails', () => {
-  // A second runner, in this process, whose functions fail: the tickets service is restarted
-  // pointing at it, with its function names mapped to them.
-  let failing: LambdaRunner;
-  const runnerFixture = path.join(__dirname, '../../../lambdas/runner/test/fixtures/fail.ts');
-  const health = () => stack.urls.tickets!.replace(/\/graphql$/, '/health');
-
-  beforeAll(async () => {
-    failing = await startLambdaRunner({
-      port: 0,
-      maxThreads: 1,
-      timeoutMs: 4_000,
-      handlers: {
-        'render-tickets-broken': runnerFixture,
-        'sales-report-stuck': path.join(__dirname, 'fixtures', 'stuck.ts'),
-      },
-    });
-    const tickets = stack.instances('tickets')[0]!;
-    await tickets.stop();
-    Object.assign(tickets.spec.env, {
-      LAMBDA_ENDPOINT: failing.url,
-      LAMBDA_RENDER_TICKETS_FUNCTION: 'render-tickets-broken',
-      LAMBDA_SALES_REPORT_FUNCTION: 'sales-report-stuck',
-      LAMBDA_TIMEOUT_MS: '1500',
-    });
-    await tickets.start(60_000);
-    // The router notices the instance is back on its next health poll.
-    await eventually(
-      'the instance back behind the router',
-      () => graphql(url, ORDER_PDF.replace(' pdf', ''), { id: fanOrder.id }, fan.token),
-      (r) => !r.errors && r.data?.order?.id === fanOrder.id,
-      20_000,
-    );
-  }, 90_000);
-
-  afterAll(async () => {
-    await failing?.close();
-  });
-
-  it('turns a handler that throws into a clear error, and the tickets service stays healthy', async () => {
-    const result = await graphql(url, ORDER_PDF, { id: fanOrder.id }, fan.token);
-    expect(errorCodes(result)).toEqual(['SERVICE_UNAVAILABLE']);
-    expect(result.errors![0]).toMatchObject({
-      message: 'We could not render your tickets right now; try again in a moment.',
-      path: ['order', 'pdf'],
-      extensions: { code: 'SERVICE_UNAVAILABLE', functionError: 'KaboomError' },
-    });
-    // The order itself still shows; only its PDF is missing.
-    expect(result.data!.order).toMatchObject({ id: fanOrder.id, pdf: null });
-    expect(result.data!.order.tickets).toHaveLength(3);
-
-    expect((await fetch(health())).status).toBe(200);
-    const normal = await graphql(
-      url,
-      'query($id: ID!) { event(id: $id) { tiers { name available } } }',
-      { id: event.id },
-    );
-    expect(normal.errors).toBeUndefined();
-    expect(normal.data!.event.tiers).toEqual([
-      { name: 'Balcony', available: 20 - 3 - 4 },
-      { name: 'Floor', available: 10 - 4 },
-    ]);
-  });
-
-  it('gives up on a lambda that does not answer within LAMBDA_TIMEOUT_MS, and keeps serving', async () => {
-    const result = await graphql(url, SALES_REPORT, { id: event.id }, organizer.token);
-    expect(errorCodes(result)).toEqual(['SERVICE_UNAVAILABLE']);
-    expect(result.errors![0]).toMatchObject({
-      message: 'We could not build the sales report in time; try again in a moment.',
-      extensions: { code: 'SERVICE_UNAVAILABLE', timeoutMs: 1_500 },
-    });
-    // The invoker's deadline answered (timeoutMs), before the runner's own (4 s) or the router's (5 s).
-    expect(result.data!.event).toMatchObject({ id: event.id, salesReport: null });
-
-    expect((await fetch(health())).status).toBe(200);
-    const bought = await client.purchase(otherFan.token, event.tiers[0].id, 1);
-    expect(bought.errors).toBeUndefined();
-    expect(bought.data!.purchaseTickets.tickets).toHaveLength(1);
-  });
-
-  it('still shows an event, without its tiers, while the tickets service is down', async () => {
-    await stack.instances('tickets')[0]!.stop();
-    const result = await eventually(
-      'the stopped instance failing the request',
-      () =>
-        graphql(url, 'query($id: ID!) { event(id: $id) { id title tiers { id } } }', {
-          id: event.id,
-        }),
-      (r) => (r.errors?.length ?? 0) > 0,
-      20_000,
-    );
-    expect(result.data!.event).toEqual({
-      id: event.id,
-      title: 'Midnight Jazz at the Lighthouse',
-      tiers: null,
-    });
-    // The router says which service is missing (its fetch error carries no field path).
-    expect(result.errors![0].extensions).toMatchObject({
-      code: 'SERVICE_UNAVAILABLE',
-      serviceName: 'tickets',
-    });
   });
 });

@@ -1,5 +1,7 @@
+import { randomUUID } from 'node:crypto';
 import { Client as Pg } from 'pg';
 import {
+  ADD_TIER,
   errorCodes,
   graphql,
   RouterClient,
@@ -8,14 +10,15 @@ import {
   type GraphQLResult,
   type Stack,
 } from '@ko/platform/testing';
-import { RESERVE } from './helpers';
+import { RESERVE, TIERS } from './helpers';
 
-// updateTicketTier through the router: who may edit, the price and capacity rules, and the
-// capacity rule racing real purchases.
+// addTicketTier and updateTicketTier through the router: who may add and edit, the price and
+// capacity rules, and the capacity rule racing real purchases.
 let stack: Stack;
 let client: RouterClient;
 let db: Pg;
 let organizer: { token: string; id: string };
+let otherOrganizer: { token: string; id: string };
 
 const UPDATE = `mutation Update($id: ID!, $input: UpdateTicketTierInput!) {
   updateTicketTier(id: $id, input: $input) { id name description priceCents capacity available }
@@ -29,7 +32,10 @@ beforeAll(async () => {
   client = new RouterClient(stack.routerUrl);
   db = new Pg({ connectionString: stack.databaseUrls.tickets });
   await db.connect();
-  organizer = await client.account('ORGANIZER');
+  [organizer, otherOrganizer] = await Promise.all([
+    client.account('ORGANIZER'),
+    client.account('ORGANIZER', 'Otto Other'),
+  ]);
 });
 
 afterAll(async () => {
@@ -89,10 +95,8 @@ it('refuses a fan, another organizer, unknown tiers and bad values, changing not
     { name: 'Stalls', priceCents: 4_000, capacity: 10 },
   ]);
   const tierId = event.tiers[0]!.id;
-  const [fan, other] = await Promise.all([
-    client.account('FAN'),
-    client.account('ORGANIZER', 'Otto Other'),
-  ]);
+  const fan = await client.account('FAN');
+  const other = otherOrganizer;
   expect(errorCodes(await update(tierId, { capacity: 1 }, fan.token))).toEqual(['FORBIDDEN']);
   expect(errorCodes(await update(tierId, { priceCents: 0 }, other.token))).toEqual(['FORBIDDEN']);
   expect(
@@ -230,4 +234,124 @@ it('never lets a capacity cut and concurrent purchases together pass what the ti
   // Whichever way the lock queue went, one side lost: nobody got more than the tier holds.
   if (bought.length === fans.length) expect(refusedCuts).toBe(fans.length);
   else expect(bought.length * 3).toBeLessThanOrEqual(target);
+});
+
+describe('adding tiers', () => {
+  it('lets the organizer add tiers, shown on the event with what is available', async () => {
+    const event = await client.event(
+      organizer.token,
+      [
+        { name: 'VIP', priceCents: 12_000, capacity: 50 },
+        { name: 'General Admission', priceCents: 4_500, capacity: 400 },
+      ],
+      { title: 'Tiered Night' },
+    );
+    const fan = await client.account('FAN');
+    const seen = await client.ok(TIERS, { id: event.id }, fan.token);
+    expect(seen.event.tiers).toEqual([
+      { id: event.tiers[1].id, name: 'General Admission', capacity: 400, available: 400 },
+      { id: event.tiers[0].id, name: 'VIP', capacity: 50, available: 50 },
+    ]);
+    const [row] = (
+      await db.query('SELECT organizer_id FROM ticket_tiers WHERE id = $1', [event.tiers[0].id])
+    ).rows;
+    expect(row.organizer_id).toBe(organizer.id);
+  });
+
+  it('resolves the tier event through the events service', async () => {
+    const event = await client.event(organizer.token, [], { title: 'Resolve Me', publish: false });
+    const added = await graphql(
+      stack.routerUrl,
+      ADD_TIER,
+      { eventId: event.id, input: { name: 'Floor', priceCents: 100, capacity: 5 } },
+      organizer.token,
+    );
+    expect(added.errors).toBeUndefined();
+    expect(added.data!.addTicketTier).toMatchObject({
+      name: 'Floor',
+      priceCents: 100,
+      capacity: 5,
+      available: 5,
+      event: { id: event.id, title: 'Resolve Me' },
+    });
+  });
+
+  it('refuses anyone but the event organizer', async () => {
+    const draft = await client.event(organizer.token, [], { publish: false });
+    const published = await client.event(organizer.token, []);
+    const fan = await client.account('FAN');
+    const input = { name: 'Sneaky', priceCents: 1, capacity: 10 };
+    expect(
+      errorCodes(
+        await graphql(
+          stack.routerUrl,
+          ADD_TIER,
+          { eventId: published.id, input },
+          otherOrganizer.token,
+        ),
+      ),
+    ).toEqual(['FORBIDDEN']);
+    // Someone else's draft does not exist for them.
+    expect(
+      errorCodes(
+        await graphql(
+          stack.routerUrl,
+          ADD_TIER,
+          { eventId: draft.id, input },
+          otherOrganizer.token,
+        ),
+      ),
+    ).toEqual(['NOT_FOUND']);
+    expect(
+      errorCodes(
+        await graphql(stack.routerUrl, ADD_TIER, { eventId: published.id, input }, fan.token),
+      ),
+    ).toEqual(['FORBIDDEN']);
+    expect(
+      errorCodes(await graphql(stack.routerUrl, ADD_TIER, { eventId: published.id, input })),
+    ).toEqual(['UNAUTHENTICATED']);
+    expect(
+      errorCodes(
+        await graphql(stack.routerUrl, ADD_TIER, { eventId: randomUUID(), input }, organizer.token),
+      ),
+    ).toEqual(['NOT_FOUND']);
+    const count = await db.query('SELECT count(*)::int AS n FROM ticket_tiers WHERE name = $1', [
+      'Sneaky',
+    ]);
+    expect(count.rows[0].n).toBe(0);
+  });
+
+  it.each([
+    ['an empty name', { name: '  ', priceCents: 100, capacity: 10 }, 'name'],
+    ['a negative price', { name: 'A', priceCents: -1, capacity: 10 }, 'priceCents'],
+    ['no capacity', { name: 'A', priceCents: 100, capacity: 0 }, 'capacity'],
+  ])('refuses %s with BAD_USER_INPUT', async (_label, input, field) => {
+    const event = await client.event(organizer.token, [], { publish: false });
+    const result = await graphql(
+      stack.routerUrl,
+      ADD_TIER,
+      { eventId: event.id, input },
+      organizer.token,
+    );
+    expect(errorCodes(result)).toEqual(['BAD_USER_INPUT']);
+    // A negative price is no amount of money at all: the Cents scalar refuses it, naming the field.
+    const error = result.errors![0];
+    if (field === 'priceCents') expect(error.message).toMatch(/priceCents/);
+    else expect(error.extensions).toMatchObject({ field });
+  });
+
+  it('refuses a second tier with the same name as CONFLICT', async () => {
+    const event = await client.event(
+      organizer.token,
+      [{ name: 'Balcony', priceCents: 100, capacity: 10 }],
+      { publish: false },
+    );
+    const again = await graphql(
+      stack.routerUrl,
+      ADD_TIER,
+      { eventId: event.id, input: { name: 'balcony', priceCents: 5, capacity: 1 } },
+      organizer.token,
+    );
+    expect(errorCodes(again)).toEqual(['CONFLICT']);
+  });
 });
