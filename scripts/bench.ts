@@ -244,6 +244,7 @@ async function main(): Promise<number> {
           rounds: settings.browseRounds,
           roundMs: settings.browseRoundMs,
           maxRequestsPerRound: settings.browseMaxRequestsPerRound,
+          cpu,
           log,
         });
         const byName = Object.fromEntries(measured.map((r) => [r.name, r]));

@@ -177,6 +177,21 @@ export class CpuWatch {
   }
 }
 
+/** Two windows' usage together: a target's rounds, taken in turns with other targets'. */
+export function addUsage(a: CpuUsage | undefined, b: CpuUsage): CpuUsage {
+  if (!a) return b;
+  const byProcess = { ...a.byProcess };
+  for (const [name, ms] of Object.entries(b.byProcess))
+    byProcess[name] = (byProcess[name] ?? 0) + ms;
+  return {
+    wallSeconds: round(a.wallSeconds + b.wallSeconds, 2),
+    byProcess,
+    machineBusyMs: a.machineBusyMs + b.machineBusyMs,
+    restMs: a.restMs + b.restMs,
+    cores: b.cores,
+  };
+}
+
 /** CPU per unit of work, per source: `scale` 1 gives ms per unit, 1000 µs per unit. */
 export function perUnit(usage: CpuUsage, units: number, scale: number): Record<string, number> {
   const out: Record<string, number> = {};

@@ -1,8 +1,9 @@
 /**
  * The chat fan-out's section of bench/RESULTS.md (the stack and its floor on the same ladder of
- * rates) and what each unit of work costs in CPU, per process: milliseconds per sale in the
- * rush, microseconds per delivered frame in the chat.
+ * rates) and what each unit of work costs in CPU, per process: microseconds per page for each
+ * browse target, milliseconds per sale in the rush, microseconds per delivered frame in the chat.
  */
+import type { BrowseTargetResult } from '../scenarios/browse';
 import type { ChatStep, ChatSweepResult } from '../scenarios/chat-fanout';
 import type { CpuUsage } from './cpu';
 import { isMeasured, type BenchResults } from './report';
@@ -116,6 +117,45 @@ function costBlock(
 const costStep = (sweep: ChatSweepResult): ChatStep | undefined =>
   [...sweep.steps].reverse().find((s) => s.sustained && s.cpu) ?? sweep.steps.find((s) => s.cpu);
 
+/** Browse: one column per target, a row per process that worked for any of them. */
+function browseCost(results: BenchResults): string[] {
+  const browse = results.browse;
+  if (!isMeasured(browse)) return [];
+  const targets = [
+    browse.router,
+    browse.hive,
+    browse.hiveRouterRuntime,
+    browse.eventsDirect,
+  ].filter((t): t is BrowseTargetResult => isMeasured(t) && t.cpu !== null);
+  if (targets.length === 0) return [];
+  const names = [
+    ...new Set(targets.flatMap((t) => Object.entries(t.cpu!.byProcess).filter(([, ms]) => ms > 0))),
+  ]
+    .sort((a, b) => b[1] - a[1])
+    .map(([name]) => name);
+  const ordered = [...new Set(names), 'the rest', 'machine'];
+  const label = (name: string) =>
+    name === 'the rest'
+      ? 'the rest (kernel, other work on the machine)'
+      : name === 'machine'
+        ? '**machine, every core**'
+        : name;
+  return [
+    "**Browse**: CPU µs per full page over each target's measured rounds (warm-up excluded): the gateway " +
+      'answering the page (our router, or one of the two Hive Gateways) beside the subgraphs it asked. ' +
+      'The floor (events-direct) is the events subgraph answering its own part alone.',
+    '',
+    table(
+      ['process', ...targets.map((t) => `${t.name} (${fmt(t.throughput)} pages/s)`)],
+      ordered.map((name) => [
+        label(name),
+        ...targets.map((t) => fmt(t.cpuUsPerPage[name] ?? 0, 0)),
+      ]),
+    ),
+    '',
+  ];
+}
+
 export function costSection(results: BenchResults): string[] {
   const out = ['## 4. What a unit of work costs', ''];
   out.push(
@@ -124,6 +164,7 @@ export function costSection(results: BenchResults): string[] {
       '"the rest" is the machine\'s busy time that no watched process accounts for (loopback networking in softirq, and any other work on this shared machine).',
   );
   out.push('');
+  out.push(...browseCost(results));
   const rush = results.rush;
   if (isMeasured(rush) && rush.stack.cpu) {
     const r = rush.stack;

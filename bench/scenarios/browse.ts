@@ -8,6 +8,7 @@
  * The targets take turns in short rounds, in a rotating order, so a burst of other work
  * on this shared machine lands on all of them rather than on one.
  */
+import { addUsage, perUnit, type CpuUsage, type CpuWatch } from '../lib/cpu';
 import { GraphQLHttp, closedLoop, type LoadResult } from '../lib/load';
 import { Samples, round } from '../lib/stats';
 
@@ -51,6 +52,8 @@ export interface BrowseOptions {
   roundMs: number;
   /** Hard cap on requests per round, whatever the time. */
   maxRequestsPerRound: number;
+  /** Reads every process's CPU over each target's measured rounds (warm-up excluded). */
+  cpu?: CpuWatch;
   log: (message: string) => void;
 }
 
@@ -58,6 +61,10 @@ export interface BrowseTargetResult extends Omit<LoadResult, 'samples'> {
   name: string;
   url: string;
   curve: Array<[number, number]>;
+  /** CPU of every process over this target's rounds. */
+  cpu: CpuUsage | null;
+  /** CPU µs per full page, per process. */
+  cpuUsPerPage: Record<string, number>;
 }
 
 interface Edge {
@@ -104,12 +111,16 @@ export async function runBrowse(options: BrowseOptions): Promise<BrowseTargetRes
       options.log(`  warm-up ${target.name}: ${warm.throughput} req/s`);
     }
     const rounds = new Map<string, LoadResult[]>(options.targets.map((t) => [t.name, []]));
+    const cpu = new Map<string, CpuUsage>();
     for (let r = 0; r < options.rounds; r++) {
       const order = options.targets.map(
         (_, i) => options.targets[(i + r) % options.targets.length],
       );
       for (const target of order) {
+        options.cpu?.begin();
         const result = await run(target, options.roundMs);
+        const usage = options.cpu?.end();
+        if (usage) cpu.set(target.name, addUsage(cpu.get(target.name), usage));
         rounds.get(target.name)!.push(result);
         options.log(
           `  round ${r + 1} ${target.name.padEnd(19)} ${String(result.throughput).padStart(7)} req/s  p99 ${result.latency.p99Ms} ms`,
@@ -126,6 +137,7 @@ export async function runBrowse(options: BrowseOptions): Promise<BrowseTargetRes
         seconds += result.seconds;
         for (const [k, v] of Object.entries(result.outcomes)) outcomes[k] = (outcomes[k] ?? 0) + v;
       }
+      const usage = cpu.get(target.name) ?? null;
       return {
         name: target.name,
         url: target.url,
@@ -137,6 +149,8 @@ export async function runBrowse(options: BrowseOptions): Promise<BrowseTargetRes
         throughput: round((outcomes.ok ?? 0) / seconds, 1),
         latency: samples.summary(),
         curve: samples.curve(),
+        cpu: usage,
+        cpuUsPerPage: usage ? perUnit(usage, outcomes.ok ?? 0, 1000) : {},
         errorExamples: results.flatMap((r) => r.errorExamples).slice(0, 5),
       };
     });
