@@ -1,36 +1,22 @@
 // The organizer's dashboard in headless Chromium against the real stack: landing on it after
 // sign-in, editing an event and its tiers (with the API's CONFLICT shown), deleting a draft,
 // and choosing an event on a phone.
-import type { BrowserContext } from 'playwright-core';
-import { call, DESKTOP, newPage, PHONE, screenshot, startE2E, type E2E } from './support/e2e';
-import { createEvent, registerAccount, type Account } from './support/fixtures';
+import { call, PHONE, screenshot, startE2E, type E2E } from './support/e2e';
+import { createEvent, registerAccount } from './support/fixtures';
+import { pagesOf } from './support/pages';
 
 jest.setTimeout(180_000);
 
 let e2e: E2E;
-const contexts: BrowserContext[] = [];
+const open = pagesOf(() => e2e);
 
 beforeAll(async () => {
   e2e = await startE2E();
 }, 300_000);
 
-afterEach(async () => {
-  await Promise.all(contexts.splice(0).map((c) => c.close().catch(() => undefined)));
-});
-
 afterAll(async () => {
   await e2e?.stop();
 });
-
-async function open(device: typeof DESKTOP | typeof PHONE, as?: Account) {
-  const opened = await newPage(e2e, device);
-  contexts.push(opened.context);
-  if (as) {
-    await opened.page.goto('/');
-    await opened.page.evaluate((token) => localStorage.setItem('ko.token', token), as.token);
-  }
-  return opened;
-}
 
 const organizerNamed = (name: string) =>
   registerAccount(e2e.stack, {
@@ -52,7 +38,7 @@ async function eventById(id: string, token: string) {
 describe('the organizer dashboard', () => {
   it('greets a new organizer after sign-in with how to start', async () => {
     const newcomer = await organizerNamed('Nina Newcomer');
-    const { page } = await open(DESKTOP);
+    const { page } = await open();
     await page.goto('/signin');
     await page.getByLabel('Email').fill(newcomer.email);
     await page.getByLabel('Password').fill(newcomer.password);
@@ -82,7 +68,7 @@ describe('the organizer dashboard', () => {
       fan.token,
     );
 
-    const { page } = await open(DESKTOP, organizer);
+    const { page } = await open({ as: organizer });
     await page.goto('/dashboard');
     // The overview: the upcoming event with what it sold and earned, in its currency.
     const row = page.getByTestId('overview-row').filter({ hasText: 'Spring Recital' });
@@ -173,7 +159,7 @@ describe('the organizer dashboard', () => {
         startsAt: new Date(Date.now() + (20 + i) * 86_400_000).toISOString(),
         tiers: [{ name: 'GA', priceCents: 1000, capacity: 10 }],
       });
-    const { page } = await open(PHONE, organizer);
+    const { page } = await open({ device: PHONE, as: organizer });
     await page.goto('/dashboard');
     const panelInView = (title: string) =>
       page.evaluate((wanted) => {

@@ -3,10 +3,11 @@
 // the time of the scan rather than of the sync.
 import { readFileSync } from 'node:fs';
 import { Client as Pg } from 'pg';
-import type { BrowserContext, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { eventually } from '@ko/platform/testing';
-import { call, newPage, PHONE, screenshot, startE2E, type E2E } from './support/e2e';
+import { call, PHONE, screenshot, startE2E, type E2E } from './support/e2e';
 import { createEvent, registerAccount, type Account } from './support/fixtures';
+import { pagesOf } from './support/pages';
 
 jest.setTimeout(180_000);
 
@@ -14,7 +15,7 @@ let e2e: E2E;
 let db: Pg;
 let organizer: Account;
 let fan: Account;
-const contexts: BrowserContext[] = [];
+const open = pagesOf(() => e2e);
 
 beforeAll(async () => {
   e2e = await startE2E({ services: ['users', 'events', 'tickets', 'router'] });
@@ -30,20 +31,13 @@ beforeAll(async () => {
   ]);
 }, 300_000);
 
-afterEach(async () => {
-  await Promise.all(contexts.splice(0).map((c) => c.close().catch(() => undefined)));
-});
-
 afterAll(async () => {
   await db?.end();
   await e2e?.stop();
 });
 
 async function openAs(account: Account, path: string) {
-  const opened = await newPage(e2e, PHONE);
-  contexts.push(opened.context);
-  await opened.page.goto('/');
-  await opened.page.evaluate((token) => localStorage.setItem('ko.token', token), account.token);
+  const opened = await open({ device: PHONE, as: account });
   await opened.page.goto(path);
   return opened;
 }

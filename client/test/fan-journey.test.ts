@@ -1,16 +1,18 @@
 // The fan's journey in Chromium against the real stack: what a fan must never see wrong (issue
 // 14). Each test names the fault it guards; each failed against the client before its fix.
-import type { BrowserContext, Page } from 'playwright-core';
-import { call, DESKTOP, newPage, PHONE, screenshot, startE2E, type E2E } from './support/e2e';
+import type { Page } from 'playwright-core';
+import { call, PHONE, screenshot, startE2E, type E2E } from './support/e2e';
 import { axeViolations } from './support/axe';
 import { createEvent, registerAccount, type Account } from './support/fixtures';
+import { pagesOf } from './support/pages';
+import { tierAvailability } from './support/tickets';
 
 jest.setTimeout(180_000);
 
 let e2e: E2E;
 let organizer: Account;
 let fan: Account;
-const contexts: BrowserContext[] = [];
+const open = pagesOf(() => e2e);
 
 beforeAll(async () => {
   e2e = await startE2E();
@@ -28,10 +30,6 @@ beforeAll(async () => {
   ]);
 }, 300_000);
 
-afterEach(async () => {
-  await Promise.all(contexts.splice(0).map((c) => c.close().catch(() => undefined)));
-});
-
 afterAll(async () => {
   await e2e?.stop();
 });
@@ -41,32 +39,6 @@ const NARROW_PHONE = { ...PHONE, viewport: { width: 360, height: 740 } };
 /** How far the page is wider than the screen (0: no horizontal scroll). */
 const overflow = (page: Page) =>
   page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
-
-async function open(
-  options: { as?: Account; timezoneId?: string; device?: typeof DESKTOP | typeof PHONE } = {},
-) {
-  const opened = await newPage(e2e, options.device, options.timezoneId);
-  contexts.push(opened.context);
-  if (options.as) {
-    await opened.page.goto('/');
-    await opened.page.evaluate(
-      (token) => localStorage.setItem('ko.token', token),
-      options.as.token,
-    );
-  }
-  return opened;
-}
-
-async function availability(eventId: string): Promise<Record<string, number>> {
-  const data = await call<{
-    _entities: Array<{ tiers: Array<{ name: string; available: number }> }>;
-  }>(
-    e2e.stack.urls.tickets!,
-    'query($r: [_Any!]!) { _entities(representations: $r) { ... on Event { tiers { name available } } } }',
-    { r: [{ __typename: 'Event', id: eventId }] },
-  );
-  return Object.fromEntries(data._entities[0]!.tiers.map((t) => [t.name, t.available]));
-}
 
 async function buy(tierId: string, quantity: number, as: Account = fan) {
   await call(
@@ -148,10 +120,10 @@ describe('the event page', () => {
     await page.getByRole('button', { name: 'One ticket more' }).click();
     await page.getByRole('button', { name: 'Reserve 2 tickets' }).click();
     await page.getByRole('timer').waitFor();
-    expect(await availability(event.id)).toEqual({ Floor: 18 });
+    expect(await tierAvailability(e2e, event.id)).toEqual({ Floor: 18 });
     await page.getByRole('button', { name: 'Cancel' }).click();
     await page.getByRole('button', { name: 'Reserve 2 tickets' }).waitFor();
-    expect(await availability(event.id)).toEqual({ Floor: 20 });
+    expect(await tierAvailability(e2e, event.id)).toEqual({ Floor: 20 });
   });
 });
 

@@ -1,16 +1,17 @@
 // The waiting room in headless Chromium against the real stack: the organizer switches it on
 // from the dashboard and watches it; a fan sent there by the event page picks a tier, sees their
 // place go down live, and is taken straight to that tier when admitted, and buys.
-import type { BrowserContext, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { eventually } from '@ko/platform/testing';
 import { axeViolations } from './support/axe';
-import { call, DESKTOP, newPage, screenshot, startE2E, type E2E } from './support/e2e';
+import { call, screenshot, startE2E, type E2E } from './support/e2e';
 import { createEvent, registerAccount, type Account } from './support/fixtures';
+import { pagesOf } from './support/pages';
 
 jest.setTimeout(180_000);
 
 let e2e: E2E;
-const contexts: BrowserContext[] = [];
+const openPage = pagesOf(() => e2e);
 
 // One fan admitted at a time, for 4 s; the draw is seeded, so the browser's fan (the third to
 // join) is dealt the third place and sees two fans go in ahead of them.
@@ -30,21 +31,11 @@ beforeAll(async () => {
   });
 }, 300_000);
 
-afterEach(async () => {
-  await Promise.all(contexts.splice(0).map((c) => c.close().catch(() => undefined)));
-});
-
 afterAll(async () => {
   await e2e?.stop();
 });
 
-async function open(as: Account): Promise<Page> {
-  const opened = await newPage(e2e, DESKTOP);
-  contexts.push(opened.context);
-  await opened.page.goto('/');
-  await opened.page.evaluate((token) => localStorage.setItem('ko.token', token), as.token);
-  return opened.page;
-}
+const open = async (as: Account): Promise<Page> => (await openPage({ as })).page;
 
 const account = (name: string, role: 'FAN' | 'ORGANIZER') =>
   registerAccount(e2e.stack, {
