@@ -7,13 +7,14 @@ import {
   loggedLines,
   produceAs,
   RouterClient,
-  startStack,
   testInfrastructure,
   type Stack,
 } from '@ko/platform/testing';
 import { CHECK_IN, MY_TICKETS, RESERVE } from './helpers';
+import { startTicketsStack, type TicketsStack } from './tickets-stack';
 
 // Past the sale: tickets at the door, an event's cancellation, and the lifecycle facts behind it.
+let ticketsStack: TicketsStack;
 let stack: Stack;
 let client: RouterClient;
 let url: string;
@@ -22,14 +23,8 @@ let organizer: { token: string; id: string };
 let otherOrganizer: { token: string; id: string };
 
 beforeAll(async () => {
-  stack = await startStack({
-    ...testInfrastructure(),
-    services: ['users', 'events', 'tickets', 'router'],
-  });
-  url = stack.routerUrl;
-  client = new RouterClient(url);
-  db = new Pg({ connectionString: stack.databaseUrls.tickets });
-  await db.connect();
+  ticketsStack = await startTicketsStack();
+  ({ stack, client, db, url } = ticketsStack);
   [organizer, otherOrganizer] = await Promise.all([
     client.account('ORGANIZER'),
     client.account('ORGANIZER', 'Otto Other'),
@@ -37,8 +32,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  await db?.end();
-  await stack?.stop({ dropDatabases: true });
+  await ticketsStack?.stop();
 });
 
 describe('check-in', () => {

@@ -1,16 +1,11 @@
 import { Client as Pg } from 'pg';
-import {
-  errorCodes,
-  graphql,
-  RouterClient,
-  startStack,
-  testInfrastructure,
-  type Stack,
-} from '@ko/platform/testing';
+import { errorCodes, graphql, RouterClient, type Stack } from '@ko/platform/testing';
+import { startTicketsStack, type TicketsStack } from './tickets-stack';
 
 // The door and the audience (issue 15): the organizer's attendee list and its export, and
 // check-ins sent in batches by doors that were offline.
 
+let ticketsStack: TicketsStack;
 let stack: Stack;
 let client: RouterClient;
 let url: string;
@@ -34,14 +29,8 @@ const SCAN = `mutation Scan($scans: [ScanInput!]!) {
 }`;
 
 beforeAll(async () => {
-  stack = await startStack({
-    ...testInfrastructure(),
-    services: ['users', 'events', 'tickets', 'router'],
-  });
-  url = stack.routerUrl;
-  client = new RouterClient(url);
-  db = new Pg({ connectionString: stack.databaseUrls.tickets });
-  await db.connect();
+  ticketsStack = await startTicketsStack();
+  ({ stack, client, db, url } = ticketsStack);
   [organizer, otherOrganizer] = await Promise.all([
     client.account('ORGANIZER', 'Ada Door'),
     client.account('ORGANIZER', 'Otto Other'),
@@ -49,8 +38,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  await db?.end();
-  await stack?.stop({ dropDatabases: true });
+  await ticketsStack?.stop();
 });
 
 /** A published event with two tiers, and fans with tickets: `names[i]` buys `quantity` each. */

@@ -1,34 +1,23 @@
 import { Client as Pg } from 'pg';
-import {
-  errorCodes,
-  eventually,
-  graphql,
-  RouterClient,
-  startStack,
-  testInfrastructure,
-  type Stack,
-} from '@ko/platform/testing';
+import { errorCodes, eventually, graphql, RouterClient, type Stack } from '@ko/platform/testing';
 import { CHECKOUT, RESERVE, TIERS } from './helpers';
+import { startTicketsStack, type TicketsStack } from './tickets-stack';
 
 // Holds expire after one second here (configured, not waited out for minutes); the sweeper runs every 200 ms.
+let ticketsStack: TicketsStack;
 let stack: Stack;
 let client: RouterClient;
 let db: Pg;
 
 beforeAll(async () => {
-  stack = await startStack({
-    ...testInfrastructure(),
-    services: ['users', 'events', 'tickets', 'router'],
+  ticketsStack = await startTicketsStack({
     serviceEnv: { tickets: { HOLD_TTL_SECONDS: '1', HOLD_SWEEP_INTERVAL_MS: '200' } },
   });
-  client = new RouterClient(stack.routerUrl);
-  db = new Pg({ connectionString: stack.databaseUrls.tickets });
-  await db.connect();
+  ({ stack, client, db } = ticketsStack);
 });
 
 afterAll(async () => {
-  await db?.end();
-  await stack?.stop({ dropDatabases: true });
+  await ticketsStack?.stop();
 });
 
 const tierRow = async (id: string) =>

@@ -5,12 +5,11 @@ import {
   eventually,
   graphql,
   RouterClient,
-  startStack,
-  testInfrastructure,
   type GraphQLResult,
   type Stack,
 } from '@ko/platform/testing';
 import { CHECK_IN, CHECKOUT, RESERVE } from './helpers';
+import { startTicketsStack, type TicketsStack } from './tickets-stack';
 
 // Issue 12's money, ticket-code and hold-squatting classes, attacked through the router of a
 // real stack. Limits are raised (300 tickets a fan per event, 400 held at once) so that one
@@ -24,6 +23,7 @@ const REPORT = `query Report($id: ID!) {
 }`;
 const MY_ORDERS = '{ me { orders { id totalCents } } }';
 
+let ticketsStack: TicketsStack;
 let stack: Stack;
 let client: RouterClient;
 let url: string;
@@ -31,9 +31,8 @@ let db: Pg;
 let organizer: { token: string; id: string };
 
 beforeAll(async () => {
-  stack = await startStack({
-    ...testInfrastructure(),
-    services: ['users', 'events', 'tickets', 'lambda-runner', 'router'],
+  ticketsStack = await startTicketsStack({
+    also: ['lambda-runner'],
     serviceEnv: {
       tickets: {
         PER_FAN_EVENT_LIMIT: String(PER_EVENT),
@@ -46,16 +45,12 @@ beforeAll(async () => {
       router: { SUBGRAPH_TIMEOUT_MS: '30000' },
     },
   });
-  url = stack.routerUrl;
-  client = new RouterClient(url);
-  db = new Pg({ connectionString: stack.databaseUrls.tickets });
-  await db.connect();
+  ({ stack, client, db, url } = ticketsStack);
   organizer = await client.account('ORGANIZER');
 });
 
 afterAll(async () => {
-  await db?.end();
-  await stack?.stop({ dropDatabases: true });
+  await ticketsStack?.stop();
 });
 
 describe('money', () => {

@@ -5,16 +5,9 @@ import { randomUUID } from 'node:crypto';
 import type { Consumer } from 'kafkajs';
 import { Client as Pg } from 'pg';
 import { Topics, type EventEnvelope, type TicketsSoldFact } from '@ko/platform';
-import {
-  eventually,
-  inParallel,
-  kafkaClient,
-  RouterClient,
-  startStack,
-  testInfrastructure,
-  type Stack,
-} from '@ko/platform/testing';
+import { eventually, inParallel, kafkaClient, RouterClient } from '@ko/platform/testing';
 import { startKafka, type KafkaBroker } from '../../../scripts/provision/kafka';
+import { startTicketsStack, type TicketsStack } from './tickets-stack';
 
 // A private broker this test stops and starts: purchases must not notice, and every
 // tickets.sold fact must reach Kafka once it is back, none lost, none duplicated for consumers.
@@ -22,7 +15,7 @@ const BUYERS = 12;
 
 let broker: KafkaBroker;
 let dataDir: string;
-let stack: Stack;
+let ticketsStack: TicketsStack;
 let client: RouterClient;
 let db: Pg;
 let consumer: Consumer | undefined;
@@ -30,21 +23,16 @@ let consumer: Consumer | undefined;
 beforeAll(async () => {
   dataDir = mkdtempSync(join(tmpdir(), 'ko-tickets-kafka-'));
   broker = await startKafka({ dataDir });
-  stack = await startStack({
-    ...testInfrastructure(),
+  ticketsStack = await startTicketsStack({
     kafkaBrokers: broker.brokers,
     kafkaCredentials: broker.credentials,
-    services: ['users', 'events', 'tickets', 'router'],
   });
-  client = new RouterClient(stack.routerUrl);
-  db = new Pg({ connectionString: stack.databaseUrls.tickets });
-  await db.connect();
+  ({ client, db } = ticketsStack);
 }, 100_000);
 
 afterAll(async () => {
   await consumer?.disconnect().catch(() => undefined);
-  await db?.end();
-  await stack?.stop({ dropDatabases: true });
+  await ticketsStack?.stop();
   await broker?.stop();
   if (dataDir) rmSync(dataDir, { recursive: true, force: true });
 }, 60_000);

@@ -1,6 +1,7 @@
 import { Client as Pg } from 'pg';
-import { RouterClient, startStack, testInfrastructure, type Stack } from '@ko/platform/testing';
+import type { RouterClient, Stack } from '@ko/platform/testing';
 import { CHECKOUT, RESERVE } from './helpers';
+import { startTicketsStack, type TicketsStack } from './tickets-stack';
 
 // The lambda suites' stack (the real lambda runner in its own process, as `npm start` runs it)
 // and the sales every one of them reads: a purchase, another buyer's purchase, a checked-out
@@ -30,6 +31,7 @@ export interface Sale {
 type Account = { token: string; id: string };
 
 export interface LambdaWorld {
+  tickets: TicketsStack;
   stack: Stack;
   client: RouterClient;
   url: string;
@@ -43,15 +45,11 @@ export interface LambdaWorld {
 }
 
 export async function startLambdaWorld(): Promise<LambdaWorld> {
-  const stack = await startStack({
-    ...testInfrastructure(),
-    services: ['users', 'events', 'tickets', 'lambda-runner', 'router'],
+  const tickets = await startTicketsStack({
+    also: ['lambda-runner'],
     serviceEnv: { 'lambda-runner': { LAMBDA_RUNNER_MAX_THREADS: '2' } },
   });
-  const url = stack.routerUrl;
-  const client = new RouterClient(url);
-  const db = new Pg({ connectionString: stack.databaseUrls.tickets });
-  await db.connect();
+  const { stack, url, client, db } = tickets;
   const [organizer, fan, otherFan] = await Promise.all([
     client.account('ORGANIZER'),
     client.account('FAN', 'Ana Ticketholder'),
@@ -102,10 +100,9 @@ export async function startLambdaWorld(): Promise<LambdaWorld> {
       createdAt: await createdAt(checkedOut.checkout.id),
     },
   ];
-  return { stack, client, url, db, organizer, fan, otherFan, event, fanOrder, sales };
+  return { tickets, stack, client, url, db, organizer, fan, otherFan, event, fanOrder, sales };
 }
 
 export async function stopLambdaWorld(world: LambdaWorld | undefined): Promise<void> {
-  await world?.db.end();
-  await world?.stack.stop({ dropDatabases: true });
+  await world?.tickets.stop();
 }

@@ -1,37 +1,26 @@
 import { Client as Pg } from 'pg';
-import {
-  errorCodes,
-  inParallel,
-  RouterClient,
-  startStack,
-  testInfrastructure,
-  type Stack,
-} from '@ko/platform/testing';
+import { errorCodes, inParallel, RouterClient } from '@ko/platform/testing';
+import { startTicketsStack, type TicketsStack } from './tickets-stack';
 
 // An on-sale rush through the router: 500 fans at once for 100 places.
 const FANS = 500;
 const CAPACITY = 100;
 
-let stack: Stack;
+let ticketsStack: TicketsStack;
 let client: RouterClient;
 let db: Pg;
 
 beforeAll(async () => {
-  stack = await startStack({
-    ...testInfrastructure(),
-    services: ['users', 'events', 'tickets', 'router'],
+  ticketsStack = await startTicketsStack({
     // A shared 2-core machine answers 500 requests at once slowly; the router must not give up
     // on a purchase that may still commit, or the test would count a sale as a failure.
     serviceEnv: { router: { SUBGRAPH_TIMEOUT_MS: '60000' }, tickets: { LOG_LEVEL: 'warn' } },
   });
-  client = new RouterClient(stack.routerUrl);
-  db = new Pg({ connectionString: stack.databaseUrls.tickets });
-  await db.connect();
+  ({ client, db } = ticketsStack);
 }, 90_000);
 
 afterAll(async () => {
-  await db?.end();
-  await stack?.stop({ dropDatabases: true });
+  await ticketsStack?.stop();
 });
 
 it(`sells exactly ${CAPACITY} tickets to ${FANS} concurrent buyers and tells the rest SOLD_OUT`, async () => {

@@ -6,13 +6,13 @@ import {
   graphql,
   PURCHASE,
   RouterClient,
-  startStack,
-  testInfrastructure,
   type Stack,
 } from '@ko/platform/testing';
 import { verifyTicketCode, type TicketSigningJwk } from '../src/ticket-codes';
 import { CHECKOUT, MY_TICKETS, RESERVE, TIERS } from './helpers';
+import { startTicketsStack, type TicketsStack } from './tickets-stack';
 
+let ticketsStack: TicketsStack;
 let stack: Stack;
 let client: RouterClient;
 let url: string;
@@ -20,20 +20,13 @@ let db: Pg;
 let organizer: { token: string; id: string };
 
 beforeAll(async () => {
-  stack = await startStack({
-    ...testInfrastructure(),
-    services: ['users', 'events', 'tickets', 'router'],
-  });
-  url = stack.routerUrl;
-  client = new RouterClient(url);
-  db = new Pg({ connectionString: stack.databaseUrls.tickets });
-  await db.connect();
+  ticketsStack = await startTicketsStack();
+  ({ stack, client, db, url } = ticketsStack);
   organizer = await client.account('ORGANIZER');
 });
 
 afterAll(async () => {
-  await db?.end();
-  await stack?.stop({ dropDatabases: true });
+  await ticketsStack?.stop();
 });
 
 describe('buying', () => {

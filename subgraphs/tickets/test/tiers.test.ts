@@ -5,15 +5,15 @@ import {
   errorCodes,
   graphql,
   RouterClient,
-  startStack,
-  testInfrastructure,
   type GraphQLResult,
   type Stack,
 } from '@ko/platform/testing';
 import { RESERVE, TIERS } from './helpers';
+import { startTicketsStack, type TicketsStack } from './tickets-stack';
 
 // addTicketTier and updateTicketTier through the router: who may add and edit, the price and
 // capacity rules, and the capacity rule racing real purchases.
+let ticketsStack: TicketsStack;
 let stack: Stack;
 let client: RouterClient;
 let db: Pg;
@@ -25,13 +25,8 @@ const UPDATE = `mutation Update($id: ID!, $input: UpdateTicketTierInput!) {
 }`;
 
 beforeAll(async () => {
-  stack = await startStack({
-    ...testInfrastructure(),
-    services: ['users', 'events', 'tickets', 'router'],
-  });
-  client = new RouterClient(stack.routerUrl);
-  db = new Pg({ connectionString: stack.databaseUrls.tickets });
-  await db.connect();
+  ticketsStack = await startTicketsStack();
+  ({ stack, client, db } = ticketsStack);
   [organizer, otherOrganizer] = await Promise.all([
     client.account('ORGANIZER'),
     client.account('ORGANIZER', 'Otto Other'),
@@ -39,8 +34,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  await db?.end();
-  await stack?.stop({ dropDatabases: true });
+  await ticketsStack?.stop();
 });
 
 const update = (id: string, input: Record<string, unknown>, token = organizer.token) =>

@@ -1,39 +1,28 @@
 import { Client as Pg } from 'pg';
-import {
-  ADD_TIER,
-  eventually,
-  inParallel,
-  RouterClient,
-  startStack,
-  testInfrastructure,
-  type Stack,
-} from '@ko/platform/testing';
+import { ADD_TIER, eventually, inParallel, RouterClient, type Stack } from '@ko/platform/testing';
 import { join, setRoom, ticketOf } from './waiting-room-helpers';
+import { startTicketsStack, type TicketsStack } from './tickets-stack';
 
 // One waiting room served by two tickets instances, one of them stopped and started again in
 // the middle of the sale: nobody's place is lost or changed, admission follows the places, and
 // every place is sold once.
+let ticketsStack: TicketsStack;
 let stack: Stack;
 let client: RouterClient;
 let db: Pg;
 
 beforeAll(async () => {
-  stack = await startStack({
-    ...testInfrastructure(),
-    services: ['users', 'events', 'tickets', 'router'],
+  ticketsStack = await startTicketsStack({
     instances: { tickets: 2 },
     serviceEnv: {
       tickets: { WAITING_ROOM_MAX_ADMITTED: '2', WAITING_ROOM_INTERVAL_MS: '200' },
     },
   });
-  client = new RouterClient(stack.routerUrl);
-  db = new Pg({ connectionString: stack.databaseUrls.tickets });
-  await db.connect();
+  ({ stack, client, db } = ticketsStack);
 }, 180_000);
 
 afterAll(async () => {
-  await db?.end();
-  await stack?.stop({ dropDatabases: true });
+  await ticketsStack?.stop();
 });
 
 const FANS = 10;

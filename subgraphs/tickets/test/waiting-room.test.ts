@@ -8,8 +8,6 @@ import {
   rankCorrelation,
   routerMetric,
   RouterClient,
-  startStack,
-  testInfrastructure,
   type Stack,
 } from '@ko/platform/testing';
 import {
@@ -21,19 +19,19 @@ import {
   ticketOf,
   type QueueTicket,
 } from './waiting-room-helpers';
+import { startTicketsStack, type TicketsStack } from './tickets-stack';
 
 // The waiting room through the router: admission required while it is on, admissions that run
 // out, a fair (seeded) shuffle of early joiners, and closing (and re-opening) on selling out.
 // Admissions last 3 s and holds 2 s here; at most 2 fans are admitted at once.
+let ticketsStack: TicketsStack;
 let stack: Stack;
 let client: RouterClient;
 let db: Pg;
 let organizer: { token: string; id: string };
 
 beforeAll(async () => {
-  stack = await startStack({
-    ...testInfrastructure(),
-    services: ['users', 'events', 'tickets', 'router'],
+  ticketsStack = await startTicketsStack({
     serviceEnv: {
       tickets: {
         WAITING_ROOM_ADMISSION_SECONDS: '3',
@@ -51,15 +49,12 @@ beforeAll(async () => {
       },
     },
   });
-  client = new RouterClient(stack.routerUrl);
-  db = new Pg({ connectionString: stack.databaseUrls.tickets });
-  await db.connect();
+  ({ stack, client, db } = ticketsStack);
   organizer = await client.account('ORGANIZER');
 });
 
 afterAll(async () => {
-  await db?.end();
-  await stack?.stop({ dropDatabases: true });
+  await ticketsStack?.stop();
 });
 
 /** A published event with one tier, its waiting room on. */
