@@ -4,27 +4,21 @@ import {
   PUBLISHED,
   type ComposeService,
   type ComposeFile,
-  type Json,
   parseCompose,
-  interpolateCompose,
   composeValidator,
   checkCompose,
   checkSecrets,
-  generatedSecrets,
+  composeUnderTest,
 } from './containers/compose';
 import { read, repoContext, checkDockerfile, sharedBuildProblems } from './containers/dockerfile';
 
 const COMPOSE_FILE = 'docker-compose.yml';
 const DOCKERFILE = 'Dockerfile';
 
-let secrets: Record<string, string>;
-let raw: Json;
 let compose: ComposeFile;
 
 beforeAll(async () => {
-  secrets = await generatedSecrets();
-  raw = parseCompose(read(COMPOSE_FILE));
-  compose = interpolateCompose(raw, secrets);
+  ({ compose } = await composeUnderTest());
 });
 
 describe('the checks catch', () => {

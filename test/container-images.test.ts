@@ -16,25 +16,18 @@ import {
   NODE_SERVICES,
   SECRETS,
   type ComposeFile,
-  type Json,
-  parseCompose,
-  interpolateCompose,
   stageIn,
-  generatedSecrets,
+  composeUnderTest,
 } from './containers/compose';
 import { ROOT, read, publicImages } from './containers/dockerfile';
 
-const COMPOSE_FILE = 'docker-compose.yml';
 const DOCKERFILE = 'Dockerfile';
 
 let secrets: Record<string, string>;
-let raw: Json;
 let compose: ComposeFile;
 
 beforeAll(async () => {
-  secrets = await generatedSecrets();
-  raw = parseCompose(read(COMPOSE_FILE));
-  compose = interpolateCompose(raw, secrets);
+  ({ secrets, compose } = await composeUnderTest());
 });
 
 describe('what the images run, run here', () => {

@@ -21,7 +21,6 @@ import {
   type ComposeFile,
   type Json,
   allReferences,
-  parseCompose,
   interpolateCompose,
   composeValidator,
   buildOf,
@@ -33,7 +32,7 @@ import {
   mountOf,
   checkCompose,
   checkSecrets,
-  generatedSecrets,
+  composeUnderTest,
 } from './containers/compose';
 import {
   ROOT,
@@ -45,7 +44,6 @@ import {
   sharedBuildProblems,
 } from './containers/dockerfile';
 
-const COMPOSE_FILE = 'docker-compose.yml';
 const DOCKERFILE = 'Dockerfile';
 
 let secrets: Record<string, string>;
@@ -53,9 +51,7 @@ let raw: Json;
 let compose: ComposeFile;
 
 beforeAll(async () => {
-  secrets = await generatedSecrets();
-  raw = parseCompose(read(COMPOSE_FILE));
-  compose = interpolateCompose(raw, secrets);
+  ({ secrets, raw, compose } = await composeUnderTest());
 });
 
 // ---------------------------------------------------------------------------------------------

@@ -328,3 +328,17 @@ export async function generatedSecrets(): Promise<Record<string, string>> {
   }
   return env;
 }
+
+/**
+ * docker-compose.yml as the container suites check it: secrets as a user would generate them,
+ * the file as written (`raw`), and the file with those secrets filled in (`compose`).
+ */
+export async function composeUnderTest(): Promise<{
+  secrets: Record<string, string>;
+  raw: Json;
+  compose: ComposeFile;
+}> {
+  const secrets = await generatedSecrets();
+  const raw = parseCompose(read('docker-compose.yml'));
+  return { secrets, raw, compose: interpolateCompose(raw, secrets) };
+}
