@@ -128,12 +128,13 @@ function browseCost(results: BenchResults): string[] {
     browse.eventsDirect,
   ].filter((t): t is BrowseTargetResult => isMeasured(t) && t.cpu !== null);
   if (targets.length === 0) return [];
-  const names = [
-    ...new Set(targets.flatMap((t) => Object.entries(t.cpu!.byProcess).filter(([, ms]) => ms > 0))),
-  ]
-    .sort((a, b) => b[1] - a[1])
-    .map(([name]) => name);
-  const ordered = [...new Set(names), 'the rest', 'machine'];
+  // Each process that worked for any target, by its largest CPU time.
+  const largest = new Map<string, number>();
+  for (const t of targets)
+    for (const [name, ms] of Object.entries(t.cpu!.byProcess))
+      if (ms > 0) largest.set(name, Math.max(ms, largest.get(name) ?? 0));
+  const names = [...largest].sort((a, b) => b[1] - a[1]).map(([name]) => name);
+  const ordered = [...names, 'the rest', 'machine'];
   const label = (name: string) =>
     name === 'the rest'
       ? 'the rest (kernel, other work on the machine)'

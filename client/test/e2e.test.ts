@@ -4,8 +4,8 @@
 // main pages land in .data/screenshots/ for review.
 import { readFileSync } from 'node:fs';
 import type { Page } from 'playwright-core';
-import { call, PHONE, screenshot, startE2E, type E2E } from './support/e2e';
-import { createEvent, registerAccount, type Account } from './support/fixtures';
+import { call, PHONE, screenshot, type E2E } from './support/e2e';
+import { createEvent, registerAccount, startWithOrganizer, type Account } from './support/fixtures';
 import { pagesOf } from './support/pages';
 import { qrBits, readQrImages } from './support/qr';
 import { ticketsOf, tierAvailability } from './support/tickets';
@@ -17,12 +17,7 @@ let organizer: Account;
 const open = pagesOf(() => e2e);
 
 beforeAll(async () => {
-  e2e = await startE2E();
-  organizer = await registerAccount(e2e.stack, {
-    email: 'aurora@organizers.test',
-    name: 'Aurora Live',
-    role: 'ORGANIZER',
-  });
+  ({ e2e, organizer } = await startWithOrganizer());
 }, 300_000);
 
 afterAll(async () => {

@@ -1,8 +1,8 @@
 // The web client end to end, live: the event's chat in both directions, and an organizer creating,
 // publishing and watching a sale arrive (headless Chromium against the real stack, as e2e.test.ts).
 import type { Page } from 'playwright-core';
-import { call, screenshot, startE2E, type E2E } from './support/e2e';
-import { createEvent, registerAccount, type Account } from './support/fixtures';
+import { call, screenshot, type E2E } from './support/e2e';
+import { createEvent, registerAccount, startWithOrganizer, type Account } from './support/fixtures';
 import { pagesOf } from './support/pages';
 import { tierAvailability } from './support/tickets';
 
@@ -13,12 +13,7 @@ let organizer: Account;
 const open = pagesOf(() => e2e);
 
 beforeAll(async () => {
-  e2e = await startE2E();
-  organizer = await registerAccount(e2e.stack, {
-    email: 'aurora@organizers.test',
-    name: 'Aurora Live',
-    role: 'ORGANIZER',
-  });
+  ({ e2e, organizer } = await startWithOrganizer());
 }, 300_000);
 
 afterAll(async () => {

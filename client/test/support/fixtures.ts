@@ -1,7 +1,7 @@
 // Test data set up straight at the subgraphs (the router, in trusted-documents mode, runs only
 // the web client's own operations).
 import type { Stack } from '@ko/platform/testing';
-import { call } from './e2e';
+import { call, startE2E, type E2E } from './e2e';
 
 export interface Account {
   id: string;
@@ -87,4 +87,15 @@ export async function createEvent(
     );
   }
   return { id: createEvent.id, tierIds };
+}
+
+/** The stack every service running, and the organizer whose events the fan-facing suites show. */
+export async function startWithOrganizer(): Promise<{ e2e: E2E; organizer: Account }> {
+  const e2e = await startE2E();
+  const organizer = await registerAccount(e2e.stack, {
+    email: 'aurora@organizers.test',
+    name: 'Aurora Live',
+    role: 'ORGANIZER',
+  });
+  return { e2e, organizer };
 }
