@@ -1,6 +1,7 @@
 // The waiting room in headless Chromium against the real stack: the organizer switches it on
 // from the dashboard and watches it; a fan sent there by the event page picks a tier, sees their
 // place go down live, and is taken straight to that tier when admitted, and buys.
+import { Client as Pg } from 'pg';
 import type { Page } from 'playwright-core';
 import { eventually } from '@ko/platform/testing';
 import { axeViolations } from './support/axe';
@@ -13,8 +14,12 @@ jest.setTimeout(180_000);
 let e2e: E2E;
 const openPage = pagesOf(() => e2e);
 
-// One fan admitted at a time, for 4 s; the draw is seeded, so the browser's fan (the third to
-// join) is dealt the third place and sees two fans go in ahead of them.
+// One fan admitted at a time; the draw is seeded, so the browser's fan (the third to join) is
+// dealt the third place and sees two fans go in ahead of them. An admission lasts two minutes, so
+// the fan's own turn cannot run out while a loaded machine opens the page; the turns ahead are
+// made to run out by the test (lapseTurnAhead) once the fan has seen their place move.
+let tickets: Pg;
+
 beforeAll(async () => {
   e2e = await startE2E({
     services: ['users', 'events', 'tickets', 'subscriptions', 'router'],
@@ -22,18 +27,39 @@ beforeAll(async () => {
       tickets: {
         WAITING_ROOM_MIN_ADMITTED: '1',
         WAITING_ROOM_MAX_ADMITTED: '1',
-        WAITING_ROOM_ADMISSION_SECONDS: '4',
+        WAITING_ROOM_ADMISSION_SECONDS: '120',
         WAITING_ROOM_INTERVAL_MS: '200',
         WAITING_ROOM_DRAW_QUIET_MS: '300',
         WAITING_ROOM_SHUFFLE_SEED: 'the third place',
       },
     },
   });
+  tickets = new Pg({ connectionString: e2e.stack.databaseUrls.tickets });
+  await tickets.connect();
 }, 300_000);
 
 afterAll(async () => {
+  await tickets?.end();
   await e2e?.stop();
 });
+
+/**
+ * Once the fan's page shows `place`, the admitted fan ahead's turn runs out now, as it would at
+ * its end: the admitter expires it on its next step and admits the next in line.
+ */
+async function lapseTurnAhead(page: Page, place: number, eventId: string, fanId: string) {
+  await page.waitForFunction(
+    (shown) => document.querySelector('[data-testid=queue-position]')?.textContent === shown,
+    String(place),
+    { timeout: 60_000 },
+  );
+  const { rowCount } = await tickets.query(
+    `UPDATE queue_tickets SET admitted_until = now()
+     WHERE event_id = $1 AND user_id <> $2 AND status = 'ADMITTED'`,
+    [eventId, fanId],
+  );
+  expect(rowCount).toBe(1);
+}
 
 const open = async (as: Account): Promise<Page> => (await openPage({ as })).page;
 
@@ -109,11 +135,12 @@ describe('the waiting room', () => {
       10_000,
     );
 
-    // After the draw, the place goes down as the fans ahead take (and here let lapse) their turn,
-    // without a reload; then the fan is taken to the event page, the balcony chosen.
-    await page.waitForURL(`**/events/${event.id}#tickets`, { timeout: 60_000 });
-    // [3, 2, 1], or [2, 1] when the draw's frame (nobody admitted yet) is not shown before the
-    // next: 2 and 1 each last an admission (4 s).
+    // After the draw, the place goes down as the fans ahead have (and here let run out) their
+    // turn, without a reload; then the fan is taken to the event page, the balcony chosen.
+    await lapseTurnAhead(page, 2, event.id, fan.id);
+    await lapseTurnAhead(page, 1, event.id, fan.id);
+    await page.waitForURL(`**/events/${event.id}#tickets`, { timeout: 30_000 });
+    // [3, 2, 1], or [2, 1] when the draw's frame (nobody admitted yet) is not shown before the next.
     const seen = await positions();
     expect(seen.slice(-2)).toEqual([2, 1]);
     expect(seen).toEqual([...seen].sort((a, b) => b - a));
