@@ -4,25 +4,16 @@
 // main pages land in .data/screenshots/ for review.
 import { readFileSync } from 'node:fs';
 import type { Page } from 'playwright-core';
-import { call, PHONE, screenshot, type E2E } from './support/e2e';
-import { createEvent, registerAccount, startWithOrganizer, type Account } from './support/fixtures';
+import { call, PHONE, screenshot } from './support/e2e';
+import { createEvent, registerAccount, organizerSuite, type Account } from './support/fixtures';
 import { pagesOf } from './support/pages';
 import { qrBits, readQrImages } from './support/qr';
 import { ticketsOf, tierAvailability } from './support/tickets';
 
 jest.setTimeout(180_000);
 
-let e2e: E2E;
-let organizer: Account;
-const open = pagesOf(() => e2e);
-
-beforeAll(async () => {
-  ({ e2e, organizer } = await startWithOrganizer());
-}, 300_000);
-
-afterAll(async () => {
-  await e2e?.stop();
-});
+const suite = organizerSuite();
+const open = pagesOf(() => suite.e2e);
 
 const cardTitles = (page: Page) => page.locator('.event-card-title').allInnerTexts();
 
@@ -43,7 +34,7 @@ describe('a fan', () => {
   let orchestra: { id: string; tierIds: string[] };
 
   beforeAll(async () => {
-    orchestra = await createEvent(e2e.stack, organizer, {
+    orchestra = await createEvent(suite.e2e.stack, suite.organizer, {
       title: 'Midnight Orchestra',
       category: 'Music',
       city: 'Porto',
@@ -53,19 +44,22 @@ describe('a fan', () => {
         { name: 'VIP', priceCents: 12000, capacity: 1 },
       ],
     });
-    await createEvent(e2e.stack, organizer, {
+    await createEvent(suite.e2e.stack, suite.organizer, {
       title: 'River Jazz',
       category: 'Music',
       city: 'Lisbon',
       tiers: [{ name: 'Standing', priceCents: 2500, capacity: 50 }],
     });
-    await createEvent(e2e.stack, organizer, {
+    await createEvent(suite.e2e.stack, suite.organizer, {
       title: 'Derby Day',
       category: 'Sports',
       city: 'Porto',
       tiers: [{ name: 'Stand', priceCents: 3000, capacity: 50 }],
     });
-    await createEvent(e2e.stack, organizer, { title: 'Unpublished Rehearsal', publish: false });
+    await createEvent(suite.e2e.stack, suite.organizer, {
+      title: 'Unpublished Rehearsal',
+      publish: false,
+    });
   });
 
   it('signs up, searches, buys two tickets and sees them with QR codes on the profile', async () => {
@@ -106,7 +100,7 @@ describe('a fan', () => {
     const token = await page.evaluate(() => localStorage.getItem('ko.token'));
     expect(token).toBeTruthy();
     const me = await call<{ me: { id: string } }>(
-      e2e.stack.urls.users!,
+      suite.e2e.stack.urls.users!,
       '{ me { id } }',
       {},
       token!,
@@ -131,7 +125,7 @@ describe('a fan', () => {
     await page.getByRole('heading', { name: "You're going!" }).waitFor();
     await screenshot(page, 'event-confirmation');
 
-    const owned = await ticketsOf(e2e, fan);
+    const owned = await ticketsOf(suite.e2e, fan);
     expect(owned).toHaveLength(2);
     expect(
       owned.every(
@@ -141,7 +135,7 @@ describe('a fan', () => {
           t.event.id === orchestra.id,
       ),
     ).toBe(true);
-    expect((await tierAvailability(e2e, orchestra.id))['General Admission']).toBe(98);
+    expect((await tierAvailability(suite.e2e, orchestra.id))['General Admission']).toBe(98);
 
     // The profile: both tickets under the event, each with the QR code of its own signed code.
     await page.getByRole('link', { name: 'See my order and tickets' }).click();
@@ -187,12 +181,12 @@ describe('a fan', () => {
   });
 
   it('is told in plain words when the last ticket went to someone else', async () => {
-    const fan = await registerAccount(e2e.stack, {
+    const fan = await registerAccount(suite.e2e.stack, {
       email: 'slow@fans.test',
       name: 'Slow Sam',
       role: 'FAN',
     });
-    const rival = await registerAccount(e2e.stack, {
+    const rival = await registerAccount(suite.e2e.stack, {
       email: 'quick@fans.test',
       name: 'Quick Quinn',
       role: 'FAN',
@@ -218,7 +212,7 @@ describe('a fan', () => {
     await page.getByText('1 left', { exact: true }).waitFor();
 
     await call(
-      e2e.stack.urls.tickets!,
+      suite.e2e.stack.urls.tickets!,
       'mutation($i: PurchaseInput!) { purchaseTickets(input: $i) { id } }',
       { i: { tierId: orchestra.tierIds[1], quantity: 1, idempotencyKey: 'rival-vip' } },
       rival.token,
@@ -229,12 +223,12 @@ describe('a fan', () => {
     expect(await alert.innerText()).toMatch(/^Sold out — there are no tickets left in this tier\./);
     expect(await page.locator('body').innerText()).not.toMatch(/SOLD_OUT|GraphQL|Error:/);
     await screenshot(page, 'event-sold-out');
-    expect(await ticketsOf(e2e, fan)).toHaveLength(0);
+    expect(await ticketsOf(suite.e2e, fan)).toHaveLength(0);
   });
 
   it('browses page by page, and gets a clear empty state', async () => {
     for (let i = 1; i <= 13; i++) {
-      await createEvent(e2e.stack, organizer, {
+      await createEvent(suite.e2e.stack, suite.organizer, {
         title: `Summit Talk ${String(i).padStart(2, '0')}`,
         category: 'Conference',
         city: 'Lisbon',

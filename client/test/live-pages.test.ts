@@ -1,37 +1,28 @@
 // The web client end to end, live: the event's chat in both directions, and an organizer creating,
 // publishing and watching a sale arrive (headless Chromium against the real stack, as e2e.test.ts).
 import type { Page } from 'playwright-core';
-import { call, screenshot, type E2E } from './support/e2e';
-import { createEvent, registerAccount, startWithOrganizer, type Account } from './support/fixtures';
+import { call, screenshot } from './support/e2e';
+import { createEvent, registerAccount, organizerSuite, type Account } from './support/fixtures';
 import { pagesOf } from './support/pages';
 import { tierAvailability } from './support/tickets';
 
 jest.setTimeout(180_000);
 
-let e2e: E2E;
-let organizer: Account;
-const open = pagesOf(() => e2e);
-
-beforeAll(async () => {
-  ({ e2e, organizer } = await startWithOrganizer());
-}, 300_000);
-
-afterAll(async () => {
-  await e2e?.stop();
-});
+const suite = organizerSuite();
+const open = pagesOf(() => suite.e2e);
 
 describe('the live chat', () => {
   let night: { id: string; tierIds: string[] };
   let fan: Account;
 
   beforeAll(async () => {
-    night = await createEvent(e2e.stack, organizer, {
+    night = await createEvent(suite.e2e.stack, suite.organizer, {
       title: 'Chat Night',
       category: 'Comedy',
       city: 'Braga',
       tiers: [{ name: 'Seat', priceCents: 2000, capacity: 100 }],
     });
-    fan = await registerAccount(e2e.stack, {
+    fan = await registerAccount(suite.e2e.stack, {
       email: 'chatty@fans.test',
       name: 'Chatty Cat',
       role: 'FAN',
@@ -40,7 +31,7 @@ describe('the live chat', () => {
     const historians: Account[] = [];
     for (let n = 0; n < 4; n++)
       historians.push(
-        await registerAccount(e2e.stack, {
+        await registerAccount(suite.e2e.stack, {
           email: `history${n}@fans.test`,
           name: `Early Bird ${n}`,
           role: 'FAN',
@@ -48,7 +39,7 @@ describe('the live chat', () => {
       );
     for (let i = 0; i < 35; i++) {
       await call(
-        e2e.stack.urls.chat!,
+        suite.e2e.stack.urls.chat!,
         'mutation($e: ID!, $b: String!) { postMessage(eventId: $e, body: $b) { id } }',
         { e: night.id, b: `history message ${i + 1}` },
         historians[i % 4]!.token,
@@ -58,7 +49,7 @@ describe('the live chat', () => {
 
   it('shows messages and announcements live in both directions, as text, and deletions everywhere', async () => {
     const fanSide = await open({ as: fan });
-    const orgSide = await open({ as: organizer });
+    const orgSide = await open({ as: suite.organizer });
     const dialogs: string[] = [];
     for (const { page } of [fanSide, orgSide]) {
       page.on('dialog', (d) => {
@@ -149,7 +140,7 @@ describe('the live chat', () => {
     const stored = await call<{
       _entities: Array<{ messages: { edges: Array<{ node: { body: string } }> } }>;
     }>(
-      e2e.stack.urls.chat!,
+      suite.e2e.stack.urls.chat!,
       'query($r: [_Any!]!) { _entities(representations: $r) { ... on Event { messages(first: 10) { edges { node { body } } } } } }',
       { r: [{ __typename: 'Event', id: night.id }] },
     );
@@ -162,7 +153,7 @@ describe('the live chat', () => {
   });
 
   it('says plainly when a fan is posting too fast', async () => {
-    const quick = await registerAccount(e2e.stack, {
+    const quick = await registerAccount(suite.e2e.stack, {
       email: 'spammy@fans.test',
       name: 'Spammy Sue',
       role: 'FAN',
@@ -188,7 +179,7 @@ describe('the live chat', () => {
 
 describe('an organizer', () => {
   it('creates, prices and publishes an event, then sees a sale arrive live and cancels it', async () => {
-    const { page, problems } = await open({ as: organizer });
+    const { page, problems } = await open({ as: suite.organizer });
     await page.goto('/dashboard');
     await page.getByRole('heading', { name: 'Your events', exact: true }).waitFor();
     await page.getByRole('link', { name: 'New event' }).click();
@@ -211,16 +202,16 @@ describe('an organizer', () => {
     await page.getByRole('button', { name: 'Publish' }).click();
     await page.locator('.manager .badge', { hasText: 'On sale' }).waitFor();
     const published = await call<{ event: { status: string } }>(
-      e2e.stack.urls.events!,
+      suite.e2e.stack.urls.events!,
       'query($id: ID!) { event(id: $id) { status } }',
       { id: eventId },
     );
     expect(published.event.status).toBe('ON_SALE');
-    expect(await tierAvailability(e2e, eventId)).toEqual({ Stalls: 40 });
+    expect(await tierAvailability(suite.e2e, eventId)).toEqual({ Stalls: 40 });
     expect(await page.getByTestId('tickets-sold').innerText()).toBe('0');
 
     // A fan buys two tickets in the browser; the dashboard shows it without a reload.
-    const fan = await registerAccount(e2e.stack, {
+    const fan = await registerAccount(suite.e2e.stack, {
       email: 'buyer@fans.test',
       name: 'Bea Buyer',
       role: 'FAN',
@@ -268,10 +259,10 @@ describe('an organizer', () => {
     await page.getByRole('button', { name: 'Yes, cancel event' }).click();
     await page.locator('.manager .badge', { hasText: 'Cancelled' }).waitFor();
     const cancelled = await call<{ event: { status: string } }>(
-      e2e.stack.urls.events!,
+      suite.e2e.stack.urls.events!,
       'query($id: ID!) { event(id: $id) { status } }',
       { id: eventId },
-      organizer.token,
+      suite.organizer.token,
     );
     expect(cancelled.event.status).toBe('CANCELLED');
     expect(problems).toEqual([]);

@@ -89,13 +89,23 @@ export async function createEvent(
   return { id: createEvent.id, tierIds };
 }
 
-/** The stack every service running, and the organizer whose events the fan-facing suites show. */
-export async function startWithOrganizer(): Promise<{ e2e: E2E; organizer: Account }> {
-  const e2e = await startE2E();
-  const organizer = await registerAccount(e2e.stack, {
-    email: 'aurora@organizers.test',
-    name: 'Aurora Live',
-    role: 'ORGANIZER',
+/**
+ * The fan-facing suites' set-up, registered as their hooks: before their tests, the stack with
+ * every service and the organizer whose events they show; after them, the stack stopped. Read
+ * `e2e` and `organizer` in tests and hooks, once the suite's beforeAll has set them.
+ */
+export function organizerSuite(): { e2e: E2E; organizer: Account } {
+  const suite = {} as { e2e: E2E; organizer: Account };
+  beforeAll(async () => {
+    suite.e2e = await startE2E();
+    suite.organizer = await registerAccount(suite.e2e.stack, {
+      email: 'aurora@organizers.test',
+      name: 'Aurora Live',
+      role: 'ORGANIZER',
+    });
+  }, 300_000);
+  afterAll(async () => {
+    await suite.e2e?.stop();
   });
-  return { e2e, organizer };
+  return suite;
 }
