@@ -2,7 +2,7 @@
 // sign-in, editing an event and its tiers (with the API's CONFLICT shown), deleting a draft,
 // and choosing an event on a phone.
 import { call, PHONE, screenshot, startE2E, type E2E } from './support/e2e';
-import { createEvent, registerAccount } from './support/fixtures';
+import { createEvent, readEvent, registerAccount } from './support/fixtures';
 import { pagesOf } from './support/pages';
 
 jest.setTimeout(180_000);
@@ -24,16 +24,6 @@ const organizerNamed = (name: string) =>
     name,
     role: 'ORGANIZER',
   });
-
-async function eventById(id: string, token: string) {
-  const data = await call<{ event: Record<string, unknown> | null }>(
-    e2e.stack.urls.events!,
-    'query($id: ID!) { event(id: $id) { title venue city address timeZone startsAt status } }',
-    { id },
-    token,
-  );
-  return data.event;
-}
 
 describe('the organizer dashboard', () => {
   it('greets a new organizer after sign-in with how to start', async () => {
@@ -93,7 +83,7 @@ describe('the organizer dashboard', () => {
     expect(await form.getByLabel('Currency').isDisabled()).toBe(true);
     await form.getByRole('button', { name: 'Save changes' }).click();
     await page.getByRole('heading', { name: 'Autumn Recital' }).waitFor();
-    expect(await eventById(event.id, organizer.token)).toEqual({
+    expect(await readEvent(e2e.stack, event.id, organizer.token)).toEqual({
       title: 'Autumn Recital',
       venue: 'Grande Auditório',
       city: 'Lisbon',
@@ -147,7 +137,7 @@ describe('the organizer dashboard', () => {
       () =>
         ![...document.querySelectorAll('a')].some((a) => a.textContent?.includes('Scrapped Idea')),
     );
-    expect(await eventById(draft.id, organizer.token)).toBeNull();
+    expect(await readEvent(e2e.stack, draft.id, organizer.token)).toBeNull();
   });
 
   it('on a phone, choosing an event shows that event rather than the top of the list', async () => {

@@ -109,3 +109,18 @@ export function organizerSuite(): { e2e: E2E; organizer: Account } {
   });
   return suite;
 }
+
+/** An event as the events subgraph shows it to whoever `token` signs in (null when hidden). */
+export async function readEvent(
+  stack: Stack,
+  id: string,
+  token?: string,
+): Promise<Record<string, unknown> | null> {
+  const data = await call<{ event: Record<string, unknown> | null }>(
+    stack.urls.events!,
+    'query($id: ID!) { event(id: $id) { title venue city address timeZone startsAt status } }',
+    { id },
+    token,
+  );
+  return data.event;
+}
