@@ -1,3 +1,5 @@
+// First: the gateway's libraries are read through flat exports from here on (see the module).
+import './flat-exports';
 import { unwatchFile, watchFile } from 'node:fs';
 import type { IncomingMessage } from 'node:http';
 import { ApolloServer, type ApolloServerPlugin } from '@apollo/server';
