@@ -54,16 +54,6 @@ export const notFound = (what: string, id: string) =>
 export const conflict = (message: string, details: Record<string, unknown> = {}) =>
   new DomainError('CONFLICT', message, details);
 
-/** Converts a DomainError into the GraphQLError a client sees; other errors pass through. */
-export function toGraphQLError(error: unknown): GraphQLError | undefined {
-  if (error instanceof DomainError) {
-    return new GraphQLError(error.message, {
-      extensions: { code: error.code, ...error.details },
-    });
-  }
-  return undefined;
-}
-
 /**
  * An error as a client gets it, the one way every GraphQL server here formats them: a
  * DomainError becomes its code and message; GraphQL's own errors (validation, a code already
@@ -74,9 +64,14 @@ export function formatForClient(
   original: unknown,
   options: { logger: Pick<Logger, 'error'>; mask: boolean; where: string },
 ): GraphQLFormattedError {
-  const mapped = toGraphQLError(original);
-  if (mapped)
-    return { ...formatted, message: mapped.message, extensions: { ...mapped.extensions } };
+  // Built as the plain object it is sent as: a GraphQLError made here would capture (and format)
+  // stack frames for every refusal.
+  if (original instanceof DomainError)
+    return {
+      ...formatted,
+      message: original.message,
+      extensions: { code: original.code, ...original.details },
+    };
   const code = formatted.extensions?.code;
   if (!original || original instanceof GraphQLError || (code && code !== 'INTERNAL_SERVER_ERROR'))
     return formatted;

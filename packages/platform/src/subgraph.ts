@@ -14,6 +14,7 @@ import {
 import { clientAddressOf, type ProxyTrust } from './client-address';
 import { requestStartOf } from './request-start';
 import { formatForClient } from './errors';
+import { locateAnswersWithoutFrames } from './located-answers';
 import { healthRoute, type ReadinessCheck } from './health';
 import { rejectUnsafeCharacters } from './input-guard';
 import { listen, type LargeBody, type Route, type RunningHttpService } from './http';
@@ -106,6 +107,7 @@ export async function startSubgraph<C extends RequestContext>(
   options: SubgraphOptions<C>,
 ): Promise<RunningSubgraph> {
   const { logger } = options;
+  locateAnswersWithoutFrames();
   const limits = options.limits ?? loadRequestLimits();
   const schema = buildSubgraphSchema({
     typeDefs: options.typeDefs,
