@@ -11,6 +11,7 @@ import type { EventUpdates } from './event-updates';
 import type { ClientSocket, Fanout } from './fanout';
 import type { ChatMessageFact } from './kafka-feed';
 import type { QueueTicketUpdate as QueueTicketPayload, QueueUpdates } from './queue-updates';
+import type { RelayDelivery } from './live-relay';
 
 /** Close code for a connection that needs a (valid) token: graphql-ws's Unauthorized. */
 export const UNAUTHORIZED_CLOSE_CODE = 4401;
@@ -25,6 +26,8 @@ export interface LiveContext {
   events: EventDirectory;
   updates: EventUpdates;
   queue: QueueUpdates;
+  /** Where this subscription's results go instead of `socket`, when its router relays them. */
+  relay?: RelayDelivery;
 }
 
 const typeDefs = readFileSync(join(__dirname, '..', 'src', 'schema.graphql'), 'utf8');

@@ -27,6 +27,7 @@ import { createSharedSubscribe } from './shared-execution';
 import { UNAUTHORIZED_CLOSE_CODE, buildLiveSchema, type LiveContext } from './live';
 import { SubscriptionDocuments } from './documents';
 import { HeapRelease } from './heap-release';
+import { RelayLinks } from './live-relay';
 
 /** A WebSocket close reason is at most 123 bytes. */
 const closeReason = (text: string) =>
@@ -125,6 +126,7 @@ export async function start(config: SubscriptionsConfig = loadSubscriptionsConfi
   const verifyToken = createServiceTokenVerifier(config);
   const schema = buildLiveSchema();
   const documents = new SubscriptionDocuments(schema, [...specifiedRules, limitSelectedFields]);
+  const relayLinks = new RelayLinks(logger);
 
   const http: RunningHttpService = await listen(
     {
@@ -135,6 +137,7 @@ export async function start(config: SubscriptionsConfig = loadSubscriptionsConfi
             if (!feed.running) throw new Error('the Kafka consumer is not running');
           },
         }),
+        '/live-relay': relayLinks.route,
         // Live counts: operators watch them, and tests wait on them instead of sleeping.
         '/stats': (_req, res) =>
           sendJson(res, 200, {
@@ -144,6 +147,8 @@ export async function start(config: SubscriptionsConfig = loadSubscriptionsConfi
             eventsFollowed: updates.size,
             queueTicketsFollowed: queue.size,
             slowClientsDropped: fanout.dropped,
+            relayLinks: relayLinks.size,
+            relayedSubscriptions: relayLinks.relayed,
             consumerGroup: feed.groupId,
             consuming: feed.running,
             factsSkipped: feed.skipped,
@@ -180,7 +185,17 @@ export async function start(config: SubscriptionsConfig = loadSubscriptionsConfi
   const graphqlWs = useServer<Record<string, unknown>>(
     {
       schema,
-      subscribe: createSharedSubscribe(),
+      // Results shared by many clients behind one router go to it once (live-relay.ts).
+      subscribe: createSharedSubscribe({
+        deliveryOf: (args) => (args.contextValue as LiveContext).relay,
+        format: (result) =>
+          result.errors ? { ...result, errors: formatErrors(result.errors, logger) } : result,
+        onLinkLost: (args) =>
+          (args.contextValue as LiveContext).socket.close(
+            1012,
+            'Live updates are restarting; reconnect.',
+          ),
+      }),
       onConnect: async (ctx) => {
         const params = ctx.connectionParams ?? {};
         const raw = params.authorization ?? params.Authorization;
@@ -231,9 +246,17 @@ export async function start(config: SubscriptionsConfig = loadSubscriptionsConfi
           variableValues: payload.variables,
         };
       },
-      context: (ctx): LiveContext => {
+      context: (ctx, id): LiveContext => {
         const session = sessions.get(ctx) ?? { viewer: null };
-        return { ...session, socket: ctx.extra.socket, fanout, events, updates, queue };
+        return {
+          ...session,
+          socket: ctx.extra.socket,
+          fanout,
+          events,
+          updates,
+          queue,
+          relay: relayLinks.deliveryFor(ctx.extra.request, id),
+        };
       },
       onNext: (_ctx, _id, _payload, _args, result) =>
         result.errors ? { ...result, errors: formatErrors(result.errors, logger) } : undefined,
@@ -257,6 +280,7 @@ export async function start(config: SubscriptionsConfig = loadSubscriptionsConfi
     stop: async () => {
       // Clients are told "going away" (1001) and reconnect, through the router, to another instance.
       fanout.endAll();
+      relayLinks.close();
       sessionWatch.stop();
       heapRelease.stop();
       await graphqlWs.dispose();

@@ -6,8 +6,9 @@ import {
   type ExecutionArgs,
   type ExecutionResult,
 } from 'graphql';
+import { relayed, type SubscriptionRelay } from './live-relay';
 
-type Result = ExecutionResult | Promise<ExecutionResult>;
+export type Result = ExecutionResult | Promise<ExecutionResult>;
 
 /** An async iterator that maps each value of `source`, and ends `source` when it is ended. */
 function mapAsyncIterator<T, U>(
@@ -48,9 +49,9 @@ const isAsyncIterable = (value: unknown): value is AsyncIterable<unknown> =>
  * The fan-out hands one payload object to every subscriber, so the cache is keyed by that object
  * (weakly: it goes when the last subscriber has sent it).
  */
-export function createSharedSubscribe(): (
-  args: ExecutionArgs,
-) => Promise<AsyncIterableIterator<ExecutionResult> | ExecutionResult> {
+export function createSharedSubscribe(
+  relay?: SubscriptionRelay,
+): (args: ExecutionArgs) => Promise<AsyncIterableIterator<ExecutionResult> | ExecutionResult> {
   const results = new WeakMap<object, Map<string, Result>>();
   const shapes = new WeakMap<DocumentNode, string>();
   const shapeOf = (args: ExecutionArgs) => {
@@ -63,7 +64,7 @@ export function createSharedSubscribe(): (
     const source = await createSourceEventStream(args);
     if (!isAsyncIterable(source)) return source as ExecutionResult;
     const shape = shapeOf(args);
-    return mapAsyncIterator(source[Symbol.asyncIterator](), (payload) => {
+    const resultOf = (payload: unknown) => {
       if (typeof payload !== 'object' || payload === null)
         return execute({ ...args, rootValue: payload });
       let byShape = results.get(payload);
@@ -71,6 +72,13 @@ export function createSharedSubscribe(): (
       let result = byShape.get(shape);
       if (!result) byShape.set(shape, (result = execute({ ...args, rootValue: payload })));
       return result;
-    });
+    };
+    const delivery = relay?.deliveryOf(args);
+    if (delivery)
+      return relayed(source[Symbol.asyncIterator](), resultOf, shape, delivery, {
+        format: relay!.format,
+        onLinkLost: () => relay!.onLinkLost(args),
+      });
+    return mapAsyncIterator(source[Symbol.asyncIterator](), resultOf);
   };
 }

@@ -149,6 +149,9 @@ export interface InstanceStats {
   connections: number;
   subscriptions: number;
   slowClientsDropped: number;
+  /** Routers linked to the instance by the live relay, and subscriptions delivered over it. */
+  relayLinks: number;
+  relayedSubscriptions: number;
   consuming: boolean;
   factsSkipped: { malformed: number; unknown: number };
   /** process.memoryUsage() in MB, and V8's committed heap by space. */

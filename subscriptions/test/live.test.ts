@@ -79,6 +79,31 @@ describe('through the router', () => {
     expect(onB.items.every((m) => m.eventId === eventB)).toBe(true);
   });
 
+  it('relays a result shared by followers behind the router once per instance, to each of them', async () => {
+    // The router links to an instance with its first tunnel there; subscriptions made once the
+    // link is up go over it. Two connections, so both instances have had one.
+    open(routerWs);
+    open(routerWs);
+    await eventually(
+      () => stats(instances),
+      (all) => all.every((s) => s.relayLinks === 1),
+    );
+    const followers = [fans[0], fans[1], fans[2], organizer].map((who) =>
+      follow<Message>(open(routerWs, who), MESSAGE_POSTED, { eventId: eventA }, 'messagePosted'),
+    );
+    const perInstance = await subscriptionsActive(instances, 4);
+    expect(perInstance.map((s) => s.relayedSubscriptions)).toEqual([2, 2]);
+    const ids = [
+      await post(fans[0], eventA, 'relayed 1'),
+      await post(fans[1], eventA, 'relayed 2'),
+    ];
+    for (const follower of followers) {
+      await follower.waitFor(ids.length);
+      expect(follower.items.map((m) => m.id)).toEqual(ids);
+      expect(follower.errors).toEqual([]);
+    }
+  });
+
   it('tells subscribers when a message is deleted', async () => {
     const deleted = follow<string>(
       open(routerWs, fans[0]),

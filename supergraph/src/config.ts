@@ -41,6 +41,13 @@ export const routerConfigSchema = baseConfigSchema.extend({
   HEALTH_TIMEOUT_MS: millis(1_000),
   /** How often the service list and schema files are checked for changes. */
   WATCH_INTERVAL_MS: millis(1_000),
+  /**
+   * How far behind a WebSocket client may fall on what the router writes to it itself (results
+   * relayed from a subscriptions instance) before it is disconnected with 1013: unsent bytes, and
+   * milliseconds with unsent bytes all along. The same bounds as the subscriptions service's.
+   */
+  MAX_BUFFERED_BYTES: z.coerce.number().int().min(1_024).default(1_048_576),
+  MAX_LAG_MS: millis(1_000),
   MAX_BODY_BYTES: z.coerce.number().int().min(1_024).default(102_400),
   MAX_QUERY_DEPTH: z.coerce.number().int().min(1).default(12),
   MAX_QUERY_ALIASES: z.coerce.number().int().min(0).default(30),

@@ -25,6 +25,7 @@ import { Registry, SUBSCRIPTIONS } from './registry';
 import { TICKET_SIGNING_KEY_PATH, ticketSigningKeyRoute } from './well-known';
 import { RoutingDataSource, routingFetcher, type RouterContext } from './routing';
 import { proxyWebSockets } from './websocket-proxy';
+import { LiveRelay } from './live-relay';
 import { yieldingOperations } from './yielding-operations';
 
 function metricsPlugin(metrics: Metrics): ApolloServerPlugin<RouterContext> {
@@ -260,8 +261,14 @@ export async function start(config: RouterConfig = loadRouterConfig()) {
     ? await listen({ logger, routes: adminRoutes }, config.ADMIN_PORT, config.ADMIN_HOST)
     : undefined;
   if (admin) logger.info({ url: admin.url }, 'admin endpoints (/metrics, /health) listening');
-  // WebSocket upgrades on /graphql (subscriptions) go to a healthy subscriptions instance.
-  const websockets = proxyWebSockets(http.server, () => registry.pick(SUBSCRIPTIONS)?.url, logger);
+  // WebSocket upgrades on /graphql (subscriptions) go to a healthy subscriptions instance; the
+  // results it shares among many clients come once over its live relay (live-relay.ts).
+  const relay = new LiveRelay(logger);
+  const websockets = proxyWebSockets(http.server, () => registry.pick(SUBSCRIPTIONS)?.url, logger, {
+    relay,
+    maxBufferedBytes: config.MAX_BUFFERED_BYTES,
+    maxLagMs: config.MAX_LAG_MS,
+  });
   logger.info({ url: `${http.url}/graphql` }, 'router listening');
   return {
     url: `${http.url}/graphql`,
@@ -271,6 +278,7 @@ export async function start(config: RouterConfig = loadRouterConfig()) {
     stop: async () => {
       watcher.stop();
       websockets.close();
+      relay.close();
       await http.close();
       await admin?.close();
       await apollo.stop();
