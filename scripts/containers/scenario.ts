@@ -266,7 +266,13 @@ async function chatRoundTrip(client: Client, wsUrl: string, world: World): Promi
     webSocketImpl: WebSocket,
     connectionParams: { authorization: `Bearer ${world.fan.token}` },
     lazy: false,
-    retryAttempts: 0,
+    // As the web client does: "try again later" (1013, a dependency slow or down; 1012, a
+    // restart) is retried, anything else fails the check.
+    retryAttempts: 5,
+    shouldRetry: (event) => {
+      const code = (event as { code?: unknown } | undefined)?.code;
+      return code === 1013 || code === 1012;
+    },
   });
   const posted: string[] = [];
   try {

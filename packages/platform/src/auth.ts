@@ -179,6 +179,12 @@ export function createSignatureCheck(
       if (error instanceof DomainError) throw error;
       if (error instanceof joseErrors.JWTExpired)
         throw unauthenticated('Your session has expired; sign in again.');
+      // A key set that did not come in time is not a bad token (jose counts it as a JOSEError).
+      if (error instanceof joseErrors.JWKSTimeout)
+        throw new DomainError(
+          'SERVICE_UNAVAILABLE',
+          'Sign-in keys are unavailable; try again shortly.',
+        );
       if (error instanceof joseErrors.JOSEError)
         throw unauthenticated('The token is invalid; sign in again.');
       // The key set could not be fetched: not the caller's fault.

@@ -1,5 +1,7 @@
 import { SignJWT, generateKeyPair } from 'jose';
 import { mkdtempSync } from 'node:fs';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DomainError } from '../src/errors';
@@ -178,3 +180,22 @@ describe('tokens', () => {
     });
   });
 });
+
+// A key set that does not come in time (the users service overloaded) is the service's trouble,
+// not the token's: a client told UNAUTHENTICATED would be sent to sign in again for nothing.
+it('answers SERVICE_UNAVAILABLE, not UNAUTHENTICATED, when the key set does not come in time', async () => {
+  const { key } = await setup();
+  const silent = createServer(() => undefined);
+  await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+  try {
+    const { port } = silent.address() as AddressInfo;
+    const check = createSignatureCheck({
+      jwksUrl: `http://127.0.0.1:${port}/.well-known/jwks.json`,
+    });
+    const token = await issueToken(key, { id: 'u1', role: 'FAN' }, 60);
+    expect(await codeOf(check(token))).toBe('SERVICE_UNAVAILABLE');
+  } finally {
+    silent.closeAllConnections();
+    await new Promise((resolve) => silent.close(resolve));
+  }
+}, 15_000);
