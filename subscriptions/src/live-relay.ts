@@ -8,6 +8,7 @@ import {
   sendLine,
 } from '@ko/platform/live-relay';
 import { sendJson } from '@ko/platform/http';
+import { isUuid } from '@ko/platform/ids';
 import type { Logger } from '@ko/platform/logger';
 import type { ExecutionArgs, ExecutionResult, FormattedExecutionResult } from 'graphql';
 import type { Result } from './shared-execution';
@@ -99,8 +100,6 @@ export interface RelayDelivery {
   release: (shape: string) => void;
 }
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
-
 /**
  * The instance's end of the live relay (`@ko/platform/live-relay`): the routers' links, and the
  * groups (one per operation shape: document and variables, so one stream of results) that
@@ -110,14 +109,13 @@ export class RelayLinks {
   private readonly links = new Map<string, RelayLink>();
   private readonly groups = new Map<string, { id: number; members: number }>();
   private lastGroup = 0;
-  relayed = 0;
 
   constructor(private readonly logger: Logger) {}
 
   /** GET /live-relay, from a router naming itself: the link, held open until either side ends. */
   readonly route = (req: IncomingMessage, res: ServerResponse): void => {
     const routerId = req.headers[LIVE_RELAY_HEADER];
-    if (typeof routerId !== 'string' || !UUID.test(routerId)) {
+    if (typeof routerId !== 'string' || !isUuid(routerId)) {
       sendJson(res, 400, { errors: [{ message: `Name the router in ${LIVE_RELAY_HEADER}.` }] });
       return;
     }
@@ -148,12 +146,10 @@ export class RelayLinks {
         let group = this.groups.get(shape);
         if (!group) this.groups.set(shape, (group = { id: ++this.lastGroup, members: 0 }));
         group.members += 1;
-        this.relayed += 1;
         return group.id;
       },
       release: (shape) => {
         const group = this.groups.get(shape);
-        this.relayed -= 1;
         if (group && --group.members === 0) this.groups.delete(shape);
       },
     };
@@ -161,6 +157,13 @@ export class RelayLinks {
 
   get size(): number {
     return this.links.size;
+  }
+
+  /** Subscriptions delivered over a link now: the members of every group. */
+  get relayed(): number {
+    let members = 0;
+    for (const group of this.groups.values()) members += group.members;
+    return members;
   }
 
   close(): void {

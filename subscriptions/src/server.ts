@@ -4,6 +4,8 @@ import { useServer } from 'graphql-ws/use/ws';
 import {
   GraphQLError,
   specifiedRules,
+  type ExecutionResult,
+  type FormattedExecutionResult,
   type GraphQLFormattedError,
   type ValidationRule,
 } from 'graphql';
@@ -44,6 +46,10 @@ const formatErrors = (errors: readonly GraphQLError[], logger: Logger): GraphQLF
       where: 'a subscription',
     }),
   );
+
+/** A result as the client receives it: its errors formatted (relayed results and graphql-ws's alike). */
+const formatResult = (result: ExecutionResult, logger: Logger): FormattedExecutionResult =>
+  result.errors ? { ...result, errors: formatErrors(result.errors, logger) } : result;
 
 /**
  * Operations here skip the router's query limits (they arrive over the WebSocket), and each
@@ -188,8 +194,7 @@ export async function start(config: SubscriptionsConfig = loadSubscriptionsConfi
       // Results shared by many clients behind one router go to it once (live-relay.ts).
       subscribe: createSharedSubscribe({
         deliveryOf: (args) => (args.contextValue as LiveContext).relay,
-        format: (result) =>
-          result.errors ? { ...result, errors: formatErrors(result.errors, logger) } : result,
+        format: (result) => formatResult(result, logger),
         onLinkLost: (args) =>
           (args.contextValue as LiveContext).socket.close(
             1012,
@@ -259,7 +264,7 @@ export async function start(config: SubscriptionsConfig = loadSubscriptionsConfi
         };
       },
       onNext: (_ctx, _id, _payload, _args, result) =>
-        result.errors ? { ...result, errors: formatErrors(result.errors, logger) } : undefined,
+        result.errors ? formatResult(result, logger) : undefined,
       onError: (_ctx, _id, _payload, errors) => formatErrors(errors, logger),
     },
     wss,

@@ -55,13 +55,6 @@ export class LiveRelay {
     this.tunnels.get(tunnel)?.(frame);
   }
 
-  /** Links open now, for tests and metrics. */
-  get linksOpen(): number {
-    let open = 0;
-    for (const link of this.links.values()) if (link.open) open += 1;
-    return open;
-  }
-
   /** Called by a link that ended with no tunnel left to serve. */
   dropLink(origin: string, link: RelayLink): void {
     if (this.links.get(origin) === link) this.links.delete(origin);
@@ -80,7 +73,6 @@ export class LiveRelay {
 
 class RelayLink {
   users = 0;
-  open = false;
   /** Per group, its members: subscription ids by tunnel. */
   private readonly groups = new Map<number, Map<number, Set<string>>>();
   /** Per tunnel, the groups its subscriptions are in, by subscription id. */
@@ -108,7 +100,6 @@ class RelayLink {
     const lost = (error?: Error) => {
       if (ended) return;
       ended = true;
-      this.open = false;
       this.groups.clear();
       this.memberships.clear();
       // Said once per outage, not at every retry; meanwhile results come through the tunnels.
@@ -125,7 +116,6 @@ class RelayLink {
         res.resume();
         return lost(new Error(`the live relay answered ${res.statusCode}`));
       }
-      this.open = true;
       this.failing = false;
       res.setEncoding('utf8');
       let partial = '';

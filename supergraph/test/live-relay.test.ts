@@ -2,6 +2,7 @@ import { createServer, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import WebSocket, { WebSocketServer } from 'ws';
 import { createLogger } from '@ko/platform';
+import { eventually } from '@ko/platform/testing';
 import {
   LIVE_RELAY_HEADER,
   LIVE_RELAY_PATH,
@@ -53,14 +54,10 @@ async function standIn(): Promise<StandIn> {
   return { url: `ws://127.0.0.1:${port}/graphql`, server, names, sockets, links };
 }
 
+/** What `probe` gives once it gives something (the platform's `eventually`, on its presence). */
 async function until<T>(probe: () => T | undefined, what: string): Promise<T> {
-  const deadline = Date.now() + 5_000;
-  for (;;) {
-    const value = probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
+  await eventually(what, () => probe() !== undefined, Boolean, 5_000);
+  return probe()!;
 }
 
 describe('the live relay through the router', () => {

@@ -16,6 +16,8 @@
  * and drops that header from clients, so only its own tunnels are named.
  */
 
+import { isUuid } from './ids';
+
 export const LIVE_RELAY_PATH = '/live-relay';
 export const LIVE_RELAY_HEADER = 'x-ko-live-relay';
 
@@ -70,8 +72,8 @@ export function parseTunnelName(
   value: string | string[] | undefined,
 ): { routerId: string; tunnel: number } | undefined {
   if (typeof value !== 'string') return undefined;
-  const match = /^([0-9a-f-]{36}) (\d{1,15})$/.exec(value);
-  if (!match) return undefined;
+  const match = /^(\S{36}) (\d{1,15})$/.exec(value);
+  if (!match || !isUuid(match[1]!)) return undefined;
   const tunnel = Number(match[2]);
   return isCount(tunnel) ? { routerId: match[1]!, tunnel } : undefined;
 }
