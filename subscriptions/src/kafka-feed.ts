@@ -104,6 +104,8 @@ export class KafkaFeed {
       fromBeginning: false,
       // Short waits: a live update should not sit on the broker for long.
       maxWaitTimeInMs: 100,
+      // Read again after a restart, a fact is dropped by `recent`.
+      commitEveryMs: 1_000,
       prepare: () => this.pinStartingOffsets(),
       handle: async (fact) => {
         if (this.recent.firstSighting(fact.envelope.id)) route(fanout, fact, updates, queue);

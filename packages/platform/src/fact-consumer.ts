@@ -12,6 +12,13 @@ export interface FactConsumerOptions {
   fromBeginning?: boolean;
   /** How long the broker may hold a fetch waiting for data (kafkajs default 5 s). */
   maxWaitTimeInMs?: number;
+  /**
+   * Commit consumed offsets at most this often instead of after every fetched batch (kafkajs'
+   * default): a live feed at tens of messages a second otherwise sends the broker an offset
+   * commit per message. After a restart up to this much is read again, so the handler must
+   * take a fact twice in a row as once.
+   */
+  commitEveryMs?: number;
   /** Runs before each attempt to join (e.g. to pin the group's starting offsets). */
   prepare?: () => Promise<void>;
   /**
@@ -46,6 +53,12 @@ export class FactConsumer {
   private stopped = false;
   private restartTimer: NodeJS.Timeout | undefined;
   private readonly topics: string[];
+  /** Next offsets to commit (`commitEveryMs`), by topic and partition. */
+  private readonly consumed = new Map<
+    string,
+    { topic: string; partition: number; offset: string }
+  >();
+  private commitTimer: NodeJS.Timeout | undefined;
 
   constructor(private readonly options: FactConsumerOptions) {
     this.topics = [...new Set(options.facts.map((f) => f.topic))];
@@ -80,7 +93,25 @@ export class FactConsumer {
     this.stopped = true;
     this.joined = false;
     clearTimeout(this.restartTimer);
+    clearInterval(this.commitTimer);
+    await within(5_000, this.commitConsumed()).catch(() => undefined);
     await this.disconnect();
+  }
+
+  /** Commits what was handled since the last commit (`commitEveryMs`); failures wait for the next. */
+  private async commitConsumed(): Promise<void> {
+    if (!this.consumer || this.consumed.size === 0) return;
+    const offsets = [...this.consumed.values()];
+    this.consumed.clear();
+    try {
+      await this.consumer.commitOffsets(offsets);
+    } catch (error) {
+      for (const o of offsets) {
+        const key = `${o.topic}\0${o.partition}`;
+        if (!this.consumed.has(key)) this.consumed.set(key, o);
+      }
+      this.options.logger.debug({ err: error }, 'could not commit consumed offsets; will retry');
+    }
   }
 
   /** Bounded: with the broker down, leaving the group could otherwise outlast a shutdown grace. */
@@ -114,7 +145,22 @@ export class FactConsumer {
       topics: this.topics,
       fromBeginning: this.options.fromBeginning ?? true,
     });
-    await consumer.run({ eachMessage: (payload) => this.receive(payload) });
+    const every = this.options.commitEveryMs;
+    if (every) {
+      clearInterval(this.commitTimer);
+      this.commitTimer = setInterval(() => void this.commitConsumed(), every).unref();
+    }
+    await consumer.run({
+      autoCommit: !every,
+      eachMessage: async (payload) => {
+        await this.receive(payload);
+        if (every) {
+          const { topic, partition, message } = payload;
+          const offset = (BigInt(message.offset) + 1n).toString();
+          this.consumed.set(`${topic}\0${partition}`, { topic, partition, offset });
+        }
+      },
+    });
   }
 
   private async receive(payload: EachMessagePayload): Promise<void> {

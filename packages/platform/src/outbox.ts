@@ -190,6 +190,7 @@ export class OutboxRelay {
   private stopped = false;
   private failures = 0;
   private wake: (() => void) | undefined;
+  private nudged = false;
   private loop: Promise<void> | undefined;
   lastError: string | undefined;
 
@@ -203,6 +204,7 @@ export class OutboxRelay {
 
   /** Asks for a relay pass now (after a commit) instead of at the next interval. */
   nudge(): void {
+    this.nudged = true;
     this.wake?.();
   }
 
@@ -211,6 +213,13 @@ export class OutboxRelay {
     this.nudge();
     await this.loop;
     if (this.connected) await this.producer.disconnect().catch(() => undefined);
+  }
+
+  private async waiting(): Promise<boolean> {
+    const [{ waiting }] = (await this.options.dataSource.query(
+      'SELECT EXISTS (SELECT 1 FROM outbox WHERE published_at IS NULL) AS waiting',
+    )) as Array<{ waiting: boolean }>;
+    return waiting;
   }
 
   /** Rows still waiting; `/health` reports it and tests wait for zero. */
@@ -223,10 +232,15 @@ export class OutboxRelay {
 
   private async run(): Promise<void> {
     const idle = this.options.idleIntervalMs ?? 250;
+    const batchSize = this.options.batchSize ?? 200;
+    let asked = true;
     while (!this.stopped) {
+      // A commit nudges after it is visible: one nudged from here on is seen by this pass's
+      // read, or the pass is followed by another.
+      this.nudged = false;
       let sent = 0;
       try {
-        sent = await this.relayBatch();
+        sent = await this.relayBatch(asked, batchSize);
         this.failures = 0;
         this.lastError = undefined;
       } catch (error) {
@@ -247,12 +261,14 @@ export class OutboxRelay {
         // every send (OUT_OF_ORDER_SEQUENCE_NUMBER), which left an outbox undrained for good.
         this.producer = createProducer(this.options.kafka);
       }
-      if (sent > 0 && this.failures === 0) continue;
+      // A full batch may have more behind it; a commit nudged during the pass may not be in it.
+      asked = this.failures === 0 && (sent === batchSize || this.nudged);
+      if (asked) continue;
       const delay =
         this.failures > 0 ? Math.min(5_000, 250 * 2 ** Math.min(this.failures, 5)) : idle;
-      await new Promise<void>((resolve) => {
-        this.wake = resolve;
-        this.timer = setTimeout(resolve, delay);
+      asked = await new Promise<boolean>((resolve) => {
+        this.wake = () => resolve(true);
+        this.timer = setTimeout(() => resolve(false), delay);
       });
       clearTimeout(this.timer);
       this.wake = undefined;
@@ -261,19 +277,24 @@ export class OutboxRelay {
 
   private topicsReady = false;
 
-  private async relayBatch(): Promise<number> {
+  /**
+   * One pass: the oldest unsent rows to Kafka, then marked sent, under the relay lock. A pass
+   * nobody asked for (the idle timer's) first looks whether anything waits, in one round trip.
+   */
+  private async relayBatch(asked: boolean, batchSize: number): Promise<number> {
     if (!this.topicsReady && this.options.topics?.length) {
       await ensureTopics(this.options.kafka, this.options.topics);
       this.topicsReady = true;
     }
+    if (!asked && !(await this.waiting())) return 0;
     return this.options.dataSource.transaction(async (manager) => {
-      const [{ locked }] = (await manager.query('SELECT pg_try_advisory_xact_lock($1) AS locked', [
-        RELAY_LOCK,
-      ])) as Array<{ locked: boolean }>;
-      if (!locked) return 0;
+      // The lock is taken once (an InitPlan), in the same round trip; another relay holding it
+      // reads nothing here.
       const rows = (await manager.query(
-        'SELECT seq, topic, message_key, envelope FROM outbox WHERE published_at IS NULL ORDER BY seq LIMIT $1',
-        [this.options.batchSize ?? 200],
+        `SELECT seq, topic, message_key, envelope FROM outbox
+         WHERE published_at IS NULL AND (SELECT pg_try_advisory_xact_lock($2))
+         ORDER BY seq LIMIT $1`,
+        [batchSize, RELAY_LOCK],
       )) as Array<{ seq: string; topic: string; message_key: string; envelope: EventEnvelope }>;
       if (rows.length === 0) return 0;
       if (!this.connected) {

@@ -80,3 +80,118 @@ it('sends with a new producer after one the broker refuses, and drains the outbo
     'tickets.sold',
   ]);
 });
+
+/** A stand-in broker whose sends wait for `gate` (when set) and are recorded by envelope. */
+function recordingBroker(gate?: () => Promise<void>) {
+  const sent: string[] = [];
+  const kafka = {
+    producer: () =>
+      ({
+        connect: async () => undefined,
+        disconnect: async () => undefined,
+        sendBatch: async (batch: ProducerBatch) => {
+          await gate?.();
+          for (const { messages } of batch.topicMessages ?? [])
+            for (const m of messages) sent.push((JSON.parse(String(m.value)) as { id: string }).id);
+          return [];
+        },
+      }) as unknown as Producer,
+  } as unknown as Kafka;
+  return { kafka, sent };
+}
+
+const addFact = async () => {
+  const id = randomUUID();
+  await db.query(
+    `INSERT INTO outbox (id, topic, message_key, envelope) VALUES ($1, 'chat.messages', 'k', $2)`,
+    [id, JSON.stringify({ id, type: 'probe' })],
+  );
+  return id;
+};
+
+const relayOf = (kafka: Kafka, idleIntervalMs: number) =>
+  new OutboxRelay({
+    dataSource: db,
+    kafka,
+    logger: createLogger('outbox-relay-test', 'silent'),
+    idleIntervalMs,
+  });
+
+it('sends a commit nudged while a pass is sending right after that pass, not at the idle interval', async () => {
+  await db.query('DELETE FROM outbox');
+  let release!: () => void;
+  const sending = new Promise<void>((resolve) => (release = resolve));
+  let passes = 0;
+  const broker = recordingBroker(async () => {
+    if (++passes === 1) await sending;
+  });
+  // An idle interval no test waits out: only the nudge can bring the second fact.
+  const relay = relayOf(broker.kafka, 600_000);
+  relay.start();
+  try {
+    const first = await addFact();
+    relay.nudge();
+    await eventually(
+      'the first pass sending',
+      async () => passes,
+      (n) => n === 1,
+    );
+    const second = await addFact();
+    relay.nudge();
+    release();
+    await eventually(
+      'both facts sent',
+      async () => broker.sent,
+      (sent) => sent.length === 2,
+      5_000,
+    );
+    expect(broker.sent).toEqual([first, second]);
+  } finally {
+    release();
+    await relay.stop();
+  }
+});
+
+it('finds a commit nobody nudged for at the idle interval', async () => {
+  await db.query('DELETE FROM outbox');
+  const broker = recordingBroker();
+  const relay = relayOf(broker.kafka, 100);
+  relay.start();
+  try {
+    const id = await addFact();
+    await eventually(
+      'the fact sent',
+      async () => broker.sent,
+      (sent) => sent.length === 1,
+      5_000,
+    );
+    expect(broker.sent).toEqual([id]);
+  } finally {
+    await relay.stop();
+  }
+});
+
+it('sends each fact once, in order, when two relays share the outbox', async () => {
+  await db.query('DELETE FROM outbox');
+  // Slow sends, so each relay's pass overlaps the other's: only the relay lock keeps them apart.
+  const broker = recordingBroker(() => new Promise((resolve) => setTimeout(resolve, 30)));
+  const relays = [relayOf(broker.kafka, 20), relayOf(broker.kafka, 20)];
+  for (const relay of relays) relay.start();
+  try {
+    const ids: string[] = [];
+    for (let i = 0; i < 40; i += 1) {
+      ids.push(await addFact());
+      for (const relay of relays) relay.nudge();
+    }
+    await eventually(
+      'every fact sent',
+      async () => broker.sent,
+      (sent) => sent.length >= ids.length,
+      10_000,
+    );
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    expect(broker.sent).toEqual(ids);
+  } finally {
+    await Promise.all(relays.map((relay) => relay.stop()));
+  }
+});

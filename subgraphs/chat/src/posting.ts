@@ -1,8 +1,10 @@
+import { randomUUID } from 'node:crypto';
 import type { DataSource, EntityManager } from 'typeorm';
 import {
   DomainError,
   Facts,
   badInput,
+  changeAndEnqueue,
   characterCount,
   checkText,
   enqueue,
@@ -11,6 +13,7 @@ import {
   notFound,
   requireViewer,
   type EventDirectory,
+  type ChatMessagePostedFact,
   type EventSummary,
   type Viewer,
 } from '@ko/platform';
@@ -114,32 +117,51 @@ export class ChatPosting {
       throw forbidden('Only the organizer of this event can post announcements.');
     }
     await this.rateLimit.consume(author.id, event.id);
-    const message = await this.db.transaction(async (manager: EntityManager) => {
-      const repo = manager.getRepository(ChatMessage);
-      const saved = await repo.save(
-        repo.create({
-          eventId: event.id,
-          authorId: author.id,
-          authorName: author.name ?? 'Someone',
-          kind,
-          body,
-        }),
-      );
-      // created_at and seq come from the database; read them back for the fact and the answer.
-      const stored = await repo.findOneByOrFail({ id: saved.id });
-      await enqueue(manager, Facts.chatMessagePosted, {
-        id: stored.id,
-        eventId: stored.eventId,
-        body: stored.body,
-        kind: stored.kind,
-        authorId: stored.authorId,
-        authorName: stored.authorName,
-        createdAt: stored.createdAt.toISOString(),
-      });
-      return stored;
+    const message = await this.store({
+      id: randomUUID(),
+      eventId: event.id,
+      authorId: author.id,
+      authorName: author.name ?? 'Someone',
+      kind,
+      body,
+      createdAt: new Date(),
     });
     this.onCommitted();
     return message;
+  }
+
+  /**
+   * The message and its `chat.message.posted` fact in one statement, so one round trip and no
+   * transaction: both rows are written or neither. Its id and time are chosen here, so the fact
+   * is complete before the statement; only `seq` (the posting order) comes back.
+   */
+  private async store(
+    fields: Omit<ChatMessage, 'seq' | 'deletedAt' | 'deletedBy'>,
+  ): Promise<ChatMessage> {
+    const [row] = await changeAndEnqueue<{ seq: string }, ChatMessagePostedFact, never>(
+      this.db.manager,
+      {
+        sql: `INSERT INTO chat_messages (id, event_id, author_id, author_name, kind, body, created_at)
+              VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING seq`,
+        params: [
+          fields.id,
+          fields.eventId,
+          fields.authorId,
+          fields.authorName,
+          fields.kind,
+          fields.body,
+          fields.createdAt,
+        ],
+      },
+      Facts.chatMessagePosted,
+      { ...fields, createdAt: fields.createdAt.toISOString() },
+      {},
+    );
+    return Object.assign(new ChatMessage(), fields, {
+      seq: row!.seq,
+      deletedAt: null,
+      deletedBy: null,
+    });
   }
 
   /** The event as the events service sees it now (or a few seconds ago): it must be on sale. */
