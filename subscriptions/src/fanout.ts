@@ -25,17 +25,23 @@ export interface FanoutLimits {
 /** Close code for a client that cannot keep up: "try again later", so clients reconnect. */
 export const TOO_SLOW_CLOSE_CODE = 1013;
 
+/** A source that can hand each payload to a function as it is published, instead of queueing it. */
+export interface Listenable<T> {
+  listen(onPayload: (payload: T) => void, onEnd: () => void): void;
+}
+
 /**
  * One live subscription: an async iterator fed by the fan-out. Payloads wait in a bounded
  * queue while graphql-ws writes earlier ones to the socket.
  */
-class LiveSubscription<T> implements AsyncIterableIterator<T> {
+class LiveSubscription<T> implements AsyncIterableIterator<T>, Listenable<T> {
   private readonly queue: T[] = [];
   /** When each queued payload arrived (same order as `queue`). */
   private readonly queuedAt: number[] = [];
   /** Since when the socket has held unsent bytes at every publish; undefined when it had none. */
   backedUpSince: number | undefined;
   private waiting: ((result: IteratorResult<T>) => void) | undefined;
+  private listener: { onPayload: (payload: T) => void; onEnd: () => void } | undefined;
   private done = false;
   /**
    * When graphql-ws first asked for a payload. Until then the subscription is still being set
@@ -59,9 +65,23 @@ class LiveSubscription<T> implements AsyncIterableIterator<T> {
     return Math.max(this.queuedAt[0], this.pullingSince);
   }
 
+  /**
+   * From now on each payload goes to `onPayload` as it is published (none queues), and `onEnd`
+   * is called when the subscription ends: a relayed subscription's results are sent once for its
+   * whole group, so it need not take each payload through a promise of its own.
+   */
+  listen(onPayload: (payload: T) => void, onEnd: () => void): void {
+    this.listener = { onPayload, onEnd };
+    // Published before this (between the subscription and its relay): taken now, in order.
+    this.queuedAt.length = 0;
+    for (const value of this.queue.splice(0)) onPayload(value);
+    if (this.done) onEnd();
+  }
+
   push(value: T, now: number): void {
     if (this.done) return;
-    if (this.waiting) {
+    if (this.listener) this.listener.onPayload(value);
+    else if (this.waiting) {
       const resolve = this.waiting;
       this.waiting = undefined;
       resolve({ value, done: false });
@@ -96,6 +116,7 @@ class LiveSubscription<T> implements AsyncIterableIterator<T> {
     const resolve = this.waiting;
     this.waiting = undefined;
     resolve?.({ value: undefined, done: true });
+    this.listener?.onEnd();
   }
 
   [Symbol.asyncIterator](): this {
@@ -123,7 +144,11 @@ export class Fanout {
     this.idleListeners.push(listener);
   }
 
-  subscribe<T>(channel: Channel, eventId: string, socket: ClientSocket): AsyncIterableIterator<T> {
+  subscribe<T>(
+    channel: Channel,
+    eventId: string,
+    socket: ClientSocket,
+  ): AsyncIterableIterator<T> & Listenable<T> {
     const key = `${channel}:${eventId}`;
     const subscription = new LiveSubscription<T>(
       socket,

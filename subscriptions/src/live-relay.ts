@@ -11,6 +11,7 @@ import { sendJson } from '@ko/platform/http';
 import { isUuid } from '@ko/platform/ids';
 import type { Logger } from '@ko/platform/logger';
 import type { ExecutionArgs, ExecutionResult, FormattedExecutionResult } from 'graphql';
+import type { Listenable } from './fanout';
 import type { Result } from './shared-execution';
 
 /** Unsent bytes on a link beyond which its router is too slow: the link is cut. */
@@ -181,6 +182,9 @@ export interface SubscriptionRelay {
   onLinkLost(args: ExecutionArgs): void;
 }
 
+const isListenable = (source: object): source is Listenable<unknown> =>
+  typeof (source as Partial<Listenable<unknown>>).listen === 'function';
+
 /**
  * A subscription whose results go over its router's live relay instead of its socket: it joins
  * its shape's group, and each payload's result is sent once per group (by whichever member takes
@@ -213,25 +217,34 @@ export function relayed(
   const lost = () => relay.onLinkLost();
   link.onLost.add(lost);
   link.join(tunnel, group, id);
-  void (async () => {
-    try {
-      for (;;) {
-        const step = await source.next();
-        if (step.done || over) break;
-        const payload = step.value;
-        const render = async () => JSON.stringify(relay.format(await resultOf(payload)));
-        // An object published to many is sent once, by the first of its group to take it; a
-        // primitive (a deleted message's id) cannot be told from an equal one: sent to this one.
-        if (typeof payload !== 'object' || payload === null)
-          link.send(group, render, { tunnel, id });
-        else if (link.claim(payload, group)) link.send(group, render);
+  const take = (payload: unknown) => {
+    const render = async () => JSON.stringify(relay.format(await resultOf(payload)));
+    // An object published to many is sent once, by the first of its group to take it; a
+    // primitive (a deleted message's id) cannot be told from an equal one: sent to this one.
+    if (typeof payload !== 'object' || payload === null) link.send(group, render, { tunnel, id });
+    else if (link.claim(payload, group)) link.send(group, render);
+  };
+  if (isListenable(source))
+    source.listen(
+      (payload) => {
+        if (!over) take(payload);
+      },
+      () => void stop(),
+    );
+  else
+    void (async () => {
+      try {
+        for (;;) {
+          const step = await source.next();
+          if (step.done || over) break;
+          take(step.value);
+        }
+      } catch {
+        // The source failed (it does not, today): the subscription ends, its client told.
+      } finally {
+        await stop();
       }
-    } catch {
-      // The source failed (it does not, today): the subscription ends, its client told.
-    } finally {
-      await stop();
-    }
-  })();
+    })();
   return {
     next: () => ended,
     return: async () => {

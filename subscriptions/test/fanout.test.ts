@@ -42,6 +42,28 @@ describe('Fanout', () => {
     expect(await drain(salesA, 1)).toEqual(['sale']);
   });
 
+  it('hands a listening subscription each payload as published, never queueing past its limit', () => {
+    const fanout = new Fanout(limits);
+    const socket = new FakeSocket();
+    const sub = fanout.subscribe<string>('messagePosted', 'event-a', socket);
+    fanout.publish('messagePosted', 'event-a', 'before');
+    const taken: string[] = [];
+    let ended = 0;
+    sub.listen(
+      (payload) => taken.push(payload),
+      () => (ended += 1),
+    );
+    // More than maxQueued (3): a listener takes them as they come, so none waits to be shed for.
+    for (const n of ['1', '2', '3', '4', '5']) fanout.publish('messagePosted', 'event-a', n);
+    expect(taken).toEqual(['before', '1', '2', '3', '4', '5']);
+    expect(socket.closedWith).toBeUndefined();
+    // A socket backed up past its bound is still shed, and the listener told it ended.
+    socket.bufferedAmount = 5_000;
+    expect(fanout.publish('messagePosted', 'event-a', 'late')).toBe(0);
+    expect(socket.closedWith?.code).toBe(TOO_SLOW_CLOSE_CODE);
+    expect([taken.length, ended, fanout.size]).toEqual([6, 1, 0]);
+  });
+
   it('forgets a subscription when its client completes it', async () => {
     const fanout = new Fanout(limits);
     const leaving = fanout.subscribe<string>('messagePosted', 'event-a', new FakeSocket());

@@ -3,16 +3,19 @@ import { request, type ClientRequest } from 'node:http';
 import {
   LIVE_RELAY_HEADER,
   LIVE_RELAY_PATH,
+  NEXT_END,
   nextMessage,
+  nextPrefix,
   parseRelayLine,
 } from '@ko/platform/live-relay';
 import type { Logger } from '@ko/platform/logger';
-import { textFrame } from './websocket-frames';
+import { textFrame, textFrameOf } from './websocket-frames';
 
 /** Writes a frame of the router's own into a tunnel's client socket. */
 export type Inject = (frame: Buffer) => void;
 
 const RECONNECT_MS = 1_000;
+const NEXT_END_BYTES = Buffer.from(NEXT_END);
 
 /**
  * The router's end of the live relay (`@ko/platform/live-relay`): one link per subscriptions
@@ -73,8 +76,11 @@ export class LiveRelay {
 
 class RelayLink {
   users = 0;
-  /** Per group, its members: subscription ids by tunnel. */
-  private readonly groups = new Map<number, Map<number, Set<string>>>();
+  /**
+   * Per group, its members: by tunnel, each subscription id with its `next` message's opening
+   * bytes, made once at the join rather than for every result.
+   */
+  private readonly groups = new Map<number, Map<number, Map<string, Buffer>>>();
   /** Per tunnel, the groups its subscriptions are in, by subscription id. */
   private readonly memberships = new Map<number, Map<string, number>>();
   private current: ClientRequest | undefined;
@@ -140,16 +146,17 @@ class RelayLink {
     } else if (instruction.kind === 'send') {
       const members = this.groups.get(instruction.group);
       if (!members) return;
+      const result = Buffer.from(instruction.result);
       for (const [tunnel, ids] of members)
-        for (const id of ids)
-          this.relay.deliver(tunnel, textFrame(nextMessage(id, instruction.result)));
+        for (const prefix of ids.values())
+          this.relay.deliver(tunnel, textFrameOf(prefix, result, NEXT_END_BYTES));
     } else if (instruction.kind === 'join') {
       const { tunnel, group, id } = instruction;
       let members = this.groups.get(group);
       if (!members) this.groups.set(group, (members = new Map()));
       let ids = members.get(tunnel);
-      if (!ids) members.set(tunnel, (ids = new Set()));
-      ids.add(id);
+      if (!ids) members.set(tunnel, (ids = new Map()));
+      ids.set(id, Buffer.from(nextPrefix(id)));
       let joined = this.memberships.get(tunnel);
       if (!joined) this.memberships.set(tunnel, (joined = new Map()));
       joined.set(id, group);

@@ -4,24 +4,31 @@ const OPCODE_TEXT = 0x1;
 const OPCODE_CLOSE = 0x8;
 const FINAL = 0x80;
 
-function frame(opcode: number, payload: Buffer): Buffer {
-  const length = payload.length;
+/** A final, unmasked frame of `parts` (in order) in one buffer, written once. */
+function frame(opcode: number, ...parts: Buffer[]): Buffer {
+  let length = 0;
+  for (const part of parts) length += part.length;
   const extra = length < 126 ? 0 : length < 65_536 ? 2 : 8;
-  const head = Buffer.allocUnsafe(2 + extra);
-  head[0] = FINAL | opcode;
-  if (extra === 0) head[1] = length;
+  const out = Buffer.allocUnsafe(2 + extra + length);
+  out[0] = FINAL | opcode;
+  if (extra === 0) out[1] = length;
   else if (extra === 2) {
-    head[1] = 126;
-    head.writeUInt16BE(length, 2);
+    out[1] = 126;
+    out.writeUInt16BE(length, 2);
   } else {
-    head[1] = 127;
-    head.writeBigUInt64BE(BigInt(length), 2);
+    out[1] = 127;
+    out.writeBigUInt64BE(BigInt(length), 2);
   }
-  return Buffer.concat([head, payload], head.length + length);
+  let at = 2 + extra;
+  for (const part of parts) at += part.copy(out, at);
+  return out;
 }
 
 /** A server's final, unmasked text frame. */
 export const textFrame = (text: string): Buffer => frame(OPCODE_TEXT, Buffer.from(text));
+
+/** A text frame of UTF-8 `parts` in order: a text shared by many frames is encoded once. */
+export const textFrameOf = (...parts: Buffer[]): Buffer => frame(OPCODE_TEXT, ...parts);
 
 /** A server's close frame (the reason cut to the 123 bytes a close frame holds). */
 export function closeFrame(code: number, reason: string): Buffer {

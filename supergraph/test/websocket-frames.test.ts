@@ -1,4 +1,4 @@
-import { FrameCursor, closeFrame, textFrame } from '../src/websocket-frames';
+import { FrameCursor, closeFrame, textFrame, textFrameOf } from '../src/websocket-frames';
 
 const UPGRADED = Buffer.from(
   'HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\r\n',
@@ -30,6 +30,18 @@ describe('textFrame and closeFrame', () => {
       1013,
       'Too slow',
     ]);
+  });
+});
+
+describe('textFrameOf', () => {
+  it('frames its parts in order exactly as textFrame frames their text, at every length class', () => {
+    for (const length of [0, 100, 125, 126, 300, 65_535, 65_536, 70_000]) {
+      const middle = 'é'.repeat(Math.floor(length / 2)) + 'z'.repeat(length % 2);
+      const parts = ['{"id":"1","payload":', middle, '}'];
+      expect(
+        textFrameOf(...parts.map((p) => Buffer.from(p))).equals(textFrame(parts.join(''))),
+      ).toBe(true);
+    }
   });
 });
 

@@ -78,6 +78,9 @@ export function parseTunnelName(
   return isCount(tunnel) ? { routerId: match[1]!, tunnel } : undefined;
 }
 
+/** graphql-ws's `next` message for subscription `id` up to its payload; `NEXT_END` closes it. */
+export const nextPrefix = (id: string) => `{"id":${JSON.stringify(id)},"type":"next","payload":`;
+export const NEXT_END = '}';
+
 /** graphql-ws's `next` message for subscription `id`, carrying `result` (JSON). */
-export const nextMessage = (id: string, result: string) =>
-  `{"id":${JSON.stringify(id)},"type":"next","payload":${result}}`;
+export const nextMessage = (id: string, result: string) => `${nextPrefix(id)}${result}${NEXT_END}`;
