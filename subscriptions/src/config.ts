@@ -8,6 +8,7 @@ import {
   port,
   serviceList,
 } from '@ko/platform/config';
+import { slowReaderSettings } from '@ko/platform/slow-readers';
 
 export const subscriptionsConfigSchema = baseConfigSchema.extend({
   PORT: port(4005),
@@ -18,12 +19,10 @@ export const subscriptionsConfigSchema = baseConfigSchema.extend({
   EVENT_CACHE_TTL_MS: millis(3_000),
   /** WebSocket ping interval; a client that misses a pong for as long is disconnected. */
   KEEP_ALIVE_MS: millis(15_000),
-  /** A client whose socket holds more unsent bytes than this is too slow and is disconnected. */
-  MAX_BUFFERED_BYTES: z.coerce.number().int().min(1_024).default(1_048_576),
+  /** Unsent bytes, and how long a client may stay behind (also on queued payloads). */
+  ...slowReaderSettings(),
   /** Payloads waiting for one subscription before its client counts as too slow. */
   MAX_QUEUED_PER_SUBSCRIPTION: z.coerce.number().int().min(1).default(500),
-  /** How long a client may stay behind (unsent bytes, queued payloads) before it is disconnected. */
-  MAX_LAG_MS: millis(1_000),
   /** Shortest time between two `eventUpdated` payloads of one event (coalescing under a rush). */
   EVENT_UPDATE_INTERVAL_MS: millis(250),
   /** Shortest time between two position-only `queueTicketUpdated` payloads of one room's fans. */

@@ -1,3 +1,12 @@
+import {
+  SendBacklog,
+  TOO_SLOW_CLOSE_CODE,
+  TOO_SLOW_REASON,
+  type BacklogLimits,
+} from '@ko/platform/slow-readers';
+
+export { TOO_SLOW_CLOSE_CODE };
+
 /** What a subscription needs of its client's socket: how far behind it is, and a way out. */
 export interface ClientSocket {
   readonly bufferedAmount: number;
@@ -9,9 +18,7 @@ export interface ClientSocket {
 export type Channel =
   'messagePosted' | 'messageDeleted' | 'ticketsSold' | 'eventUpdated' | 'queueTicketUpdated';
 
-export interface FanoutLimits {
-  /** Unsent bytes on a socket beyond which its client is too slow. */
-  maxBufferedBytes: number;
+export interface FanoutLimits extends BacklogLimits {
   /** Payloads waiting for one subscription beyond which its client is too slow. */
   maxQueued: number;
   /**
@@ -21,9 +28,6 @@ export interface FanoutLimits {
    */
   maxLagMs: number;
 }
-
-/** Close code for a client that cannot keep up: "try again later", so clients reconnect. */
-export const TOO_SLOW_CLOSE_CODE = 1013;
 
 /** A source that can hand each payload to a function as it is published, instead of queueing it. */
 export interface Listenable<T> {
@@ -38,8 +42,8 @@ class LiveSubscription<T> implements AsyncIterableIterator<T>, Listenable<T> {
   private readonly queue: T[] = [];
   /** When each queued payload arrived (same order as `queue`). */
   private readonly queuedAt: number[] = [];
-  /** Since when the socket has held unsent bytes at every publish; undefined when it had none. */
-  backedUpSince: number | undefined;
+  /** Its socket's unsent bytes, noted at every publish. */
+  readonly backlog = new SendBacklog();
   private waiting: ((result: IteratorResult<T>) => void) | undefined;
   private listener: { onPayload: (payload: T) => void; onEnd: () => void } | undefined;
   private done = false;
@@ -191,15 +195,10 @@ export class Fanout {
    * router's pass-through) and be delivered seconds late, while costing the same to send.
    */
   private tooSlow(subscription: LiveSubscription<unknown>, now: number): boolean {
-    const { bufferedAmount } = subscription.socket;
-    if (bufferedAmount === 0) subscription.backedUpSince = undefined;
-    else subscription.backedUpSince ??= now;
     const waiting = subscription.waitingSince;
     return (
-      bufferedAmount > this.limits.maxBufferedBytes ||
+      subscription.backlog.tooFar(subscription.socket.bufferedAmount, now, this.limits) ||
       subscription.queued >= this.limits.maxQueued ||
-      (subscription.backedUpSince !== undefined &&
-        now - subscription.backedUpSince > this.limits.maxLagMs) ||
       (waiting !== undefined && now - waiting > this.limits.maxLagMs)
     );
   }
@@ -235,10 +234,7 @@ export class Fanout {
     this.slowClientsDropped += 1;
     const { socket } = subscription;
     subscription.end();
-    socket.close(
-      TOO_SLOW_CLOSE_CODE,
-      'Too slow to keep up with live updates; reconnect to resume.',
-    );
+    socket.close(TOO_SLOW_CLOSE_CODE, TOO_SLOW_REASON);
     // A socket that is not draining may never finish the closing handshake.
     setTimeout(() => socket.terminate(), 5_000).unref();
   }

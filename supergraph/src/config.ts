@@ -7,6 +7,7 @@ import {
   port,
   serviceList,
 } from '@ko/platform/config';
+import { slowReaderSettings } from '@ko/platform/slow-readers';
 
 export const routerConfigSchema = baseConfigSchema.extend({
   PORT: port(4000),
@@ -43,11 +44,10 @@ export const routerConfigSchema = baseConfigSchema.extend({
   WATCH_INTERVAL_MS: millis(1_000),
   /**
    * How far behind a WebSocket client may fall on what the router writes to it itself (results
-   * relayed from a subscriptions instance) before it is disconnected with 1013: unsent bytes, and
-   * milliseconds with unsent bytes all along. The same bounds as the subscriptions service's.
+   * relayed from a subscriptions instance) before it is disconnected with 1013: the same bounds
+   * as the subscriptions service's.
    */
-  MAX_BUFFERED_BYTES: z.coerce.number().int().min(1_024).default(1_048_576),
-  MAX_LAG_MS: millis(1_000),
+  ...slowReaderSettings(),
   MAX_BODY_BYTES: z.coerce.number().int().min(1_024).default(102_400),
   MAX_QUERY_DEPTH: z.coerce.number().int().min(1).default(12),
   MAX_QUERY_ALIASES: z.coerce.number().int().min(0).default(30),

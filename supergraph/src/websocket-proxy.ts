@@ -3,6 +3,12 @@ import { connect } from 'node:net';
 import type { Duplex } from 'node:stream';
 import type { Logger } from '@ko/platform/logger';
 import { LIVE_RELAY_HEADER } from '@ko/platform/live-relay';
+import {
+  SendBacklog,
+  TOO_SLOW_CLOSE_CODE,
+  TOO_SLOW_REASON,
+  type BacklogLimits,
+} from '@ko/platform/slow-readers';
 import type { LiveRelay } from './live-relay';
 import { FrameCursor, closeFrame } from './websocket-frames';
 
@@ -61,15 +67,10 @@ function handshake(
   return `${lines.join('\r\n')}\r\n\r\n`;
 }
 
-export interface LiveDelivery {
+/** The live relay, and how far behind on its results a client may fall. */
+export interface LiveDelivery extends BacklogLimits {
   relay: LiveRelay;
-  /** Unsent bytes on a client's socket beyond which it is too slow. */
-  maxBufferedBytes: number;
-  /** How long a client may keep unsent bytes before it is too slow. */
-  maxLagMs: number;
 }
-
-const TOO_SLOW = 'Too slow to keep up with live updates; reconnect to resume.';
 
 /**
  * Passes WebSocket upgrades on /graphql through to a subscriptions instance: the handshake is
@@ -117,7 +118,7 @@ export function proxyWebSockets(
     // The instance's bytes, followed to frame boundaries: where the router's own frames go in.
     const cursor = new FrameCursor();
     const waiting: Buffer[] = [];
-    let backedUpSince: number | undefined;
+    const backlog = new SendBacklog();
     const flushWaiting = () => {
       if (waiting.length === 0 || !cursor.atBoundary) return;
       for (const frame of waiting.splice(0)) client.write(frame);
@@ -126,7 +127,7 @@ export function proxyWebSockets(
     const shed = () => {
       slowClientsDropped += 1;
       shedding = true;
-      if (cursor.atBoundary) client.end(closeFrame(1013, TOO_SLOW));
+      if (cursor.atBoundary) client.end(closeFrame(TOO_SLOW_CLOSE_CODE, TOO_SLOW_REASON));
       else client.destroy();
       // The instance ends the subscriptions of its side of the tunnel as it closes.
       instance.destroy();
@@ -137,14 +138,7 @@ export function proxyWebSockets(
     // close; a client that falls too far behind on them is shed as the instance would shed it.
     const inject = (frame: Buffer) => {
       if (!cursor.upgraded || cursor.closed || client.destroyed || !client.writable) return;
-      const unsent = client.writableLength;
-      if (unsent === 0) backedUpSince = undefined;
-      else backedUpSince ??= Date.now();
-      if (
-        unsent > live!.maxBufferedBytes ||
-        (backedUpSince !== undefined && Date.now() - backedUpSince > live!.maxLagMs)
-      )
-        return shed();
+      if (backlog.tooFar(client.writableLength, Date.now(), live!)) return shed();
       if (waiting.length === 0 && cursor.atBoundary) client.write(frame);
       else waiting.push(frame);
     };

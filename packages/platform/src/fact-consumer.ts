@@ -28,6 +28,10 @@ export interface FactConsumerOptions {
   handle: (fact: ParsedFact, payload: EachMessagePayload) => Promise<void>;
 }
 
+type Position = { topic: string; partition: number; offset: string };
+/** Where a position is kept in `FactConsumer.consumed`: one per topic and partition. */
+const positionKey = (p: Pick<Position, 'topic' | 'partition'>) => `${p.topic}\0${p.partition}`;
+
 /** Settles with `work`, or rejects after `ms`. */
 function within<T>(ms: number, work: Promise<T> | undefined): Promise<T | undefined> {
   if (!work) return Promise.resolve(undefined);
@@ -54,10 +58,7 @@ export class FactConsumer {
   private restartTimer: NodeJS.Timeout | undefined;
   private readonly topics: string[];
   /** Next offsets to commit (`commitEveryMs`), by topic and partition. */
-  private readonly consumed = new Map<
-    string,
-    { topic: string; partition: number; offset: string }
-  >();
+  private readonly consumed = new Map<string, Position>();
   private commitTimer: NodeJS.Timeout | undefined;
 
   constructor(private readonly options: FactConsumerOptions) {
@@ -106,10 +107,9 @@ export class FactConsumer {
     try {
       await this.consumer.commitOffsets(offsets);
     } catch (error) {
-      for (const o of offsets) {
-        const key = `${o.topic}\0${o.partition}`;
-        if (!this.consumed.has(key)) this.consumed.set(key, o);
-      }
+      // Kept for the next commit, unless a later position of that partition was noted since.
+      for (const o of offsets)
+        if (!this.consumed.has(positionKey(o))) this.consumed.set(positionKey(o), o);
       this.options.logger.debug({ err: error }, 'could not commit consumed offsets; will retry');
     }
   }
@@ -157,7 +157,7 @@ export class FactConsumer {
         if (every) {
           const { topic, partition, message } = payload;
           const offset = (BigInt(message.offset) + 1n).toString();
-          this.consumed.set(`${topic}\0${partition}`, { topic, partition, offset });
+          this.consumed.set(positionKey(payload), { topic, partition, offset });
         }
       },
     });
