@@ -21,6 +21,11 @@ export const subscriptionsConfigSchema = baseConfigSchema.extend({
   KEEP_ALIVE_MS: millis(15_000),
   /** Unsent bytes, and how long a client may stay behind (also on queued payloads). */
   ...slowReaderSettings(),
+  /**
+   * How often each client being fed is pinged, to time how far behind its reading is end to end
+   * (read-lag.ts): one whose ping waits past MAX_LAG_MS while it is fed more is disconnected.
+   */
+  READ_LAG_CHECK_MS: millis(250),
   /** Payloads waiting for one subscription before its client counts as too slow. */
   MAX_QUEUED_PER_SUBSCRIPTION: z.coerce.number().int().min(1).default(500),
   /** Shortest time between two `eventUpdated` payloads of one event (coalescing under a rush). */

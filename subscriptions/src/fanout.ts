@@ -4,11 +4,12 @@ import {
   TOO_SLOW_REASON,
   type BacklogLimits,
 } from '@ko/platform/slow-readers';
+import { ReadLag, type PingableSocket } from './read-lag';
 
 export { TOO_SLOW_CLOSE_CODE };
 
 /** What a subscription needs of its client's socket: how far behind it is, and a way out. */
-export interface ClientSocket {
+export interface ClientSocket extends PingableSocket {
   readonly bufferedAmount: number;
   close(code: number, reason: string): void;
   terminate(): void;
@@ -22,9 +23,10 @@ export interface FanoutLimits extends BacklogLimits {
   /** Payloads waiting for one subscription beyond which its client is too slow. */
   maxQueued: number;
   /**
-   * How long a client may stay behind (unsent bytes on its socket all along, or a payload
-   * waiting in its queue) before it is too slow. The byte and count bounds alone let a client
-   * that reads slowly at a low message rate fall seconds behind before either is reached.
+   * How long a client may stay behind (its reading, timed by a ping while it is fed; unsent
+   * bytes on its socket all along; or a payload waiting in its queue) before it is too slow. The
+   * byte and count bounds alone let a client that reads slowly at a low message rate fall
+   * seconds behind before either is reached.
    */
   maxLagMs: number;
 }
@@ -55,6 +57,7 @@ class LiveSubscription<T> implements AsyncIterableIterator<T>, Listenable<T> {
 
   constructor(
     readonly socket: ClientSocket,
+    private readonly reader: ReadLag,
     private readonly onEnd: (subscription: LiveSubscription<T>) => void,
     private readonly clock: () => number,
   ) {}
@@ -84,6 +87,7 @@ class LiveSubscription<T> implements AsyncIterableIterator<T>, Listenable<T> {
 
   push(value: T, now: number): void {
     if (this.done) return;
+    this.reader.feed();
     if (this.listener) this.listener.onPayload(value);
     else if (this.waiting) {
       const resolve = this.waiting;
@@ -135,6 +139,11 @@ class LiveSubscription<T> implements AsyncIterableIterator<T>, Listenable<T> {
  */
 export class Fanout {
   private readonly subscribers = new Map<string, Set<LiveSubscription<unknown>>>();
+  /** Each client socket with a live subscription: its read lag and its subscriptions. */
+  private readonly readers = new Map<
+    ClientSocket,
+    { lag: ReadLag; subscriptions: Set<LiveSubscription<unknown>> }
+  >();
   private slowClientsDropped = 0;
   private readonly idleListeners: Array<(channel: Channel, eventId: string) => void> = [];
 
@@ -154,8 +163,12 @@ export class Fanout {
     socket: ClientSocket,
   ): AsyncIterableIterator<T> & Listenable<T> {
     const key = `${channel}:${eventId}`;
+    let reader = this.readers.get(socket);
+    if (!reader)
+      this.readers.set(socket, (reader = { lag: new ReadLag(socket), subscriptions: new Set() }));
     const subscription = new LiveSubscription<T>(
       socket,
+      reader.lag,
       (ended) => {
         const set = this.subscribers.get(key);
         set?.delete(ended as LiveSubscription<unknown>);
@@ -163,12 +176,14 @@ export class Fanout {
           this.subscribers.delete(key);
           for (const listener of this.idleListeners) listener(channel, eventId);
         }
+        this.forgetReader(ended as LiveSubscription<unknown>);
       },
       this.clock,
     );
     let set = this.subscribers.get(key);
     if (!set) this.subscribers.set(key, (set = new Set()));
     set.add(subscription as LiveSubscription<unknown>);
+    reader.subscriptions.add(subscription as LiveSubscription<unknown>);
     return subscription;
   }
 
@@ -180,7 +195,7 @@ export class Fanout {
     let delivered = 0;
     for (const subscription of [...set]) {
       if (this.tooSlow(subscription, now)) {
-        this.dropSlowClient(subscription);
+        this.shed(subscription.socket);
         continue;
       }
       subscription.push(payload, now);
@@ -201,6 +216,21 @@ export class Fanout {
       subscription.queued >= this.limits.maxQueued ||
       (waiting !== undefined && now - waiting > this.limits.maxLagMs)
     );
+  }
+
+  /**
+   * One turn of the read-lag watch (run every few hundred milliseconds): pings the clients being
+   * fed, and sheds each whose ping has waited longer than the lag bound while it was fed more.
+   * Returns how many were shed.
+   */
+  watchReaders(now = this.clock()): number {
+    let shed = 0;
+    for (const [socket, reader] of [...this.readers])
+      if (reader.lag.check(now, this.limits.maxLagMs)) {
+        this.shed(socket);
+        shed += 1;
+      }
+    return shed;
   }
 
   /** Live subscriptions, for /health and tests. */
@@ -230,10 +260,18 @@ export class Fanout {
       for (const subscription of [...set]) subscription.end();
   }
 
-  private dropSlowClient(subscription: LiveSubscription<unknown>): void {
+  private forgetReader(subscription: LiveSubscription<unknown>): void {
+    const reader = this.readers.get(subscription.socket);
+    if (!reader?.subscriptions.delete(subscription) || reader.subscriptions.size > 0) return;
+    reader.lag.stop();
+    this.readers.delete(subscription.socket);
+  }
+
+  /** Ends every subscription of a client too slow to keep up, and tells it so (1013). */
+  private shed(socket: ClientSocket): void {
     this.slowClientsDropped += 1;
-    const { socket } = subscription;
-    subscription.end();
+    for (const subscription of [...(this.readers.get(socket)?.subscriptions ?? [])])
+      subscription.end();
     socket.close(TOO_SLOW_CLOSE_CODE, TOO_SLOW_REASON);
     // A socket that is not draining may never finish the closing handshake.
     setTimeout(() => socket.terminate(), 5_000).unref();

@@ -106,6 +106,9 @@ export async function start(config: SubscriptionsConfig = loadSubscriptionsConfi
     maxQueued: config.MAX_QUEUED_PER_SUBSCRIPTION,
     maxLagMs: config.MAX_LAG_MS,
   });
+  // Clients being fed are pinged to time their reading end to end, and shed past the lag bound.
+  const readerWatch = setInterval(() => fanout.watchReaders(), config.READ_LAG_CHECK_MS);
+  readerWatch.unref();
   const events = new EventDirectory(
     ServiceClient.fromServiceList(config.SERVICE_LIST, 'events'),
     config.EVENT_CACHE_TTL_MS,
@@ -284,6 +287,7 @@ export async function start(config: SubscriptionsConfig = loadSubscriptionsConfi
     fanout,
     stop: async () => {
       // Clients are told "going away" (1001) and reconnect, through the router, to another instance.
+      clearInterval(readerWatch);
       fanout.endAll();
       relayLinks.close();
       sessionWatch.stop();

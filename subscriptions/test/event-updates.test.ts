@@ -1,10 +1,11 @@
 import { createLogger } from '@ko/platform';
 import { EventUpdates, type TierAvailability } from '../src/event-updates';
 import { Fanout } from '../src/fanout';
+import { FakeSocket } from './fake-socket';
 
 // Coalescing and merging of eventUpdated, without Kafka: facts in, payloads out.
 
-const socket = { bufferedAmount: 0, close: () => undefined, terminate: () => undefined };
+const socket = new FakeSocket();
 const tier = (tierId: string, available: number): TierAvailability => ({
   tierId,
   name: tierId.toUpperCase(),

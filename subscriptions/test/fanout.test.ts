@@ -1,16 +1,6 @@
-import { Fanout, TOO_SLOW_CLOSE_CODE, type ClientSocket } from '../src/fanout';
-
-class FakeSocket implements ClientSocket {
-  bufferedAmount = 0;
-  closedWith: { code: number; reason: string } | undefined;
-  terminated = false;
-  close(code: number, reason: string) {
-    this.closedWith = { code, reason };
-  }
-  terminate() {
-    this.terminated = true;
-  }
-}
+import { Fanout, TOO_SLOW_CLOSE_CODE } from '../src/fanout';
+import { READ_LAG_PING } from '../src/read-lag';
+import { FakeSocket } from './fake-socket';
 
 const limits = { maxBufferedBytes: 1_000, maxQueued: 3, maxLagMs: 1_000 };
 
@@ -177,5 +167,104 @@ describe('Fanout', () => {
     fanout.publish('messagePosted', 'event-a', 'on time');
     expect(socket.closedWith).toBeUndefined();
     expect(await drain(settingUp, 1)).toEqual(['on time']);
+  });
+
+  describe('read lag, timed by pings', () => {
+    it('pings a client only while it is fed, one ping at a time', () => {
+      let now = 40_000;
+      const fanout = new Fanout(limits, () => now);
+      const fedSocket = new FakeSocket();
+      const idleSocket = new FakeSocket();
+      fanout.subscribe<string>('messagePosted', 'event-a', fedSocket);
+      fanout.subscribe<string>('messagePosted', 'event-b', idleSocket);
+      fanout.watchReaders();
+      expect([fedSocket.pings.length, idleSocket.pings.length]).toEqual([0, 0]);
+
+      fanout.publish('messagePosted', 'event-a', 'one');
+      fanout.watchReaders();
+      fanout.publish('messagePosted', 'event-a', 'two');
+      now += 250;
+      fanout.watchReaders();
+      // Still waiting for the first ping's pong: no second one.
+      expect(fedSocket.pings).toEqual([READ_LAG_PING]);
+      expect(idleSocket.pings).toHaveLength(0);
+
+      // A keep-alive pong (no payload) answers nothing of ours.
+      fedSocket.pong(Buffer.alloc(0));
+      now += 250;
+      fanout.watchReaders();
+      expect(fedSocket.pings).toHaveLength(1);
+      // Answered: 'two', fed after the ping, is not known read, so the next turn asks again.
+      fedSocket.pong(READ_LAG_PING);
+      fanout.watchReaders();
+      expect(fedSocket.pings).toHaveLength(2);
+      fedSocket.pong(READ_LAG_PING);
+      // Everything fed has been read: no ping until it is fed again.
+      fanout.watchReaders();
+      expect(fedSocket.pings).toHaveLength(2);
+      expect(fedSocket.closedWith).toBeUndefined();
+    });
+
+    it('sheds a client whose ping waits past the lag bound while it is fed more, and only it', async () => {
+      let now = 50_000;
+      const fanout = new Fanout({ ...limits, maxQueued: 100 }, () => now);
+      const behindSocket = new FakeSocket();
+      const chat = fanout.subscribe<string>('messagePosted', 'event-a', behindSocket);
+      const sales = fanout.subscribe<string>('ticketsSold', 'event-a', behindSocket);
+      const keepingUpSocket = new FakeSocket();
+      const keepingUp = fanout.subscribe<string>('messagePosted', 'event-a', keepingUpSocket);
+      const received: string[] = [];
+      for (let n = 1; n <= 6; n++) {
+        fanout.publish('messagePosted', 'event-a', `m${n}`);
+        received.push(...(await drain(keepingUp, 1)));
+        // Both take their payloads off their queues and have no unsent bytes: only the pongs differ.
+        await drain(chat, 1);
+        expect(fanout.watchReaders()).toBe(0);
+        keepingUpSocket.pong(READ_LAG_PING);
+        now += 200;
+      }
+      // The behind client's one ping went out at 50,000; it is now 51,200, and it was fed since.
+      expect(behindSocket.pings).toHaveLength(1);
+      expect(fanout.watchReaders()).toBe(1);
+      expect(behindSocket.closedWith?.code).toBe(TOO_SLOW_CLOSE_CODE);
+      // Every subscription of its socket ends, not only the one that was fed.
+      expect(await chat.next()).toEqual({ value: undefined, done: true });
+      expect(await sales.next()).toEqual({ value: undefined, done: true });
+      expect([fanout.size, fanout.dropped, behindSocket.listeningForPongs]).toEqual([1, 1, 0]);
+      expect(fanout.publish('messagePosted', 'event-a', 'm7')).toBe(1);
+      received.push(...(await drain(keepingUp, 1)));
+      expect(received).toEqual(['m1', 'm2', 'm3', 'm4', 'm5', 'm6', 'm7']);
+      expect(keepingUpSocket.closedWith).toBeUndefined();
+    });
+
+    it('does not shed a client slow to answer that was fed nothing since its ping', () => {
+      let now = 60_000;
+      const fanout = new Fanout(limits, () => now);
+      const socket = new FakeSocket();
+      fanout.subscribe<string>('messagePosted', 'event-a', socket);
+      fanout.publish('messagePosted', 'event-a', 'only');
+      fanout.watchReaders();
+      now += 5_000;
+      expect(fanout.watchReaders()).toBe(0);
+      expect(socket.closedWith).toBeUndefined();
+      // Fed again while its ping is still unanswered after 5 s: now it is falling behind.
+      fanout.publish('messagePosted', 'event-a', 'more');
+      expect(fanout.watchReaders()).toBe(1);
+      expect(socket.closedWith?.code).toBe(TOO_SLOW_CLOSE_CODE);
+    });
+
+    it('stops listening for pongs once the last subscription of a socket ends', async () => {
+      const fanout = new Fanout(limits);
+      const socket = new FakeSocket();
+      const one = fanout.subscribe<string>('messagePosted', 'event-a', socket);
+      const two = fanout.subscribe<string>('messageDeleted', 'event-a', socket);
+      fanout.publish('messagePosted', 'event-a', 'x');
+      fanout.watchReaders();
+      expect(socket.listeningForPongs).toBe(1);
+      await one.return!();
+      expect(socket.listeningForPongs).toBe(1);
+      await two.return!();
+      expect(socket.listeningForPongs).toBe(0);
+    });
   });
 });

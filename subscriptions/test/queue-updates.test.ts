@@ -1,10 +1,11 @@
 import { createLogger, type WaitingRoomChangedFact } from '@ko/platform';
 import { Fanout } from '../src/fanout';
+import { FakeSocket } from './fake-socket';
 import { QueueUpdates, type QueueTicketUpdate } from '../src/queue-updates';
 
 // Pacing of queueTicketUpdated, without Kafka: waiting.room.changed facts in, payloads out.
 
-const socket = { bufferedAmount: 0, close: () => undefined, terminate: () => undefined };
+const socket = new FakeSocket();
 const EVENT = '00000000-0000-4000-8000-00000000000e';
 const ticketId = (n: number) => `00000000-0000-4000-8000-${String(n).padStart(12, '0')}`;
 const USER = '00000000-0000-4000-8000-0000000000aa';

@@ -1,7 +1,8 @@
 // A client that stops reading, through the router's WebSocket pass-through: it is shed once it has
-// stayed behind for longer than MAX_LAG_MS (close 1013, "try again later"), by the subscriptions
-// service when its frames come through its tunnel, by the router when they come over the live
-// relay, while a client that keeps up on the same chat receives every message.
+// stayed behind for longer than MAX_LAG_MS (close 1013, "try again later"), whether its backlog
+// shows as unsent bytes (large messages) or only as its unanswered read-lag pings (small ones,
+// held by the kernel's buffers), while a client that keeps up on the same chat receives every
+// message.
 import { randomUUID } from 'node:crypto';
 import WebSocket from 'ws';
 import {
@@ -106,57 +107,61 @@ async function rawSubscriber(): Promise<{
   return { socket, closed, others };
 }
 
-it('sheds a client that stops reading, and keeps delivering every message to one that keeps up', async () => {
-  const fast = connect(routerWs);
-  const following = follow<{ id: string }>(fast, MESSAGE_POSTED, { eventId }, 'messagePosted');
-  const slow = await rawSubscriber();
-  await subscriptionsActive(instances, 2).catch((error: Error) => {
-    throw new Error(`${error.message}; the raw client got ${JSON.stringify(slow.others)}`);
-  });
-  // From here on the slow client reads nothing: frames pile up in its socket, the router's
-  // pass-through (which follows its backpressure) and finally the subscriptions service.
-  slow.socket.pause();
-
+/** The chat's Kafka facts, written straight to the topic (faster than the chat's rate limit). */
+async function chatFacts(): Promise<{
+  send: (count: number, body: string) => Promise<void>;
+  close: () => Promise<void>;
+}> {
   const { kafkaBrokers, kafkaCredentials } = testInfrastructure();
   const producer = kafkaClient({
     brokers: kafkaBrokers,
     login: kafkaCredentials.services.chat,
   }).producer();
   await producer.connect();
-  const body = 'x'.repeat(50_000);
-  let sent = 0;
-  try {
-    // Batches of 1 MB, a quarter of a second apart, until the slow client is shed (at most 60 MB).
-    for (let batch = 0; batch < 60; batch++) {
-      const values = Array.from({ length: 20 }, () =>
-        JSON.stringify({
-          id: randomUUID(),
-          type: 'chat.message.posted',
-          version: 1,
-          occurredAt: new Date().toISOString(),
-          data: {
-            id: randomUUID(),
-            eventId,
-            body,
-            kind: 'MESSAGE',
-            authorId: author.id,
-            authorName: author.name,
-            createdAt: new Date().toISOString(),
-          },
-        }),
-      );
+  const fact = (body: string) =>
+    JSON.stringify({
+      id: randomUUID(),
+      type: 'chat.message.posted',
+      version: 1,
+      occurredAt: new Date().toISOString(),
+      data: {
+        id: randomUUID(),
+        eventId,
+        body,
+        kind: 'MESSAGE',
+        authorId: author.id,
+        authorName: author.name,
+        createdAt: new Date().toISOString(),
+      },
+    });
+  return {
+    send: async (count, body) => {
       await producer.send({
         topic: 'chat.messages',
-        messages: values.map((value) => ({ key: eventId, value })),
+        messages: Array.from({ length: count }, () => ({ key: eventId, value: fact(body) })),
       });
-      sent += values.length;
-      await new Promise((resolve) => setTimeout(resolve, 250));
-      if ((await stats(instances))[0].subscriptions < 2) break;
-    }
-  } finally {
-    await producer.disconnect();
-  }
+    },
+    close: () => producer.disconnect(),
+  };
+}
 
+/** Both clients on the chat, the slow one no longer reading its socket. */
+async function oneKeepsUpOneStops() {
+  const fast = connect(routerWs);
+  const following = follow<{ id: string }>(fast, MESSAGE_POSTED, { eventId }, 'messagePosted');
+  const slow = await rawSubscriber();
+  await subscriptionsActive(instances, 2).catch((error: Error) => {
+    throw new Error(`${error.message}; the raw client got ${JSON.stringify(slow.others)}`);
+  });
+  slow.socket.pause();
+  return { fast, following, slow };
+}
+
+/** The slow client was shed (1013) and the one that kept up got every message, once. */
+async function expectShedWhileTheOtherGotAll(
+  { fast, following, slow }: Awaited<ReturnType<typeof oneKeepsUpOneStops>>,
+  sent: number,
+) {
   await eventually(
     () => stats(instances),
     ([s]) => s.subscriptions === 1,
@@ -168,9 +173,50 @@ it('sheds a client that stops reading, and keeps delivering every message to one
     () => stats(instances),
     ([s]) => s.connections === 1,
   );
-  // The one that kept up got every message, once.
   const received = await following.waitFor(sent, 30_000);
   expect(received).toHaveLength(sent);
   expect(new Set(received.map((m) => m.id)).size).toBe(sent);
   await fast.dispose();
+}
+
+it('sheds a client that stops reading, and keeps delivering every message to one that keeps up', async () => {
+  // From here on the slow client reads nothing: frames pile up in its socket, the router's
+  // pass-through (which follows its backpressure) and finally the subscriptions service.
+  const clients = await oneKeepsUpOneStops();
+  const facts = await chatFacts();
+  const body = 'x'.repeat(50_000);
+  let sent = 0;
+  try {
+    // Batches of 1 MB, a quarter of a second apart, until the slow client is shed (at most 60 MB).
+    for (let batch = 0; batch < 60; batch++) {
+      await facts.send(20, body);
+      sent += 20;
+      await new Promise((resolve) => setTimeout(resolve, 250));
+      if ((await stats(instances))[0].subscriptions < 2) break;
+    }
+  } finally {
+    await facts.close();
+  }
+  await expectShedWhileTheOtherGotAll(clients, sent);
+}, 120_000);
+
+it('sheds a client that stops reading small messages, long before its buffers fill', async () => {
+  // A few KB a second: the kernel's socket buffers alone would hold minutes of this, so no
+  // unsent-bytes rule ever sees it. Its pings go unanswered while it is fed: shed past 1 s.
+  const clients = await oneKeepsUpOneStops();
+  const facts = await chatFacts();
+  let sent = 0;
+  const startedAt = Date.now();
+  try {
+    // Four messages of 100 bytes every 100 ms, for at most 15 s: 60 KB at most.
+    while (Date.now() - startedAt < 15_000) {
+      await facts.send(4, 'y'.repeat(100));
+      sent += 4;
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      if ((await stats(instances))[0].subscriptions < 2) break;
+    }
+  } finally {
+    await facts.close();
+  }
+  await expectShedWhileTheOtherGotAll(clients, sent);
 }, 120_000);
