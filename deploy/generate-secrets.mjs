@@ -7,12 +7,19 @@ import { generateKeyPairSync, randomBytes, randomUUID } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
-/** An Ed25519 private JWK with the kid and alg the platform's loadSigningKey expects. */
-const privateJwk = () =>
+/**
+ * A private JWK with the kid and alg the platform's loadSigningKey expects: RSA for access tokens
+ * (verified by every service, and an RSA verification is the cheap one), Ed25519 for ticket codes
+ * (a short signature, for a QR code).
+ */
+const privateJwk = (algorithm) =>
   JSON.stringify({
-    ...generateKeyPairSync('ed25519').privateKey.export({ format: 'jwk' }),
+    ...(algorithm === 'RS256'
+      ? generateKeyPairSync('rsa', { modulusLength: 2048 })
+      : generateKeyPairSync('ed25519')
+    ).privateKey.export({ format: 'jwk' }),
     kid: randomUUID(),
-    alg: 'EdDSA',
+    alg: algorithm,
   });
 
 const text = [
@@ -20,8 +27,8 @@ const text = [
   // Hex: it goes into the services' DATABASE_URL as is, so no character may need escaping.
   `POSTGRES_PASSWORD=${randomBytes(24).toString('hex')}`,
   // Single quotes: compose takes the JSON literally.
-  `JWT_PRIVATE_JWK='${privateJwk()}'`,
-  `TICKET_SIGNING_PRIVATE_JWK='${privateJwk()}'`,
+  `JWT_PRIVATE_JWK='${privateJwk('RS256')}'`,
+  `TICKET_SIGNING_PRIVATE_JWK='${privateJwk('EdDSA')}'`,
   // The broker's accounts (SASL/SCRAM): its administrator and one per service. Hex: safe in the
   // broker's JAAS and --add-scram syntax. Fixed once the broker's volume is formatted with them.
   ...['ADMIN', 'EVENTS', 'TICKETS', 'CHAT', 'SUBSCRIPTIONS', 'USERS', 'MAIL'].map(

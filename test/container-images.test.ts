@@ -67,11 +67,17 @@ describe('what the images run, run here', () => {
   it('deploy/generate-secrets.mjs makes keys the services accept and a password that fits in a URL', async () => {
     expect(Object.keys(secrets).sort()).toEqual([...SECRETS].sort());
     expect(secrets.POSTGRES_PASSWORD).toMatch(/^[0-9a-f]{48}$/);
-    for (const name of ['JWT_PRIVATE_JWK', 'TICKET_SIGNING_PRIVATE_JWK']) {
+    // Tokens are signed RS256 (cheap to verify), ticket codes Ed25519 (short enough for a QR code).
+    for (const [name, algorithm] of [
+      ['JWT_PRIVATE_JWK', 'RS256'],
+      ['TICKET_SIGNING_PRIVATE_JWK', 'EdDSA'],
+    ] as const) {
       const key = await loadSigningKey({
         privateJwk: secrets[name],
         file: '/nonexistent/never-read.json',
+        algorithm,
       });
+      expect(key.algorithm).toBe(algorithm);
       // tickets signs with node:crypto, so its key must load as a KeyObject.
       expect(key.privateKey).toBeInstanceOf(KeyObject);
     }

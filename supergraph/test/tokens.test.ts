@@ -56,17 +56,17 @@ async function forgedTokens(): Promise<Record<string, string>> {
     iat: now(),
     exp: now() + 600,
   };
-  const foreign = await generateKeyPair('EdDSA', { crv: 'Ed25519', extractable: true });
+  const foreign = await generateKeyPair('RS256', { modulusLength: 2048 });
   const keys = JSON.parse(
-    readFileSync(join(stack.workDir, 'keys', 'jwt-ed25519.json'), 'utf8'),
+    readFileSync(join(stack.workDir, 'keys', 'jwt-rs256.json'), 'utf8'),
   ) as JWK;
-  const realKey = await importJWK(keys, 'EdDSA');
+  const realKey = await importJWK(keys, 'RS256');
   return {
     'alg none': `${b64({ alg: 'none', typ: 'JWT' })}.${b64(claims)}.`,
     'HS256 with the public key as secret': `${b64({ alg: 'HS256', typ: 'JWT', kid })}.${b64(claims)}.${signature}`,
     tampered: `${header}.${b64({ ...claims, sub: '00000000-0000-4000-8000-000000000000' })}.${signature}`,
     'wrong key': await new SignJWT({ role: 'ORGANIZER' })
-      .setProtectedHeader({ alg: 'EdDSA', kid })
+      .setProtectedHeader({ alg: 'RS256', kid })
       .setSubject(userId)
       .setIssuer(TOKEN_ISSUER)
       .setAudience(TOKEN_AUDIENCE)
@@ -74,7 +74,7 @@ async function forgedTokens(): Promise<Record<string, string>> {
       .setExpirationTime('10m')
       .sign(foreign.privateKey),
     'wrong audience': await new SignJWT({ role: 'ORGANIZER' })
-      .setProtectedHeader({ alg: 'EdDSA', kid })
+      .setProtectedHeader({ alg: 'RS256', kid })
       .setSubject(userId)
       .setIssuer(TOKEN_ISSUER)
       .setAudience('someone-else')

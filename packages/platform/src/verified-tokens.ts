@@ -1,9 +1,9 @@
 import { createHash } from 'node:crypto';
 
 /**
- * Tokens this process has already verified, so a token seen again skips the Ed25519 check
- * (about 0.14 ms of CPU on our machines, paid by the router, the subgraph and the users
- * service's session route for the same token). Keyed by a SHA-256 of the whole token, so only
+ * Tokens this process has already verified, so a token seen again skips the signature check
+ * and the claims' parsing (paid by the router, the subgraph and the users service's session
+ * route for the same token). Keyed by a SHA-256 of the whole token, so only
  * the exact string that was verified hits, and an entry is kept only until the earliest of its
  * `exp`, the maximum token age and `ttlMs` after its verification: a key withdrawn from the key
  * set stops being trusted within `ttlMs`. Bounded: the oldest entries go first.

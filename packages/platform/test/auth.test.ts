@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { DomainError } from '../src/errors';
 import {
   MAX_TOKEN_AGE_SECONDS,
+  TOKEN_ALGORITHM,
   TOKEN_AUDIENCE,
   TOKEN_ISSUER,
   createSignatureCheck,
@@ -18,10 +19,10 @@ import {
 } from '../src/auth';
 import { VerifiedTokens } from '../src/verified-tokens';
 
+const keyFile = () => join(mkdtempSync(join(tmpdir(), 'ko-keys-')), 'key.json');
+
 async function setup() {
-  const key = await loadSigningKey({
-    file: join(mkdtempSync(join(tmpdir(), 'ko-keys-')), 'key.json'),
-  });
+  const key = await loadSigningKey({ file: keyFile(), algorithm: TOKEN_ALGORITHM });
   return { key, verify: createTokenVerifier({ jwks: { keys: [key.publicJwk] } }) };
 }
 
@@ -46,16 +47,37 @@ describe('tokens', () => {
   });
 
   it('keeps the generated key across restarts', async () => {
-    const file = join(mkdtempSync(join(tmpdir(), 'ko-keys-')), 'key.json');
-    const first = await loadSigningKey({ file });
-    const second = await loadSigningKey({ file });
+    const file = keyFile();
+    const first = await loadSigningKey({ file, algorithm: TOKEN_ALGORITHM });
+    const second = await loadSigningKey({ file, algorithm: TOKEN_ALGORITHM });
     expect(second.kid).toBe(first.kid);
+  });
+
+  it('signs RS256 and publishes only the public half of the key', async () => {
+    const { key } = await setup();
+    const token = await issueToken(key, { id: 'u1', role: 'FAN' }, 60);
+    expect(JSON.parse(Buffer.from(token.split('.')[0], 'base64url').toString())).toMatchObject({
+      alg: 'RS256',
+      kid: key.kid,
+    });
+    // An RSA private JWK holds p, q and the CRT values besides d: none may leave the service.
+    expect(Object.keys(key.publicJwk).sort()).toEqual(['alg', 'e', 'kid', 'kty', 'n', 'use']);
+  });
+
+  it('still signs and verifies with an Ed25519 key (a deployment configured before RS256)', async () => {
+    const key = await loadSigningKey({ file: keyFile(), algorithm: 'EdDSA' });
+    expect(Object.keys(key.publicJwk).sort()).toEqual(['alg', 'crv', 'kid', 'kty', 'use', 'x']);
+    const verify = createTokenVerifier({ jwks: { keys: [key.publicJwk] } });
+    await expect(verify(await issueToken(key, { id: 'u2', role: 'FAN' }, 60))).resolves.toEqual({
+      id: 'u2',
+      role: 'FAN',
+    });
   });
 
   it('refuses expired, unsigned, tampered and foreign-key tokens', async () => {
     const { key, verify } = await setup();
     const expired = await new SignJWT({ role: 'FAN' })
-      .setProtectedHeader({ alg: 'EdDSA', kid: key.kid })
+      .setProtectedHeader({ alg: key.algorithm, kid: key.kid })
       .setSubject('u1')
       .setIssuer(TOKEN_ISSUER)
       .setAudience(TOKEN_AUDIENCE)
@@ -68,16 +90,23 @@ describe('tokens', () => {
     const good = await issueToken(key, { id: 'u1', role: 'FAN' }, 60);
     const [h, , s] = good.split('.');
     const tampered = `${h}.${b64({ sub: 'u1', role: 'ORGANIZER', iss: TOKEN_ISSUER, aud: TOKEN_AUDIENCE, iat: now, exp: now + 60 })}.${s}`;
-    const foreign = await generateKeyPair('EdDSA', { crv: 'Ed25519', extractable: true });
-    const wrongKey = await new SignJWT({ role: 'FAN' })
-      .setProtectedHeader({ alg: 'EdDSA', kid: key.kid })
-      .setSubject('u1')
-      .setIssuer(TOKEN_ISSUER)
-      .setAudience(TOKEN_AUDIENCE)
-      .setIssuedAt()
-      .setExpirationTime('1h')
-      .sign(foreign.privateKey);
-    for (const token of [expired, unsigned, tampered, wrongKey, 'garbage']) {
+    // Another key under this key's id: of the same type, and of the other accepted type.
+    const signedBy = async (alg: 'RS256' | 'EdDSA') =>
+      new SignJWT({ role: 'FAN' })
+        .setProtectedHeader({ alg, kid: key.kid })
+        .setSubject('u1')
+        .setIssuer(TOKEN_ISSUER)
+        .setAudience(TOKEN_AUDIENCE)
+        .setIssuedAt()
+        .setExpirationTime('1h')
+        .sign(
+          (alg === 'RS256'
+            ? await generateKeyPair('RS256', { modulusLength: 2048 })
+            : await generateKeyPair('EdDSA', { crv: 'Ed25519' })
+          ).privateKey,
+        );
+    const wrongKeys = [await signedBy('RS256'), await signedBy('EdDSA')];
+    for (const token of [expired, unsigned, tampered, ...wrongKeys, 'garbage']) {
       expect(await codeOf(verify(token))).toBe('UNAUTHENTICATED');
     }
     expect(await codeOf(viewerFromAuthorization('Basic abc', verify))).toBe('UNAUTHENTICATED');
@@ -87,7 +116,7 @@ describe('tokens', () => {
     const { key, verify } = await setup();
     const now = Math.floor(Date.now() / 1000);
     const ancient = await new SignJWT({ role: 'FAN', ver: 0 })
-      .setProtectedHeader({ alg: 'EdDSA', kid: key.kid })
+      .setProtectedHeader({ alg: key.algorithm, kid: key.kid })
       .setSubject('u1')
       .setIssuer(TOKEN_ISSUER)
       .setAudience(TOKEN_AUDIENCE)

@@ -12,7 +12,7 @@ export const usersConfigSchema = baseConfigSchema.extend({
   DATABASE_URL: z.string().url(),
   /** Where a development signing key is generated on first start. */
   KEYS_DIR: z.string().default('.data/keys'),
-  /** The Ed25519 private JWK (JSON). Required in production. */
+  /** The private JWK (JSON) that signs access tokens: RSA (RS256), or Ed25519. Required in production. */
   JWT_PRIVATE_JWK: z.string().optional(),
   TOKEN_TTL_SECONDS: z.coerce.number().int().min(1).max(MAX_TOKEN_AGE_SECONDS).default(3_600),
   /** Per account and address (sign-in-guard.ts). */

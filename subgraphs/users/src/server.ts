@@ -15,6 +15,7 @@ import {
   issueToken,
   kafkaConnection,
   loadSigningKey,
+  TOKEN_ALGORITHM,
   openDatabase,
   outboxEntities,
   PEOPLE_PATH,
@@ -53,7 +54,8 @@ export async function start(config: UsersConfig = loadUsersConfig()) {
   );
   const key = await loadSigningKey({
     privateJwk: config.JWT_PRIVATE_JWK,
-    file: join(config.KEYS_DIR, 'jwt-ed25519.json'),
+    file: join(config.KEYS_DIR, 'jwt-rs256.json'),
+    algorithm: TOKEN_ALGORITHM,
   });
   const jwks = { keys: [key.publicJwk] };
   const kafka = createKafka({ ...kafkaConnection(config), clientId: 'users', logger });
