@@ -1,7 +1,28 @@
 // Test helpers: a graphql-ws client as a browser would use it, and waits on real outcomes
 // (payloads received, subscriptions registered) rather than on time.
+import { randomUUID } from 'node:crypto';
 import WebSocket from 'ws';
 import { createClient, type Client } from 'graphql-ws/client';
+
+/** A `chat.message.posted` envelope as the chat service writes it, with `data` as given. */
+export const chatMessageFact = (data: {
+  eventId: string;
+  authorId: string;
+  authorName: string;
+  [field: string]: unknown;
+}) => ({
+  id: randomUUID(),
+  type: 'chat.message.posted',
+  version: 1,
+  occurredAt: new Date().toISOString(),
+  data: {
+    id: randomUUID(),
+    body: 'valid',
+    kind: 'MESSAGE',
+    createdAt: new Date().toISOString(),
+    ...data,
+  },
+});
 
 export interface Closed {
   code: number;

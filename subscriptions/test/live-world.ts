@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto';
 import { readServiceList } from '@ko/platform';
 import {
   graphql,
@@ -9,7 +8,13 @@ import {
   RouterClient,
   inDays,
 } from '@ko/platform/testing';
-import { connect, stats, subscriptionsActive, type LiveClient } from './live-client';
+import {
+  chatMessageFact,
+  connect,
+  stats,
+  subscriptionsActive,
+  type LiveClient,
+} from './live-client';
 
 export const MESSAGE_POSTED = `subscription Chat($eventId: ID!) {
   messagePosted(eventId: $eventId) { id body kind createdAt eventId author { id name } event { id } }
@@ -105,22 +110,8 @@ export function open(target: string, who?: Account): LiveClient {
 }
 
 /** A `chat.message.posted` envelope on event A by the second fan, with `data` overriding fields. */
-export const postedFact = (data: Record<string, unknown>) => ({
-  id: randomUUID(),
-  type: 'chat.message.posted',
-  version: 1,
-  occurredAt: new Date().toISOString(),
-  data: {
-    id: randomUUID(),
-    eventId: eventA,
-    body: 'valid',
-    kind: 'MESSAGE',
-    authorId: fans[1].id,
-    authorName: fans[1].name,
-    createdAt: new Date().toISOString(),
-    ...data,
-  },
-});
+export const postedFact = (data: Record<string, unknown>) =>
+  chatMessageFact({ eventId: eventA, authorId: fans[1].id, authorName: fans[1].name, ...data });
 
 /** Writes to chat.messages as the chat service would: only its account may. */
 export const produceAsChat = (values: string[]) => {

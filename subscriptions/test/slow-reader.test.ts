@@ -3,7 +3,6 @@
 // shows as unsent bytes (large messages) or only as its unanswered read-lag pings (small ones,
 // held by the kernel's buffers), while a client that keeps up on the same chat receives every
 // message.
-import { randomUUID } from 'node:crypto';
 import WebSocket from 'ws';
 import {
   graphql,
@@ -13,7 +12,14 @@ import {
   type Stack,
 } from '@ko/platform/testing';
 import { readServiceList } from '@ko/platform';
-import { connect, eventually, follow, stats, subscriptionsActive } from './live-client';
+import {
+  chatMessageFact,
+  connect,
+  eventually,
+  follow,
+  stats,
+  subscriptionsActive,
+} from './live-client';
 
 const MESSAGE_POSTED = `subscription Chat($eventId: ID!) {
   messagePosted(eventId: $eventId) { id body }
@@ -119,21 +125,9 @@ async function chatFacts(): Promise<{
   }).producer();
   await producer.connect();
   const fact = (body: string) =>
-    JSON.stringify({
-      id: randomUUID(),
-      type: 'chat.message.posted',
-      version: 1,
-      occurredAt: new Date().toISOString(),
-      data: {
-        id: randomUUID(),
-        eventId,
-        body,
-        kind: 'MESSAGE',
-        authorId: author.id,
-        authorName: author.name,
-        createdAt: new Date().toISOString(),
-      },
-    });
+    JSON.stringify(
+      chatMessageFact({ eventId, body, authorId: author.id, authorName: author.name }),
+    );
   return {
     send: async (count, body) => {
       await producer.send({
