@@ -22,8 +22,9 @@ export const subscriptionsConfigSchema = baseConfigSchema.extend({
   /** Unsent bytes, and how long a client may stay behind (also on queued payloads). */
   ...slowReaderSettings(),
   /**
-   * How often each client being fed is pinged, to time how far behind its reading is end to end
-   * (read-lag.ts): one whose ping waits past MAX_LAG_MS while it is fed more is disconnected.
+   * How often the read-lag watch turns (read-lag.ts): it pings each client being fed, at most once
+   * per MAX_LAG_MS, to time its reading end to end, and disconnects one whose ping has waited past
+   * MAX_LAG_MS while it was fed more.
    */
   READ_LAG_CHECK_MS: millis(250),
   /** Payloads waiting for one subscription before its client counts as too slow. */

@@ -165,10 +165,7 @@ export class Fanout {
     const key = `${channel}:${eventId}`;
     let reader = this.readers.get(socket);
     if (!reader)
-      this.readers.set(
-        socket,
-        (reader = { lag: new ReadLag(socket, this.clock), subscriptions: new Set() }),
-      );
+      this.readers.set(socket, (reader = { lag: new ReadLag(socket), subscriptions: new Set() }));
     const subscription = new LiveSubscription<T>(
       socket,
       reader.lag,
