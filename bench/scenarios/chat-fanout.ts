@@ -1,8 +1,8 @@
 /**
  * Scenario 3, chat fan-out: 1,000 graphql-ws subscribers on one event's `messagePosted` while
  * messages are posted at a fixed rate (open loop: a post leaves on schedule whether or not the
- * previous one was answered). Latency is from the moment a post is sent to the moment a
- * subscriber receives it.
+ * previous one was answered), from a thread of their own (chat-poster.ts). Latency is from the
+ * moment a post is sent (stamped in its text) to the moment a subscriber receives it.
  *
  * Two targets, each with its own 1,000 clients connected for the whole scenario:
  * - the stack: posts through the router (`postMessage`), delivery through Kafka, the
@@ -15,10 +15,10 @@
  * that failed or fell behind schedule. A step's CPU per delivered frame is read per process.
  */
 import { randomBytes } from 'node:crypto';
-import { GraphQLHttp, outcomeOf } from '../lib/load';
-import { Samples, nowMs, round, type Distribution } from '../lib/stats';
+import { Samples, round, type Distribution } from '../lib/stats';
 import { perUnit, type CpuUsage, type CpuWatch } from '../lib/cpu';
 import { connectSubscribers, until, type SubscriberPool } from './chat-clients';
+import { BODY_PLACEHOLDER, ChatPoster, stampOf } from './chat-poster';
 import type { Account } from './setup';
 
 const POST =
@@ -115,55 +115,42 @@ interface StepOptions {
 async function runStep(
   target: ChatTarget,
   pool: SubscriberPool,
-  client: GraphQLHttp,
+  poster: ChatPoster,
   step: StepOptions,
 ): Promise<ChatStep> {
   const planned = Math.max(1, Math.floor((step.durationMs / 1000) * step.rate));
   const prefix = `bench ${randomBytes(3).toString('hex')} #`;
-  const sentAt = new Float64Array(planned).fill(NaN);
   const latency = new Samples();
   const received = new Map(pool.subscribers.map((s) => [s, new Uint8Array(planned)]));
   const live = pool.subscribers.filter((s) => s.endedAt === undefined);
   let delivered = 0;
   let duplicates = 0;
   pool.onMessage = (subscriber, body, at) => {
-    if (!body.startsWith(prefix)) return;
-    const n = Number(body.slice(prefix.length));
+    const stamp = stampOf(body, prefix);
     const seen = received.get(subscriber);
-    if (!seen || !(n >= 0 && n < planned)) return;
-    if (seen[n]) return void duplicates++;
-    seen[n] = 1;
+    if (!stamp || !seen || !(stamp.n >= 0 && stamp.n < planned)) return;
+    if (seen[stamp.n]) return void duplicates++;
+    seen[stamp.n] = 1;
     delivered++;
-    latency.push(at - sentAt[n]);
+    // `at` is this thread's performance.now(); the stamp, the poster thread's epoch time.
+    latency.push(performance.timeOrigin + at - stamp.sentAt);
   };
-  const postLatency = new Samples();
-  const postOutcomes: Record<string, number> = {};
-  const ok = new Uint8Array(planned);
-  const intervalMs = 1000 / step.rate;
   step.cpu?.begin();
-  const started = nowMs();
-  const inflight: Array<Promise<void>> = [];
-  for (let i = 0; i < planned; i++) {
-    const wait = started + i * intervalMs - nowMs();
-    if (wait > 1) await new Promise((resolve) => setTimeout(resolve, wait));
-    const { json, token } = target.post(`${prefix}${i}`, i, step.rate);
-    sentAt[i] = nowMs();
-    inflight.push(
-      client.post(json, token).then((answer) => {
-        postLatency.push(nowMs() - sentAt[i]);
-        const outcome = outcomeOf(answer);
-        postOutcomes[outcome] = (postOutcomes[outcome] ?? 0) + 1;
-        if (outcome === 'ok') ok[i] = 1;
-        else if (pool.errorExamples.length < 5)
-          pool.errorExamples.push(
-            answer.failure ?? JSON.stringify(answer.body?.errors).slice(0, 300),
-          );
-      }),
-    );
-  }
-  const seconds = (nowMs() - started) / 1000;
-  await Promise.all(inflight);
-  const posted = ok.reduce((a, b) => a + b, 0);
+  const report = await poster.step({
+    postUrl: target.postUrl,
+    posts: Array.from({ length: planned }, (_, i) => target.post(BODY_PLACEHOLDER, i, step.rate)),
+    prefix,
+    intervalMs: 1000 / step.rate,
+  });
+  for (const failure of report.failures)
+    if (pool.errorExamples.length < 5) pool.errorExamples.push(failure);
+  const postLatency = new Samples();
+  for (const ms of report.latencies) postLatency.push(ms);
+  const postOutcomes = report.outcomes;
+  const ok = new Uint8Array(planned);
+  for (const i of report.ok) ok[i] = 1;
+  const { seconds } = report;
+  const posted = report.ok.length;
   const kept = () => live.filter((s) => s.endedAt === undefined);
   await until(
     async () => delivered >= posted * kept().length,
@@ -222,17 +209,16 @@ export interface ChatSweepOptions {
 /** Every target climbs the ladder, taking turns at each rate, until its first unsustained step. */
 export async function runChatSweep(options: ChatSweepOptions): Promise<ChatSweepResult[]> {
   const pools = new Map<ChatTarget, SubscriberPool>();
-  const clients = new Map<ChatTarget, GraphQLHttp>();
+  const poster = new ChatPoster();
   try {
     for (const target of options.targets) {
       const pool = await connectSubscribers({ ...target, ...options, count: options.subscribers });
       pools.set(target, pool);
-      clients.set(target, new GraphQLHttp(target.postUrl, 256, 30_000));
       options.log(
         `  ${target.name}: ${options.subscribers} subscribers connected in ${pool.connectSeconds} s`,
       );
       // Warm-up, not measured: every subscriber must receive a few messages.
-      const warm = await runStep(target, pool, clients.get(target)!, {
+      const warm = await runStep(target, pool, poster, {
         rate: 5,
         durationMs: 2_000,
         drainMs: 30_000,
@@ -249,7 +235,7 @@ export async function runChatSweep(options: ChatSweepOptions): Promise<ChatSweep
       const order = [...climbing];
       if (r % 2 === 1) order.reverse();
       for (const target of order) {
-        const step = await runStep(target, pools.get(target)!, clients.get(target)!, {
+        const step = await runStep(target, pools.get(target)!, poster, {
           rate,
           durationMs: options.stepMs,
           drainMs: options.drainMs,
@@ -277,7 +263,7 @@ export async function runChatSweep(options: ChatSweepOptions): Promise<ChatSweep
       };
     });
   } finally {
-    for (const client of clients.values()) client.close();
+    await poster.close();
     await Promise.all([...pools.values()].map((p) => p.close()));
   }
 }
