@@ -9,6 +9,21 @@ import {
 } from '@ko/platform/config';
 import { slowReaderSettings } from '@ko/platform/slow-readers';
 
+/** A comma-separated list of root fields (`Type.field`), as a set. */
+const rootFields = (fallback: string) =>
+  z
+    .string()
+    .default(fallback)
+    .transform(
+      (v) =>
+        new Set(
+          v
+            .split(',')
+            .map((f) => f.trim())
+            .filter(Boolean),
+        ),
+    );
+
 export const routerConfigSchema = baseConfigSchema.extend({
   PORT: port(4000),
   SERVICE_LIST: serviceList(),
@@ -24,19 +39,16 @@ export const routerConfigSchema = baseConfigSchema.extend({
    * Root fields whose operations yield to the rest under load (yielding-operations.ts): at most
    * YIELDING_CONCURRENCY of them run at once. Comma-separated `Type.field`; empty for none.
    */
-  YIELDING_FIELDS: z
-    .string()
-    .default('Mutation.joinWaitingRoom')
-    .transform(
-      (v) =>
-        new Set(
-          v
-            .split(',')
-            .map((f) => f.trim())
-            .filter(Boolean),
-        ),
-    ),
+  YIELDING_FIELDS: rootFields('Mutation.joinWaitingRoom'),
   YIELDING_CONCURRENCY: z.coerce.number().int().min(1).default(4),
+  /**
+   * Root fields whose operations are refused (SERVICE_UNAVAILABLE, retry after a second) while
+   * the router's event loop runs later than SHED_AT_LOOP_DELAY_MS, read over each
+   * LOOP_DELAY_WINDOW_MS (shedding-operations.ts). Comma-separated `Type.field`; empty for none.
+   */
+  SHEDDING_FIELDS: rootFields('Mutation.postMessage'),
+  SHED_AT_LOOP_DELAY_MS: millis(100),
+  LOOP_DELAY_WINDOW_MS: millis(250),
   /** How often every instance's /health is polled. */
   HEALTH_INTERVAL_MS: millis(2_000),
   HEALTH_TIMEOUT_MS: millis(1_000),

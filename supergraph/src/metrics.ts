@@ -44,6 +44,11 @@ export function createMetrics() {
       labelNames: ['subgraph'] as const,
       registers: [registry],
     }),
+    operationsShed: new Counter({
+      name: 'router_operations_shed_total',
+      help: 'Operations refused because the router was overloaded (shedding-operations.ts)',
+      registers: [registry],
+    }),
     yieldingWaiting: new Gauge({
       name: 'router_yielding_operations_waiting',
       help: 'Operations of YIELDING_FIELDS (joining a waiting room) waiting for their turn',

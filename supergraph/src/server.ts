@@ -27,6 +27,8 @@ import { RoutingDataSource, routingFetcher, type RouterContext } from './routing
 import { proxyWebSockets } from './websocket-proxy';
 import { LiveRelay } from './live-relay';
 import { yieldingOperations } from './yielding-operations';
+import { sheddingOperations } from './shedding-operations';
+import { LoopDelay } from '@ko/platform/loop-delay';
 
 function metricsPlugin(metrics: Metrics): ApolloServerPlugin<RouterContext> {
   return {
@@ -162,6 +164,7 @@ export async function start(config: RouterConfig = loadRouterConfig()) {
     throw new Error(
       "TRUSTED_DOCUMENTS_ONLY=true needs TRUSTED_DOCUMENTS (the client build's manifest)",
     );
+  const loopDelay = new LoopDelay(config.LOOP_DELAY_WINDOW_MS);
   const apollo = new ApolloServer<RouterContext>({
     gateway,
     validationRules: limits.validationRules,
@@ -173,6 +176,12 @@ export async function start(config: RouterConfig = loadRouterConfig()) {
       rejectUnsafeCharacters<RouterContext>(),
       ...limits.plugins,
       metricsPlugin(metrics),
+      sheddingOperations<RouterContext>(
+        config.SHEDDING_FIELDS,
+        () => loopDelay.currentMs,
+        config.SHED_AT_LOOP_DELAY_MS,
+        () => metrics.operationsShed.inc(),
+      ),
       yieldingOperations<RouterContext>(config.YIELDING_FIELDS, config.YIELDING_CONCURRENCY, (n) =>
         metrics.yieldingWaiting.set(n),
       ),
@@ -283,6 +292,7 @@ export async function start(config: RouterConfig = loadRouterConfig()) {
       await admin?.close();
       await apollo.stop();
       await registry.stop();
+      loopDelay.stop();
     },
   };
 }

@@ -12,7 +12,6 @@ import {
   errors as joseErrors,
   type JWK,
   type JWTVerifyGetKey,
-  type KeyLike,
 } from 'jose';
 import { GraphQLError } from 'graphql';
 import { DomainError, unauthenticated, type ErrorCode } from './errors';
@@ -50,7 +49,7 @@ export const MAX_TOKEN_AGE_SECONDS = 86_400;
 export interface SigningKey {
   kid: string;
   algorithm: SigningAlgorithm;
-  privateKey: KeyLike | Uint8Array;
+  privateKey: KeyObject;
   /** The public half only, as published in a key set. */
   publicJwk: JWK;
 }
@@ -159,9 +158,9 @@ export type SignatureCheck = (token: string) => Promise<TokenClaims>;
 
 /**
  * Checks tokens against the users service's JWKS (fetched and cached by jose), or a local key
- * set. Only RS256 and EdDSA are accepted, so `alg: none` and HMAC-confusion tokens fail; so does a token
- * older than MAX_TOKEN_AGE_SECONDS, whatever its `exp`. A token verified once is not verified
- * again while `verified` keeps it (verified-tokens.ts).
+ * set. Only RS256 and EdDSA are accepted, so `alg: none` and HMAC-confusion tokens fail; so
+ * does a token older than MAX_TOKEN_AGE_SECONDS, whatever its `exp`. A token verified once is
+ * not verified again while `verified` keeps it (verified-tokens.ts).
  */
 export function createSignatureCheck(
   source: KeySource,

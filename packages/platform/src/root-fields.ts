@@ -20,3 +20,15 @@ export function onlyRootFields(
     ) && selections.some((s) => s.kind === Kind.FIELD && s.name.value !== '__typename')
   );
 }
+
+/** Whether any root field of a query or mutation is one of `fields` (named as above). */
+export function anyRootField(
+  operation: OperationDefinitionNode,
+  fields: ReadonlySet<string>,
+): boolean {
+  if (operation.operation === 'subscription') return false;
+  const type = operation.operation === 'mutation' ? 'Mutation' : 'Query';
+  return operation.selectionSet.selections.some(
+    (s) => s.kind === Kind.FIELD && fields.has(`${type}.${s.name.value}`),
+  );
+}

@@ -68,7 +68,7 @@ export class TicketSigner {
   /** From TICKET_SIGNING_PRIVATE_JWK, else a key generated once into `file` (as users does for tokens). */
   static async load(options: { privateJwk?: string; file: string }): Promise<TicketSigner> {
     const key = await loadSigningKey({ ...options, algorithm: 'EdDSA' });
-    if (key.algorithm !== 'EdDSA' || !(key.privateKey instanceof KeyObject))
+    if (key.algorithm !== 'EdDSA')
       throw new Error('The ticket signing key must be an Ed25519 private JWK');
     return new TicketSigner(key.privateKey, key.publicJwk as TicketSigningJwk);
   }
