@@ -24,6 +24,14 @@ describe('error codes in plain words', () => {
       "You're sending messages too fast, try again in 7 s.",
     ],
     [
+      failure('SERVICE_UNAVAILABLE', 'too busy', { retryAfterSeconds: 1 }),
+      'KO Ticket Master is very busy right now, try again in 1 s.',
+    ],
+    [
+      failure('SERVICE_UNAVAILABLE', 'The chat service is unavailable'),
+      "We can't reach KO Ticket Master right now. Check your connection and try again.",
+    ],
+    [
       failure('HOLD_EXPIRED'),
       'Your hold expired and the tickets went back on sale. Reserve again to buy.',
     ],

@@ -181,6 +181,34 @@ describe('the live chat', () => {
     expect(await page.getByRole('button', { name: 'Send' }).isDisabled()).toBe(true);
     await screenshot(page, 'chat-rate-limited');
   });
+
+  it('says the chat is busy when the platform refuses a post as overloaded, and keeps the draft', async () => {
+    const { page } = await open({ as: fan });
+    await page.goto(`/events/${night.id}`);
+    const composer = page.getByRole('textbox', { name: 'Your message' });
+    await composer.fill('Posted when it is calmer');
+    // The router stopped for a second is, to its event loop, a second of overload: the post sent
+    // meanwhile is refused once it resumes (SHEDDING_FIELDS), with a delay to retry after.
+    const router = suite.e2e.stack.instances('router')[0]!;
+    process.kill(router.pid!, 'SIGSTOP');
+    try {
+      await composer.press('Enter');
+      await new Promise((resolve) => setTimeout(resolve, 1_000));
+    } finally {
+      process.kill(router.pid!, 'SIGCONT');
+    }
+    await page.getByText(/The chat is very busy right now, try again in \d+ s\./).waitFor();
+    expect(await composer.inputValue()).toBe('Posted when it is calmer');
+    // Once the wait is over, the same draft goes.
+    await page.getByRole('button', { name: 'Send' }).click({ timeout: 10_000 });
+    await page.waitForFunction(
+      () =>
+        (document.querySelector('.composer textarea') as HTMLTextAreaElement | null)?.value === '',
+    );
+    await page
+      .locator('[data-testid="chat-message"]', { hasText: 'Posted when it is calmer' })
+      .waitFor({ timeout: 15_000 });
+  });
 });
 
 describe('an organizer', () => {

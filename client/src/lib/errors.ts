@@ -37,7 +37,7 @@ export function errorCode(error: ErrorLike | null | undefined): string | undefin
 const num = (value: unknown): number | undefined =>
   typeof value === 'number' && Number.isFinite(value) ? value : undefined;
 
-/** Seconds until a RATE_LIMITED caller may try again, when the graph says so. */
+/** Seconds until a RATE_LIMITED (or too-busy) caller may try again, when the graph says so. */
 export function retryAfterSeconds(error: ErrorLike | null | undefined): number | undefined {
   const ext = firstError(error)?.extensions ?? {};
   const seconds =
@@ -104,8 +104,13 @@ export function describeError(
       return message ?? 'Please check what you entered and try again.';
     case 'CONFLICT':
       return message ?? 'That conflicts with something that already exists.';
+    case 'SERVICE_UNAVAILABLE': {
+      // With a retry delay: the platform refused the request as too busy (it was not lost).
+      const wait = retryAfterSeconds(error);
+      if (wait) return `KO Ticket Master is very busy right now, try again in ${wait} s.`;
+      return "We can't reach KO Ticket Master right now. Check your connection and try again.";
+    }
     case 'NETWORK':
-    case 'SERVICE_UNAVAILABLE':
       return "We can't reach KO Ticket Master right now. Check your connection and try again.";
     case 'GRAPHQL_VALIDATION_FAILED':
     case 'GRAPHQL_PARSE_FAILED':

@@ -55,8 +55,11 @@ export function Composer({
       return;
     }
     setFailure(result.error);
-    if (errorCode(result.error) === 'RATE_LIMITED') {
-      setBlockedUntil(Date.now() + (retryAfterSeconds(result.error) ?? 5) * 1000);
+    // Too fast, or the platform too busy to take it: the draft stays, and sending waits.
+    const code = errorCode(result.error);
+    const wait = retryAfterSeconds(result.error);
+    if (code === 'RATE_LIMITED' || (code === 'SERVICE_UNAVAILABLE' && wait)) {
+      setBlockedUntil(Date.now() + (wait ?? 5) * 1000);
       setNow(Date.now());
     }
   };
@@ -72,7 +75,8 @@ export function Composer({
     }
   };
 
-  const rateLimited = errorCode(failure) === 'RATE_LIMITED' && waitSeconds > 0;
+  const waiting = waitSeconds > 0 ? errorCode(failure) : undefined;
+  const mustWait = waiting === 'RATE_LIMITED' || waiting === 'SERVICE_UNAVAILABLE';
   return (
     <form className="composer" onSubmit={onSubmit}>
       <label htmlFor={ids.body} className="composer-label">
@@ -105,21 +109,23 @@ export function Composer({
           </label>
         )}
         <span id={ids.status} className="composer-status" aria-live="polite">
-          {rateLimited
+          {waiting === 'RATE_LIMITED'
             ? `You're sending messages too fast, try again in ${waitSeconds} s.`
-            : body.length > MAX_BODY - 200
-              ? `${MAX_BODY - body.length} characters left`
-              : ''}
+            : waiting === 'SERVICE_UNAVAILABLE'
+              ? `The chat is very busy right now, try again in ${waitSeconds} s.`
+              : body.length > MAX_BODY - 200
+                ? `${MAX_BODY - body.length} characters left`
+                : ''}
         </span>
         <button
           type="submit"
           className="button button-small"
-          disabled={busy || !body.trim() || rateLimited}
+          disabled={busy || !body.trim() || mustWait}
         >
           {busy ? 'Sending…' : announce ? 'Announce' : 'Send'}
         </button>
       </div>
-      {failure && !rateLimited && errorCode(failure) !== 'RATE_LIMITED' && (
+      {failure && !mustWait && errorCode(failure) !== 'RATE_LIMITED' && (
         <ErrorNotice error={failure} />
       )}
     </form>
