@@ -18,6 +18,15 @@ describe('anyRootField', () => {
         POST,
       ),
     ).toBe(true);
+    // Not hidden by a fragment: an inline one is looked into, a spread may hold it.
+    expect(
+      anyRootField(
+        operation('mutation { ... on Mutation { postMessage(eventId: "e") { id } } }'),
+        POST,
+      ),
+    ).toBe(true);
+    expect(anyRootField(operation('mutation { ...Post }'), POST)).toBe(true);
+    expect(anyRootField(operation('mutation { ...Post }'), new Set())).toBe(false);
     expect(anyRootField(operation('mutation { purchaseTickets { id } }'), POST)).toBe(false);
     expect(anyRootField(operation('query { postMessage { id } }'), POST)).toBe(false);
     expect(anyRootField(operation('subscription { postMessage { id } }'), POST)).toBe(false);

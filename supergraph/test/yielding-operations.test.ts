@@ -26,6 +26,11 @@ describe('onlyRootFields', () => {
     ).toBe(false);
     expect(onlyRootFields(operation('query { joinWaitingRoom { id } }'), JOIN)).toBe(false);
     expect(onlyRootFields(operation('mutation { __typename }'), JOIN)).toBe(false);
+    // An inline fragment's fields are the operation's own; a spread's are not known here.
+    expect(
+      onlyRootFields(operation('mutation { ... on Mutation { joinWaitingRoom { id } } }'), JOIN),
+    ).toBe(true);
+    expect(onlyRootFields(operation('mutation { ...Join }'), JOIN)).toBe(false);
   });
 });
 
