@@ -5,9 +5,10 @@ const RESOLUTION_MS = 10;
 
 /**
  * How late this process's event loop runs: over each window, the median lateness of a timer due
- * every RESOLUTION_MS, so a single pause (a garbage collection) is not read as overload, while a
- * loop whose every turn is long is. A window the loop was stalled through, with no sample in it,
- * counts as late as its own reading came.
+ * every RESOLUTION_MS. A loop whose every turn is long is late; one long turn (a garbage
+ * collection) among short ones is not. A loop that did not turn for more than a whole window
+ * is as late as that, at once and for the window after: the requests that waited through the
+ * stall are the first it handles when it turns again.
  */
 export class LoopDelay {
   private readonly histogram: IntervalHistogram = monitorEventLoopDelay({
@@ -23,21 +24,22 @@ export class LoopDelay {
     this.timer = setInterval(() => this.read(), windowMs).unref();
   }
 
-  /**
-   * The event loop's lateness over the last window, ms; or, when the window's reading is itself
-   * overdue (the loop has not come round to it yet), how overdue it is.
-   */
+  /** The event loop's lateness, ms: the last window's, or how long it has not turned. */
   get currentMs(): number {
-    return Math.max(this.lateMs, performance.now() - this.readAt - this.windowMs);
+    return Math.max(this.lateMs, this.stalledMs(performance.now()));
+  }
+
+  /** How long past its due time the window's reading is, when that is more than a window. */
+  private stalledMs(now: number): number {
+    const overdue = now - this.readAt - this.windowMs;
+    return overdue > this.windowMs ? overdue : 0;
   }
 
   private read(): void {
     const now = performance.now();
     // The histogram holds each sampling interval, the resolution itself included.
-    const median =
-      this.histogram.count > 0 ? this.histogram.percentile(50) / 1e6 - RESOLUTION_MS : 0;
-    const ownLateness = now - this.readAt - this.windowMs;
-    this.lateMs = Math.max(0, median, ownLateness);
+    const median = this.histogram.count > 0 ? this.histogram.percentile(50) / 1e6 : 0;
+    this.lateMs = Math.max(0, median - RESOLUTION_MS, this.stalledMs(now));
     this.readAt = now;
     this.histogram.reset();
   }

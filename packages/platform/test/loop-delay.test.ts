@@ -26,23 +26,33 @@ describe('LoopDelay', () => {
     expect(delay.currentMs).toBeLessThan(20);
   });
 
-  it('reads a loop stalled through a whole window as late as the stall', async () => {
+  it('reads a loop that has not turned for more than a window as late as that, for a window', async () => {
     delay = new LoopDelay(100);
     await sleep(250);
     const stallEnds = performance.now() + 600;
     while (performance.now() < stallEnds); // a stall: the loop does not turn
-    // Asked before the loop came round to its reading: as late as the reading is overdue.
+    // Asked before the loop came round to its reading (as the requests that waited through the
+    // stall are): as late as the reading is overdue.
     expect(delay.currentMs).toBeGreaterThan(300);
-    // And once read, whatever the histogram held.
+    // And for the window after.
     await sleep(20);
     expect(delay.currentMs).toBeGreaterThan(300);
+    // Then, turning on time again, it is on time.
+    await sleep(250);
+    expect(delay.currentMs).toBeLessThan(20);
   });
 
-  it('does not read one pause among short turns as overload', async () => {
+  it('does not read one long turn among short ones as overload, even while its reading waits', async () => {
     delay = new LoopDelay(300);
-    await sleep(350);
-    await longTurns(60, 1);
-    await sleep(320);
+    // A 150 ms turn across the moment the reading is due (300 ms), which then comes late: checked
+    // after each of the two readings that may hold it (its sample may come before or after the
+    // first).
+    await sleep(250);
+    await longTurns(150, 1);
+    expect(delay.currentMs).toBeLessThan(20);
+    await sleep(170);
+    expect(delay.currentMs).toBeLessThan(20);
+    await sleep(300);
     expect(delay.currentMs).toBeLessThan(20);
   });
 });
