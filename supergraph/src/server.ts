@@ -27,7 +27,7 @@ import { RoutingDataSource, routingFetcher, type RouterContext } from './routing
 import { proxyWebSockets } from './websocket-proxy';
 import { LiveRelay } from './live-relay';
 import { yieldingOperations } from './yielding-operations';
-import { sheddingOperations } from './shedding-operations';
+import { refusalLog, sheddingOperations } from './shedding-operations';
 import { LoopDelay } from '@ko/platform/loop-delay';
 
 function metricsPlugin(metrics: Metrics): ApolloServerPlugin<RouterContext> {
@@ -165,6 +165,7 @@ export async function start(config: RouterConfig = loadRouterConfig()) {
       "TRUSTED_DOCUMENTS_ONLY=true needs TRUSTED_DOCUMENTS (the client build's manifest)",
     );
   const loopDelay = new LoopDelay(config.LOOP_DELAY_WINDOW_MS);
+  const logRefusal = refusalLog(logger, () => loopDelay.currentMs);
   const apollo = new ApolloServer<RouterContext>({
     gateway,
     validationRules: limits.validationRules,
@@ -180,7 +181,10 @@ export async function start(config: RouterConfig = loadRouterConfig()) {
         config.SHEDDING_FIELDS,
         () => loopDelay.currentMs,
         config.SHED_AT_LOOP_DELAY_MS,
-        () => metrics.operationsShed.inc(),
+        () => {
+          metrics.operationsShed.inc();
+          logRefusal();
+        },
       ),
       yieldingOperations<RouterContext>(config.YIELDING_FIELDS, config.YIELDING_CONCURRENCY, (n) =>
         metrics.yieldingWaiting.set(n),

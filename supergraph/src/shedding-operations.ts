@@ -1,5 +1,6 @@
 import type { ApolloServerPlugin } from '@apollo/server';
 import { GraphQLError } from 'graphql';
+import type { Logger } from '@ko/platform/logger';
 import { anyRootField } from '@ko/platform/root-fields';
 
 /** When a refused caller may try again: a couple of the windows the router's lateness is read over. */
@@ -45,5 +46,30 @@ export function sheddingOperations<TContext extends object>(
         },
       };
     },
+  };
+}
+
+/**
+ * Logs the refusals: at most one line per `everyMs`, with how many were refused since the last
+ * line and how late the loop ran. A line per refusal would flood the log just when the router
+ * has the least time to spare.
+ */
+export function refusalLog(
+  logger: Pick<Logger, 'warn'>,
+  loopDelayMs: () => number,
+  everyMs = 10_000,
+  now: () => number = Date.now,
+): () => void {
+  let loggedAt = -Infinity;
+  let refused = 0;
+  return () => {
+    refused += 1;
+    if (now() - loggedAt < everyMs) return;
+    logger.warn(
+      { refused, loopDelayMs: Math.round(loopDelayMs()) },
+      'router overloaded: refusing operations that fan out (SHEDDING_FIELDS)',
+    );
+    loggedAt = now();
+    refused = 0;
   };
 }

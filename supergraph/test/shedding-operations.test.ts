@@ -1,7 +1,7 @@
 import type { GraphQLRequestListener } from '@apollo/server';
 import { parse, type OperationDefinitionNode } from 'graphql';
 import { anyRootField } from '@ko/platform/root-fields';
-import { sheddingOperations } from '../src/shedding-operations';
+import { refusalLog, sheddingOperations } from '../src/shedding-operations';
 
 const POST = new Set(['Mutation.postMessage']);
 const operation = (text: string) => parse(text).definitions[0] as OperationDefinitionNode;
@@ -81,5 +81,29 @@ describe('sheddingOperations', () => {
   it('sheds nothing when no field is listed', async () => {
     const plugin = sheddingOperations<object>(new Set(), () => 10_000, 100);
     await expect(resolve(plugin, post)).resolves.toBeUndefined();
+  });
+});
+
+describe('refusalLog', () => {
+  it('logs the first refusal at once, then at most a line per period with the count since', () => {
+    const lines: Array<Record<string, unknown>> = [];
+    let now = 0;
+    const refused = refusalLog(
+      { warn: (fields: object) => void lines.push({ ...fields }) } as never,
+      () => 123.4,
+      10_000,
+      () => now,
+    );
+    refused();
+    now = 4_000;
+    refused();
+    refused();
+    expect(lines).toEqual([{ refused: 1, loopDelayMs: 123 }]);
+    now = 10_000;
+    refused();
+    expect(lines).toEqual([
+      { refused: 1, loopDelayMs: 123 },
+      { refused: 3, loopDelayMs: 123 },
+    ]);
   });
 });

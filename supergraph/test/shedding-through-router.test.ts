@@ -1,3 +1,5 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import {
   eventually,
   graphql,
@@ -73,6 +75,18 @@ describe('shedding under overload, through the router', () => {
     expect(query.errors).toBeUndefined();
     expect(query.data?.me?.id).toBeDefined();
     expect(await routerMetric(url, 'router_operations_shed_total')).toBe(1);
+    // And the router says so in its log, with how late it ran.
+    const refusal = await eventually(
+      'the refusal logged',
+      () =>
+        readFileSync(join(stack.workDir, 'logs', 'router-1.log'), 'utf8')
+          .split('\n')
+          .find((line) => line.includes('router overloaded')),
+      (line) => line !== undefined,
+      3_000,
+    );
+    expect(JSON.parse(refusal!)).toMatchObject({ level: 40, refused: 1 });
+    expect(JSON.parse(refusal!).loopDelayMs).toBeGreaterThan(100);
     // Caught up: posts are taken again, and the refused one was never stored.
     await eventually(
       'a post taken again',
