@@ -32,8 +32,11 @@ async function postStep(step: Extract<PosterRequest, { type: 'step' }>): Promise
   const started = epochNowMs();
   const inflight: Array<Promise<void>> = [];
   for (const [i, post] of step.posts.entries()) {
-    const wait = started + i * step.intervalMs - epochNowMs();
-    if (wait > 1) await sleep(wait);
+    // Timers wake on a millisecond clock, up to a millisecond early by this one: wait again.
+    for (let wait = started + i * step.intervalMs - epochNowMs(); wait > 1;) {
+      await sleep(wait);
+      wait = started + i * step.intervalMs - epochNowMs();
+    }
     const sentAt = epochNowMs();
     const json = post.json.replace(BODY_PLACEHOLDER, `${step.prefix}${i}@${sentAt.toFixed(2)}`);
     inflight.push(
