@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import {
   baseConfigSchema,
+  commaList,
   jwksUrl,
   loadConfig,
   millis,
@@ -10,19 +11,7 @@ import {
 import { slowReaderSettings } from '@ko/platform/slow-readers';
 
 /** A comma-separated list of root fields (`Type.field`), as a set. */
-const rootFields = (fallback: string) =>
-  z
-    .string()
-    .default(fallback)
-    .transform(
-      (v) =>
-        new Set(
-          v
-            .split(',')
-            .map((f) => f.trim())
-            .filter(Boolean),
-        ),
-    );
+const rootFields = (fallback: string) => commaList(fallback).transform((list) => new Set(list));
 
 export const routerConfigSchema = baseConfigSchema.extend({
   PORT: port(4000),
@@ -78,15 +67,7 @@ export const routerConfigSchema = baseConfigSchema.extend({
   ADMIN_PORT: port(4090),
   ADMIN_HOST: z.string().default('127.0.0.1'),
   /** Browser origins allowed to call the API (comma-separated). */
-  CORS_ORIGINS: z
-    .string()
-    .default('http://localhost:5173,http://127.0.0.1:5173')
-    .transform((v) =>
-      v
-        .split(',')
-        .map((o) => o.trim())
-        .filter(Boolean),
-    ),
+  CORS_ORIGINS: commaList('http://localhost:5173,http://127.0.0.1:5173'),
   /** The web client's registered operations (written by its build). */
   TRUSTED_DOCUMENTS: z.string().optional(),
   /** Accept only registered operations. */

@@ -26,7 +26,7 @@ export function sheddingOperations<TContext extends object>(
       let shed = false;
       return {
         async didResolveOperation({ operation }) {
-          if (!operation || fields.size === 0 || loopDelayMs() <= maxDelayMs) return;
+          if (!operation || loopDelayMs() <= maxDelayMs) return;
           if (!anyRootField(operation, fields)) return;
           shed = true;
           onShed();

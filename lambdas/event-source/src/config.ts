@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { Topics, baseConfigSchema, kafkaSettings, loadConfig, port } from '@ko/platform';
+import { Topics, baseConfigSchema, commaList, kafkaSettings, loadConfig, port } from '@ko/platform';
 
 const MAIL_TOPICS = [
   Topics.usersAccounts,
@@ -16,15 +16,7 @@ export const eventSourceConfigSchema = baseConfigSchema.extend({
   ...kafkaSettings(),
   /** The mapping's consumer group (the `mail` account may use groups named `mail…`). */
   KAFKA_CONSUMER_GROUP: z.string().min(1).default('mail'),
-  EVENT_SOURCE_TOPICS: z
-    .string()
-    .default(MAIL_TOPICS.join(','))
-    .transform((v) =>
-      v
-        .split(',')
-        .map((t) => t.trim())
-        .filter(Boolean),
-    ),
+  EVENT_SOURCE_TOPICS: commaList(MAIL_TOPICS.join(',')),
   /** The function's logical name (the invoker maps it to a deployed name: LAMBDA_SEND_MAIL_FUNCTION). */
   EVENT_SOURCE_FUNCTION: z.string().default('send-mail'),
   /** LATEST: a new mapping mails only what happens after it starts (not every past sign-up). */

@@ -56,17 +56,20 @@ export const millis = (fallback: number) => z.coerce.number().int().min(1).defau
 export const jwksUrl = () =>
   z.string().url().default('http://127.0.0.1:4001/.well-known/jwks.json');
 
-/** Comma-separated `host:port` list. */
-export const kafkaBrokers = () =>
+/** A comma-separated list, its entries trimmed and empty ones dropped. */
+export const commaList = (fallback: string) =>
   z
     .string()
-    .default('127.0.0.1:9092')
+    .default(fallback)
     .transform((value) =>
       value
         .split(',')
-        .map((b) => b.trim())
+        .map((entry) => entry.trim())
         .filter(Boolean),
     );
+
+/** Comma-separated `host:port` list. */
+export const kafkaBrokers = () => commaList('127.0.0.1:9092');
 
 /**
  * A Kafka-using service's settings: the brokers and its own broker account (SASL/SCRAM). Each
